@@ -1,0 +1,3 @@
+from cinv.cli import main
+
+main()

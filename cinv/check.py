@@ -1,0 +1,310 @@
+"""Validators over a loaded inventory: small named functions in one registry list.
+
+Each takes the Inventory and returns a list of Problems; `run` collects them all, so one
+`cinv check` shows every problem. Adding a rule is adding a function to VALIDATORS.
+"""
+from __future__ import annotations
+
+import ipaddress
+from collections import defaultdict
+
+from cinv.allocate import eui64_interface_id
+from cinv.errors import Problem
+from cinv.model import Host, Interface, Inventory
+from cinv.values import format_size, range_str
+
+VALIDATORS = []
+
+
+def validator(fn):
+    VALIDATORS.append(fn)
+    return fn
+
+
+def _at(host: Host, iface: Interface | None, key: str, message: str, code: str,
+        severity: str = "error") -> Problem:
+    line = iface.lines.get(key, iface.line) if iface is not None else host.line_of(key)
+    return Problem(host.path, line, message, severity, code)
+
+
+def _ifaces(inv: Inventory):
+    for host in inv.active_hosts():
+        for index, iface in enumerate(host.interfaces):
+            yield host, index, iface
+
+
+@validator
+def interface_names_unique(inv: Inventory) -> list[Problem]:
+    """Interface names are unique within a host."""
+    out = []
+    for host in inv.hosts.values():
+        seen = set()
+        for i, iface in enumerate(host.interfaces):
+            if iface.name in seen:
+                out.append(_at(host, iface, "name", f"interfaces[{i}].name: {iface.name} is "
+                               "used twice in this host", "duplicate-interface"))
+            seen.add(iface.name)
+    return out
+
+
+@validator
+def networks_known(inv: Inventory) -> list[Problem]:
+    """Every interface names a network that has a record under networks/."""
+    out = []
+    for host in inv.hosts.values():
+        for i, iface in enumerate(host.interfaces):
+            if iface.network is not None and iface.network not in inv.networks:
+                out.append(_at(host, iface, "network", f"interfaces[{i}].network: unknown "
+                               f"network {iface.network!r} (known: "
+                               f"{', '.join(sorted(inv.networks)) or 'none'})",
+                               "unknown-network"))
+    return out
+
+
+@validator
+def addresses_fit_network(inv: Inventory) -> list[Problem]:
+    """An address lies inside its network, and is not its network, broadcast, gateway or pool
+    address."""
+    out = []
+    for host, i, iface in _ifaces(inv):
+        net = inv.networks.get(iface.network)
+        if net is None:
+            continue
+        if iface.ipv4 is not None:
+            why = None
+            a = int(iface.ipv4)
+            if net.ipv4 is None:
+                why = f"network {net.name} has no IPv4 prefix"
+            elif iface.ipv4 not in net.ipv4:
+                why = f"is outside network {net.name} ({net.ipv4})"
+            elif net.ipv4.prefixlen <= 30 and iface.ipv4 == net.ipv4.network_address:
+                why = f"is the network address of {net.ipv4}"
+            elif net.ipv4.prefixlen <= 30 and iface.ipv4 == net.ipv4.broadcast_address:
+                why = f"is the broadcast address of {net.ipv4}"
+            elif iface.ipv4 == net.gateway4:
+                why = f"is the gateway of network {net.name}"
+            elif net.dhcp_pool and net.dhcp_pool[0] <= a <= net.dhcp_pool[1]:
+                why = f"lies in the DHCP pool of network {net.name}"
+            if why:
+                out.append(_at(host, iface, "ipv4", f"interfaces[{i}].ipv4: {iface.ipv4} {why}",
+                               "address"))
+        if iface.ipv6 is not None:
+            why = None
+            if net.ipv6 is None:
+                why = f"network {net.name} has no IPv6 prefix"
+            elif iface.ipv6 not in net.ipv6:
+                why = f"is outside network {net.name} ({net.ipv6})"
+            elif iface.ipv6 == net.ipv6.network_address and net.ipv6.prefixlen < 127:
+                why = "is the Subnet-Router anycast address"
+            elif iface.ipv6 == net.gateway6:
+                why = f"is the gateway of network {net.name}"
+            if why:
+                out.append(_at(host, iface, "ipv6", f"interfaces[{i}].ipv6: {iface.ipv6} {why}",
+                               "address"))
+    return out
+
+
+def _duplicates(holders: dict, what: str, key: str, code: str) -> list[Problem]:
+    out = []
+    for value, places in holders.items():
+        if len(places) < 2:
+            continue
+        for host, i, iface in places:
+            others = ", ".join(f"{h.path}:{(f.lines.get(key, f.line) if f else h.line)}"
+                               for h, _, f in places if h is not host or f is not iface)
+            field = f"interfaces[{i}].{key}" if i is not None else key
+            out.append(_at(host, iface, key, f"{field}: {what} {value} is also held by "
+                           f"{others}", code))
+    return out
+
+
+@validator
+def unique_addresses(inv: Inventory) -> list[Problem]:
+    """No IPv4 address, IPv6 address or MAC is held twice among hosts that are not retired."""
+    held = {"ipv4": defaultdict(list), "ipv6": defaultdict(list), "mac": defaultdict(list)}
+    for host, i, iface in _ifaces(inv):
+        if iface.ipv4 is not None:
+            held["ipv4"][iface.ipv4].append((host, i, iface))
+        if iface.ipv6 is not None:
+            held["ipv6"][iface.ipv6].append((host, i, iface))
+        if iface.mac is not None:
+            held["mac"][iface.mac_str].append((host, i, iface))
+    return (_duplicates(held["ipv4"], "IPv4 address", "ipv4", "duplicate-ipv4")
+            + _duplicates(held["ipv6"], "IPv6 address", "ipv6", "duplicate-ipv6")
+            + _duplicates(held["mac"], "MAC", "mac", "duplicate-mac"))
+
+
+@validator
+def unique_dns_names(inv: Inventory) -> list[Problem]:
+    """Every DNS name (host name, <ifname>.<host>, alias) belongs to one host only, and an alias
+    never shadows another name (a CNAME cannot sit beside other records)."""
+    held = defaultdict(list)
+    for host in inv.hosts.values():
+        held[host.name].append((host, None, None))
+    for host in inv.active_hosts():
+        for index, (fqdn, iface, is_alias) in enumerate(inv.dns_names(host)):
+            if fqdn == host.name and not is_alias:
+                continue
+            i = host.interfaces.index(iface)
+            held[fqdn].append((host, i, iface))
+    out = []
+    for fqdn, places in held.items():
+        if len(places) < 2:
+            continue
+        for host, i, iface in places:
+            if iface is None:
+                continue  # reported at the alias or interface that collides with it
+            others = ", ".join(f"{h.path}" for h, _, f in places if f is not iface)
+            key = "aliases" if fqdn not in (f"{iface.name}.{host.name}", host.name) else "name"
+            out.append(_at(host, iface, key, f"interfaces[{i}].{key}: DNS name {fqdn} is also "
+                           f"used by {others}", "duplicate-name"))
+    return out
+
+
+@validator
+def parents_valid(inv: Inventory) -> list[Problem]:
+    """A parent exists, is not the host itself, is not retired while its child is not, and
+    parents form no cycle."""
+    out = []
+    for host in inv.hosts.values():
+        if host.parent is None:
+            continue
+        parent = inv.hosts.get(host.parent)
+        if host.parent == host.name:
+            out.append(_at(host, None, "parent", f"parent: {host.name} cannot be its own parent",
+                           "parent"))
+        elif parent is None:
+            out.append(_at(host, None, "parent", f"parent: unknown host {host.parent!r}",
+                           "parent"))
+        elif parent.retired and not host.retired:
+            out.append(_at(host, None, "parent", f"parent: {parent.name} is retired",
+                           "parent"))
+        else:
+            seen = [host.name]
+            cur = parent
+            while cur is not None and cur.parent is not None and cur.name not in seen:
+                seen.append(cur.name)
+                cur = inv.hosts.get(cur.parent)
+            if cur is not None and cur.name in seen and cur.name != host.name:
+                continue  # a cycle further up; reported at its members
+            if cur is not None and cur.name == host.name:
+                out.append(_at(host, None, "parent", "parent: cycle "
+                               + " -> ".join(seen + [host.name]), "parent"))
+    return out
+
+
+@validator
+def networks_disjoint(inv: Inventory) -> list[Problem]:
+    """No two networks overlap, in IPv4 or IPv6."""
+    out = []
+    for family in ("ipv4", "ipv6"):
+        nets = sorted(((getattr(n, family), n) for n in inv.networks.values()
+                       if getattr(n, family) is not None), key=lambda p: (p[0].network_address,
+                                                                          p[0].prefixlen))
+        for (a, na), (b, nb) in zip(nets, nets[1:]):
+            if a.overlaps(b):
+                for x, y in ((na, nb), (nb, na)):
+                    out.append(Problem(x.path, x.line_of(family), f"{family}: "
+                                       f"{getattr(x, family)} overlaps network {y.name} "
+                                       f"({getattr(y, family)})", "error", "overlap"))
+    return out
+
+
+@validator
+def network_ranges_inside(inv: Inventory) -> list[Problem]:
+    """A network's gateways, pool and reserved ranges lie inside its prefixes; the pool does not
+    hold the gateway; EUI-64 needs a /64 or shorter prefix."""
+    out = []
+    for net in inv.networks.values():
+        def bad(key, msg):
+            out.append(Problem(net.path, net.line_of(key), f"{key}: {msg}", "error", "network"))
+        for key, prefix in (("gateway4", net.ipv4), ("gateway6", net.ipv6)):
+            gw = getattr(net, key)
+            if gw is not None and (prefix is None or gw not in prefix):
+                bad(key, f"{gw} is outside {prefix or 'the network (no prefix)'}")
+        if net.dhcp_pool is not None:
+            a, b = (ipaddress.IPv4Address(x) for x in net.dhcp_pool)
+            if net.ipv4 is None or a not in net.ipv4 or b not in net.ipv4:
+                bad("dhcp_pool", f"{a}-{b} is not inside {net.ipv4}")
+            elif net.ipv4.prefixlen <= 30 and (a == net.ipv4.network_address
+                                               or b == net.ipv4.broadcast_address):
+                bad("dhcp_pool", f"{a}-{b} holds the network or broadcast address")
+            elif net.gateway4 is not None and a <= net.gateway4 <= b:
+                bad("dhcp_pool", f"{a}-{b} holds the gateway {net.gateway4}")
+        for version, a, b in net.reserved:
+            prefix = net.ipv4 if version == 4 else net.ipv6
+            if prefix is None or not (int(prefix.network_address) <= a
+                                      and b <= int(prefix.broadcast_address)):
+                bad("reserved", f"{range_str(version, a, b)} is not inside "
+                    f"{prefix or f'the network (no IPv{version} prefix)'}")
+        if net.ipv6_mode == "eui64" and (net.ipv6 is None or net.ipv6.prefixlen > 64):
+            bad("ipv6_mode", "eui64 needs an IPv6 prefix of /64 or shorter")
+    return out
+
+
+@validator
+def subnet_ids_unique(inv: Inventory) -> list[Problem]:
+    """Kea subnet ids (stored or derived from the name) are unique."""
+    seen = defaultdict(list)
+    for net in inv.networks.values():
+        seen[net.kea_subnet_id].append(net)
+    out = []
+    for sid, nets in seen.items():
+        for net in nets if len(nets) > 1 else []:
+            others = ", ".join(n.name for n in nets if n is not net)
+            out.append(Problem(net.path, net.line_of("subnet_id"), f"subnet_id: {sid} is also "
+                               f"the id of network {others}; set subnet_id to tell them apart",
+                               "error", "subnet-id"))
+    return out
+
+
+@validator
+def eui64_matches_mac(inv: Inventory) -> list[Problem]:
+    """An interface on an IPv6 eui64 network carries the address its MAC derives (warning)."""
+    out = []
+    for host, i, iface in _ifaces(inv):
+        net = inv.networks.get(iface.network)
+        if (net is None or net.ipv6_mode != "eui64" or net.ipv6 is None or iface.mac is None
+                or iface.ipv6 is None or net.ipv6.prefixlen > 64):
+            continue
+        want = ipaddress.IPv6Address(int(net.ipv6.network_address) | eui64_interface_id(iface.mac))
+        if iface.ipv6 != want:
+            out.append(_at(host, iface, "ipv6", f"interfaces[{i}].ipv6: {iface.ipv6} is not the "
+                           f"EUI-64 address of its MAC ({want})", "eui64", "warning"))
+    return out
+
+
+@validator
+def capacity(inv: Inventory) -> list[Problem]:
+    """Warn when a hypervisor's VMs together have more cpus or memory than it has."""
+    out = []
+    by_parent = defaultdict(list)
+    for host in inv.active_hosts():
+        if host.parent:
+            by_parent[host.parent].append(host)
+    for name, children in by_parent.items():
+        parent = inv.hosts.get(name)
+        if parent is None:
+            continue
+        for key, label in (("cpus", "cpus"), ("memory", "memory")):
+            own = getattr(parent.hardware, key)
+            total = sum(getattr(c.hardware, key) or 0 for c in children)
+            if own is not None and total > own:
+                fmt = format_size if key == "memory" else str
+                out.append(Problem(parent.path, parent.line_of("hardware"),
+                                   f"hardware.{key}: its {len(children)} guests have {fmt(total)}"
+                                   f" {label}, more than its own {fmt(own)}", "warning",
+                                   "capacity"))
+    return out
+
+
+def run(inv: Inventory) -> list[Problem]:
+    """Problems met while loading, then every validator's; sorted by place."""
+    problems = list(inv.problems)
+    for fn in VALIDATORS:
+        problems.extend(fn(inv))
+    return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]

@@ -1,0 +1,169 @@
+"""The git layer: the only code that imports git (GitPython).
+
+Commits of record changes, reading an inventory at any ref without a checkout, and a record's
+history. Outside a git work tree every function is a quiet no-op.
+"""
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import git
+
+from cinv.errors import CinvError, Problem
+from cinv.load import MAX_FILE_SIZE, Source
+
+FALLBACK_IDENTITY = ("cinv", "cinv@localhost")
+
+
+def find_repo(root: Path) -> git.Repo | None:
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+    if repo.bare or repo.working_tree_dir is None:
+        return None
+    return repo
+
+
+def _identity_env(repo: git.Repo) -> dict:
+    """git refuses to commit without a name and e-mail; fall back to cinv's own."""
+    env = {}
+    reader = repo.config_reader()
+    name = os.environ.get("GIT_AUTHOR_NAME") or reader.get_value("user", "name", default="")
+    email = os.environ.get("GIT_AUTHOR_EMAIL") or reader.get_value("user", "email", default="")
+    if not name or not email:
+        for role in ("AUTHOR", "COMMITTER"):
+            env[f"GIT_{role}_NAME"] = name or FALLBACK_IDENTITY[0]
+            env[f"GIT_{role}_EMAIL"] = email or FALLBACK_IDENTITY[1]
+    return env
+
+
+def _check_index_lock(repo: git.Repo) -> None:
+    lock = Path(repo.git_dir) / "index.lock"
+    if lock.exists():
+        raise CinvError(f"{lock}: exists, so git cannot commit. Another git process may be "
+                        "running; if none is (one was killed), remove that file and run "
+                        "`git status` to see the uncommitted change")
+
+
+def commit(root: Path, paths: list[str], message: str) -> str | None:
+    """Commit exactly these inventory paths (added, changed or removed) with message.
+
+    Returns the new commit's hex id, or None outside git or when nothing changed."""
+    repo = find_repo(root)
+    if repo is None:
+        return None
+    top = Path(repo.working_tree_dir).resolve()
+    rels = sorted({os.path.relpath(Path(root).resolve() / p, top) for p in paths})
+    _check_index_lock(repo)
+    try:
+        repo.git.add("-A", "--", *rels)
+        if not repo.git.diff("--cached", "--name-only", "--", *rels):
+            return None
+        repo.git.commit("-q", "-m", message, "--", *rels,
+                        env={**os.environ, **_identity_env(repo)})
+    except git.GitCommandError as e:
+        detail = (e.stderr or e.stdout or str(e)).strip().splitlines()
+        raise CinvError(f"git commit failed: {detail[-1] if detail else e}; the change is on "
+                        "disk but not committed (see `git status`)") from None
+    return repo.head.commit.hexsha
+
+
+def init(root: Path) -> bool:
+    """Make root a git repository unless it already lies in one; True if one was made."""
+    if find_repo(root) is not None:
+        return False
+    git.Repo.init(root)
+    return True
+
+
+def _resolve(repo: git.Repo, ref: str) -> git.Commit:
+    try:
+        return repo.commit(ref)
+    except (git.BadName, ValueError, git.GitCommandError):
+        raise CinvError(f"--ref {ref}: no such branch, tag or commit") from None
+
+
+class GitRefSource(Source):
+    """The inventory as it is at a ref, read from git's objects: no checkout, no temp tree."""
+
+    writable = False
+
+    def __init__(self, root: Path, ref: str):
+        repo = find_repo(root)
+        if repo is None:
+            raise CinvError(f"--ref {ref}: {root} is not in a git repository")
+        self.label = f"ref {ref}"
+        self.commit = _resolve(repo, ref)
+        prefix = os.path.relpath(Path(root).resolve(), Path(repo.working_tree_dir).resolve())
+        tree = self.commit.tree
+        if prefix != ".":
+            try:
+                tree = tree / prefix
+            except KeyError:
+                raise CinvError(f"--ref {ref}: the inventory {prefix}/ is not in that commit") \
+                    from None
+        self.tree = tree
+        self.unsafe = []
+
+    def _entry(self, rel: str):
+        if rel in (".", ""):
+            return self.tree
+        try:
+            return self.tree / rel
+        except KeyError:
+            return None
+
+    def exists(self, rel: str) -> bool:
+        return self._entry(rel) is not None
+
+    def listdir(self, rel: str) -> list[tuple[str, bool]]:
+        entry = self._entry(rel)
+        if entry is None or entry.type != "tree":
+            return []
+        out = []
+        for item in entry:
+            if item.type == "blob" and stat.S_ISLNK(item.mode):
+                self.unsafe.append(Problem(f"{rel}/{item.name}", 0, "is a symlink; not read",
+                                           "error", "unsafe-path"))
+                continue
+            if item.type in ("blob", "tree"):
+                out.append((item.name, item.type == "tree"))
+        return out
+
+    def read(self, rel: str) -> bytes:
+        blob = self._entry(rel)
+        if blob is None or blob.type != "blob":
+            raise FileNotFoundError(rel)
+        if blob.size > MAX_FILE_SIZE:
+            raise CinvError(f"{rel}: {blob.size} bytes is over the limit of {MAX_FILE_SIZE} for "
+                            "one inventory file")
+        return blob.data_stream.read()
+
+
+def history(root: Path, rels: list[str]) -> list[dict]:
+    """Commits that touched any of these inventory paths, newest first, following renames."""
+    repo = find_repo(root)
+    if repo is None:
+        raise CinvError(f"{root} is not in a git repository: there is no history")
+    top = Path(repo.working_tree_dir).resolve()
+    out = []
+    for rel in rels:
+        path = os.path.relpath(Path(root).resolve() / rel, top)
+        args = ["--follow"] if (top / path).exists() else []
+        try:
+            log = repo.git.log(*args, "--format=%H%x1f%aI%x1f%an%x1f%ae%x1f%s", "--", path)
+        except git.GitCommandError:
+            continue
+        for line in log.splitlines():
+            sha, date, author, email, subject = line.split("\x1f", 4)
+            out.append({"commit": sha, "date": date, "author": author, "email": email,
+                        "message": subject})
+    seen, unique = set(), []
+    for item in sorted(out, key=lambda c: c["date"], reverse=True):
+        if item["commit"] not in seen:
+            seen.add(item["commit"])
+            unique.append(item)
+    return unique

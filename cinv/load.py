@@ -1,0 +1,259 @@
+"""The only code that reads or writes record files.
+
+An inventory is read from a Source: the work tree (a directory) or a git ref (see gitstore). Files
+are parsed with libyaml and turned into model objects by `schema`; every problem met is kept with
+its path:line. Writes are atomic: a temporary file in the same directory, fsync, rename.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from cinv import names, schema, yamlio
+from cinv.errors import CinvError, Problem
+from cinv.model import Host, Inventory, Network
+
+SETTINGS_FILE = "cinv.yaml"
+MAX_FILE_SIZE = 1 << 20  # a record is a few hundred bytes; 1 MiB is plenty, and a hard stop
+STATE_DIR = ".cinv"  # lock and caches; ignores itself in git
+TMP_MARK = ".tmp-"
+
+
+class Source:
+    """Where the files come from. Paths are relative to the inventory root, with '/'."""
+
+    label = "work tree"
+    writable = False
+
+    def exists(self, rel: str) -> bool:
+        raise NotImplementedError
+
+    def listdir(self, rel: str) -> list[tuple[str, bool]]:
+        """(name, is_dir) of the entries of a folder; [] if it does not exist."""
+        raise NotImplementedError
+
+    def read(self, rel: str) -> bytes:
+        raise NotImplementedError
+
+    def walk(self, rel: str, problems: list) -> list[str]:
+        """Every file below a folder, sorted, skipping hidden entries (temporary files)."""
+        out = []
+        for name, is_dir in sorted(self.listdir(rel)):
+            if name.startswith("."):
+                continue
+            child = f"{rel}/{name}"
+            if is_dir:
+                out.extend(self.walk(child, problems))
+            else:
+                out.append(child)
+        return out
+
+
+class DirSource(Source):
+    """A directory on disk; symlinks that lead outside it are refused."""
+
+    def __init__(self, root: Path, writable: bool = True):
+        self.root = Path(root)
+        self.real_root = self.root.resolve()
+        self.writable = writable
+        self.unsafe: list[Problem] = []
+
+    def exists(self, rel: str) -> bool:
+        return (self.root / rel).exists()
+
+    def listdir(self, rel: str) -> list[tuple[str, bool]]:
+        out = []
+        try:
+            entries = list(os.scandir(self.root / rel))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        for entry in entries:
+            if entry.is_symlink():
+                target = Path(entry.path).resolve()
+                if not target.is_relative_to(self.real_root):
+                    self.unsafe.append(Problem(
+                        f"{rel}/{entry.name}", 0, f"is a symlink to {target}, outside the "
+                        "inventory; not read", "unsafe-path"))
+                    continue
+                if target.is_dir():
+                    self.unsafe.append(Problem(
+                        f"{rel}/{entry.name}", 0, "is a symlink to a directory; not followed",
+                        "unsafe-path"))
+                    continue
+            out.append((entry.name, entry.is_dir(follow_symlinks=False)))
+        return out
+
+    def read(self, rel: str) -> bytes:
+        path = self.root / rel
+        size = path.stat().st_size
+        if size > MAX_FILE_SIZE:
+            raise CinvError(f"{rel}: {size} bytes is over the limit of {MAX_FILE_SIZE} for one "
+                            "inventory file")
+        with open(path, "rb") as f:
+            return f.read(MAX_FILE_SIZE + 1)
+
+
+def parse_file(source: Source, rel: str, problems: list):
+    """The YAML document of one file, or None with a problem noted."""
+    try:
+        raw = source.read(rel)
+    except CinvError as e:
+        problems.append(Problem(rel, 0, str(e).split(": ", 1)[1], "error", "file"))
+        return None
+    except OSError as e:
+        problems.append(Problem(rel, 0, f"cannot be read: {e.strerror or e}", "error", "file"))
+        return None
+    if len(raw) > MAX_FILE_SIZE:
+        problems.append(Problem(rel, 0, f"is over the limit of {MAX_FILE_SIZE} bytes", "error",
+                                "file"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        problems.append(Problem(rel, raw.count(b"\n", 0, e.start) + 1,
+                                "is not UTF-8 text", "error", "file"))
+        return None
+    try:
+        return yamlio.load(text)
+    except yamlio.YamlError as e:
+        problems.append(Problem(rel, e.line, str(e), "error", "yaml"))
+        return None
+
+
+def host_name_of(rel: str) -> str | None:
+    """hosts/<group>/<fqdn>.yaml -> fqdn, if the file name is a valid, lower-case FQDN."""
+    stem = rel.rsplit("/", 1)[-1][:-len(".yaml")]
+    try:
+        name = names.check_fqdn(stem)
+    except ValueError:
+        return None
+    return name if name == stem else None
+
+
+def load_inventory(source: Source) -> Inventory:
+    """Read settings, networks and hosts; problems are collected, never raised."""
+    problems: list[Problem] = []
+    data = parse_file(source, SETTINGS_FILE, problems) if source.exists(SETTINGS_FILE) else None
+    settings = schema.parse_settings(data, SETTINGS_FILE, problems)
+    inv = Inventory(settings=settings, problems=problems)
+    for rel in source.walk("networks", problems):
+        if not rel.endswith(".yaml"):
+            continue
+        name = rel[len("networks/"):-len(".yaml")]
+        try:
+            names.check_network_name(name)
+        except ValueError as e:
+            problems.append(Problem(rel, 0, f"file name: {e}", "error", "name"))
+            continue
+        net = schema.parse_network(name, parse_file(source, rel, problems), rel, problems)
+        if net is not None:
+            inv.networks[name] = net
+    for rel in source.walk("hosts", problems):
+        if not rel.endswith(".yaml"):
+            if rel.endswith(".yml"):
+                problems.append(Problem(rel, 0, "not read: host records end in .yaml",
+                                        "warning", "file"))
+            continue
+        name = host_name_of(rel)
+        if name is None:
+            problems.append(Problem(rel, 0, "file name is not a lower-case FQDN of RFC 1123 "
+                                    "labels followed by .yaml", "error", "name"))
+            continue
+        if name in inv.hosts:
+            problems.append(Problem(rel, 0, f"host {name} is also recorded in "
+                                    f"{inv.hosts[name].path}", "error", "duplicate-name"))
+            continue
+        host = schema.parse_host(name, parse_file(source, rel, problems), rel, problems)
+        if host is not None:
+            inv.hosts[name] = host
+    problems.extend(getattr(source, "unsafe", []))
+    return inv
+
+
+# --- writing ------------------------------------------------------------------------------
+
+def host_path(host: Host) -> str:
+    return host.path or f"hosts/{host.name}.yaml"
+
+
+def network_path(net: Network) -> str:
+    return net.path or f"networks/{net.name}.yaml"
+
+
+def safe_target(root: Path, rel: str) -> Path:
+    """The absolute path for rel, refusing anything that would land outside the inventory."""
+    if rel.startswith("/") or ".." in rel.split("/") or "\0" in rel:
+        raise CinvError(f"{rel!r}: refusing a path outside the inventory")
+    path = root / rel
+    real_root = root.resolve()
+    parent = path.parent.resolve()
+    if not parent.is_relative_to(real_root):
+        raise CinvError(f"{rel}: refusing a path outside the inventory ({parent})")
+    if path.is_symlink():
+        raise CinvError(f"{rel}: is a symlink; refusing to write through it")
+    return path
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write data to path so that readers see the old or the new file, never a torn one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    fsync_dir(path.parent)
+
+
+def fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_record(root: Path, rel: str, data: dict) -> bool:
+    """Store a record; returns False (and writes nothing) if the file already says the same."""
+    path = safe_target(root, rel)
+    content = yamlio.dump(data).encode()
+    try:
+        if path.read_bytes() == content:
+            return False
+    except FileNotFoundError:
+        pass
+    atomic_write(path, content)
+    return True
+
+
+def remove_record(root: Path, rel: str) -> None:
+    path = safe_target(root, rel)
+    path.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+
+
+def clean_stale_temp_files(root: Path) -> list[Path]:
+    """Remove temporary files left by a killed writer. Call only while holding the lock."""
+    removed = []
+    for folder in ("hosts", "networks", "."):
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            if folder == ".":
+                dirnames[:] = []
+            for name in filenames:
+                if name.startswith(".") and TMP_MARK in name:
+                    p = Path(dirpath) / name
+                    p.unlink(missing_ok=True)
+                    removed.append(p)
+    return removed

@@ -1,0 +1,268 @@
+"""Plain value objects of an inventory: no I/O, no click, no YAML.
+
+Addresses are kept as ipaddress objects and MACs as 48-bit integers; `to_dict` gives the record in
+the contract's schema and key order, normalised (what is stored and what --format prints).
+"""
+from __future__ import annotations
+
+import ipaddress
+import zlib
+from dataclasses import dataclass, field
+
+from cinv.values import format_size, mac_str, range_str
+from cinv.yamlio import Quoted
+
+KINDS = ("physical", "virtual")
+STATES = ("planned", "provisioning", "active", "maintenance", "retired")
+IPV6_MODES = ("sequential", "eui64")
+# Lifecycle: planned -> provisioning -> active <-> maintenance -> retired; retired -> planned.
+TRANSITIONS = {
+    "planned": ("provisioning", "retired"),
+    "provisioning": ("active", "planned", "retired"),
+    "active": ("maintenance", "retired"),
+    "maintenance": ("active", "retired"),
+    "retired": ("planned",),
+}
+
+
+@dataclass
+class Interface:
+    name: str
+    network: str | None = None
+    mac: int | None = None
+    ipv4: ipaddress.IPv4Address | None = None
+    ipv6: ipaddress.IPv6Address | None = None
+    aliases: list[str] = field(default_factory=list)
+    line: int = 0
+    lines: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def mac_str(self) -> str | None:
+        return mac_str(self.mac) if self.mac is not None else None
+
+    def to_dict(self) -> dict:
+        out: dict = {"name": self.name}
+        if self.mac is not None:
+            out["mac"] = Quoted(mac_str(self.mac))
+        if self.network is not None:
+            out["network"] = self.network
+        if self.ipv4 is not None:
+            out["ipv4"] = str(self.ipv4)
+        if self.ipv6 is not None:
+            out["ipv6"] = str(self.ipv6)
+        if self.aliases:
+            out["aliases"] = list(self.aliases)
+        return out
+
+
+@dataclass
+class Disk:
+    size: int
+    name: str | None = None
+
+    def to_dict(self) -> dict:
+        out: dict = {}
+        if self.name:
+            out["name"] = self.name
+        out["size"] = format_size(self.size)
+        return out
+
+
+@dataclass
+class Hardware:
+    cpus: int | None = None
+    memory: int | None = None
+    disks: list[Disk] = field(default_factory=list)
+    vendor: str | None = None
+    model: str | None = None
+    serial: str | None = None
+
+    def to_dict(self) -> dict:
+        out: dict = {}
+        if self.cpus is not None:
+            out["cpus"] = self.cpus
+        if self.memory is not None:
+            out["memory"] = format_size(self.memory)
+        if self.disks:
+            out["disks"] = [d.to_dict() for d in self.disks]
+        for key in ("vendor", "model", "serial"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        return out
+
+
+@dataclass
+class Host:
+    name: str
+    kind: str
+    state: str = "active"
+    description: str | None = None
+    tags: list[str] = field(default_factory=list)
+    parent: str | None = None
+    location: str | None = None
+    hardware: Hardware = field(default_factory=Hardware)
+    interfaces: list[Interface] = field(default_factory=list)
+    vars: dict = field(default_factory=dict)
+    path: str = ""
+    line: int = 1
+    lines: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def retired(self) -> bool:
+        return self.state == "retired"
+
+    @property
+    def short(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+    def interface(self, name: str) -> Interface | None:
+        return next((i for i in self.interfaces if i.name == name), None)
+
+    def to_dict(self, with_name: bool = False) -> dict:
+        out: dict = {"name": self.name} if with_name else {}
+        out["kind"] = self.kind
+        out["state"] = self.state
+        for key in ("description", "tags", "parent", "location"):
+            value = getattr(self, key)
+            if value:
+                out[key] = list(value) if key == "tags" else value
+        hardware = self.hardware.to_dict()
+        if hardware:
+            out["hardware"] = hardware
+        if self.interfaces:
+            out["interfaces"] = [i.to_dict() for i in self.interfaces]
+        if self.vars:
+            out["vars"] = self.vars
+        return out
+
+
+@dataclass
+class Network:
+    name: str
+    domain: str | None = None
+    ipv4: ipaddress.IPv4Network | None = None
+    gateway4: ipaddress.IPv4Address | None = None
+    ipv6: ipaddress.IPv6Network | None = None
+    gateway6: ipaddress.IPv6Address | None = None
+    ipv6_mode: str = "sequential"
+    dhcp_pool: tuple[int, int] | None = None  # IPv4 first, last as integers
+    reserved: list[tuple[int, int, int]] = field(default_factory=list)  # (version, first, last)
+    dns_servers: list = field(default_factory=list)
+    vlan: int | None = None
+    bridge: str | None = None
+    subnet_id: int | None = None
+    description: str | None = None
+    path: str = ""
+    line: int = 1
+    lines: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+    @property
+    def kea_subnet_id(self) -> int:
+        """Stable across additions and removals of other networks: stored, or derived from
+        the name (CRC-32, 1 .. 2**31-1); `cinv check` refuses two networks with one id."""
+        if self.subnet_id is not None:
+            return self.subnet_id
+        return zlib.crc32(self.name.encode()) % (2**31 - 1) + 1
+
+    def to_dict(self, with_name: bool = False) -> dict:
+        out: dict = {"name": self.name} if with_name else {}
+        if self.description:
+            out["description"] = self.description
+        if self.domain:
+            out["domain"] = self.domain
+        if self.ipv4 is not None:
+            out["ipv4"] = str(self.ipv4)
+        if self.gateway4 is not None:
+            out["gateway4"] = str(self.gateway4)
+        if self.ipv6 is not None:
+            out["ipv6"] = str(self.ipv6)
+        if self.gateway6 is not None:
+            out["gateway6"] = str(self.gateway6)
+        if self.ipv6 is not None:
+            out["ipv6_mode"] = self.ipv6_mode
+        if self.dhcp_pool is not None:
+            out["dhcp_pool"] = range_str(4, *self.dhcp_pool)
+        if self.reserved:
+            out["reserved"] = [range_str(*r) for r in self.reserved]
+        if self.dns_servers:
+            out["dns_servers"] = [str(a) for a in self.dns_servers]
+        if self.vlan is not None:
+            out["vlan"] = self.vlan
+        if self.bridge:
+            out["bridge"] = self.bridge
+        if self.subnet_id is not None:
+            out["subnet_id"] = self.subnet_id
+        return out
+
+
+@dataclass
+class DnsSettings:
+    ttl: int = 3600
+    primary_ns: str = "ns1.example.com."
+    hostmaster: str = "hostmaster.example.com."
+    nameservers: list[str] = field(default_factory=lambda: ["ns1.example.com."])
+
+
+@dataclass
+class Target:
+    """A render target: a template rendered once, per host, per network or per zone."""
+
+    name: str
+    template: str
+    each: str = "once"
+    path: str = ""
+
+
+@dataclass
+class Settings:
+    domain: str = "example.com"
+    mac_prefix: str = "52:54:00"
+    dns: DnsSettings = field(default_factory=DnsSettings)
+    render_out: str = "build"
+    targets: dict[str, Target] = field(default_factory=dict)
+    image_dir: str = "/var/lib/libvirt/images"
+    auto_commit: bool = True
+    kea_interfaces: list[str] = field(default_factory=lambda: ["*"])
+    path: str = "cinv.yaml"
+    lines: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+
+@dataclass
+class Inventory:
+    """Everything loaded: settings, networks and hosts by name, and the problems met loading."""
+
+    settings: Settings
+    networks: dict[str, Network] = field(default_factory=dict)
+    hosts: dict[str, Host] = field(default_factory=dict)
+    problems: list = field(default_factory=list)
+
+    def active_hosts(self):
+        return (h for h in self.hosts.values() if not h.retired)
+
+    def children(self, name: str) -> list[Host]:
+        return [h for h in self.hosts.values() if h.parent == name]
+
+    def domain_of(self, network: str | None) -> str:
+        net = self.networks.get(network) if network else None
+        return (net.domain if net is not None and net.domain else None) or self.settings.domain
+
+    def alias_fqdn(self, alias: str, iface: Interface) -> str:
+        """An alias with no dot is a label in the interface's network domain."""
+        return alias if "." in alias else f"{alias}.{self.domain_of(iface.network)}"
+
+    def dns_names(self, host: Host):
+        """(fqdn, interface, is_alias) for every DNS name a host owns: the first interface
+        carries the host's own name, the others <ifname>.<host>, and aliases are CNAMEs."""
+        for index, iface in enumerate(host.interfaces):
+            yield (host.name if index == 0 else f"{iface.name}.{host.name}"), iface, False
+            for alias in iface.aliases:
+                yield self.alias_fqdn(alias, iface), iface, True

@@ -1,0 +1,407 @@
+"""What each changing command does: load -> allocate -> validate -> store -> commit.
+
+Every operation runs under the inventory lock, refuses (CinvError, nothing written) when the change
+would add an error `cinv check` would report, and ends in one commit naming the record.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cinv import allocate, check, gitstore, load, names, schema, values, yamlio
+from cinv.errors import CinvError, ProblemsError
+from cinv.model import KINDS, TRANSITIONS, Disk, Host, Interface, Inventory, Network
+from cinv.workspace import Workspace
+
+# --- lookups ------------------------------------------------------------------------------
+
+def find_host(inv: Inventory, name: str) -> Host:
+    """A host by FQDN, by short name if that is unique, or by name in the default domain."""
+    key = name.lower().rstrip(".")
+    if key in inv.hosts:
+        return inv.hosts[key]
+    if "." not in key:
+        matches = [h for h in inv.hosts.values() if h.short == key]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise CinvError(f"host {name!r} is ambiguous: "
+                            f"{', '.join(sorted(h.name for h in matches))}")
+    raise CinvError(f"no host {name!r} in the inventory")
+
+
+def find_network(inv: Inventory, name: str) -> Network:
+    if name not in inv.networks:
+        known = ", ".join(sorted(inv.networks)) or "none yet; add one with `cinv net add`"
+        raise CinvError(f"no network {name!r} (known: {known})")
+    return inv.networks[name]
+
+
+def used_addresses(inv: Inventory, skip: Interface | None = None):
+    """IPv4 and IPv6 addresses (as integers) and MACs held by hosts that are not retired."""
+    v4, v6, macs = set(), set(), set()
+    for host in inv.active_hosts():
+        for iface in host.interfaces:
+            if iface is skip:
+                continue
+            if iface.ipv4 is not None:
+                v4.add(int(iface.ipv4))
+            if iface.ipv6 is not None:
+                v6.add(int(iface.ipv6))
+            if iface.mac is not None:
+                macs.add(iface.mac)
+    return v4, v6, macs
+
+
+# --- storing ------------------------------------------------------------------------------
+
+def _error_keys(inv: Inventory) -> set:
+    return {(p.path, p.message) for p in check.errors(check.run(inv))}
+
+
+def save(ws: Workspace, before: set, after: Inventory, writes: dict, removes: list[str],
+         message: str, commit: bool) -> str | None:
+    """Refuse if `after` has errors `before` did not; else write, remove and commit."""
+    new = [p for p in check.errors(check.run(after)) if (p.path, p.message) not in before]
+    if new:
+        raise ProblemsError(new)
+    for rel, data in writes.items():
+        load.write_record(ws.root, rel, data)
+    for rel in removes:
+        load.remove_record(ws.root, rel)
+    if commit and after.settings.auto_commit:
+        return gitstore.commit(ws.root, [*writes, *removes], message)
+    return None
+
+
+# --- hosts --------------------------------------------------------------------------------
+
+def resolve_name(inv: Inventory, name: str, network: Network | None) -> str:
+    domain = (network.domain if network is not None and network.domain else
+              inv.settings.domain)
+    try:
+        if names.is_pattern(name):
+            return allocate.next_name(name, domain, set(inv.hosts))
+        return names.qualify(name, domain)
+    except ValueError as e:
+        raise CinvError(f"name: {e}") from None
+
+
+def new_interface(inv: Inventory, host: Host, network: Network, ifname: str, ipv4: str,
+                  ipv6: str, mac: str | None) -> Interface:
+    """An interface on a network with its MAC and addresses given or allocated.
+
+    ipv4/ipv6: "auto", "none" or an address. mac: "auto", an address, or None for the kind's
+    default (auto for virtual hosts, none for physical: a burned-in MAC is given)."""
+    try:
+        ifname = names.check_ifname(ifname)
+    except ValueError as e:
+        raise CinvError(f"interface name: {e}") from None
+    if host.interface(ifname) is not None:
+        raise CinvError(f"host {host.name} already has an interface {ifname}")
+    used4, used6, macs = used_addresses(inv)
+    iface = Interface(name=ifname, network=network.name)
+    if mac is None:
+        mac = "auto" if host.kind == "virtual" else "none"
+    if mac == "auto":
+        prefix, bits = values.parse_mac_prefix(inv.settings.mac_prefix)
+        iface.mac = allocate.next_mac(prefix, bits, macs)
+    elif mac != "none":
+        try:
+            iface.mac = values.mac_to_int(values.normalise_mac(mac))
+        except ValueError as e:
+            raise CinvError(f"--mac: {e}") from None
+        if iface.mac in macs:
+            raise CinvError(f"--mac: {values.mac_str(iface.mac)} is already held by another "
+                            "interface")
+    if ipv4 == "auto" and network.ipv4 is not None:
+        iface.ipv4 = allocate.next_ipv4(network, used4)
+    elif ipv4 not in ("auto", "none"):
+        iface.ipv4 = _given_ip(ipv4, 4, used4)
+    if ipv6 == "auto" and network.ipv6 is not None:
+        if network.ipv6_mode == "eui64":
+            if iface.mac is None:
+                raise CinvError(f"network {network.name} derives IPv6 from the MAC (eui64); give "
+                                "--mac, or --ipv6 none")
+            iface.ipv6 = allocate.eui64_address(network, iface.mac, used6)
+        else:
+            iface.ipv6 = allocate.next_ipv6(network, used6)
+    elif ipv6 not in ("auto", "none"):
+        iface.ipv6 = _given_ip(ipv6, 6, used6)
+    return iface
+
+
+def _given_ip(text: str, version: int, used: set):
+    try:
+        addr = values.parse_ip(text, version)
+    except ValueError as e:
+        raise CinvError(f"--ipv{version}: {e}") from None
+    if int(addr) in used:
+        raise CinvError(f"--ipv{version}: {addr} is already held by another host")
+    return addr
+
+
+def _describe(iface: Interface) -> str:
+    parts = [str(a) for a in (iface.ipv4, iface.ipv6) if a is not None]
+    if iface.mac is not None:
+        parts.append(iface.mac_str)
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def add_host(ws: Workspace, name: str, kind: str, network: str | None = None,
+             ipv4: str = "auto", ipv6: str = "auto", mac: str | None = None,
+             parent: str | None = None, cpus: int | None = None, memory: str | None = None,
+             disks: tuple = (), tags: tuple = (), state: str = "active",
+             description: str | None = None, commit: bool = True) -> Host:
+    if kind not in KINDS:
+        raise CinvError(f"--kind: {kind!r} is not one of {', '.join(KINDS)}")
+    if network is None and (mac not in (None, "none") or ipv4 not in ("auto", "none")
+                            or ipv6 not in ("auto", "none")):
+        raise CinvError("--mac, --ipv4 and --ipv6 need --network")
+    with ws.writing("host add") as inv:
+        before = _error_keys(inv)
+        net = find_network(inv, network) if network else None
+        fqdn = resolve_name(inv, name, net)
+        if fqdn in inv.hosts:
+            raise CinvError(f"host {fqdn} exists already ({inv.hosts[fqdn].path})")
+        host = Host(name=fqdn, kind=kind, state=state, path=f"hosts/{fqdn}.yaml")
+        host.description = description
+        host.tags = list(tags)
+        if parent:
+            host.parent = find_host(inv, parent).name
+        host.hardware.cpus = cpus
+        try:
+            host.hardware.memory = values.parse_size(memory) if memory else None
+            host.hardware.disks = [Disk(size=values.parse_size(d)) for d in disks]
+        except ValueError as e:
+            raise CinvError(f"size: {e}") from None
+        if net is not None:
+            host.interfaces.append(new_interface(inv, host, net, "eth0", ipv4, ipv6, mac))
+        host = _reparse(host)
+        inv.hosts[fqdn] = host
+        message = f"Add host {fqdn}" + (_describe(host.interfaces[0]) if host.interfaces else "")
+        save(ws, before, inv, {host.path: host.to_dict()}, [], message, commit)
+        return host
+
+
+def _reparse(host: Host) -> Host:
+    """Round-trip a record through its stored form, so that it is validated exactly as a file
+    would be (and carries the line numbers it will have on disk)."""
+    problems: list = []
+    text = yamlio.dump(host.to_dict())
+    parsed = schema.parse_host(host.name, yamlio.load(text), host.path, problems)
+    if problems or parsed is None:
+        raise ProblemsError(problems)
+    return parsed
+
+
+def _parse_value(text: str):
+    if text == "":
+        return None
+    try:
+        return yamlio.load(text)
+    except yamlio.YamlError:
+        return text
+
+
+def _set_dotted(data: dict, key: str, value, host: Host) -> None:
+    parts = key.split(".")
+    cur = data
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        if isinstance(cur, list):
+            index = next((n for n, item in enumerate(cur)
+                          if isinstance(item, dict) and item.get("name") == part), None)
+            if index is None and part.isdigit() and int(part) < len(cur):
+                index = int(part)
+            if index is None:
+                raise CinvError(f"{key}: no item {part!r} in {'.'.join(parts[:depth])}")
+            if last:
+                if value is None:
+                    del cur[index]
+                else:
+                    cur[index] = value
+                return
+            cur = cur[index]
+            continue
+        if not isinstance(cur, dict):
+            raise CinvError(f"{key}: {'.'.join(parts[:depth])} is not a mapping")
+        if last:
+            if value is None:
+                cur.pop(part, None)
+            else:
+                cur[part] = value
+            return
+        cur = cur.setdefault(part, {})
+
+
+def set_host(ws: Workspace, name: str, assignments: list[str], commit: bool = True) -> Host:
+    with ws.writing("host set") as inv:
+        before = _error_keys(inv)
+        host = find_host(inv, name)
+        data = host.to_dict()
+        changes = []
+        for item in assignments:
+            key, sep, raw = item.partition("=")
+            if not sep or not key:
+                raise CinvError(f"{item!r}: expected KEY=VALUE (dotted keys for nesting, "
+                                "e.g. hardware.memory=8GiB; KEY= removes)")
+            if key in ("name", "path"):
+                raise CinvError(f"{key}: a host's name is its file name; add a new host and "
+                                "remove the old one to rename")
+            old = _get_dotted(data, key)
+            _set_dotted(data, key, _parse_value(raw), host)
+            changes.append(f"{key} {_show(old)} -> {_show(_get_dotted(data, key))}")
+        problems: list = []
+        parsed = schema.parse_host(host.name, yamlio.load(yamlio.dump(data)), host.path,
+                                   problems)
+        if problems or parsed is None:
+            raise ProblemsError(problems)
+        inv.hosts[host.name] = parsed
+        message = f"Change host {host.name}: {', '.join(changes)}"
+        save(ws, before, inv, {host.path: parsed.to_dict()}, [], message, commit)
+        return parsed
+
+
+def _get_dotted(data, key: str):
+    cur = data
+    for part in key.split("."):
+        if isinstance(cur, list):
+            cur = next((i for i in cur if isinstance(i, dict) and i.get("name") == part),
+                       cur[int(part)] if part.isdigit() and int(part) < len(cur) else None)
+        elif isinstance(cur, dict):
+            cur = cur.get(part)
+        else:
+            return None
+    return cur
+
+
+def _show(value) -> str:
+    if value is None:
+        return "(unset)"
+    if isinstance(value, (dict, list)):
+        return yamlio.dump(value).strip().replace("\n", " ")
+    return str(value)
+
+
+def set_state(ws: Workspace, name: str, state: str, commit: bool = True) -> Host:
+    with ws.writing("host state") as inv:
+        before = _error_keys(inv)
+        host = find_host(inv, name)
+        legal = TRANSITIONS.get(host.state, ())
+        if state == host.state:
+            return host
+        if state not in legal:
+            raise CinvError(f"{host.name}: {host.state} -> {state} is not a legal transition; "
+                            f"from {host.state} the legal ones are: {', '.join(legal)}")
+        old = host.state
+        host.state = state
+        message = f"Move host {host.name} from {old} to {state}"
+        save(ws, before, inv, {host.path: host.to_dict()}, [], message, commit)
+        return host
+
+
+def remove_host(ws: Workspace, name: str, commit: bool = True) -> Host:
+    with ws.writing("host rm") as inv:
+        before = _error_keys(inv)
+        host = find_host(inv, name)
+        children = sorted(h.name for h in inv.children(host.name))
+        if children:
+            raise CinvError(f"{host.name} is the parent of {', '.join(children)}; move or "
+                            "remove those first")
+        del inv.hosts[host.name]
+        save(ws, before, inv, {}, [host.path], f"Remove host {host.name}", commit)
+        return host
+
+
+def add_interface(ws: Workspace, name: str, network: str, ifname: str | None = None,
+                  ipv4: str = "auto", ipv6: str = "auto", mac: str | None = None,
+                  commit: bool = True) -> Host:
+    with ws.writing("iface add") as inv:
+        before = _error_keys(inv)
+        host = find_host(inv, name)
+        net = find_network(inv, network)
+        if ifname is None:
+            taken = {i.name for i in host.interfaces}
+            ifname = next(f"eth{n}" for n in range(len(taken) + 1) if f"eth{n}" not in taken)
+        iface = new_interface(inv, host, net, ifname, ipv4, ipv6, mac)
+        host.interfaces.append(iface)
+        host = _reparse(host)
+        inv.hosts[host.name] = host
+        message = f"Add interface {iface.name} to host {host.name}{_describe(iface)}"
+        save(ws, before, inv, {host.path: host.to_dict()}, [], message, commit)
+        return host
+
+
+def remove_interface(ws: Workspace, name: str, ifname: str, commit: bool = True) -> Host:
+    with ws.writing("iface rm") as inv:
+        before = _error_keys(inv)
+        host = find_host(inv, name)
+        iface = host.interface(ifname)
+        if iface is None:
+            have = ", ".join(i.name for i in host.interfaces) or "none"
+            raise CinvError(f"host {host.name} has no interface {ifname!r} (it has: {have})")
+        host.interfaces.remove(iface)
+        message = f"Remove interface {ifname} from host {host.name}{_describe(iface)}"
+        save(ws, before, inv, {host.path: host.to_dict()}, [], message, commit)
+        return host
+
+
+# --- networks -----------------------------------------------------------------------------
+
+def add_network(ws: Workspace, name: str, fields: dict, commit: bool = True) -> Network:
+    with ws.writing("net add") as inv:
+        before = _error_keys(inv)
+        try:
+            names.check_network_name(name)
+        except ValueError as e:
+            raise CinvError(f"network name: {e}") from None
+        if name in inv.networks:
+            raise CinvError(f"network {name} exists already ({inv.networks[name].path})")
+        data = {k: v for k, v in fields.items() if v not in (None, [], ())}
+        rel = f"networks/{name}.yaml"
+        problems: list = []
+        net = schema.parse_network(name, yamlio.load(yamlio.dump(data)), rel, problems)
+        if problems or net is None:
+            raise ProblemsError(problems)
+        inv.networks[name] = net
+        prefixes = ", ".join(str(p) for p in (net.ipv4, net.ipv6) if p is not None)
+        save(ws, before, inv, {rel: net.to_dict()}, [], f"Add network {name} ({prefixes})",
+             commit)
+        return net
+
+
+# --- a new inventory ----------------------------------------------------------------------
+
+def init_inventory(directory: Path, domain: str, commit: bool = True) -> Path:
+    try:
+        domain = names.check_fqdn(domain)
+    except ValueError as e:
+        raise CinvError(f"--domain: {e}") from None
+    root = Path(directory)
+    if (root / load.SETTINGS_FILE).exists():
+        raise CinvError(f"{root / load.SETTINGS_FILE}: exists already; this is an inventory")
+    if root.exists() and not root.is_dir():
+        raise CinvError(f"{root}: exists and is not a directory")
+    root.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "domain": domain,
+        "mac_prefix": "52:54:00",
+        "dns": {"ttl": 3600, "primary_ns": f"ns1.{domain}.",
+                "hostmaster": f"hostmaster.{domain}.", "nameservers": [f"ns1.{domain}."]},
+        "render": {"out": "build", "targets": {}},
+        "libvirt": {"image_dir": "/var/lib/libvirt/images"},
+    }
+    load.write_record(root, load.SETTINGS_FILE, settings)
+    for folder in ("networks", "hosts", "templates"):
+        (root / folder).mkdir(exist_ok=True)
+        keep = root / folder / ".gitkeep"
+        keep.touch()
+    ignore = root / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# rendered output and cinv's lock and caches\n/build/\n/.cinv/\n")
+    gitstore.init(root)
+    if commit:
+        gitstore.commit(root, [load.SETTINGS_FILE, ".gitignore", "networks/.gitkeep",
+                               "hosts/.gitkeep", "templates/.gitkeep"],
+                        f"Create inventory for {domain}")
+    return root

@@ -1,0 +1,141 @@
+"""Parsing and normalising scalar values: MACs, sizes, IP addresses and ranges.
+
+Pure functions; each raises ValueError with a message fit to follow "field: ".
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+
+_MAC_HEX = re.compile(r"^[0-9a-f]{12}$")
+_SIZE = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB|GiB|TiB|K|M|G|T)?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mib": 1 << 20,
+          "g": 1 << 30, "gib": 1 << 30, "t": 1 << 40, "tib": 1 << 40}
+_UNIT_NAMES = [("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
+
+BROADCAST_MAC = (1 << 48) - 1
+
+
+def mac_to_int(text: str) -> int:
+    """A MAC in colon, dash, dotted (Cisco) or bare form as a 48-bit integer."""
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not a MAC address")
+    bare = re.sub(r"[:.\-]", "", text.strip().lower())
+    if not _MAC_HEX.match(bare):
+        raise ValueError(f"{text!r} is not a MAC address")
+    return int(bare, 16)
+
+
+def mac_str(value: int) -> str:
+    """48-bit integer to the lower-case colon form."""
+    raw = f"{value:012x}"
+    return ":".join(raw[i:i + 2] for i in range(0, 12, 2))
+
+
+def mac_problem(value: int) -> str | None:
+    """Why a MAC may not be given to an interface, or None."""
+    if value == 0:
+        return "is all zeros"
+    if value == BROADCAST_MAC:
+        return "is the broadcast address"
+    if (value >> 40) & 1:
+        return "is a multicast address (lowest bit of the first octet set)"
+    return None
+
+
+def normalise_mac(text: str) -> str:
+    value = mac_to_int(text)
+    why = mac_problem(value)
+    if why:
+        raise ValueError(f"{mac_str(value)} {why}")
+    return mac_str(value)
+
+
+def parse_mac_prefix(text: str) -> tuple[int, int]:
+    """A prefix such as "52:54:00" as (value, number of bits); must leave unicast MACs."""
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not a MAC prefix (quote it in YAML)")
+    parts = text.strip().lower().split(":")
+    if not 1 <= len(parts) <= 5 or not all(re.fullmatch(r"[0-9a-f]{2}", p) for p in parts):
+        raise ValueError(f"{text!r} is not a MAC prefix of 1 to 5 octets like 52:54:00")
+    value = int("".join(parts), 16)
+    if (value >> (8 * len(parts) - 8)) & 1:
+        raise ValueError(f"{text!r} is a multicast prefix (lowest bit of the first octet set)")
+    return value, 8 * len(parts)
+
+
+def parse_size(value) -> int:
+    """"4GiB", "512 MiB", "20G" or a plain number of bytes, as bytes."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a size")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"{value} is negative")
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a size")
+    m = _SIZE.match(value)
+    if not m:
+        raise ValueError(f"{value!r} is not a size like 4GiB, 512MiB or 1073741824")
+    return int(m.group(1)) * _UNITS[(m.group(2) or "").lower()]
+
+
+def format_size(size: int) -> str:
+    """Bytes in the largest binary unit that divides them exactly ("4GiB")."""
+    for name, unit in _UNIT_NAMES:
+        if size and size % unit == 0:
+            return f"{size // unit}{name}"
+    return str(size)
+
+
+def parse_ip(text, version: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not an IPv{version} address")
+    try:
+        addr = ipaddress.ip_address(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IPv{version} address") from None
+    if addr.version != version:
+        raise ValueError(f"{text!r} is not an IPv{version} address")
+    return addr
+
+
+def parse_net(text, version: int) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    if not isinstance(text, str) or "/" not in text:
+        raise ValueError(f"{text!r} is not an IPv{version} network in CIDR form like "
+                         + ("192.0.2.0/24" if version == 4 else "2001:db8::/64"))
+    try:
+        net = ipaddress.ip_network(text.strip(), strict=True)
+    except ValueError as e:
+        if "host bits set" in str(e):
+            raise ValueError(f"{text!r} has host bits set (did you mean "
+                             f"{ipaddress.ip_network(text.strip(), strict=False)}?)") from None
+        raise ValueError(f"{text!r} is not an IPv{version} network") from None
+    if net.version != version:
+        raise ValueError(f"{text!r} is not an IPv{version} network")
+    return net
+
+
+def parse_range(text) -> tuple[int, int, int]:
+    """"A-B" or a single address as (version, first, last) integers."""
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not an address range like 192.0.2.1-192.0.2.9")
+    first, _, last = text.partition("-")
+    try:
+        a = ipaddress.ip_address(first.strip())
+        b = ipaddress.ip_address(last.strip()) if last else a
+    except ValueError:
+        raise ValueError(f"{text!r} is not an address range like 192.0.2.1-192.0.2.9") from None
+    if a.version != b.version:
+        raise ValueError(f"{text!r} mixes IPv4 and IPv6")
+    if int(b) < int(a):
+        raise ValueError(f"{text!r} ends before it starts")
+    return a.version, int(a), int(b)
+
+
+def range_str(version: int, first: int, last: int) -> str:
+    a = ipaddress.ip_address(first) if version == 4 else ipaddress.IPv6Address(first)
+    if first == last:
+        return str(a)
+    b = ipaddress.ip_address(last) if version == 4 else ipaddress.IPv6Address(last)
+    return f"{a}-{b}"

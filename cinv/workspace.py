@@ -1,0 +1,88 @@
+"""Which inventory a command works on, and the way in: read (work tree or ref) or write (locked).
+
+-C DIR, else $CINV_INVENTORY, else the nearest directory upwards holding cinv.yaml (as git finds
+.git). With none of these, read-only commands fall back to the example inventory shipped with cinv.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from cinv import load, lock
+from cinv.errors import CinvError
+from cinv.model import Inventory
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def data_dir(name: str) -> Path:
+    """A top-level folder of the project (templates/, inventory/): inside an installed wheel it
+    lies in cinv/_data/, in a source checkout next to the package."""
+    for candidate in (PACKAGE_DIR / "_data" / name, PACKAGE_DIR.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise CinvError(f"cinv's built-in {name}/ folder is missing from this installation")
+
+
+def find_root(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        if (folder / load.SETTINGS_FILE).is_file():
+            return folder
+    return None
+
+
+@dataclass
+class Workspace:
+    root: Path
+    ref: str | None = None
+    example: bool = False
+
+    def source(self) -> load.Source:
+        if self.ref:
+            from cinv import gitstore
+            return gitstore.GitRefSource(self.root, self.ref)
+        return load.DirSource(self.root)
+
+    def load(self) -> Inventory:
+        return load.load_inventory(self.source())
+
+    def out_base(self) -> Path:
+        """Relative output paths are relative to the inventory, or to the current directory
+        when the read-only example inventory is used."""
+        return Path.cwd() if self.example else self.root
+
+    @contextmanager
+    def writing(self, what: str):
+        """Hold the lock, clear what a killed writer left, and hand over a fresh load."""
+        if self.ref:
+            raise CinvError(f"{what} changes the inventory; --ref only reads (check out the "
+                            "branch to change it)")
+        if self.example:
+            raise CinvError(f"{what} changes the inventory, and there is none here (no cinv.yaml "
+                            "in this directory or above); run `cinv init` or pass -C DIR")
+        with lock.inventory_lock(self.root):
+            load.clean_stale_temp_files(self.root)
+            yield self.load()
+
+
+def open_workspace(directory: str | None, ref: str | None) -> Workspace:
+    if directory is None:
+        directory = os.environ.get("CINV_INVENTORY") or None
+    if directory is not None:
+        root = Path(directory)
+        if not (root / load.SETTINGS_FILE).is_file():
+            if ref:
+                return Workspace(root=root.resolve(), ref=ref)
+            raise CinvError(f"{directory}: not an inventory (no {load.SETTINGS_FILE}); run "
+                            f"`cinv init {directory}` to make one")
+        return Workspace(root=root.resolve(), ref=ref)
+    root = find_root(Path.cwd().resolve())
+    if root is not None:
+        return Workspace(root=root, ref=ref)
+    example = data_dir("inventory")
+    print(f"cinv: no {load.SETTINGS_FILE} here or above; reading the example inventory "
+          f"{example} (use -C DIR or CINV_INVENTORY)", file=sys.stderr)
+    return Workspace(root=example, ref=ref, example=True)
