@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 
-_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_NETWORK = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62})$")
-_IFNAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,13}[a-z0-9])?$")
-_TAG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62})$")
+_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+_NETWORK = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62})\Z")
+_IFNAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,13}[a-z0-9])?\Z")
+_TAG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62})\Z")
 _PATTERN = re.compile(r"\{n(?::(0?)(\d{1,2})d?)?\}")
 
 
@@ -83,7 +83,7 @@ def pattern_regex(pattern: str) -> tuple[re.Pattern, str, int, bool]:
     width = int(m.group(2) or 0)
     head, tail = pattern[:m.start()], pattern[m.end():]
     digits = r"\d+" if not width else r"\d{%d,}" % width
-    rx = re.compile("^" + re.escape(head.lower()) + f"({digits})" + re.escape(tail.lower()) + "$")
+    rx = re.compile("^" + re.escape(head.lower()) + f"({digits})" + re.escape(tail.lower()) + r"\Z")
     return rx, head + "\0" + tail, width, bool(m.group(1))
 
 

@@ -41,9 +41,9 @@ TARGET_KEYS = ("template", "each", "path")
 EACH = ("once", "host", "network", "zone")
 
 _TEXT_BAD = re.compile(r"[\x00-\x1f\x7f]")
-_VAR_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
-_BRIDGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}$")
-_TEMPLATE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
+_VAR_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
+_BRIDGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}\Z")
+_TEMPLATE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\Z")
 
 
 def text(value, limit: int = 1000) -> str:
@@ -353,7 +353,7 @@ def parse_settings(data, path: str, problems: list) -> Settings:
 
 def _parse_target(r: Reader, name, spec, line: int) -> Target | None:
     prefix = f"render.targets.{name}."
-    if not isinstance(name, str) or not re.match(r"^[a-z0-9][a-z0-9_-]{0,62}$", name):
+    if not isinstance(name, str) or not re.match(r"^[a-z0-9][a-z0-9_-]{0,62}\Z", name):
         r.error(line, f"render.targets: {name!r} is not a target name")
         return None
     m = r.mapping(spec, prefix[:-1], line)
@@ -397,6 +397,6 @@ def _abs_dir(value) -> str:
 
 def _kea_iface(value) -> str:
     if value == "*" or (isinstance(value, str)
-                        and re.match(r"^[A-Za-z0-9_.-]{1,15}(/[0-9a-f:.]+)?$", value)):
+                        and re.match(r"^[A-Za-z0-9_.-]{1,15}(/[0-9a-f:.]+)?\Z", value)):
         return value
     raise ValueError(f"{value!r} is not an interface name or '*'")
