@@ -194,3 +194,67 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
 @pytest.fixture
 def make_files():
     return write_files
+
+
+# A small valid inventory written by hand (no git), with known line numbers: check and load
+# tests change one line of it and assert the exact path:line of the problem.
+BASE_FILES = {
+    "cinv.yaml": """\
+domain: example.com
+mac_prefix: "52:54:00"
+""",
+    "networks/prod.yaml": """\
+domain: prod.example.com
+ipv4: 192.0.2.0/24
+gateway4: 192.0.2.1
+ipv6: 2001:db8:0:1::/64
+gateway6: 2001:db8:0:1::1
+ipv6_mode: sequential
+dhcp_pool: 192.0.2.200-192.0.2.250
+reserved: [192.0.2.2-192.0.2.9]
+bridge: br-prod
+""",
+    "networks/mgmt.yaml": """\
+domain: mgmt.example.com
+ipv4: 198.51.100.0/26
+gateway4: 198.51.100.1
+""",
+    "hosts/hv1.example.com.yaml": """\
+kind: physical
+state: active
+hardware:
+  cpus: 16
+  memory: 64GiB
+interfaces:
+  - name: eth0
+    mac: "00:25:90:00:00:01"
+    network: prod
+    ipv4: 192.0.2.10
+    ipv6: 2001:db8:0:1::10
+  - name: bmc
+    mac: "00:25:90:00:00:02"
+    network: mgmt
+    ipv4: 198.51.100.10
+""",
+    "hosts/web1.prod.example.com.yaml": """\
+kind: virtual
+state: active
+parent: hv1.example.com
+hardware:
+  cpus: 2
+  memory: 4GiB
+interfaces:
+  - name: eth0
+    mac: "52:54:00:00:00:01"
+    network: prod
+    ipv4: 192.0.2.11
+    ipv6: 2001:db8:0:1::11
+    aliases: [www]
+""",
+}
+
+
+@pytest.fixture
+def base_files() -> dict[str, str]:
+    """A fresh copy of BASE_FILES to change and write with make_files."""
+    return dict(BASE_FILES)

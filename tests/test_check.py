@@ -1,0 +1,388 @@
+"""Every rule of cinv/check.py, each with a failing and a passing example, asserting the exact
+path:line and message. The base inventory (conftest.BASE_FILES) passes every rule."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cinv import check, load
+
+HV1 = "hosts/hv1.example.com.yaml"
+WEB1 = "hosts/web1.prod.example.com.yaml"
+PROD = "networks/prod.yaml"
+MGMT = "networks/mgmt.yaml"
+
+# Each validator's name, for the test that every one of them is covered here.
+COVERED: set[str] = set()
+
+
+def covers(*names):
+    def mark(fn):
+        COVERED.update(names)
+        return fn
+    return mark
+
+
+def edit(files: dict, rel: str, old: str, new: str) -> dict:
+    assert old in files[rel], f"{old!r} not in {rel}: the test's base changed"
+    files[rel] = files[rel].replace(old, new, 1)
+    return files
+
+
+@pytest.fixture
+def texts(tmp_path, make_files):
+    """Write files, load and check them; the problems as `path:line: message` lines."""
+    def run(files: dict) -> list[str]:
+        root = make_files(tmp_path / "inv", files)
+        return [p.text() for p in check.run(load.load_inventory(load.DirSource(root)))]
+    return run
+
+
+def test_base_inventory_is_clean(texts, base_files):
+    assert texts(base_files) == []
+
+
+def test_every_validator_has_a_docstring():
+    assert check.VALIDATORS
+    for fn in check.VALIDATORS:
+        assert fn.__doc__ and len(fn.__doc__.strip()) > 20, fn.__name__
+
+
+def test_every_validator_is_tested_here():
+    assert {fn.__name__ for fn in check.VALIDATORS} <= COVERED
+
+
+# --- interface_names_unique ---------------------------------------------------------------
+
+@covers("interface_names_unique")
+def test_interface_name_twice(texts, base_files):
+    edit(base_files, HV1, "  - name: bmc", "  - name: eth0")
+    assert texts(base_files) == [
+        f"{HV1}:12: interfaces[1].name: eth0 is used twice in this host"]
+
+
+# --- networks_known -----------------------------------------------------------------------
+
+@covers("networks_known")
+def test_unknown_network(texts, base_files):
+    edit(base_files, WEB1, "network: prod", "network: nope")
+    assert texts(base_files) == [
+        f"{WEB1}:10: interfaces[0].network: unknown network 'nope' (known: mgmt, prod)"]
+
+
+# --- addresses_fit_network ----------------------------------------------------------------
+
+@covers("addresses_fit_network")
+@pytest.mark.parametrize("old, new, line, message", [
+    ("ipv4: 192.0.2.11", "ipv4: 10.0.0.11", 11,
+     "interfaces[0].ipv4: 10.0.0.11 is outside network prod (192.0.2.0/24)"),
+    ("ipv4: 192.0.2.11", "ipv4: 192.0.2.0", 11,
+     "interfaces[0].ipv4: 192.0.2.0 is the network address of 192.0.2.0/24"),
+    ("ipv4: 192.0.2.11", "ipv4: 192.0.2.255", 11,
+     "interfaces[0].ipv4: 192.0.2.255 is the broadcast address of 192.0.2.0/24"),
+    ("ipv4: 192.0.2.11", "ipv4: 192.0.2.1", 11,
+     "interfaces[0].ipv4: 192.0.2.1 is the gateway of network prod"),
+    ("ipv4: 192.0.2.11", "ipv4: 192.0.2.222", 11,
+     "interfaces[0].ipv4: 192.0.2.222 lies in the DHCP pool of network prod"),
+    ("ipv6: 2001:db8:0:1::11", "ipv6: 2001:db8:0:2::11", 12,
+     "interfaces[0].ipv6: 2001:db8:0:2::11 is outside network prod (2001:db8:0:1::/64)"),
+    ("ipv6: 2001:db8:0:1::11", 'ipv6: "2001:db8:0:1::"', 12,
+     "interfaces[0].ipv6: 2001:db8:0:1:: is the Subnet-Router anycast address"),
+    ("ipv6: 2001:db8:0:1::11", "ipv6: 2001:db8:0:1::1", 12,
+     "interfaces[0].ipv6: 2001:db8:0:1::1 is the gateway of network prod"),
+    ("network: prod", "network: mgmt", 12,
+     "interfaces[0].ipv6: 2001:db8:0:1::11 network mgmt has no IPv6 prefix"),
+])
+def test_address_does_not_fit_its_network(texts, base_files, old, new, line, message):
+    edit(base_files, WEB1, old, new)
+    got = texts(base_files)
+    if new == "network: mgmt":  # the IPv4 address is then outside mgmt as well
+        got = [t for t in got if "ipv6" in t]
+    assert got == [f"{WEB1}:{line}: {message}"]
+
+
+@covers("addresses_fit_network")
+def test_address_fits_a_slash31_edge(texts, base_files):
+    base_files["networks/p2p.yaml"] = "ipv4: 203.0.113.0/31\n"
+    base_files["hosts/r1.example.com.yaml"] = (
+        "kind: physical\ninterfaces:\n  - name: eth0\n    network: p2p\n    ipv4: 203.0.113.0\n")
+    assert texts(base_files) == []
+
+
+@covers("addresses_fit_network")
+def test_retired_hosts_addresses_are_not_checked(texts, base_files):
+    edit(base_files, WEB1, "ipv4: 192.0.2.11", "ipv4: 192.0.2.1")
+    edit(base_files, WEB1, "state: active", "state: retired")
+    assert texts(base_files) == []
+
+
+# --- unique_addresses ---------------------------------------------------------------------
+
+@covers("unique_addresses")
+@pytest.mark.parametrize("old, new, hv1_line, web1_line, what", [
+    ("ipv4: 192.0.2.11", "ipv4: 192.0.2.10", 10, 11, "ipv4: IPv4 address 192.0.2.10"),
+    ("ipv6: 2001:db8:0:1::11", "ipv6: 2001:db8:0:1::10", 11, 12,
+     "ipv6: IPv6 address 2001:db8:0:1::10"),
+    ('mac: "52:54:00:00:00:01"', 'mac: "00:25:90:00:00:01"', 8, 9,
+     "mac: MAC 00:25:90:00:00:01"),
+])
+def test_duplicate_address(texts, base_files, old, new, hv1_line, web1_line, what):
+    edit(base_files, WEB1, old, new)
+    assert texts(base_files) == [
+        f"{HV1}:{hv1_line}: interfaces[0].{what} is also held by {WEB1}:{web1_line}",
+        f"{WEB1}:{web1_line}: interfaces[0].{what} is also held by {HV1}:{hv1_line}",
+    ]
+
+
+@covers("unique_addresses")
+def test_duplicate_mac_in_another_spelling(texts, base_files):
+    edit(base_files, WEB1, 'mac: "52:54:00:00:00:01"', 'mac: "0025.9000.0002"')
+    got = texts(base_files)
+    assert f"{WEB1}:9: interfaces[0].mac: MAC 00:25:90:00:00:02 is also held by {HV1}:13" in got
+
+
+@covers("unique_addresses")
+def test_retired_host_may_share_an_address(texts, base_files):
+    edit(base_files, WEB1, "ipv4: 192.0.2.11", "ipv4: 192.0.2.10")
+    edit(base_files, WEB1, 'mac: "52:54:00:00:00:01"', 'mac: "00:25:90:00:00:01"')
+    edit(base_files, WEB1, "state: active", "state: retired")
+    assert texts(base_files) == []
+
+
+# --- unique_dns_names ---------------------------------------------------------------------
+
+@covers("unique_dns_names")
+def test_alias_shadows_a_host_name(texts, base_files):
+    edit(base_files, WEB1, "aliases: [www]", "aliases: [hv1.example.com]")
+    assert texts(base_files) == [
+        f"{WEB1}:13: interfaces[0].aliases: DNS name hv1.example.com is also used by {HV1}"]
+
+
+@covers("unique_dns_names")
+def test_same_alias_on_two_hosts(texts, base_files):
+    edit(base_files, HV1, "    ipv6: 2001:db8:0:1::10\n",
+         "    ipv6: 2001:db8:0:1::10\n    aliases: [www]\n")
+    assert texts(base_files) == [
+        f"{HV1}:12: interfaces[0].aliases: DNS name www.prod.example.com is also used by {WEB1}",
+        f"{WEB1}:13: interfaces[0].aliases: DNS name www.prod.example.com is also used by {HV1}",
+    ]
+
+
+@covers("unique_dns_names")
+def test_alias_of_a_retired_host_is_free(texts, base_files):
+    edit(base_files, WEB1, "aliases: [www]", "aliases: [hv1.example.com]")
+    edit(base_files, WEB1, "state: active", "state: retired")
+    assert texts(base_files) == []
+
+
+# --- parents_valid ------------------------------------------------------------------------
+
+@covers("parents_valid")
+def test_parent_unknown(texts, base_files):
+    edit(base_files, WEB1, "parent: hv1.example.com", "parent: hv9.example.com")
+    assert texts(base_files) == [f"{WEB1}:3: parent: unknown host 'hv9.example.com'"]
+
+
+@covers("parents_valid")
+def test_parent_self(texts, base_files):
+    edit(base_files, WEB1, "parent: hv1.example.com", "parent: web1.prod.example.com")
+    assert texts(base_files) == [
+        f"{WEB1}:3: parent: web1.prod.example.com cannot be its own parent"]
+
+
+@covers("parents_valid")
+def test_parent_retired(texts, base_files):
+    edit(base_files, HV1, "state: active", "state: retired")
+    assert texts(base_files) == [f"{WEB1}:3: parent: hv1.example.com is retired"]
+
+
+@covers("parents_valid")
+def test_parent_retired_with_a_retired_child_is_fine(texts, base_files):
+    edit(base_files, HV1, "state: active", "state: retired")
+    edit(base_files, WEB1, "state: active", "state: retired")
+    assert texts(base_files) == []
+
+
+@covers("parents_valid")
+def test_parent_cycle(texts, base_files):
+    edit(base_files, HV1, "state: active\n", "state: active\nparent: web1.prod.example.com\n")
+    assert [t for t in texts(base_files) if "warning" not in t] == [
+        f"{HV1}:3: parent: cycle hv1.example.com -> web1.prod.example.com -> hv1.example.com",
+        f"{WEB1}:3: parent: cycle web1.prod.example.com -> hv1.example.com -> "
+        "web1.prod.example.com",
+    ]
+
+
+# --- networks_disjoint --------------------------------------------------------------------
+
+@covers("networks_disjoint")
+def test_overlapping_networks(texts, base_files):
+    base_files["networks/dmz.yaml"] = "domain: dmz.example.com\nipv4: 192.0.2.128/25\n"
+    assert texts(base_files) == [
+        "networks/dmz.yaml:2: ipv4: 192.0.2.128/25 overlaps network prod (192.0.2.0/24)",
+        f"{PROD}:2: ipv4: 192.0.2.0/24 overlaps network dmz (192.0.2.128/25)",
+    ]
+
+
+@covers("networks_disjoint")
+def test_overlapping_ipv6(texts, base_files):
+    base_files["networks/dmz.yaml"] = "ipv4: 203.0.113.0/24\nipv6: 2001:db8::/48\n"
+    assert texts(base_files) == [
+        "networks/dmz.yaml:2: ipv6: 2001:db8::/48 overlaps network prod (2001:db8:0:1::/64)",
+        f"{PROD}:4: ipv6: 2001:db8:0:1::/64 overlaps network dmz (2001:db8::/48)",
+    ]
+
+
+@covers("networks_disjoint")
+def test_adjacent_networks_do_not_overlap(texts, base_files):
+    base_files["networks/dmz.yaml"] = "ipv4: 192.0.3.0/24\nipv6: 2001:db8:0:2::/64\n"
+    assert texts(base_files) == []
+
+
+# --- network_ranges_inside ----------------------------------------------------------------
+
+@covers("network_ranges_inside")
+@pytest.mark.parametrize("old, new, line, message", [
+    ("gateway4: 192.0.2.1", "gateway4: 192.0.3.1", 3,
+     "gateway4: 192.0.3.1 is outside 192.0.2.0/24"),
+    ("gateway6: 2001:db8:0:1::1", "gateway6: 2001:db8:0:2::1", 5,
+     "gateway6: 2001:db8:0:2::1 is outside 2001:db8:0:1::/64"),
+    ("dhcp_pool: 192.0.2.200-192.0.2.250", "dhcp_pool: 192.0.2.200-192.0.3.5", 7,
+     "dhcp_pool: 192.0.2.200-192.0.3.5 is not inside 192.0.2.0/24"),
+    ("dhcp_pool: 192.0.2.200-192.0.2.250", "dhcp_pool: 192.0.2.200-192.0.2.255", 7,
+     "dhcp_pool: 192.0.2.200-192.0.2.255 holds the network or broadcast address"),
+    ("reserved: [192.0.2.2-192.0.2.9]", "reserved: [192.0.2.2-192.0.2.9, 10.0.0.1]", 8,
+     "reserved: 10.0.0.1 is not inside 192.0.2.0/24"),
+    ("reserved: [192.0.2.2-192.0.2.9]", "reserved: [2001:db8:0:2::1-2001:db8:0:2::9]", 8,
+     "reserved: 2001:db8:0:2::1-2001:db8:0:2::9 is not inside 2001:db8:0:1::/64"),
+])
+def test_network_range_outside(texts, base_files, old, new, line, message):
+    edit(base_files, PROD, old, new)
+    assert texts(base_files) == [f"{PROD}:{line}: {message}"]
+
+
+@covers("network_ranges_inside")
+def test_pool_holds_the_gateway(texts, base_files):
+    edit(base_files, MGMT, "gateway4: 198.51.100.1\n",
+         "gateway4: 198.51.100.1\ndhcp_pool: 198.51.100.1-198.51.100.5\n")
+    assert texts(base_files) == [
+        f"{MGMT}:4: dhcp_pool: 198.51.100.1-198.51.100.5 holds the gateway 198.51.100.1"]
+
+
+@covers("network_ranges_inside")
+def test_eui64_needs_a_slash64(texts, base_files):
+    base_files["networks/lab.yaml"] = "ipv6: 2001:db8:9::/80\nipv6_mode: eui64\n"
+    assert texts(base_files) == [
+        "networks/lab.yaml:2: ipv6_mode: eui64 needs an IPv6 prefix of /64 or shorter"]
+
+
+@covers("network_ranges_inside")
+def test_reserved_ipv6_without_prefix(texts, base_files):
+    edit(base_files, MGMT, "gateway4: 198.51.100.1\n",
+         "gateway4: 198.51.100.1\nreserved: [2001:db8::1]\n")
+    assert texts(base_files) == [
+        f"{MGMT}:4: reserved: 2001:db8::1 is not inside the network (no IPv6 prefix)"]
+
+
+# --- subnet_ids_unique --------------------------------------------------------------------
+
+@covers("subnet_ids_unique")
+def test_subnet_ids_clash(texts, base_files):
+    base_files[PROD] += "subnet_id: 7\n"
+    base_files[MGMT] += "subnet_id: 7\n"
+    assert texts(base_files) == [
+        f"{MGMT}:4: subnet_id: 7 is also the id of network prod; set subnet_id to tell "
+        "them apart",
+        f"{PROD}:10: subnet_id: 7 is also the id of network mgmt; set subnet_id to tell "
+        "them apart",
+    ]
+
+
+@covers("subnet_ids_unique")
+def test_subnet_ids_distinct(texts, base_files):
+    base_files[PROD] += "subnet_id: 7\n"
+    base_files[MGMT] += "subnet_id: 8\n"
+    assert texts(base_files) == []
+
+
+# --- eui64_matches_mac --------------------------------------------------------------------
+
+@covers("eui64_matches_mac")
+def test_eui64_address_differs_from_mac_is_a_warning(texts, base_files):
+    edit(base_files, PROD, "ipv6_mode: sequential", "ipv6_mode: eui64")
+    edit(base_files, HV1, "ipv6: 2001:db8:0:1::10", "ipv6: 2001:db8:0:1:225:90ff:fe00:1")
+    assert texts(base_files) == [
+        f"{WEB1}:12: warning: interfaces[0].ipv6: 2001:db8:0:1::11 is not the EUI-64 address "
+        "of its MAC (2001:db8:0:1:5054:ff:fe00:1)"]
+
+
+@covers("eui64_matches_mac")
+def test_eui64_addresses_match(texts, base_files):
+    edit(base_files, PROD, "ipv6_mode: sequential", "ipv6_mode: eui64")
+    edit(base_files, HV1, "ipv6: 2001:db8:0:1::10", "ipv6: 2001:db8:0:1:225:90ff:fe00:1")
+    edit(base_files, WEB1, "ipv6: 2001:db8:0:1::11", "ipv6: 2001:db8:0:1:5054:ff:fe00:1")
+    assert texts(base_files) == []
+
+
+# --- capacity -----------------------------------------------------------------------------
+
+@covers("capacity")
+def test_guests_exceed_the_hypervisor(texts, base_files):
+    edit(base_files, WEB1, "cpus: 2", "cpus: 32")
+    edit(base_files, WEB1, "memory: 4GiB", "memory: 128GiB")
+    assert texts(base_files) == [
+        f"{HV1}:3: warning: hardware.cpus: its 1 guests have 32 cpus, more than its own 16",
+        f"{HV1}:3: warning: hardware.memory: its 1 guests have 128GiB memory, more than its "
+        "own 64GiB",
+    ]
+
+
+@covers("capacity")
+def test_guests_fit_exactly(texts, base_files):
+    edit(base_files, WEB1, "cpus: 2", "cpus: 16")
+    edit(base_files, WEB1, "memory: 4GiB", "memory: 64GiB")
+    assert texts(base_files) == []
+
+
+# --- the command: all problems in one run, text and json, exit codes ----------------------
+
+def test_check_command_lists_every_problem_and_exits_1(tmp_path, make_files, base_files,
+                                                       run_cli):
+    edit(base_files, WEB1, "network: prod", "network: nope")
+    edit(base_files, HV1, "  - name: bmc", "  - name: eth0")
+    edit(base_files, PROD, "gateway4: 192.0.2.1", "gateway4: 192.0.3.1")
+    root = make_files(tmp_path / "inv", base_files)
+    r = run_cli("-C", root, "check")
+    assert r.code == 1, r
+    assert r.out.splitlines() == [
+        f"{HV1}:12: interfaces[1].name: eth0 is used twice in this host",
+        f"{WEB1}:10: interfaces[0].network: unknown network 'nope' (known: mgmt, prod)",
+        f"{PROD}:3: gateway4: 192.0.3.1 is outside 192.0.2.0/24",
+    ]
+    assert "3 errors, 0 warnings" in r.err
+    j = run_cli("-C", root, "check", "--format", "json")
+    assert j.code == 1
+    data = json.loads(j.out)
+    assert data["errors"] == 3 and data["warnings"] == 0
+    assert {(p["path"], p["line"], p["code"]) for p in data["problems"]} == {
+        (HV1, 12, "duplicate-interface"), (WEB1, 10, "unknown-network"), (PROD, 3, "network")}
+
+
+def test_check_command_warnings_exit_0(tmp_path, make_files, base_files, run_cli):
+    edit(base_files, WEB1, "cpus: 2", "cpus: 32")
+    root = make_files(tmp_path / "inv", base_files)
+    r = run_cli("-C", root, "check")
+    assert r.code == 0, r
+    assert r.out.splitlines() == [
+        f"{HV1}:3: warning: hardware.cpus: its 1 guests have 32 cpus, more than its own 16"]
+    data = json.loads(run_cli("-C", root, "check", "--format", "json").out)
+    assert data["warnings"] == 1 and data["errors"] == 0
+    assert data["problems"][0]["severity"] == "warning"
+
+
+def test_check_command_clean(tmp_path, make_files, base_files, run_cli):
+    root = make_files(tmp_path / "inv", base_files)
+    r = run_cli("-C", root, "check")
+    assert (r.code, r.out) == (0, "")
+    assert "2 hosts, 2 networks: 0 errors, 0 warnings" in r.err
