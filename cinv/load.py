@@ -146,7 +146,11 @@ def load_inventory(source: Source) -> Inventory:
         except ValueError as e:
             problems.append(Problem(rel, 0, f"file name: {e}", "error", "name"))
             continue
-        net = schema.parse_network(name, parse_file(source, rel, problems), rel, problems)
+        before = len(problems)
+        data = parse_file(source, rel, problems)
+        if data is None and len(problems) > before:
+            continue  # unreadable: its one problem is noted, "not a mapping" would be noise
+        net = schema.parse_network(name, data, rel, problems)
         if net is not None:
             inv.networks[name] = net
     for rel in source.walk("hosts", problems):
@@ -164,7 +168,11 @@ def load_inventory(source: Source) -> Inventory:
             problems.append(Problem(rel, 0, f"host {name} is also recorded in "
                                     f"{inv.hosts[name].path}", "error", "duplicate-name"))
             continue
-        host = schema.parse_host(name, parse_file(source, rel, problems), rel, problems)
+        before = len(problems)
+        data = parse_file(source, rel, problems)
+        if data is None and len(problems) > before:
+            continue  # unreadable: its one problem is noted, "not a mapping" would be noise
+        host = schema.parse_host(name, data, rel, problems)
         if host is not None:
             inv.hosts[name] = host
     problems.extend(getattr(source, "unsafe", []))
