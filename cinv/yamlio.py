@@ -8,13 +8,25 @@ from __future__ import annotations
 import re
 
 import yaml
+from yaml.nodes import MappingNode, ScalarNode
+from yaml.resolver import BaseResolver
 
 try:
-    _BaseLoader = yaml.CSafeLoader
-    _BaseDumper = yaml.CSafeDumper
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _BaseLoader = yaml.SafeLoader
-    _BaseDumper = yaml.SafeDumper
+    from yaml import CSafeDumper as _BaseDumper
+    from yaml._yaml import CParser as _Parser
+except ImportError:  # pragma: no cover - PyYAML built without libyaml
+    from yaml import SafeDumper as _BaseDumper
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Parser(Reader, Scanner, Parser, Composer):
+        def __init__(self, stream):
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
 
 class LMap(dict):
     """A mapping with .line (1-based) and .key_lines {key: line}."""
@@ -43,92 +55,93 @@ class YamlError(ValueError):
         super().__init__(message)
 
 
-class Loader(_BaseLoader):
-    """Safe loader: YAML 1.2-like scalars (no base-60 numbers, so MACs and times stay strings),
-    line marks on every mapping and sequence, and a cap on aliases (no alias bombs)."""
+class _NodeLoader(_Parser, BaseResolver):
+    """libyaml composes the node tree in C; BaseResolver leaves every plain scalar untyped, so
+    `_build` alone decides what a scalar means (YAML 1.2 core schema, below)."""
 
-    def construct_object(self, node, deep=False):
-        # libyaml hands an alias back as the very node it names: a node seen twice is an alias.
-        # Aliases can expand exponentially ("billion laughs") and records never need them.
-        if node in self.constructed_objects:
+    def __init__(self, stream):
+        _Parser.__init__(self, stream)
+        BaseResolver.__init__(self)
+
+
+_STR = "tag:yaml.org,2002:str"
+_DEFAULT_TAGS = (_STR, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)\Z|0x[0-9a-fA-F_]+\Z|0o[0-7_]+\Z")
+_FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?\Z")
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_TRUE = frozenset(("true", "True", "TRUE"))
+_FALSE = frozenset(("false", "False", "FALSE"))
+
+
+def _plain(value: str):
+    """A plain (unquoted) scalar under YAML 1.2's core schema: base-60 numbers and yes/no/on/off
+    of YAML 1.1 stay strings, so 52:54:00 is a MAC prefix and `on` a word."""
+    if value in _NULLS:
+        return None
+    first = value[0]
+    if first in "0123456789-+.":
+        if _INT.match(value):
+            value = value.replace("_", "")
+            if value.startswith("0x"):
+                return int(value[2:], 16)
+            if value.startswith("0o"):
+                return int(value[2:], 8)
+            return int(value)
+        if _FLOAT.match(value):
+            return float(value.replace("_", ""))
+    elif value in _TRUE:
+        return True
+    elif value in _FALSE:
+        return False
+    return value
+
+
+def _build(node, seen):
+    """Plain Python values (LMap, LList, scalars) from a node tree, with line marks."""
+    if seen is not None:
+        if id(node) in seen:
             raise YamlError(node.start_mark.line + 1,
                             "YAML aliases (*name) are not allowed in inventory files")
-        return super().construct_object(node, deep)
-
-    def construct_mapping(self, node, deep=False):
-        if not isinstance(node, yaml.MappingNode):
-            raise yaml.constructor.ConstructorError(None, None, "expected a mapping",
-                                                    node.start_mark)
+        seen.add(id(node))
+    kind = type(node)
+    if node.tag not in _DEFAULT_TAGS:
+        raise YamlError(node.start_mark.line + 1, f"YAML tags ({node.tag}) are not allowed "
+                        "in inventory files")
+    if kind is ScalarNode:
+        return _plain(node.value) if not node.style else node.value
+    if kind is MappingNode:
         result = LMap()
         result.line = node.start_mark.line + 1
-        result.key_lines = {}
-        self.flatten_mapping(node)
+        lines = result.key_lines = {}
         for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            try:
-                hash(key)
-            except TypeError:
-                raise YamlError(key_node.start_mark.line + 1, "a mapping key must be a plain "
-                                "value") from None
-            if key in result.key_lines:
-                raise YamlError(key_node.start_mark.line + 1, f"key {key!r} appears twice")
-            result[key] = self.construct_object(value_node, deep=True)
-            result.key_lines[key] = key_node.start_mark.line + 1
+            key = _build(key_node, seen)
+            line = key_node.start_mark.line + 1
+            if isinstance(key, (LMap, LList)):
+                raise YamlError(line, "a mapping key must be a plain value")
+            if key in lines:
+                raise YamlError(line, f"key {key!r} appears twice")
+            lines[key] = line
+            result[key] = _build(value_node, seen)
         return result
-
-    def construct_yaml_map(self, node):
-        yield self.construct_mapping(node, deep=True)
-
-    def construct_yaml_seq(self, node):
-        result = LList(self.construct_object(child, deep=True) for child in node.value)
-        result.line = node.start_mark.line + 1
-        result.item_lines = [child.start_mark.line + 1 for child in node.value]
-        yield result
+    result = LList(_build(child, seen) for child in node.value)
+    result.line = node.start_mark.line + 1
+    result.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return result
 
 
-Loader.add_constructor("tag:yaml.org,2002:map", Loader.construct_yaml_map)
-Loader.add_constructor("tag:yaml.org,2002:seq", Loader.construct_yaml_seq)
-# Copy the resolvers, then drop YAML 1.1's base-60 integers and floats ("52:54:00" is a MAC
-# prefix, not 187200) and the yes/no/on/off booleans (only true/false are booleans).
-Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers
-            if tag not in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
-                           "tag:yaml.org,2002:bool")]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
-Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
-    list("tTfF"))
-Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?(?:0|[1-9][0-9_]*)|0x[0-9a-fA-F_]+|0o[0-7_]+)$"),
-    list("-+0123456789"))
-Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)"
-               r"|\.(?:nan|NaN|NAN))$"),
-    list("-+0123456789."))
-
-
-def _bool(self, node):
-    return self.construct_scalar(node) in ("true", "True", "TRUE")
-
-
-def _int(self, node):
-    value = self.construct_scalar(node).replace("_", "")
-    if value.startswith("0o"):
-        return int(value[2:], 8)
-    return int(value, 0) if value.startswith("0x") else int(value)
-
-
-Loader.add_constructor("tag:yaml.org,2002:bool", _bool)
-Loader.add_constructor("tag:yaml.org,2002:int", _int)
-
-
-def load(text: str):
-    """Parse one YAML document; raise YamlError(line, message) on anything malformed."""
-    if "\0" in text:
+def load(text):
+    """Parse one YAML document (str or UTF-8 bytes); raise YamlError(line, message) on anything
+    malformed, on aliases and on tags."""
+    if ("\0" if isinstance(text, str) else b"\0") in text:
         raise YamlError(1, "the file holds NUL bytes (binary, not YAML)")
+    loader = _NodeLoader(text)
     try:
-        return yaml.load(text, Loader=Loader)
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        # An alias is the very node it names, met twice; with no '*' there can be none.
+        star = "*" if isinstance(text, str) else b"*"
+        return _build(node, set() if star in text else None)
     except YamlError:
         raise
     except yaml.MarkedYAMLError as e:
@@ -139,6 +152,8 @@ def load(text: str):
         raise YamlError(1, f"malformed YAML: {e}") from None
     except RecursionError:
         raise YamlError(1, "malformed YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
 
 
 class Quoted(str):
