@@ -1,0 +1,102 @@
+"""The target registry: a target is one or more outputs, each (template, each, output path).
+
+`each` is once | host | network | zone (built-ins may also use virtual_host). The path is itself
+a small template (`libvirt/{{ host.name }}.xml`). Adding a built-in target is one `builtin(...)`
+line here plus its template in templates/. User targets come from cinv.yaml render.targets; one
+with a built-in's name replaces that built-in.
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+
+import jinja2
+
+from cinv.errors import CinvError
+from cinv.model import Settings
+from cinv.render.env import template_error
+
+MANIFEST = ".cinv-manifest.json"
+
+
+@dataclass(frozen=True)
+class Output:
+    template: str
+    path: str
+    each: str = "once"
+
+
+BUILTIN: dict[str, tuple[Output, ...]] = {}
+
+
+def builtin(name: str, *outputs: Output) -> None:
+    BUILTIN[name] = outputs
+
+
+builtin("dhcpd", Output("dhcpd.conf.j2", "dhcpd.conf"), Output("dhcpd6.conf.j2", "dhcpd6.conf"))
+builtin("kea", Output("kea-dhcp4.conf.j2", "kea-dhcp4.conf"),
+        Output("kea-dhcp6.conf.j2", "kea-dhcp6.conf"))
+builtin("dns", Output("zone.j2", "dns/{{ zone.file }}", "zone"),
+        Output("named.conf.zones.j2", "dns/named.conf.zones"))
+builtin("libvirt", Output("libvirt-domain.xml.j2", "libvirt/{{ host.name }}.xml", "virtual_host"))
+builtin("hosts", Output("hosts.j2", "hosts"))
+builtin("dnsmasq", Output("dnsmasq.conf.j2", "dnsmasq/cinv.conf"))
+builtin("ansible", Output("ansible-inventory.yaml.j2", "ansible/inventory.yaml"))
+
+# each -> (attribute of the view holding the items, name of the item in the template)
+EACH = {"once": (None, None), "host": ("hosts", "host"), "network": ("networks", "network"),
+        "zone": ("zones", "zone"), "virtual_host": ("virtual_hosts", "host")}
+
+
+def all_targets(settings: Settings) -> dict[str, tuple[Output, ...]]:
+    targets = dict(BUILTIN)
+    for name, t in settings.targets.items():
+        targets[name] = (Output(t.template, t.path, t.each),)
+    return targets
+
+
+def check_path(path: str, target: str) -> str:
+    """An output path stays inside the output dir: relative, no '..', no hidden cinv files."""
+    parts = path.split("/")
+    if (not path or path.startswith("/") or "\\" in path or "\0" in path
+            or any(p in ("", ".", "..") for p in parts) or parts[0].startswith(".cinv")
+            or any(not p.isprintable() for p in parts)):
+        raise CinvError(f"target {target}: output path {path!r} is not a plain relative path "
+                        "inside the output directory")
+    return posixpath.normpath(path)
+
+
+def render_target(env, view, name: str, outputs, files: dict) -> None:
+    """Render every output of one target into files {path: (target, bytes)}."""
+    for out in outputs:
+        attr, var = EACH[out.each]
+        try:
+            template = env.get_template(out.template)
+            path_template = env.from_string(out.path)
+        except Exception as e:  # noqa: BLE001 - any template error is the user's, one line
+            if isinstance(e, CinvError):
+                raise
+            raise template_error(e, out.template, f"target {name}") from None
+        items = [None] if attr is None else getattr(view, attr)
+        for item in items:
+            ctx = {"inv": view} if var is None else {"inv": view, var: item}
+            what = f"target {name}" + (f" for {var} {item['name']}" if var else "")
+            try:
+                path = path_template.render(ctx).strip()
+            except Exception as e:  # noqa: BLE001
+                if isinstance(e, jinja2.TemplateError) or not isinstance(e, CinvError):
+                    raise template_error(e, f"path of target {name}", what) from None
+                raise
+            path = check_path(path, name)
+            try:
+                text = template.render(ctx)
+            except CinvError:
+                raise
+            except Exception as e:  # noqa: BLE001
+                raise template_error(e, out.template, what) from None
+            if path in files and files[path][0] != name:
+                raise CinvError(f"targets {files[path][0]} and {name} both write {path}")
+            if path in files:
+                raise CinvError(f"target {name} writes {path} twice (make its path depend on "
+                                f"the {var})")
+            files[path] = (name, text.encode("utf-8"))

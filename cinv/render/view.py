@@ -1,0 +1,266 @@
+"""The view templates see: plain dicts and lists computed from the model in one pass.
+
+Everything a template needs is computed here (address strings, block names, UUIDs, disk paths,
+Kea and Ansible data), so templates stay simple loops. Retired hosts are left out entirely.
+Costly parts (zones, Kea, Ansible) are computed on first use, so rendering one target does not
+pay for the others.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+import uuid
+from functools import cached_property
+
+from cinv.model import Host, Inventory, Network
+from cinv.values import mac_str
+
+DEFAULT_CPUS = 1
+DEFAULT_MEMORY = 1 << 30  # a virtual host without hardware.memory gets 1 GiB
+KEA_VALID_LIFETIME = 3600
+IFACE_VARS = ("name", "network", "mac", "ipv4", "ipv6", "fqdn")
+_GROUP_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+
+
+def group_name(prefix: str, value: str) -> str:
+    """An Ansible group name: letters, digits and '_' only."""
+    return _GROUP_UNSAFE.sub("_", f"{prefix}_{value}")
+
+
+def disk_target(index: int) -> str:
+    """vda, vdb, ... vdz, vdaa, vdab, ... (the kernel's naming)."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(ord("a") + rem) + letters
+    return f"vd{letters}"
+
+
+def plain(value):
+    """Loaded YAML (mappings that remember lines) as plain dicts and lists."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+class View:
+    """What templates see as `inv`: settings, networks, hosts, zones, kea4, kea6, ansible."""
+
+    def __init__(self, inv: Inventory, serials=None):
+        self.model = inv
+        self._serials = serials  # callable(zones) -> {zone name: serial}; None: serial 1
+        self.warnings: list[str] = []
+        s = inv.settings
+        self.settings = {
+            "domain": s.domain, "image_dir": s.image_dir, "kea_interfaces": list(s.kea_interfaces),
+            "dns": {"ttl": s.dns.ttl, "primary_ns": s.dns.primary_ns,
+                    "hostmaster": s.dns.hostmaster, "nameservers": list(s.dns.nameservers)},
+        }
+        self.networks = [self._network(inv.networks[n]) for n in sorted(inv.networks)]
+        self.network = {n["name"]: n for n in self.networks}
+        self.hosts = [self._host(h) for h in sorted(inv.active_hosts(), key=lambda h: h.name)]
+        for host in self.hosts:
+            for iface in host["interfaces"]:
+                net = self.network.get(iface["network"])
+                if net is not None:
+                    net["interfaces"].append(iface)
+
+    # --- networks and hosts -------------------------------------------------------------
+
+    def _network(self, net: Network) -> dict:
+        v4, v6 = net.ipv4, net.ipv6
+        pool = None
+        if net.dhcp_pool is not None:
+            pool = [str(ipaddress.IPv4Address(a)) for a in net.dhcp_pool]
+        return {
+            "name": net.name,
+            "domain": net.domain or self.model.settings.domain,
+            "ipv4": str(v4) if v4 else None,
+            "address4": str(v4.network_address) if v4 else None,
+            "netmask4": str(v4.netmask) if v4 else None,
+            "prefixlen4": v4.prefixlen if v4 else None,
+            "gateway4": str(net.gateway4) if net.gateway4 else None,
+            "ipv6": str(v6) if v6 else None,
+            "address6": str(v6.network_address) if v6 else None,
+            "prefixlen6": v6.prefixlen if v6 else None,
+            "gateway6": str(net.gateway6) if net.gateway6 else None,
+            "pool4": pool,
+            "dns_servers4": [str(a) for a in net.dns_servers if a.version == 4],
+            "dns_servers6": [str(a) for a in net.dns_servers if a.version == 6],
+            "vlan": net.vlan,
+            "bridge": net.bridge,
+            "subnet_id": net.kea_subnet_id,
+            "interfaces": [],  # every interface of an active host on this network, by host
+        }
+
+    def _host(self, host: Host) -> dict:
+        inv = self.model
+        hw = host.hardware
+        disks = []
+        for n, disk in enumerate(hw.disks):
+            disks.append({"name": disk.name, "size": disk.size, "size_kib": disk.size // 1024,
+                          "file": f"{inv.settings.image_dir.rstrip('/')}/{host.name}-{n}.qcow2",
+                          "target": disk_target(n)})
+        out = {
+            "name": host.name, "short": host.short, "kind": host.kind, "state": host.state,
+            "description": host.description, "tags": list(host.tags), "parent": host.parent,
+            "location": host.location,
+            "cpus": hw.cpus if hw.cpus is not None else DEFAULT_CPUS,
+            "memory": hw.memory if hw.memory is not None else DEFAULT_MEMORY,
+            "vendor": hw.vendor, "model": hw.model, "serial": hw.serial,
+            "disks": disks,
+            "uuid": str(uuid.uuid5(uuid.NAMESPACE_DNS, host.name)),
+            "vars": plain(host.vars),
+        }
+        out["memory_kib"] = out["memory"] // 1024
+        ifaces, aliases = [], {}
+        for fqdn, iface, is_alias in inv.dns_names(host):
+            if is_alias:
+                aliases.setdefault(id(iface), []).append(fqdn)
+                continue
+            net = inv.networks.get(iface.network) if iface.network else None
+            ifaces.append({
+                "name": iface.name, "host": host.name, "fqdn": fqdn,
+                "block": f"{host.name}-{iface.name}",
+                "network": iface.network,
+                "domain": inv.domain_of(iface.network),
+                "bridge": net.bridge if net is not None else None,
+                "mac": mac_str(iface.mac) if iface.mac is not None else None,
+                "ipv4": str(iface.ipv4) if iface.ipv4 is not None else None,
+                "ipv6": str(iface.ipv6) if iface.ipv6 is not None else None,
+                "aliases": [], "_id": id(iface),
+            })
+        for item in ifaces:
+            item["aliases"] = aliases.get(item.pop("_id"), [])
+        out["interfaces"] = ifaces
+        out["ipv4"] = next((i["ipv4"] for i in ifaces if i["ipv4"]), None)
+        out["ipv6"] = next((i["ipv6"] for i in ifaces if i["ipv6"]), None)
+        return out
+
+    @cached_property
+    def virtual_hosts(self) -> list[dict]:
+        return [h for h in self.hosts if h["kind"] == "virtual"]
+
+    # --- DNS ----------------------------------------------------------------------------
+
+    @cached_property
+    def zones(self) -> list[dict]:
+        from cinv.render import dns
+        zones = dns.build_zones(self)
+        serials = self._serials(zones) if self._serials else {}
+        for zone in zones:
+            zone["serial"] = serials.get(zone["name"], 1)
+        return zones
+
+    # --- Kea ----------------------------------------------------------------------------
+
+    def _kea(self, family: int) -> dict:
+        s = self.settings
+        subnets = []
+        key = "ipv4" if family == 4 else "ipv6"
+        for net in sorted((n for n in self.networks if n[key]),
+                          key=lambda n: ipaddress.ip_network(n[key])):
+            subnet = {"id": net["subnet_id"], "subnet": net[key]}
+            options = []
+            if family == 4:
+                if net["pool4"]:
+                    subnet["pools"] = [{"pool": f"{net['pool4'][0]} - {net['pool4'][1]}"}]
+                if net["gateway4"]:
+                    options.append({"name": "routers", "data": net["gateway4"]})
+                if net["dns_servers4"]:
+                    options.append({"name": "domain-name-servers",
+                                    "data": ", ".join(net["dns_servers4"])})
+                options.append({"name": "domain-name", "data": net["domain"]})
+            else:
+                if net["dns_servers6"]:
+                    options.append({"name": "dns-servers", "data": ", ".join(net["dns_servers6"])})
+                options.append({"name": "domain-search", "data": net["domain"]})
+            subnet["option-data"] = options
+            reservations = []
+            for iface in net["interfaces"]:
+                if not iface["mac"] or not iface[key]:
+                    continue
+                r = {"hw-address": iface["mac"], "hostname": iface["fqdn"]}
+                if family == 4:
+                    r["ip-address"] = iface["ipv4"]
+                else:
+                    r["ip-addresses"] = [iface["ipv6"]]
+                reservations.append(r)
+            subnet["reservations"] = sorted(reservations, key=lambda r: r["hw-address"])
+            subnets.append(subnet)
+        root = {
+            "interfaces-config": {"interfaces": list(s["kea_interfaces"])},
+            "lease-database": {"type": "memfile", "persist": True, "lfc-interval": 3600},
+            "valid-lifetime": KEA_VALID_LIFETIME,
+            "reservations-out-of-pool": True,
+        }
+        if family == 4:
+            root["subnet4"] = subnets
+            return {"Dhcp4": root}
+        root["subnet6"] = subnets
+        root["preferred-lifetime"] = KEA_VALID_LIFETIME // 2
+        return {"Dhcp6": root}
+
+    @cached_property
+    def kea4(self) -> dict:
+        return self._kea(4)
+
+    @cached_property
+    def kea6(self) -> dict:
+        return self._kea(6)
+
+    # --- hosts file and Ansible -------------------------------------------------------------
+
+    @cached_property
+    def address_lines(self) -> list[dict]:
+        """One entry per address: {address, names}, IPv4 first, each family in address order."""
+        lines = []
+        for host in self.hosts:
+            for index, iface in enumerate(host["interfaces"]):
+                names = [iface["fqdn"], *iface["aliases"]]
+                if index == 0:
+                    names.append(host["short"])
+                for key in ("ipv4", "ipv6"):
+                    if iface[key]:
+                        lines.append((ipaddress.ip_address(iface[key]), names))
+        lines.sort(key=lambda pair: (pair[0].version, pair[0]))
+        return [{"address": str(a), "names": names} for a, names in lines]
+
+    @cached_property
+    def ansible(self) -> dict:
+        groups: dict[str, set] = {}
+        hostvars = {}
+        for host in self.hosts:
+            name = host["name"]
+            keys = [group_name("kind", host["kind"]), group_name("state", host["state"])]
+            keys += [group_name("network", i["network"]) for i in host["interfaces"]
+                     if i["network"]]
+            keys += [group_name("tag", t) for t in host["tags"]]
+            if host["parent"]:
+                keys.append(group_name("parent", host["parent"]))
+            for key in keys:
+                groups.setdefault(key, set()).add(name)
+            hv = {}
+            address = host["ipv4"] or host["ipv6"]
+            if address:
+                hv["ansible_host"] = address
+            hv.update({
+                "cinv_kind": host["kind"], "cinv_state": host["state"],
+                "cinv_tags": host["tags"],
+                "cinv_interfaces": [{k: i[k] for k in IFACE_VARS if i[k]}
+                                    for i in host["interfaces"]],
+            })
+            for key in ("parent", "location", "description"):
+                if host[key]:
+                    hv[f"cinv_{key}"] = host[key]
+            if host["kind"] == "virtual":
+                hv["cinv_cpus"] = host["cpus"]
+                hv["cinv_memory_mib"] = host["memory"] // (1 << 20)
+            hv.update(host["vars"])  # the record's own vars win
+            hostvars[name] = hv
+        children = {g: {"hosts": {h: None for h in sorted(members)}}
+                    for g, members in sorted(groups.items())}
+        return {"all": {"hosts": hostvars, "children": children}}
