@@ -167,3 +167,39 @@ def history(root: Path, rels: list[str]) -> list[dict]:
             seen.add(item["commit"])
             unique.append(item)
     return unique
+
+
+# --- history of the inventory, for SOA serials (see cinv.render.serial) -------------------
+
+def inventory_commits(root: Path, ref: str | None, limit: int) -> list[tuple[str, int]]:
+    """(commit, committer time in Unix seconds) of the first-parent commits from ref (default
+    HEAD) that touched the inventory, newest first, at most limit; [] outside git or before the
+    first commit."""
+    repo = find_repo(root)
+    if repo is None:
+        return []
+    prefix = os.path.relpath(Path(root).resolve(), Path(repo.working_tree_dir).resolve())
+    try:
+        log = repo.git.log("--first-parent", f"--max-count={limit}", "--format=%H %ct",
+                           ref or "HEAD", "--", prefix)
+    except git.GitCommandError:
+        return []
+    out = []
+    for line in log.splitlines():
+        sha, _, when = line.partition(" ")
+        out.append((sha, int(when)))
+    return out
+
+
+def inventory_dirty(root: Path) -> bool:
+    """True if the work tree's records (cinv.yaml, networks/, hosts/) differ from HEAD's
+    (changed or untracked files)."""
+    repo = find_repo(root)
+    if repo is None:
+        return False
+    prefix = os.path.relpath(Path(root).resolve(), Path(repo.working_tree_dir).resolve())
+    paths = [os.path.normpath(os.path.join(prefix, p)) for p in ("cinv.yaml", "networks", "hosts")]
+    try:
+        return bool(repo.git.status("--porcelain", "--untracked-files=all", "--", *paths))
+    except git.GitCommandError:
+        return True
