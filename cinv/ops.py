@@ -63,7 +63,9 @@ def save(ws: Workspace, before: set, after: Inventory, writes: dict, removes: li
     """Refuse if `after` has errors `before` did not; else write, remove and commit."""
     new = [p for p in check.errors(check.run(after)) if (p.path, p.message) not in before]
     if new:
-        raise ProblemsError(new)
+        # A clash is reported at both ends; show the end in the record being changed (its
+        # message names the other file), not the same clash again at an untouched file.
+        raise ProblemsError([p for p in new if p.path in writes] or new)
     for rel, data in writes.items():
         load.write_record(ws.root, rel, data)
     for rel in removes:

@@ -278,7 +278,7 @@ def parse_network(name: str, data, path: str, problems: list) -> Network | None:
     net.vlan = r.field(data, "vlan", integer(1, 4094))
     net.bridge = r.field(data, "bridge", _bridge)
     net.subnet_id = r.field(data, "subnet_id", integer(1, 4294967294))
-    if net.ipv4 is None and net.ipv6 is None:
+    if data.get("ipv4") is None and data.get("ipv6") is None:  # (a bad one is reported)
         r.error(data.line, "a network needs ipv4 or ipv6 (or both)", "missing")
     return net
 

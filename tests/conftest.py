@@ -90,8 +90,10 @@ def run_cinv_process():
 
 
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
-                          text=True).stdout
+    """git in the inventory; commits made by a test itself carry a test identity."""
+    ident = ["-c", "user.name=cinv tests", "-c", "user.email=tests@example.com"]
+    return subprocess.run(["git", "-C", str(root), *ident, *args], check=True,
+                          capture_output=True, text=True).stdout
 
 
 def tree_snapshot(root: Path) -> dict[str, bytes]:

@@ -259,7 +259,7 @@ def _free_by_brute_force(first: int, last: int, blocked, used) -> int | None:
 @st.composite
 def small_v4_networks(draw):
     prefixlen = draw(st.integers(min_value=24, max_value=32))
-    base = draw(st.integers(min_value=0, max_value=(1 << (32 - 8)) - 1)) << 8
+    base = draw(st.integers(min_value=0, max_value=(1 << 16) - 1)) << 8  # inside 10/8
     v4 = ipaddress.IPv4Network((ip("10.0.0.0") + base, prefixlen), strict=False)
     first, last = int(v4.network_address), int(v4.broadcast_address)
     addr = st.integers(min_value=first, max_value=last)
