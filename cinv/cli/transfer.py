@@ -1,0 +1,140 @@
+"""Import and export: bring dhcpd.conf, zone files and libvirt domains in; hand hosts to cdist
+and Ansible."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cinv import export as exports
+from cinv import ops
+from cinv.cli import _workspace, cli, complete_host, complete_network, no_commit_option
+from cinv.importers import dhcpd, libvirt, plan, zone
+
+dry_run_option = click.option("--dry-run", is_flag=True,
+                              help="Print the plan (create / update / skip) and change nothing.")
+_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+def _run(ctx, read, dry_run: bool, no_commit: bool) -> None:
+    result, sha = plan.run(_workspace(ctx), read, dry_run, commit=not no_commit)
+    click.echo(result.text())
+    if dry_run:
+        click.echo("Dry run: nothing written.")
+    elif not result.changes:
+        click.echo("Nothing to change.")
+    else:
+        click.echo(f"Imported: {result.counts()}" + (f" (commit {sha[:10]})" if sha else "."))
+
+
+@cli.group("import")
+def import_():
+    """Bring existing hosts in from dhcpd.conf, zone files and libvirt domain XML.
+
+    Hosts are matched by MAC, then by name; existing records are updated, not duplicated. A real
+    run is one commit; running it again changes nothing. What cannot be mapped is listed.
+
+    \b
+    Example:
+      cinv import dhcpd /etc/dhcp/dhcpd.conf --networks --dry-run
+    """
+
+
+@import_.command("dhcpd")
+@click.argument("file", type=_FILE)
+@click.option("--network", metavar="NET", shell_complete=complete_network,
+              help="Network for hosts whose address and subnet name none.")
+@click.option("--networks", is_flag=True, help="Also import subnets as network records.")
+@dry_run_option
+@no_commit_option
+@click.pass_context
+def import_dhcpd(ctx, file, network, networks, dry_run, no_commit):
+    """Import host blocks (and with --networks, subnets) of an ISC dhcpd.conf.
+
+    \b
+    Example:
+      cinv import dhcpd /etc/dhcp/dhcpd.conf --networks --dry-run
+      cinv import dhcpd /etc/dhcp/dhcpd.conf --networks
+    """
+    _run(ctx, lambda inv: dhcpd.read(file, str(file), inv, network, networks), dry_run,
+         no_commit)
+
+
+@import_.command("zone")
+@click.argument("file", type=_FILE)
+@click.option("--zone", "zone_name", required=True, metavar="ZONE",
+              help="The zone's name (its origin), e.g. prod.example.com.")
+@dry_run_option
+@no_commit_option
+@click.pass_context
+def import_zone(ctx, file, zone_name, dry_run, no_commit):
+    """Import the A, AAAA and CNAME records of a BIND zone file.
+
+    \b
+    Example:
+      cinv import zone /etc/bind/db.prod.example.com --zone prod.example.com --dry-run
+    """
+    _run(ctx, lambda inv: zone.read(file, str(file), inv, zone_name), dry_run, no_commit)
+
+
+@import_.command("libvirt")
+@click.argument("files", nargs=-1, required=True, type=_FILE)
+@click.option("--parent", metavar="HOST", shell_complete=complete_host,
+              help="The hypervisor these domains run on.")
+@dry_run_option
+@no_commit_option
+@click.pass_context
+def import_libvirt(ctx, files, parent, dry_run, no_commit):
+    """Import libvirt domains (XML as `virsh dumpxml` writes it) as virtual hosts.
+
+    \b
+    Example:
+      for d in $(virsh list --all --name); do virsh dumpxml "$d" > "$d.xml"; done
+      cinv import libvirt *.xml --parent hv1 --dry-run
+    """
+    def read(inv):
+        hv = ops.find_host(inv, parent).name if parent else None
+        return libvirt.read([(f, str(f)) for f in files], inv, hv)
+    _run(ctx, read, dry_run, no_commit)
+
+
+@cli.group("export")
+def export_():
+    """Hand hosts to configuration management: cdist and Ansible.
+
+    \b
+    Example:
+      cinv export cdist ~/.cdist/inventory
+    """
+
+
+@export_.command("cdist")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def export_cdist(ctx, directory):
+    """Write cdist's inventory: DIR/<fqdn> per host, its tags one per line, with kind:, state:,
+    network: and parent: tags. Retired and removed hosts' files are removed.
+
+    \b
+    Example:
+      cinv export cdist ~/.cdist/inventory && cdist config -I ~/.cdist/inventory -t kind:virtual
+    """
+    report = exports.cdist(_workspace(ctx).load(), directory)
+    for name in report.written:
+        click.echo(f"wrote {directory / name}")
+    for name in report.removed:
+        click.echo(f"removed {directory / name} (not in the inventory, or retired)")
+    click.echo(f"{len(report.written)} written, {len(report.unchanged)} unchanged, "
+               f"{len(report.removed)} removed.")
+
+
+@export_.command("ansible")
+@click.pass_context
+def export_ansible(ctx):
+    """Print the Ansible inventory (YAML; the same as the `ansible` render target).
+
+    \b
+    Example:
+      cinv export ansible > inventory.yaml && ansible-inventory -i inventory.yaml --graph
+    """
+    click.echo(exports.ansible(_workspace(ctx)), nl=False)

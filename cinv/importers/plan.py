@@ -1,0 +1,335 @@
+"""Plan and apply an import: match what a reader found against the inventory, decide create /
+update / skip (with reasons), find conflicts, and store the result as one commit.
+
+Hosts are matched by MAC, then by name; a matched record is updated in place (only the fields the
+source knows), never duplicated. Interfaces within a host are matched by MAC, then name, then
+address, then network. A MAC or address that would end up on two records stops the import before
+anything is written, and so does any error `cinv check` would report.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from cinv import check, ops, schema, yamlio
+from cinv.diff import compare_records
+from cinv.errors import CinvError, Problem, ProblemsError
+from cinv.importers import Findings, FoundHost, FoundIface, Unmapped
+from cinv.model import Inventory
+from cinv.values import format_size, mac_str
+from cinv.workspace import Workspace
+
+
+@dataclass
+class Action:
+    verb: str  # create | update | skip
+    kind: str  # host | network
+    name: str
+    detail: str
+    rel: str = ""
+    data: dict | None = None
+
+    def text(self) -> str:
+        return f"{self.verb:<6} {self.kind} {self.name}: {self.detail}"
+
+
+@dataclass
+class Plan:
+    source: str
+    actions: list[Action] = field(default_factory=list)
+    unmapped: list[Unmapped] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    refused: list[Problem] = field(default_factory=list)  # conflicts and check errors
+    dry_run: bool = False
+
+    @property
+    def changes(self) -> list[Action]:
+        return [a for a in self.actions if a.verb != "skip"]
+
+    def counts(self) -> str:
+        parts = []
+        for kind in ("network", "host"):
+            for verb, word in (("create", "to create" if self.dry_run else "created"),
+                               ("update", "to update" if self.dry_run else "updated")):
+                n = sum(1 for a in self.actions if a.kind == kind and a.verb == verb)
+                if n:
+                    parts.append(f"{n} {kind}{'s' if n > 1 else ''} {word}")
+        return ", ".join(parts) or ("nothing to change" if self.dry_run else "nothing changed")
+
+    def message(self) -> str:
+        return f"Import {self.source}: {self.counts()}"
+
+    def text(self) -> str:
+        lines = [f"Plan for {self.source}:"]
+        lines += [f"  {a.text()}" for a in self.actions] or ["  (nothing found to import)"]
+        lines += [f"  note: {n}" for n in self.notes]
+        if self.unmapped:
+            lines.append(f"Not mapped ({len(self.unmapped)}):")
+            lines += [f"  {u.text()}" for u in self.unmapped]
+        if self.refused:
+            lines.append("Refused (nothing will be written):")
+            lines += [f"  {p.text()}" for p in self.refused]
+        skipped = sum(1 for a in self.actions if a.verb == "skip")
+        lines.append(f"Summary: {self.counts()}, {skipped} unchanged or skipped, "
+                     f"{len(self.unmapped)} not mapped")
+        return "\n".join(lines)
+
+
+# --- building a plan ----------------------------------------------------------------------
+
+def build(inv: Inventory, found: Findings) -> Plan:
+    """Work out the plan; `inv` is changed to the state after the import (for checking)."""
+    plan = Plan(source=found.source, unmapped=list(found.unmapped), notes=list(found.notes))
+    for fn in found.networks:
+        _network(inv, fn, plan)
+    originals = {name: h.to_dict() for name, h in inv.hosts.items()}
+    mac_owner = {i.mac: h.name for h in inv.active_hosts() for i in h.interfaces
+                 if i.mac is not None}
+    touched: dict[str, dict] = {}
+    whence: dict[str, list[str]] = defaultdict(list)
+    for fh in _grouped(found.hosts):
+        holders = sorted({mac_owner[i.mac] for i in fh.interfaces
+                          if i.mac is not None and i.mac in mac_owner})
+        if len(holders) > 1:
+            plan.refused.append(_problem(fh.where, f"host {fh.name}: its MACs are held by "
+                                         f"{' and '.join(holders)}"))
+            continue
+        target = holders[0] if holders else fh.name
+        existing = inv.hosts.get(target)
+        if existing is not None and existing.retired:
+            plan.actions.append(Action("skip", "host", target, "retired; revive it (cinv host "
+                                       "state NAME planned) and import again"))
+            continue
+        if holders and target != fh.name:
+            whence[target].append(f"matched by MAC (named {fh.name} in the source)")
+        data = touched.get(target)
+        if data is None:
+            data = existing.to_dict() if existing is not None else \
+                {"kind": fh.kind or "physical", "state": "active"}
+        _merge(data, fh, inv)
+        touched[target] = data
+        whence[target].append(fh.where)
+    for name, data in touched.items():
+        _host_action(inv, name, data, originals.get(name), whence[name], plan)
+    plan.refused += _conflicts(inv, set(touched), {n: w[-1] for n, w in whence.items()})
+    return plan
+
+
+def _problem(where: str, message: str) -> Problem:
+    path, _, line = where.rpartition(":")
+    if path and line.isdigit():
+        return Problem(path, int(line), message, "error", "import")
+    return Problem(where, 0, message, "error", "import")
+
+
+def _grouped(hosts: list[FoundHost]) -> list[FoundHost]:
+    """One FoundHost per name: entries of one host (A and AAAA, two dhcpd blocks) merged."""
+    out: dict[str, FoundHost] = {}
+    for h in hosts:
+        if h.name not in out:
+            out[h.name] = FoundHost(name=h.name, where=h.where)
+        into = out[h.name]
+        into.interfaces.extend(h.interfaces)
+        for key in ("kind", "parent", "cpus", "memory", "disks", "description"):
+            if getattr(into, key) is None:
+                setattr(into, key, getattr(h, key))
+    return list(out.values())
+
+
+def _network(inv: Inventory, fn, plan: Plan) -> None:
+    existing = inv.networks.get(fn.name)
+    old = existing.to_dict() if existing is not None else None
+    data = {**(old or {}), **fn.fields}
+    rel = existing.path if existing is not None else f"networks/{fn.name}.yaml"
+    problems: list = []
+    net = schema.parse_network(fn.name, yamlio.load(yamlio.dump(data)), rel, problems)
+    if problems or net is None:
+        raise ProblemsError([_problem(fn.where, f"network {fn.name}: {p.message}")
+                             for p in problems])
+    new = net.to_dict()
+    if old == new:
+        plan.actions.append(Action("skip", "network", fn.name, "unchanged"))
+        return
+    inv.networks[fn.name] = net
+    if old is None:
+        prefixes = ", ".join(str(p) for p in (net.ipv4, net.ipv6) if p is not None)
+        plan.actions.append(Action("create", "network", fn.name, f"{prefixes} ({fn.where})",
+                                   rel, new))
+    else:
+        plan.actions.append(Action("update", "network", fn.name, _changes(old, new), rel, new))
+
+
+def _merge(data: dict, fh: FoundHost, inv: Inventory) -> None:
+    """Put what the source knows into a record (as stored); other fields stay."""
+    if fh.kind:
+        data["kind"] = fh.kind
+    if fh.parent:
+        data["parent"] = fh.parent
+    if fh.description and not data.get("description"):
+        data["description"] = fh.description
+    hw = data.setdefault("hardware", {})
+    if fh.cpus is not None:
+        hw["cpus"] = fh.cpus
+    if fh.memory is not None:
+        hw["memory"] = format_size(fh.memory)
+    if fh.disks:
+        hw["disks"] = [{**({"name": n} if n else {}), "size": format_size(s)}
+                       for n, s in fh.disks]
+    if not hw:
+        del data["hardware"]
+    ifaces = data.setdefault("interfaces", [])
+    for fi in fh.interfaces:
+        _merge_iface(ifaces, fi, inv)
+    if not ifaces:
+        del data["interfaces"]
+
+
+def _merge_iface(ifaces: list[dict], fi: FoundIface, inv: Inventory) -> None:
+    mac = mac_str(fi.mac) if fi.mac is not None else None
+    v4 = str(fi.ipv4) if fi.ipv4 is not None else None
+    v6 = str(fi.ipv6) if fi.ipv6 is not None else None
+
+    def fits(d: dict) -> bool:
+        return all(new is None or d.get(key) in (None, new)
+                   for key, new in (("mac", mac), ("ipv4", v4), ("ipv6", v6)))
+
+    match = (next((d for d in ifaces if mac and d.get("mac") == mac), None)
+             or next((d for d in ifaces if fi.name and d.get("name") == fi.name), None)
+             or next((d for d in ifaces if (v4 and d.get("ipv4") == v4)
+                      or (v6 and d.get("ipv6") == v6)), None)
+             or next((d for d in ifaces if d.get("network") == fi.network and fits(d)), None))
+    if match is None:
+        taken = {d.get("name") for d in ifaces}
+        name = fi.name or next(f"eth{n}" for n in range(len(taken) + 1)
+                               if f"eth{n}" not in taken)
+        match = {"name": name}
+        ifaces.append(match)
+    for key, new in (("network", fi.network), ("mac", mac), ("ipv4", v4), ("ipv6", v6)):
+        if new is not None:
+            match[key] = new
+    if fi.aliases:
+        domain = inv.domain_of(match.get("network"))
+        aliases = list(match.get("aliases") or [])
+        have = {inv.alias_fqdn(a, _Net(match.get("network"))) for a in aliases}
+        for fqdn in fi.aliases:
+            if fqdn in have:
+                continue
+            label, _, rest = fqdn.partition(".")
+            aliases.append(label if rest == domain else fqdn)
+            have.add(fqdn)
+        match["aliases"] = aliases
+
+
+@dataclass
+class _Net:
+    network: str | None  # quacks like an Interface for Inventory.alias_fqdn
+
+
+def _host_action(inv: Inventory, name: str, data: dict, old: dict | None, whence: list[str],
+                 plan: Plan) -> None:
+    existing = inv.hosts.get(name)
+    rel = existing.path if existing is not None else f"hosts/{name}.yaml"
+    problems: list = []
+    host = schema.parse_host(name, yamlio.load(yamlio.dump(data)), rel, problems)
+    if problems or host is None:
+        where = next((w for w in whence if ":" in w), whence[0] if whence else plan.source)
+        raise ProblemsError([_problem(where, f"host {name}: {p.message}") for p in problems])
+    new = host.to_dict()
+    notes = [w for w in whence if w.startswith("matched")]
+    if old == new:
+        plan.actions.append(Action("skip", "host", name, "unchanged"))
+        return
+    inv.hosts[name] = host
+    if old is None:
+        plan.actions.append(Action("create", "host", name, _summary(host), rel, new))
+    else:
+        plan.actions.append(Action("update", "host", name,
+                                   "; ".join([*notes, _changes(old, new)]), rel, new))
+
+
+def _summary(host) -> str:
+    parts = []
+    for i in host.interfaces:
+        bits = [b for b in (i.mac_str, i.ipv4, i.ipv6) if b is not None]
+        parts.append(f"{i.name} {' '.join(str(b) for b in bits)} on {i.network}".replace("  ",
+                                                                                        " "))
+    return "; ".join(parts) or "no interfaces"
+
+
+def _changes(old: dict, new: dict) -> str:
+    out = []
+    for c in compare_records(old, new):
+        if c.old is None:
+            out.append(f"{c.field} = {_short(c.new)}")
+        else:
+            out.append(f"{c.field} {_short(c.old)} -> {_short(c.new)}")
+    return ", ".join(out)
+
+
+def _short(value) -> str:
+    if isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    if isinstance(value, (list, dict)):
+        return yamlio.dump(value).strip().replace("\n", " ")
+    return str(value)
+
+
+def _conflicts(inv: Inventory, touched: set[str], where: dict[str, str]) -> list[Problem]:
+    """A MAC or address held by two records, one of them written by this import."""
+    holders: dict = defaultdict(list)
+    for host in inv.active_hosts():
+        for iface in host.interfaces:
+            for what, value in (("MAC", iface.mac_str), ("address", iface.ipv4),
+                                ("address", iface.ipv6)):
+                if value is not None:
+                    holders[(what, str(value))].append(host.name)
+    out = []
+    for (what, value), names in sorted(holders.items()):
+        mine = [n for n in names if n in touched]
+        if len(names) > 1 and mine:
+            others = sorted(set(names) - {mine[0]}) or [mine[0]]
+            held = ", ".join(f"{n} ({inv.hosts[n].path})" for n in others)
+            out.append(_problem(where.get(mine[0], ""), f"{what} {value} of {mine[0]} is "
+                                f"already held by {held}"))
+    return out
+
+
+# --- running ------------------------------------------------------------------------------
+
+def _error_keys(inv: Inventory) -> set:
+    return {(p.path, p.message) for p in check.errors(check.run(inv))}
+
+
+def _check_refusals(inv: Inventory, before: set) -> list[Problem]:
+    return [p for p in check.errors(check.run(inv)) if (p.path, p.message) not in before]
+
+
+def run(ws: Workspace, read, dry_run: bool, commit: bool) -> tuple[Plan, str | None]:
+    """read(inv) -> Findings. Dry run: the plan only. Else apply it as one commit; returns the
+    plan and the commit id (None when nothing changed, --no-commit, or outside git)."""
+    if dry_run:
+        inv = ws.load()
+        before = _error_keys(inv)
+        plan = build(inv, read(inv))
+        plan.dry_run = True
+        if not plan.refused:
+            plan.refused = _check_refusals(inv, before)
+        return plan, None
+    with ws.writing("import") as inv:
+        before = _error_keys(inv)
+        plan = build(inv, read(inv))
+        if plan.refused:
+            raise ProblemsError([Problem(plan.source, 0, "import refused, nothing written:",
+                                         "error", "import"), *plan.refused])
+        if not plan.changes:
+            return plan, None
+        writes = {a.rel: a.data for a in plan.changes}
+        try:
+            sha = ops.save(ws, before, inv, writes, [], plan.message(), commit)
+        except ProblemsError as e:
+            raise ProblemsError([Problem(plan.source, 0, "import refused, nothing written; "
+                                         "the result would not pass `cinv check`:", "error",
+                                         "import"), *e.problems]) from None
+        except CinvError:
+            raise
+        return plan, sha
