@@ -113,3 +113,107 @@ def check_all(out: Path, tmp: Path) -> None:
     check_libvirt(out)
     check_dnsmasq(out)
     check_ansible(out, tmp)
+
+
+# --- generated inventories -----------------------------------------------------------------
+
+NETWORKS = {
+    # /22 (four reverse /24 zones), pool, v4 + v6 /64
+    "wide": """domain: wide.example.net
+ipv4: 10.1.0.0/22
+gateway4: 10.1.0.1
+ipv6: 2001:db8:a::/64
+gateway6: 2001:db8:a::1
+dhcp_pool: 10.1.3.200-10.1.3.250
+dns_servers: [10.1.0.53, 2001:db8:a::53]
+bridge: br-wide
+vlan: 11
+""",
+    # /26 (RFC 2317), v6 /62 (not on a nibble: four /64 zones), no bridge
+    "small": """domain: small.example.net
+ipv4: 10.2.0.64/26
+gateway4: 10.2.0.65
+ipv6: 2001:db8:b:4::/62
+dns_servers: [10.2.0.66]
+""",
+    # /29 (RFC 2317, sharing the parent /24 with "small"), the default domain
+    "tiny": """domain: example.net
+ipv4: 10.2.0.8/29
+gateway4: 10.2.0.9
+bridge: br-tiny
+""",
+    # IPv6 only, /64, a sub-domain of another zone
+    "six": """domain: v6.wide.example.net
+ipv6: 2001:db8:f::/64
+gateway6: 2001:db8:f::1
+bridge: br-six
+""",
+}
+
+
+def _iface(name, net, mac, ipv4=None, ipv6=None, aliases=()):
+    lines = [f"  - name: {name}", f"    network: {net}"]
+    if mac is not None:
+        lines.append(f"    mac: '{mac}'")
+    if ipv4:
+        lines.append(f"    ipv4: {ipv4}")
+    if ipv6:
+        lines.append(f"    ipv6: {ipv6}")
+    if aliases:
+        lines.append(f"    aliases: [{', '.join(aliases)}]")
+    return "\n".join(lines)
+
+
+def generated_files(hosts: int = 24) -> dict[str, str]:
+    """A varied inventory: several networks (/22, /26, /29, /62, /64, v6-only), hosts with
+    several interfaces and aliases, a retired VM, names starting with digits, descriptions with
+    characters every output format must escape."""
+    files = {
+        "cinv.yaml": """domain: example.net
+dns:
+  ttl: 600
+  primary_ns: ns1.example.net.
+  hostmaster: hostmaster@example.net
+  nameservers: [ns1.example.net., ns.elsewhere.org.]
+libvirt:
+  image_dir: /srv/images
+kea:
+  interfaces: ["*"]
+""",
+        "hosts/ns1.example.net.yaml": "kind: physical\nstate: active\ninterfaces:\n"
+        + _iface("eth0", "tiny", "00:16:3e:00:00:01", "10.2.0.10") + "\n",
+    }
+    files.update({f"networks/{n}.yaml": text for n, text in NETWORKS.items()})
+    for n in range(hosts):
+        mac = f"52:54:00:10:{n >> 8:02x}:{n & 255:02x}"
+        name = f"{n}vm.wide.example.net" if n % 7 == 3 else f"vm{n:03d}.wide.example.net"
+        ifaces = [_iface("eth0", "wide", mac, f"10.1.{n // 200}.{10 + n % 200}",
+                         f"2001:db8:a::{n + 100:x}",
+                         aliases=([f"svc{n}"] if n % 3 == 0 else [])
+                         + ([f"api{n}.example.net"] if n % 5 == 0 else []))]
+        if n % 2 == 0:
+            ifaces.append(_iface("eth1", "small", f"52:54:00:20:{n >> 8:02x}:{n & 255:02x}",
+                                 f"10.2.0.{70 + n}", f"2001:db8:b:{4 + n % 4}::{n + 10:x}"))
+        if n % 4 == 0:
+            ifaces.append(_iface("data", "six", f"52:54:00:30:{n >> 8:02x}:{n & 255:02x}",
+                                 None, f"2001:db8:f::{n + 10:x}"))
+        disks = "\n".join(f"    - size: {10 * (d + 1)}GiB" for d in range(1 + n % 3))
+        memory = "" if n % 6 == 5 else f"  memory: {1 + n % 4}GiB\n"
+        state = "retired" if n == hosts - 1 else "active"
+        files[f"hosts/vms/{name}.yaml"] = (
+            f"kind: virtual\nstate: {state}\n"
+            f"description: 'VM {n} <a&b> \"quoted\"; {{braces}} # not a comment'\n"
+            f"tags: [gen, group-{n % 3}]\n"
+            f"hardware:\n  cpus: {1 + n % 4}\n{memory}  disks:\n{disks}\n"
+            "interfaces:\n" + "\n".join(ifaces) + "\n")
+    files["hosts/tiny1.example.net.yaml"] = "kind: physical\nstate: active\ninterfaces:\n" \
+        + _iface("eth0", "tiny", "00:16:3e:00:00:02", "10.2.0.11", aliases=["gw-tiny"]) + "\n"
+    return files
+
+
+def write_inventory(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root

@@ -7,8 +7,11 @@ those touching the inventory, at which the zone's digest changed. It is found by
 `git log --first-parent` from the rendered commit, computing every zone's digest at each commit
 in one pass, until a commit whose result is cached (.cinv/serials.json; results for a commit
 never change, so the cache is only a speed-up) or MAX_WALK commits. A zone unchanged over the
-whole walk gets the time of the oldest commit walked. Uncommitted changes to a zone in the work
-tree give that serial + 1; a zone not yet committed at all gets the HEAD commit's time + 1.
+whole walk gets the time of the oldest commit walked. Along the walk a zone's serial is
+always at least its previous serial + 1 when it changes, so two commits in one second or a
+committer clock that went backwards still give a rising serial. Uncommitted changes to a zone
+in the work tree give that serial + 1; a zone not yet committed at all gets the HEAD commit's
+time + 1.
 
 Outside git (or before the first commit) the output dir's manifest keeps a counter: 1 the first
 time, the previous serial + 1 when the zone's content changed, else the previous serial.
@@ -81,8 +84,14 @@ def git_serials(root: Path, ref: str | None, current: dict[str, str]) -> dict[st
         else:
             digests = zone_digests(load.load_inventory(gitstore.GitRefSource(root, sha)))
         older = state or {}
-        state = {z: (d, older[z][1]) if z in older and older[z][0] == d else (d, when)
-                 for z, d in digests.items()}
+        state = {}
+        for z, d in digests.items():
+            if z not in older:
+                state[z] = (d, when)
+            elif older[z][0] == d:
+                state[z] = older[z]
+            else:  # changed here: the commit time, but always past the previous serial
+                state[z] = (d, max(when, older[z][1] + 1))
         cache[sha] = state
     if chain:
         keep = {sha for sha, _ in commits[:64]}

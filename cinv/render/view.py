@@ -67,6 +67,8 @@ class View:
                 net = self.network.get(iface["network"])
                 if net is not None:
                     net["interfaces"].append(iface)
+        for net in self.networks:
+            net["ranges6"] = self._ranges6(net)
 
     # --- networks and hosts -------------------------------------------------------------
 
@@ -95,6 +97,19 @@ class View:
             "subnet_id": net.kea_subnet_id,
             "interfaces": [],  # every interface of an active host on this network, by host
         }
+
+    @staticmethod
+    def _ranges6(net: dict) -> list[dict]:
+        """The IPv6 prefix as /64 or longer ranges (DHCPv6 servers such as dnsmasq take no
+        shorter): the prefix itself, or the /64s of a shorter prefix that hold hosts."""
+        if not net["ipv6"]:
+            return []
+        if net["prefixlen6"] >= 64:
+            return [{"address": net["address6"], "prefixlen": net["prefixlen6"]}]
+        blocks = sorted({int(ipaddress.IPv6Address(i["ipv6"])) >> 64
+                         for i in net["interfaces"] if i["ipv6"]})
+        return [{"address": str(ipaddress.IPv6Address(b << 64)), "prefixlen": 64}
+                for b in blocks]
 
     def _host(self, host: Host) -> dict:
         inv = self.model
