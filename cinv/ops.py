@@ -250,6 +250,12 @@ def set_host(ws: Workspace, name: str, assignments: list[str], commit: bool = Tr
             if key in ("name", "path"):
                 raise CinvError(f"{key}: a host's name is its file name; add a new host and "
                                 "remove the old one to rename")
+            if key == "state" and raw != host.state:
+                legal = TRANSITIONS.get(host.state, ())
+                if raw not in legal:
+                    raise CinvError(f"state: {host.state} -> {raw or '(unset)'} is not a legal "
+                                    f"transition; from {host.state} the legal ones are: "
+                                    f"{', '.join(legal)} (see `cinv host state`)")
             old = _get_dotted(data, key)
             _set_dotted(data, key, _parse_value(raw), host)
             changes.append(f"{key} {_show(old)} -> {_show(_get_dotted(data, key))}")

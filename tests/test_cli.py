@@ -341,7 +341,9 @@ def test_host_set_same_value_makes_no_commit(populated):
     ("interfaces.eth0.mac=01:00:5e:00:00:01", "is a multicast address"),
     ("interfaces.eth0.network=nope", "unknown network 'nope'"),
     ("kind=container", "kind: 'container' is not one of physical, virtual"),
-    ("state=broken", "state: 'broken' is not one of"),
+    ("state=broken", "from active the legal ones are: maintenance, retired"),
+    ("state=planned", "state: active -> planned is not a legal transition"),
+    ("state=", "state: active -> (unset) is not a legal transition"),
     ("colour=red", "colour: unknown key"),
     ("interfaces.eth9.ipv4=192.0.2.99", "no item 'eth9'"),
     ("name=other.example.com", "a host's name is its file name"),
@@ -390,6 +392,12 @@ def test_host_state_retired_only_to_planned(populated):
     populated.ok("host", "state", "db1", "retired")
     r = populated.run("host", "state", "db1", "active")
     assert r.code == 1 and "from retired the legal ones are: planned" in r.err
+
+
+def test_host_set_state_follows_the_lifecycle(populated):
+    r = populated.ok("host", "set", "web1", "state=maintenance")
+    assert yaml.safe_load(r.out)["state"] == "maintenance"
+    populated.ok("host", "set", "web1", "state=maintenance")  # unchanged: allowed
 
 
 def test_host_state_same_state_is_a_no_op(populated):
