@@ -57,6 +57,7 @@ class Statement:
 
     def show(self) -> str:
         text = " ".join(f'"{w.text}"' if w.quoted else w.text for w in self.words)
+        text = text.replace(" , ", ", ")
         return text[:80] + (" {...}" if self.block is not None else "")
 
 
@@ -163,8 +164,6 @@ class _Reader:
         if words:
             raise CinvError(f"{shown}:{words[0].line}: statement '{words[0].text} ...' lacks "
                             "its ';' at the end of the file")
-        if depth:
-            raise CinvError(f"{shown}: a block is not closed with '}}' at the end of the file")
         return pos, out
 
     def _statement(self, words, shown, path) -> list[Statement]:
@@ -263,11 +262,10 @@ class _Walker:
                 return
             sub = _Subnet(prefix, st.where, scope.shared)
             self.subnets.append(sub)
-            self.walk(st.block, _Scope(scope.domain, prefix, scope.shared),
-                      sub if self.networks else None)
+            self.walk(st.block, _Scope(scope.domain, prefix, scope.shared), sub)
             if not self.networks:
                 self.found.skip(st.where, f"{head} {prefix}", "networks are imported only with "
-                                "--networks; its options are not read")
+                                "--networks; its parameters are not read")
         elif head in ("pool", "pool6"):
             self.walk(st.block, scope, subnet)
         elif head == "host":
@@ -277,6 +275,8 @@ class _Walker:
                             "inventory")
 
     def subnet_statement(self, st: Statement, sub: _Subnet):
+        if not self.networks:
+            return  # the subnet as a whole is listed as not mapped
         key = (st.head, st.arg(1).lower())
         args = _list_args(st.words[2:] if st.head == "option" else st.words[1:])
         f = sub.fields

@@ -1,0 +1,204 @@
+"""cinv import dhcpd: the parser on real-world files, the plan, one commit, re-runs, conflicts."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cinv.errors import CinvError
+from cinv.importers import dhcpd
+
+DATA = Path(__file__).parent / "data" / "import" / "dhcpd"
+SAMPLE = DATA / "dhcpd.conf"
+
+
+def words(stmts):
+    return [[w.text for w in s.words] for s in stmts]
+
+
+# --- the parser ---------------------------------------------------------------------------
+
+def test_tokenizer_keeps_quoted_hash_and_semicolon_and_drops_comments():
+    toks = dhcpd.tokenize('option x "a # b; c\\"d"; # gone ; {\nhost y {}', "f")
+    assert [(t.text, t.quoted) for t in toks] == [
+        ("option", False), ("x", False), ('a # b; c"d', True), (";", False),
+        ("host", False), ("y", False), ("{", False), ("}", False)]
+    assert toks[-1].line == 2
+
+
+def test_nested_blocks_and_includes_relative_to_the_including_file():
+    stmts = dhcpd.parse(SAMPLE, "dhcpd.conf")
+    heads = [s.head for s in stmts]
+    assert heads[:3] == ["ddns-update-style", "authoritative", "default-lease-time"]
+    shared = next(s for s in stmts if s.head == "shared-network")
+    subnet = shared.block[0]
+    assert words([subnet])[0] == ["subnet", "192.0.2.0", "netmask", "255.255.255.0"]
+    assert subnet.block[-1].head == "pool"
+    # conf.d/lab.conf includes "lab-extra.conf" from its own folder, not from the top one
+    assert any(s.where.startswith("conf.d/lab-extra.conf:") for s in stmts)
+    assert next(s for s in stmts if s.arg(1) == "lab1").where == "conf.d/lab.conf:9"
+
+
+@pytest.mark.parametrize("text, message", [
+    ("host a { fixed-address 192.0.2.1 }", "f:1: statement 'fixed-address ...' lacks its ';'"),
+    ("group {\n host a { }\n", "f:1: 'group ... {' is never closed"),
+    ("}\n", "f:1: '}' without a matching '{'"),
+    ('option x "open\n', "f:1: a quoted string is not closed"),
+    ("{ a; }", "'{' without a declaration"),
+])
+def test_malformed_files_are_refused_with_file_and_line(tmp_path, text, message):
+    (tmp_path / "f").write_text(text)
+    with pytest.raises(CinvError, match=message.replace("{", r"\{").replace("}", r"\}")):
+        dhcpd.parse(tmp_path / "f", "f")
+
+
+def test_include_loop_is_refused(tmp_path):
+    (tmp_path / "a.conf").write_text('include "b.conf";\n')
+    (tmp_path / "b.conf").write_text('host x { hardware ethernet 52:54:00:00:00:01; }\n'
+                                     'include "a.conf";\n')
+    with pytest.raises(CinvError, match=r"include loop \(a.conf -> b.conf -> a.conf\)"):
+        dhcpd.parse(tmp_path / "a.conf", "a.conf")
+
+
+@pytest.mark.parametrize("target", ["../outside.conf", "/etc/passwd", "sub/../../outside.conf"])
+def test_includes_may_not_leave_the_top_files_folder(tmp_path, target):
+    (tmp_path / "outside.conf").write_text("authoritative;\n")
+    top = tmp_path / "dhcp"
+    (top / "sub").mkdir(parents=True)
+    (top / "dhcpd.conf").write_text(f'include "{target}";\n')
+    with pytest.raises(CinvError, match="lies outside .*refusing"):
+        dhcpd.parse(top / "dhcpd.conf", "dhcpd.conf")
+
+
+def test_an_oversized_file_is_refused(tmp_path):
+    (tmp_path / "big.conf").write_text("# x\n" * 300_000)
+    with pytest.raises(CinvError, match="over the import limit"):
+        dhcpd.parse(tmp_path / "big.conf", "big.conf")
+
+
+# --- the plan and the commit --------------------------------------------------------------
+
+def test_dry_run_prints_the_plan_and_changes_nothing(inventory):
+    before = inventory.snapshot()
+    r = inventory.ok("import", "dhcpd", SAMPLE, "--dry-run")
+    assert inventory.snapshot() == before
+    out = r.out
+    assert "create host web1.prod.example.com: eth0 52:54:00:aa:00:01 192.0.2.20 on prod" in out
+    # a capitalised name is lower-cased; '_' becomes '-'
+    assert "create host web2.prod.example.com:" in out
+    assert "create host printer-2nd-floor.prod.example.com:" in out
+    # without --networks, subnets (and the lab hosts on a network cinv lacks) are listed
+    assert f"{SAMPLE}:19: subnet 192.0.2.0/24: networks are imported only with --networks" in out
+    assert "host lab1: no network holds 10.20.0.11" in out
+    assert "fixed-address gone.example.org: a name neither this file nor the inventory" in out
+    assert "hardware token-ring 00:00:00:00:00:01: host parameter cinv does not keep" in out
+    assert "class \"voip\" {...}: 'class' blocks are not part of the inventory" in out
+    assert f"{SAMPLE}:9: authoritative: server or group parameter" in out
+    assert "Dry run: nothing written." in out
+
+
+def test_a_real_run_is_one_commit_and_a_rerun_changes_nothing(inventory):
+    commits = inventory.commit_count()
+    r = inventory.ok("import", "dhcpd", SAMPLE, "--networks")
+    assert inventory.commit_count() == commits + 1
+    assert inventory.subjects()[0] == (f"Import {SAMPLE}: 1 network created, 1 network updated, "
+                                       "6 hosts created")
+    assert "Imported: 1 network created" in r.out
+    web2 = inventory.read("hosts/web2.prod.example.com.yaml")
+    assert "mac: '52:54:00:aa:00:02'" in web2 and "ipv4: 192.0.2.21" in web2
+    assert "kind: physical" in web2
+    lab = inventory.read("networks/lab.yaml")
+    assert "ipv4: 10.20.0.0/24" in lab and "gateway4: 10.20.0.1" in lab
+    assert "dhcp_pool: 10.20.0.100-10.20.0.199" in lab and "domain: lab.example.com" in lab
+    assert inventory.problems() == []
+    snap = inventory.snapshot()
+    r = inventory.ok("import", "dhcpd", SAMPLE, "--networks")
+    assert inventory.snapshot() == snap
+    assert "Nothing to change." in r.out and "skip   host web1.prod.example.com: unchanged" in r.out
+
+
+def test_no_commit_writes_without_committing(inventory):
+    commits = inventory.commit_count()
+    inventory.ok("import", "dhcpd", SAMPLE, "--no-commit")
+    assert inventory.commit_count() == commits
+    assert inventory.host_file("web1.prod.example.com").exists()
+
+
+def test_hosts_are_matched_by_mac_then_by_name_and_updated_not_duplicated(inventory):
+    # same MAC, another name: matched by MAC, updated in place
+    inventory.ok("host", "add", "frontend", "--kind", "virtual", "--network", "prod",
+                 "--mac", "52:54:00:aa:00:01", "--ipv4", "192.0.2.60", "--ipv6", "none")
+    # same name, no MAC yet: matched by name; its fixed-address is a name the inventory knows
+    inventory.ok("host", "add", "db1", "--kind", "virtual", "--network", "prod", "--mac", "auto",
+                 "--ipv4", "192.0.2.22", "--ipv6", "none")
+    r = inventory.ok("import", "dhcpd", SAMPLE)
+    assert ("update host frontend.prod.example.com: matched by MAC (named "
+            "web1.prod.example.com in the source); interfaces.eth0.ipv4 192.0.2.60 -> "
+            "192.0.2.20") in r.out
+    assert not inventory.host_file("web1.prod.example.com").exists()
+    assert "update host db1.prod.example.com: interfaces.eth0.mac" in r.out
+    db1 = inventory.read("hosts/db1.prod.example.com.yaml")
+    assert "mac: '52:54:00:aa:00:03'" in db1 and "ipv4: 192.0.2.22" in db1
+
+
+def test_a_second_interface_folds_into_its_host(inventory):
+    inventory.ok("host", "add", "hv1.example.com", "--kind", "physical", "--network", "prod",
+                 "--mac", "0c:c4:7a:10:00:01", "--ipv4", "192.0.2.11", "--ipv6", "none")
+    r = inventory.ok("import", "dhcpd", SAMPLE)
+    assert ("update host hv1.example.com: interfaces.bmc = (added), interfaces.bmc.ipv4 = "
+            "198.51.100.11, interfaces.bmc.mac = 0c:c4:7a:20:00:01, interfaces.bmc.network = "
+            "mgmt") in r.out
+    assert not inventory.host_file("bmc.hv1.example.com").exists()
+
+
+def test_an_address_held_by_another_record_stops_the_import(inventory):
+    inventory.ok("host", "add", "other", "--kind", "physical", "--network", "prod",
+                 "--mac", "00:11:22:33:44:55", "--ipv4", "192.0.2.21", "--ipv6", "none")
+    snap = inventory.snapshot()
+    r = inventory.run("import", "dhcpd", SAMPLE)
+    assert r.code == 1
+    assert "import refused, nothing written" in r.err
+    assert (f"{SAMPLE}:39: address 192.0.2.21 of web2.prod.example.com is already held by "
+            "other.prod.example.com (hosts/other.prod.example.com.yaml)") in r.err
+    assert inventory.snapshot() == snap
+    dry = inventory.ok("import", "dhcpd", SAMPLE, "--dry-run")
+    assert "Refused (nothing will be written):" in dry.out
+
+
+def test_a_result_that_fails_check_is_refused(inventory, tmp_path):
+    conf = tmp_path / "dhcpd.conf"
+    conf.write_text("host inpool { hardware ethernet 52:54:00:01:02:03; "
+                    "fixed-address 192.0.2.210; }\n")
+    snap = inventory.snapshot()
+    r = inventory.run("import", "dhcpd", conf)
+    assert r.code == 1
+    assert "would not pass `cinv check`" in r.err
+    assert "192.0.2.210 lies in the DHCP pool of network prod" in r.err
+    assert inventory.snapshot() == snap
+
+
+def test_untrusted_names_and_macs_are_listed_not_imported(inventory, tmp_path):
+    conf = tmp_path / "dhcpd.conf"
+    conf.write_text('host "../../etc/evil" { hardware ethernet 52:54:00:01:02:03; '
+                    'fixed-address 192.0.2.40; }\n'
+                    'host bad { hardware ethernet ff:ff:ff:ff:ff:ff; fixed-address 192.0.2.41; }\n'
+                    'host noaddr { hardware ethernet 52:54:00:01:02:04; }\n')
+    r = inventory.ok("import", "dhcpd", conf)
+    assert "host ../../etc/evil: not a valid host name" in r.out
+    assert "ff:ff:ff:ff:ff:ff is the broadcast address" in r.out
+    assert "host noaddr: no address and no subnet tells its network" in r.out
+    assert sorted(p.name for p in (inventory.root / "hosts").rglob("*.yaml")) == \
+        ["bad.prod.example.com.yaml"]
+    r = inventory.ok("import", "dhcpd", conf, "--network", "mgmt")
+    assert "create host noaddr.mgmt.example.com: eth0 52:54:00:01:02:04 on mgmt" in r.out
+
+
+def test_the_sample_is_a_file_dhcpd_itself_accepts(tmp_path):
+    from checkers import require, run
+    tool = require("dhcpd")
+    work = tmp_path / "dhcp"
+    shutil.copytree(DATA, work)
+    # dhcpd reads includes relative to its working directory, cinv relative to the includer
+    shutil.copy(work / "conf.d" / "lab-extra.conf", work / "lab-extra.conf")
+    run(["sh", "-c", f"cd {work} && {tool} -t -cf dhcpd.conf"], "dhcpd -t")
