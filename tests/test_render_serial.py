@@ -1,0 +1,123 @@
+"""SOA serials: the commit time of a zone's last change in git, stable per commit, rising with
+every change and never backwards; a manifest counter outside git."""
+from __future__ import annotations
+
+import re
+import shutil
+import time
+
+from conftest import invoke
+from test_render import EXAMPLE
+
+SERIAL = re.compile(r"^\s+(\d+)\s+; serial$", re.M)
+
+
+def serials(out) -> dict[str, int]:
+    got = {}
+    for path in (out / "dns").glob("db.*"):
+        got[path.name[3:]] = int(SERIAL.search(path.read_text()).group(1))
+    assert all(0 < s < 2**32 for s in got.values())
+    return got
+
+
+def bodies(out) -> dict[str, str]:
+    return {p.name[3:]: SERIAL.sub("", p.read_text()) for p in (out / "dns").glob("db.*")}
+
+
+def render(root, out, *args):
+    r = invoke("-C", root, *args, "render", "--out", out, "dns")
+    assert r.code == 0, r
+    return serials(out)
+
+
+def at(monkeypatch, when: int) -> None:
+    monkeypatch.setenv("GIT_COMMITTER_DATE", f"{when} +0000")
+    monkeypatch.setenv("GIT_AUTHOR_DATE", f"{when} +0000")
+
+
+def test_serial_follows_the_last_change_of_each_zone(inventory, tmp_path, monkeypatch):
+    t0 = int(time.time()) + 1000
+    out = tmp_path / "out"
+    at(monkeypatch, t0)
+    inventory.ok("host", "add", "web1", "--kind", "virtual", "--network", "prod")
+    first = render(inventory.root, out)
+    assert first["prod.example.com"] == t0
+    assert first["2.0.192.in-addr.arpa"] == t0
+    assert first["mgmt.example.com"] < t0  # untouched since the network was added
+    assert render(inventory.root, tmp_path / "again") == first  # same commit, same serials
+
+    at(monkeypatch, t0 + 100)
+    inventory.ok("host", "add", "db1", "--kind", "virtual", "--network", "mgmt")
+    second = render(inventory.root, out)
+    assert second["mgmt.example.com"] == t0 + 100
+    assert second["prod.example.com"] == t0  # no change to prod
+    assert second["example.com"] == first["example.com"]
+
+    # an uncommitted change: the zone's serial + 1, and a fresh dir agrees
+    path = inventory.host_file("web1.prod.example.com")
+    path.write_text(path.read_text().replace("ipv4: 192.0.2.10", "ipv4: 192.0.2.99"))
+    dirty = render(inventory.root, out)
+    assert dirty["prod.example.com"] == t0 + 1
+    assert render(inventory.root, tmp_path / "fresh")["prod.example.com"] == t0 + 1
+    assert dirty["mgmt.example.com"] == t0 + 100
+
+    at(monkeypatch, t0 + 200)
+    inventory.git("commit", "-q", "-am", "Move web1")
+    assert render(inventory.root, out)["prod.example.com"] == t0 + 200
+
+
+def test_serials_never_go_backwards_and_move_only_with_content(inventory, tmp_path,
+                                                               monkeypatch):
+    t0 = int(time.time()) + 1000
+    steps = [("web1", "prod"), ("web2", "prod"), ("bmc1", "mgmt"), ("web3", "prod")]
+    for i, (name, net) in enumerate(steps):
+        at(monkeypatch, t0 + 10 * i)
+        inventory.ok("host", "add", name, "--kind", "virtual", "--network", net)
+    at(monkeypatch, t0 + 10)  # a commit whose clock went backwards
+    inventory.ok("host", "rm", "web2.prod.example.com")
+    commits = inventory.git("log", "--first-parent", "--format=%H").split()[::-1]
+    previous_serials, previous_bodies = {}, {}
+    for n, sha in enumerate(commits):
+        out = tmp_path / f"out{n}"
+        got = render(inventory.root, out, "--ref", sha)
+        body = bodies(out)
+        for zone, serial in got.items():
+            if zone in previous_serials:
+                assert serial >= previous_serials[zone], (zone, sha)
+                assert (serial != previous_serials[zone]) == (body[zone] !=
+                                                              previous_bodies[zone]), zone
+        previous_serials, previous_bodies = got, body
+
+
+def test_same_second_commits_still_raise_the_serial(inventory, tmp_path, monkeypatch):
+    t0 = int(time.time()) + 1000
+    at(monkeypatch, t0)
+    inventory.ok("host", "add", "web1", "--kind", "virtual", "--network", "prod")
+    inventory.ok("host", "add", "web2", "--kind", "virtual", "--network", "prod")
+    assert render(inventory.root, tmp_path / "out")["prod.example.com"] == t0 + 1
+
+
+def test_cache_gives_the_same_answer(inventory, tmp_path, monkeypatch):
+    t0 = int(time.time()) + 1000
+    at(monkeypatch, t0)
+    inventory.ok("host", "add", "web1", "--kind", "virtual", "--network", "prod")
+    cached = render(inventory.root, tmp_path / "a")
+    assert (inventory.root / ".cinv" / "serials.json").is_file()
+    (inventory.root / ".cinv" / "serials.json").unlink()
+    assert render(inventory.root, tmp_path / "b") == cached
+
+
+def test_outside_git_a_manifest_counter(tmp_path):
+    root = tmp_path / "example"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".cinv", "build"))
+    out = tmp_path / "out"
+    first = render(root, out)
+    assert set(first.values()) == {1}
+    assert render(root, out) == first
+    path = root / "hosts" / "vms" / "web2.prod.example.com.yaml"
+    path.write_text(path.read_text().replace("192.0.2.21", "192.0.2.99"))
+    second = render(root, out)
+    assert second["prod.example.com"] == 2
+    assert second["2.0.192.in-addr.arpa"] == 2
+    assert second["mgmt.example.com"] == 1
+    assert render(root, out) == second
