@@ -11,7 +11,7 @@ from collections import defaultdict
 from cinv.allocate import eui64_interface_id
 from cinv.errors import Problem
 from cinv.model import Host, Interface, Inventory
-from cinv.values import format_size, range_str
+from cinv.values import format_size, mac_str, range_str
 
 VALIDATORS = []
 
@@ -104,34 +104,48 @@ def addresses_fit_network(inv: Inventory) -> list[Problem]:
     return out
 
 
-def _duplicates(holders: dict, what: str, key: str, code: str) -> list[Problem]:
+def _duplicates(holders: dict, what: str, key: str, code: str, show=str) -> list[Problem]:
     out = []
     for value, places in holders.items():
-        if len(places) < 2:
-            continue
+        if type(places) is not list:
+            continue  # held once: stored bare, to keep the common case cheap
         for host, i, iface in places:
             others = ", ".join(f"{h.path}:{(f.lines.get(key, f.line) if f else h.line)}"
                                for h, _, f in places if h is not host or f is not iface)
             field = f"interfaces[{i}].{key}" if i is not None else key
-            out.append(_at(host, iface, key, f"{field}: {what} {value} is also held by "
+            out.append(_at(host, iface, key, f"{field}: {what} {show(value)} is also held by "
                            f"{others}", code))
     return out
+
+
+def _hold(held: dict, value, place) -> None:
+    """held[value] is the one place holding it, or a list once a second one turns up."""
+    other = held.get(value)
+    if other is None:
+        held[value] = place
+    elif type(other) is list:
+        other.append(place)
+    else:
+        held[value] = [other, place]
 
 
 @validator
 def unique_addresses(inv: Inventory) -> list[Problem]:
     """No IPv4 address, IPv6 address or MAC is held twice among hosts that are not retired."""
-    held = {"ipv4": defaultdict(list), "ipv6": defaultdict(list), "mac": defaultdict(list)}
+    v4: dict = {}
+    v6: dict = {}
+    macs: dict = {}
     for host, i, iface in _ifaces(inv):
+        place = (host, i, iface)
         if iface.ipv4 is not None:
-            held["ipv4"][iface.ipv4].append((host, i, iface))
+            _hold(v4, int(iface.ipv4), place)
         if iface.ipv6 is not None:
-            held["ipv6"][iface.ipv6].append((host, i, iface))
+            _hold(v6, int(iface.ipv6), place)
         if iface.mac is not None:
-            held["mac"][iface.mac_str].append((host, i, iface))
-    return (_duplicates(held["ipv4"], "IPv4 address", "ipv4", "duplicate-ipv4")
-            + _duplicates(held["ipv6"], "IPv6 address", "ipv6", "duplicate-ipv6")
-            + _duplicates(held["mac"], "MAC", "mac", "duplicate-mac"))
+            _hold(macs, iface.mac, place)
+    return (_duplicates(v4, "IPv4 address", "ipv4", "duplicate-ipv4", ipaddress.IPv4Address)
+            + _duplicates(v6, "IPv6 address", "ipv6", "duplicate-ipv6", ipaddress.IPv6Address)
+            + _duplicates(macs, "MAC", "mac", "duplicate-mac", mac_str))
 
 
 @validator

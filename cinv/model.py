@@ -25,7 +25,7 @@ TRANSITIONS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Interface:
     name: str
     network: str | None = None
@@ -55,7 +55,7 @@ class Interface:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Disk:
     size: int
     name: str | None = None
@@ -68,7 +68,7 @@ class Disk:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Hardware:
     cpus: int | None = None
     memory: int | None = None
@@ -91,7 +91,7 @@ class Hardware:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Host:
     name: str
     kind: str
@@ -139,7 +139,7 @@ class Host:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Network:
     name: str
     domain: str | None = None
@@ -201,7 +201,7 @@ class Network:
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class DnsSettings:
     ttl: int = 3600
     primary_ns: str = "ns1.example.com."
@@ -209,7 +209,7 @@ class DnsSettings:
     nameservers: list[str] = field(default_factory=lambda: ["ns1.example.com."])
 
 
-@dataclass
+@dataclass(slots=True)
 class Target:
     """A render target: a template rendered once, per host, per network or per zone."""
 
@@ -219,7 +219,7 @@ class Target:
     path: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Settings:
     domain: str = "example.com"
     mac_prefix: str = "52:54:00"
@@ -236,7 +236,7 @@ class Settings:
         return self.lines.get(key, 1)
 
 
-@dataclass
+@dataclass(slots=True)
 class Inventory:
     """Everything loaded: settings, networks and hosts by name, and the problems met loading."""
 

@@ -7,6 +7,8 @@ _LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 _NETWORK = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,62})\Z")
 _IFNAME = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,13}[a-z0-9])?\Z")
 _TAG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,62})\Z")
+_FQDN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*"
+                   r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
 _PATTERN = re.compile(r"\{n(?::(0?)(\d{1,2})d?)?\}")
 
 
@@ -24,6 +26,11 @@ def check_fqdn(name) -> str:
     """A lower-case DNS name of RFC 1123 labels, at most 253 characters; returned normalised."""
     if not isinstance(name, str):
         raise ValueError(f"{name!r} is not a host name")
+    if len(name) <= 253 and _FQDN.match(name):
+        return name  # the common case: already a valid, normalised name
+    if not name.isascii():
+        raise ValueError(f"{name!r} holds characters other than ASCII letters, digits, '-' "
+                         "and '.' (write international names in their xn-- form)")
     fqdn = name.lower()
     if fqdn.endswith("."):
         fqdn = fqdn[:-1]

@@ -241,11 +241,27 @@ def _parse_interface(r: Reader, m: LMap, prefix: str) -> Interface | None:
     return Interface(
         name=name,
         network=r.field(m, "network", names.check_network_name, prefix, required=True),
-        mac=r.field(m, "mac", lambda v: values.mac_to_int(values.normalise_mac(v)), prefix),
-        ipv4=r.field(m, "ipv4", lambda v: values.parse_ip(v, 4), prefix),
-        ipv6=r.field(m, "ipv6", lambda v: values.parse_ip(v, 6), prefix),
+        mac=r.field(m, "mac", _mac, prefix),
+        ipv4=r.field(m, "ipv4", _ip4, prefix),
+        ipv6=r.field(m, "ipv6", _ip6, prefix),
         aliases=r.items(m, "aliases", _alias, prefix),
         line=m.line, lines=m.key_lines)
+
+
+def _mac(value) -> int:
+    mac = values.mac_to_int(value)
+    why = values.mac_problem(mac)
+    if why:
+        raise ValueError(f"{values.mac_str(mac)} {why}")
+    return mac
+
+
+def _ip4(value):
+    return values.parse_ip(value, 4)
+
+
+def _ip6(value):
+    return values.parse_ip(value, 6)
 
 
 def _alias(value) -> str:
@@ -268,9 +284,9 @@ def parse_network(name: str, data, path: str, problems: list) -> Network | None:
     net.description = r.field(data, "description", text)
     net.domain = r.field(data, "domain", names.check_fqdn)
     net.ipv4 = r.field(data, "ipv4", lambda v: values.parse_net(v, 4))
-    net.gateway4 = r.field(data, "gateway4", lambda v: values.parse_ip(v, 4))
+    net.gateway4 = r.field(data, "gateway4", _ip4)
     net.ipv6 = r.field(data, "ipv6", lambda v: values.parse_net(v, 6))
-    net.gateway6 = r.field(data, "gateway6", lambda v: values.parse_ip(v, 6))
+    net.gateway6 = r.field(data, "gateway6", _ip6)
     net.ipv6_mode = r.field(data, "ipv6_mode", choice(IPV6_MODES), default="sequential")
     net.dhcp_pool = r.field(data, "dhcp_pool", _pool)
     net.reserved = r.items(data, "reserved", values.parse_range)

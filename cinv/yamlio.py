@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 import yaml
-from yaml.nodes import MappingNode, ScalarNode
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 try:
@@ -63,9 +63,20 @@ class _NodeLoader(_Parser, BaseResolver):
         _Parser.__init__(self, stream)
         BaseResolver.__init__(self)
 
+    # Called by the parser for every node; untagged nodes get the default tags, nothing more.
+    def resolve(self, kind, value, implicit):
+        return _DEFAULT_TAG[kind]
+
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
+
 
 _STR = "tag:yaml.org,2002:str"
 _DEFAULT_TAGS = (_STR, "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+_DEFAULT_TAG = {ScalarNode: _STR, MappingNode: _DEFAULT_TAGS[1], SequenceNode: _DEFAULT_TAGS[2]}
 _INT = re.compile(r"[-+]?(?:0|[1-9][0-9_]*)\Z|0x[0-9a-fA-F_]+\Z|0o[0-7_]+\Z")
 _FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]+(?:[eE][-+]?[0-9]+)?\Z")
 _NULLS = frozenset(("", "~", "null", "Null", "NULL"))
