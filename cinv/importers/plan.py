@@ -251,8 +251,8 @@ def _summary(host) -> str:
     parts = []
     for i in host.interfaces:
         bits = [b for b in (i.mac_str, i.ipv4, i.ipv6) if b is not None]
-        parts.append(f"{i.name} {' '.join(str(b) for b in bits)} on {i.network}".replace("  ",
-                                                                                        " "))
+        aliases = f" (aliases {', '.join(i.aliases)})" if i.aliases else ""
+        parts.append(" ".join([i.name, *map(str, bits), "on", str(i.network)]) + aliases)
     return "; ".join(parts) or "no interfaces"
 
 

@@ -132,7 +132,7 @@ def read(path: Path, shown: str, inv: Inventory, zone: str) -> Findings:
         if owner is None:
             raise CinvError(f"{where}: the first record has no owner name")
         rtype, rdata = _split(toks)
-        show = f"{owner} {rtype} {' '.join(rdata)}"[:100]
+        show = f"{owner} {(rtype or '').lstrip('!')} {' '.join(rdata)}"[:100]
         if rtype is None:
             found.skip(where, " ".join(e.tokens)[:80], "not a resource record")
         elif rtype.startswith("!"):
