@@ -58,9 +58,15 @@ def to_json(value) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
+def to_json_line(value) -> str:
+    """One line of JSON: also a YAML flow value, and much faster to write than YAML."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(", ", ": "))
+
+
 def to_yaml(value) -> str:
-    return yaml.safe_dump(value, default_flow_style=False, sort_keys=True, allow_unicode=True,
-                          width=1000)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml: 20x faster
+    return yaml.dump(value, Dumper=dumper, default_flow_style=False, sort_keys=True,
+                     allow_unicode=True, width=1000)
 
 
 def xml_escape(value) -> Markup:
@@ -76,6 +82,7 @@ def make_env(source: Source) -> ImmutableSandboxedEnvironment:
         autoescape=lambda name: bool(name) and name.endswith((".xml.j2", ".html.j2")),
         auto_reload=False, cache_size=-1)
     env.filters.update({"dhcp_string": dhcp_string, "to_json": to_json, "to_yaml": to_yaml,
+                        "to_json_line": to_json_line,
                         "xml": xml_escape})
     return env
 

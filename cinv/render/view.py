@@ -246,6 +246,7 @@ class View:
 
     @cached_property
     def ansible(self) -> dict:
+        """{"hosts": {name: vars}, "groups": {group: [names]}}."""
         groups: dict[str, set] = {}
         hostvars = {}
         for host in self.hosts:
@@ -276,6 +277,4 @@ class View:
                 hv["cinv_memory_mib"] = host["memory"] // (1 << 20)
             hv.update(host["vars"])  # the record's own vars win
             hostvars[name] = hv
-        children = {g: {"hosts": {h: None for h in sorted(members)}}
-                    for g, members in sorted(groups.items())}
-        return {"all": {"hosts": hostvars, "children": children}}
+        return {"hosts": hostvars, "groups": {g: sorted(m) for g, m in sorted(groups.items())}}

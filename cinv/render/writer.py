@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cinv.errors import CinvError
-from cinv.load import atomic_write, fsync_dir
+from cinv.load import TMP_MARK, atomic_write, fsync_dir
 from cinv.render.targets import MANIFEST
 
 MANIFEST_VERSION = 1
@@ -35,6 +37,21 @@ def read_manifest(out: Path) -> dict:
     zones = data.get("zones") if isinstance(data, dict) else None
     return {"files": files if isinstance(files, dict) else {},
             "zones": zones if isinstance(zones, dict) else {}}
+
+
+def _write(path: Path, data: bytes) -> None:
+    """load.atomic_write without the directory fsync: apply() syncs each directory once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _inside(out: Path, rel: str) -> Path:
@@ -110,18 +127,24 @@ def apply(p: Plan, files: dict, manifest: dict, zones: dict | None,
     out = p.out
     out.mkdir(parents=True, exist_ok=True)
     report = []
+    dirs = set()
     for rel in p.missing + p.changed:
-        atomic_write(_inside(out, rel), files[rel][1])
+        path = _inside(out, rel)
+        _write(path, files[rel][1])
+        dirs.add(path.parent)
         report.append(f"wrote {rel}")
     for rel in p.stale:
         path = out / rel
         path.unlink(missing_ok=True)
-        fsync_dir(path.parent)
+        dirs.add(path.parent)
         report.append(f"removed {rel}")
         parent = path.parent
         while parent != out and parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
             parent = parent.parent
+    for folder in sorted(dirs):
+        if folder.is_dir():
+            fsync_dir(folder)
     entries = {rel: e for rel, e in manifest["files"].items()
                if rel not in p.stale and (out / rel).exists()
                and (owned_targets is None or not isinstance(e, dict)
