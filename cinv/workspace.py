@@ -49,6 +49,30 @@ class Workspace:
     def load(self) -> Inventory:
         return load.load_inventory(self.source())
 
+    def checked(self) -> tuple[list, int, int]:
+        """(problems, number of hosts, number of networks) of `cinv check`, from the cache when
+        no input file changed since it was stored (keyed by blob ids for a ref)."""
+        from cinv import cache, check
+        from cinv.errors import Problem
+        source = self.source()
+        if self.ref:
+            keys, fp = None, f"ref:{source.tree.hexsha}"
+        else:
+            keys = None if self.example else cache.scan(self.root)
+            fp = cache.fingerprint(keys)
+        hit = cache.get_result(self.root, "check", fp) if not self.example else None
+        if hit is not None:
+            return [Problem(*p) for p in hit[0]], hit[1], hit[2]
+        inv = load.load_inventory(source)
+        problems = check.run(inv)
+        result = ([(p.path, p.line, p.message, p.severity, p.code) for p in problems],
+                  len(inv.hosts), len(inv.networks))
+        if self.ref:
+            cache.write(self.root, "check", (fp, result))
+        elif not self.example:
+            cache.put_result(self.root, "check", fp, keys, result)
+        return problems, result[1], result[2]
+
     def out_base(self) -> Path:
         """Relative output paths are relative to the inventory, or to the current directory
         when the read-only example inventory is used."""

@@ -348,15 +348,14 @@ def check(ctx, fmt):
     Example:
       cinv check --format json
     """
-    inv = _workspace(ctx).load()
-    problems = checks.run(inv)
+    problems, n_hosts, n_networks = _workspace(ctx).checked()
     n_err = len(checks.errors(problems))
     if fmt == "json":
         click.echo(json.dumps({"errors": n_err, "warnings": len(problems) - n_err,
-                               "hosts": len(inv.hosts), "networks": len(inv.networks),
+                               "hosts": n_hosts, "networks": n_networks,
                                "problems": [p.as_dict() for p in problems]}, indent=2))
     else:
         echo_problems(problems)
-        click.echo(f"{len(inv.hosts)} hosts, {len(inv.networks)} networks: {n_err} errors, "
+        click.echo(f"{n_hosts} hosts, {n_networks} networks: {n_err} errors, "
                    f"{len(problems) - n_err} warnings", err=True)
     ctx.exit(1 if n_err else 0)

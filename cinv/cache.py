@@ -1,0 +1,114 @@
+"""Caches under .cinv/cache/ that are never wrong, only missing.
+
+Every cached value is keyed by the stat of the files it came from: (inode, size, mtime_ns,
+ctime_ns) per file. ctime cannot be set by a user and changes with every write, so an edit that
+keeps size and mtime (`touch -r`, `cp -p`, a same-size rewrite) is still seen. A file changed
+within RACY_SECONDS of the moment the cache is written may still change within the same clock
+tick, so such entries are never stored (as git treats "racily clean" index entries). A cache that
+is unreadable, truncated, of another cinv version, or not writable is ignored: slower, not wrong.
+Inventories holding symlinks are never cached.
+"""
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import time
+from pathlib import Path
+
+from cinv import __version__
+from cinv.load import SETTINGS_FILE, STATE_DIR, atomic_write
+
+FORMAT = 1
+RACY_SECONDS = 2.0
+INPUT_DIRS = ("networks", "hosts", "templates")
+
+
+def stat_key(st: os.stat_result) -> tuple:
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def scan(root: Path) -> dict[str, tuple] | None:
+    """The stat key of every input file (cinv.yaml, networks/, hosts/, templates/), or None if
+    the tree holds a symlink (whose target's changes a stat of the link does not show)."""
+    keys: dict[str, tuple] = {}
+    try:
+        keys[SETTINGS_FILE] = stat_key(os.stat(root / SETTINGS_FILE, follow_symlinks=False))
+    except OSError:
+        return None
+    stack = [d for d in INPUT_DIRS if (root / d).is_dir()]
+    while stack:
+        rel = stack.pop()
+        try:
+            entries = list(os.scandir(root / rel))
+        except OSError:
+            return None
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_symlink():
+                return None
+            child = f"{rel}/{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(child)
+            else:
+                keys[child] = stat_key(entry.stat(follow_symlinks=False))
+    return keys
+
+
+def fingerprint(keys: dict[str, tuple] | None) -> str | None:
+    if keys is None:
+        return None
+    h = hashlib.blake2b(f"{__version__}/{FORMAT}".encode(), digest_size=20)
+    h.update(marshal.dumps(sorted(keys.items())))
+    return h.hexdigest()
+
+
+def is_racy(key: tuple, now_ns: int) -> bool:
+    return max(key[2], key[3]) >= now_ns - int(RACY_SECONDS * 1e9)
+
+
+def any_racy(keys: dict[str, tuple]) -> bool:
+    now = time.time_ns()
+    return any(is_racy(k, now) for k in keys.values())
+
+
+def _path(root: Path, name: str) -> Path:
+    return root / STATE_DIR / "cache" / f"{name}.marshal"
+
+
+def read(root: Path, name: str):
+    """The cached value, or None if absent, unreadable or of another version."""
+    try:
+        data = marshal.loads(_path(root, name).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(data, tuple) or len(data) != 3 or data[:2] != (__version__, FORMAT):
+        return None
+    return data[2]
+
+
+def write(root: Path, name: str, value) -> None:
+    """Store a value (marshal-able builtins only); failures are ignored (read-only trees)."""
+    try:
+        from cinv.lock import state_dir
+        state_dir(root)
+        atomic_write(_path(root, name), marshal.dumps((__version__, FORMAT, value)))
+    except (OSError, ValueError):
+        pass
+
+
+def get_result(root: Path, name: str, fp: str | None):
+    """A whole-inventory result stored under fingerprint fp."""
+    if fp is None:
+        return None
+    data = read(root, name)
+    if isinstance(data, tuple) and len(data) == 2 and data[0] == fp:
+        return data[1]
+    return None
+
+
+def put_result(root: Path, name: str, fp: str | None, keys: dict | None, value) -> None:
+    if fp is None or keys is None or any_racy(keys):
+        return
+    write(root, name, (fp, value))
