@@ -133,6 +133,41 @@ def host_name_of(rel: str) -> str | None:
 
 def load_inventory(source: Source) -> Inventory:
     """Read settings, networks and hosts; problems are collected, never raised."""
+    inv = load_networks(source)
+    problems = inv.problems
+    for rel in source.walk("hosts", problems):
+        if not rel.endswith(".yaml"):
+            if rel.endswith(".yml"):
+                problems.append(Problem(rel, 0, "not read: host records end in .yaml",
+                                        "warning", "file"))
+            continue
+        name = host_name_of(rel)
+        if name is None:
+            problems.append(Problem(rel, 0, "file name is not a lower-case FQDN of RFC 1123 "
+                                    "labels followed by .yaml", "error", "name"))
+            continue
+        if name in inv.hosts:
+            problems.append(Problem(rel, 0, f"host {name} is also recorded in "
+                                    f"{inv.hosts[name].path}", "error", "duplicate-name"))
+            continue
+        host = load_host(source, rel, name, problems)
+        if host is not None:
+            inv.hosts[name] = host
+    problems.extend(getattr(source, "unsafe", []))
+    return inv
+
+
+def load_host(source: Source, rel: str, name: str, problems: list) -> Host | None:
+    """One host record (None if its file is unreadable: that one problem is noted)."""
+    before = len(problems)
+    data = parse_file(source, rel, problems)
+    if data is None and len(problems) > before:
+        return None  # unreadable: its one problem is noted, "not a mapping" would be noise
+    return schema.parse_host(name, data, rel, problems)
+
+
+def load_networks(source: Source) -> Inventory:
+    """Settings and networks only (hosts are left to the caller, e.g. through the index)."""
     problems: list[Problem] = []
     data = parse_file(source, SETTINGS_FILE, problems) if source.exists(SETTINGS_FILE) else None
     settings = schema.parse_settings(data, SETTINGS_FILE, problems)
@@ -153,29 +188,6 @@ def load_inventory(source: Source) -> Inventory:
         net = schema.parse_network(name, data, rel, problems)
         if net is not None:
             inv.networks[name] = net
-    for rel in source.walk("hosts", problems):
-        if not rel.endswith(".yaml"):
-            if rel.endswith(".yml"):
-                problems.append(Problem(rel, 0, "not read: host records end in .yaml",
-                                        "warning", "file"))
-            continue
-        name = host_name_of(rel)
-        if name is None:
-            problems.append(Problem(rel, 0, "file name is not a lower-case FQDN of RFC 1123 "
-                                    "labels followed by .yaml", "error", "name"))
-            continue
-        if name in inv.hosts:
-            problems.append(Problem(rel, 0, f"host {name} is also recorded in "
-                                    f"{inv.hosts[name].path}", "error", "duplicate-name"))
-            continue
-        before = len(problems)
-        data = parse_file(source, rel, problems)
-        if data is None and len(problems) > before:
-            continue  # unreadable: its one problem is noted, "not a mapping" would be noise
-        host = schema.parse_host(name, data, rel, problems)
-        if host is not None:
-            inv.hosts[name] = host
-    problems.extend(getattr(source, "unsafe", []))
     return inv
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from cinv import allocate, check, gitstore, load, names, schema, values, yamlio
 from cinv.errors import CinvError, ProblemsError
 from cinv.model import KINDS, TRANSITIONS, Disk, Host, Interface, Inventory, Network
+from cinv.store import Store
 from cinv.workspace import Workspace
 
 # --- lookups ------------------------------------------------------------------------------
@@ -77,18 +78,18 @@ def save(ws: Workspace, before: set, after: Inventory, writes: dict, removes: li
 
 # --- hosts --------------------------------------------------------------------------------
 
-def resolve_name(inv: Inventory, name: str, network: Network | None) -> str:
+def resolve_name(store: Store, name: str, network: Network | None) -> str:
     domain = (network.domain if network is not None and network.domain else
-              inv.settings.domain)
+              store.settings.domain)
     try:
         if names.is_pattern(name):
-            return allocate.next_name(name, domain, set(inv.hosts))
+            return allocate.next_name(name, domain, store.names)
         return names.qualify(name, domain)
     except ValueError as e:
         raise CinvError(f"name: {e}") from None
 
 
-def new_interface(inv: Inventory, host: Host, network: Network, ifname: str, ipv4: str,
+def new_interface(store: Store, host: Host, network: Network, ifname: str, ipv4: str,
                   ipv6: str, mac: str | None) -> Interface:
     """An interface on a network with its MAC and addresses given or allocated.
 
@@ -100,12 +101,12 @@ def new_interface(inv: Inventory, host: Host, network: Network, ifname: str, ipv
         raise CinvError(f"interface name: {e}") from None
     if host.interface(ifname) is not None:
         raise CinvError(f"host {host.name} already has an interface {ifname}")
-    used4, used6, macs = used_addresses(inv)
+    used4, used6, macs = store.used()
     iface = Interface(name=ifname, network=network.name)
     if mac is None:
         mac = "auto" if host.kind == "virtual" else "none"
     if mac == "auto":
-        prefix, bits = values.parse_mac_prefix(inv.settings.mac_prefix)
+        prefix, bits = values.parse_mac_prefix(store.settings.mac_prefix)
         iface.mac = allocate.next_mac(prefix, bits, macs)
     elif mac != "none":
         try:
@@ -159,17 +160,16 @@ def add_host(ws: Workspace, name: str, kind: str, network: str | None = None,
     if network is None and (mac not in (None, "none") or ipv4 not in ("auto", "none")
                             or ipv6 not in ("auto", "none")):
         raise CinvError("--mac, --ipv4 and --ipv6 need --network")
-    with ws.writing("host add") as inv:
-        before = _error_keys(inv)
-        net = find_network(inv, network) if network else None
-        fqdn = resolve_name(inv, name, net)
-        if fqdn in inv.hosts:
-            raise CinvError(f"host {fqdn} exists already ({inv.hosts[fqdn].path})")
+    with ws.changing("host add") as store:
+        net = store.find_network(network) if network else None
+        fqdn = resolve_name(store, name, net)
+        if fqdn in store.names:
+            raise CinvError(f"host {fqdn} exists already ({store.names[fqdn]})")
         host = Host(name=fqdn, kind=kind, state=state, path=f"hosts/{fqdn}.yaml")
         host.description = description
         host.tags = list(tags)
         if parent:
-            host.parent = find_host(inv, parent).name
+            host.parent = store.find_host(parent).name
         host.hardware.cpus = cpus
         try:
             host.hardware.memory = values.parse_size(memory) if memory else None
@@ -177,11 +177,10 @@ def add_host(ws: Workspace, name: str, kind: str, network: str | None = None,
         except ValueError as e:
             raise CinvError(f"size: {e}") from None
         if net is not None:
-            host.interfaces.append(new_interface(inv, host, net, "eth0", ipv4, ipv6, mac))
+            host.interfaces.append(new_interface(store, host, net, "eth0", ipv4, ipv6, mac))
         host = _reparse(host)
-        inv.hosts[fqdn] = host
         message = f"Add host {fqdn}" + (_describe(host.interfaces[0]) if host.interfaces else "")
-        save(ws, before, inv, {host.path: host.to_dict()}, [], message, commit)
+        store.save(message, commit, hosts={host.path: host})
         return host
 
 
@@ -237,9 +236,8 @@ def _set_dotted(data: dict, key: str, value, host: Host) -> None:
 
 
 def set_host(ws: Workspace, name: str, assignments: list[str], commit: bool = True) -> Host:
-    with ws.writing("host set") as inv:
-        before = _error_keys(inv)
-        host = find_host(inv, name)
+    with ws.changing("host set") as store:
+        host = store.find_host(name)
         data = host.to_dict()
         changes = []
         for item in assignments:
@@ -264,9 +262,8 @@ def set_host(ws: Workspace, name: str, assignments: list[str], commit: bool = Tr
                                    problems)
         if problems or parsed is None:
             raise ProblemsError(problems)
-        inv.hosts[host.name] = parsed
         message = f"Change host {host.name}: {', '.join(changes)}"
-        save(ws, before, inv, {host.path: parsed.to_dict()}, [], message, commit)
+        store.save(message, commit, hosts={host.path: parsed})
         return parsed
 
 
@@ -292,9 +289,8 @@ def _show(value) -> str:
 
 
 def set_state(ws: Workspace, name: str, state: str, commit: bool = True) -> Host:
-    with ws.writing("host state") as inv:
-        before = _error_keys(inv)
-        host = find_host(inv, name)
+    with ws.changing("host state") as store:
+        host = store.find_host(name)
         legal = TRANSITIONS.get(host.state, ())
         if state == host.state:
             return host
@@ -304,77 +300,69 @@ def set_state(ws: Workspace, name: str, state: str, commit: bool = True) -> Host
         old = host.state
         host.state = state
         message = f"Move host {host.name} from {old} to {state}"
-        save(ws, before, inv, {host.path: host.to_dict()}, [], message, commit)
+        store.save(message, commit, hosts={host.path: host})
         return host
 
 
 def remove_host(ws: Workspace, name: str, commit: bool = True) -> Host:
-    with ws.writing("host rm") as inv:
-        before = _error_keys(inv)
-        host = find_host(inv, name)
-        children = sorted(h.name for h in inv.children(host.name))
+    with ws.changing("host rm") as store:
+        host = store.find_host(name)
+        children = store.children(host.name)
         if children:
             raise CinvError(f"{host.name} is the parent of {', '.join(children)}; move or "
                             "remove those first")
-        del inv.hosts[host.name]
-        save(ws, before, inv, {}, [host.path], f"Remove host {host.name}", commit)
+        store.save(f"Remove host {host.name}", commit, hosts={host.path: None})
         return host
 
 
 def add_interface(ws: Workspace, name: str, network: str, ifname: str | None = None,
                   ipv4: str = "auto", ipv6: str = "auto", mac: str | None = None,
                   commit: bool = True) -> Host:
-    with ws.writing("iface add") as inv:
-        before = _error_keys(inv)
-        host = find_host(inv, name)
-        net = find_network(inv, network)
+    with ws.changing("iface add") as store:
+        host = store.find_host(name)
+        net = store.find_network(network)
         if ifname is None:
             taken = {i.name for i in host.interfaces}
             ifname = next(f"eth{n}" for n in range(len(taken) + 1) if f"eth{n}" not in taken)
-        iface = new_interface(inv, host, net, ifname, ipv4, ipv6, mac)
+        iface = new_interface(store, host, net, ifname, ipv4, ipv6, mac)
         host.interfaces.append(iface)
         host = _reparse(host)
-        inv.hosts[host.name] = host
         message = f"Add interface {iface.name} to host {host.name}{_describe(iface)}"
-        save(ws, before, inv, {host.path: host.to_dict()}, [], message, commit)
+        store.save(message, commit, hosts={host.path: host})
         return host
 
 
 def remove_interface(ws: Workspace, name: str, ifname: str, commit: bool = True) -> Host:
-    with ws.writing("iface rm") as inv:
-        before = _error_keys(inv)
-        host = find_host(inv, name)
+    with ws.changing("iface rm") as store:
+        host = store.find_host(name)
         iface = host.interface(ifname)
         if iface is None:
             have = ", ".join(i.name for i in host.interfaces) or "none"
             raise CinvError(f"host {host.name} has no interface {ifname!r} (it has: {have})")
         host.interfaces.remove(iface)
         message = f"Remove interface {ifname} from host {host.name}{_describe(iface)}"
-        save(ws, before, inv, {host.path: host.to_dict()}, [], message, commit)
+        store.save(message, commit, hosts={host.path: host})
         return host
 
 
 # --- networks -----------------------------------------------------------------------------
 
 def add_network(ws: Workspace, name: str, fields: dict, commit: bool = True) -> Network:
-    with ws.writing("net add") as inv:
-        before = _error_keys(inv)
+    with ws.changing("net add") as store:
         try:
             names.check_network_name(name)
         except ValueError as e:
             raise CinvError(f"network name: {e}") from None
-        if name in inv.networks:
-            raise CinvError(f"network {name} exists already ({inv.networks[name].path})")
+        if name in store.networks:
+            raise CinvError(f"network {name} exists already ({store.networks[name].path})")
         data = {k: v for k, v in fields.items() if v not in (None, [], ())}
         rel = f"networks/{name}.yaml"
         problems: list = []
         net = schema.parse_network(name, yamlio.load(yamlio.dump(data)), rel, problems)
         if problems or net is None:
             raise ProblemsError(problems)
-        inv.networks[name] = net
         prefixes = ", ".join(str(p) for p in (net.ipv4, net.ipv6) if p is not None)
-        save(ws, before, inv, {rel: net.to_dict()}, [], f"Add network {name} ({prefixes})",
-             commit)
+        store.save(f"Add network {name} ({prefixes})", commit, networks={rel: net})
         return net
 
 

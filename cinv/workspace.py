@@ -73,20 +73,36 @@ class Workspace:
             cache.put_result(self.root, "check", fp, keys, result)
         return problems, result[1], result[2]
 
+    @contextmanager
+    def changing(self, what: str):
+        """Like `writing`, but hands over a Store: settings and networks loaded, hosts reached
+        through the cached index (fast at any size; see cinv/store.py)."""
+        from cinv import index
+        from cinv.store import Store
+        self._refuse_read_only(what)
+        with lock.inventory_lock(self.root):
+            load.clean_stale_temp_files(self.root)
+            base = load.load_networks(load.DirSource(self.root))
+            idx = index.build(self.root, base.networks, base.settings.domain)
+            yield Store(self.root, base, idx)
+
     def out_base(self) -> Path:
         """Relative output paths are relative to the inventory, or to the current directory
         when the read-only example inventory is used."""
         return Path.cwd() if self.example else self.root
 
-    @contextmanager
-    def writing(self, what: str):
-        """Hold the lock, clear what a killed writer left, and hand over a fresh load."""
+    def _refuse_read_only(self, what: str) -> None:
         if self.ref:
             raise CinvError(f"{what} changes the inventory; --ref only reads (check out the "
                             "branch to change it)")
         if self.example:
             raise CinvError(f"{what} changes the inventory, and there is none here (no cinv.yaml "
                             "in this directory or above); run `cinv init` or pass -C DIR")
+
+    @contextmanager
+    def writing(self, what: str):
+        """Hold the lock, clear what a killed writer left, and hand over a fresh full load."""
+        self._refuse_read_only(what)
         with lock.inventory_lock(self.root):
             load.clean_stale_temp_files(self.root)
             yield self.load()

@@ -1,0 +1,175 @@
+"""The host index: for each host file, the few facts that tie records to each other.
+
+A change to one host can only clash with hosts that share one of its addresses, MACs or DNS
+names, or that are its ancestors or children (cinv/check.py's cross-record rules relate records
+through exactly these). The index finds those neighbours, and the used addresses and names for
+allocation, without reading 50,000 files: each file's facts are cached under .cinv/cache/ keyed
+by its stat (see cinv/cache.py) and only new or changed files are parsed again.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from cinv import cache, load
+from cinv.model import Host, Network
+
+# facts: (name, state, parent, ((ifname, network, v4, v6, mac, aliases), ...)); ints or None.
+
+
+def facts_of(host: Host) -> tuple:
+    return (host.name, host.state, host.parent, tuple(
+        (i.name, i.network, int(i.ipv4) if i.ipv4 is not None else None,
+         int(i.ipv6) if i.ipv6 is not None else None, i.mac, tuple(i.aliases))
+        for i in host.interfaces))
+
+
+def parse_host_file(source: load.Source, rel: str) -> Host | None:
+    name = load.host_name_of(rel)
+    if name is None:
+        return None
+    return load.load_host(source, rel, name, [])
+
+
+def _scan_hosts(root: Path) -> dict[str, tuple] | None:
+    keys = cache.scan(root)
+    if keys is None:
+        return None
+    return {rel: key for rel, key in keys.items()
+            if rel.startswith("hosts/") and rel.endswith(".yaml")}
+
+
+class Index:
+    def __init__(self, entries: dict[str, tuple], networks: dict[str, Network],
+                 default_domain: str):
+        self.entries = entries  # rel -> facts
+        self.networks = networks
+        self.default_domain = default_domain
+        self.by_name: dict[str, str] = {}
+        for rel in sorted(entries):
+            self.by_name.setdefault(entries[rel][0], rel)
+        self._maps = None
+
+    def _domain(self, network: str | None) -> str:
+        net = self.networks.get(network) if network else None
+        return (net.domain if net is not None and net.domain else None) or self.default_domain
+
+    def dns_names(self, facts: tuple):
+        name, _state, _parent, ifaces = facts
+        for index, (ifname, network, _v4, _v6, _mac, aliases) in enumerate(ifaces):
+            yield name if index == 0 else f"{ifname}.{name}"
+            for alias in aliases:
+                yield alias if "." in alias else f"{alias}.{self._domain(network)}"
+
+    @property
+    def maps(self) -> dict:
+        """value -> [rel, ...] for v4, v6, mac and dns (of hosts that are not retired; dns also
+        every host's own name), and parent name -> [rel] for children."""
+        if self._maps is None:
+            maps = {k: defaultdict(list) for k in ("v4", "v6", "mac", "dns", "children")}
+            for rel, facts in self.entries.items():
+                name, state, parent, ifaces = facts
+                maps["dns"][name].append(rel)
+                if parent:
+                    maps["children"][parent].append(rel)
+                if state == "retired":
+                    continue
+                for _ifname, _net, v4, v6, mac, _aliases in ifaces:
+                    for key, value in (("v4", v4), ("v6", v6), ("mac", mac)):
+                        if value is not None:
+                            maps[key][value].append(rel)
+                for fqdn in self.dns_names(facts):
+                    if fqdn != name:
+                        maps["dns"][fqdn].append(rel)
+            self._maps = maps
+        return self._maps
+
+    def used(self) -> tuple[set, set, set]:
+        m = self.maps
+        return set(m["v4"]), set(m["v6"]), set(m["mac"])
+
+    def short_names(self, short: str) -> list[str]:
+        return sorted(n for n in self.by_name if n.split(".", 1)[0] == short)
+
+    def neighbours(self, host: Host) -> set[str]:
+        """Files of hosts that share a value with this host, or are its ancestors or children."""
+        m = self.maps
+        facts = facts_of(host)
+        out: set[str] = set()
+        for _ifname, _net, v4, v6, mac, _aliases in facts[3]:
+            for key, value in (("v4", v4), ("v6", v6), ("mac", mac)):
+                if value is not None:
+                    out.update(m[key].get(value, ()))
+        out.update(m["dns"].get(host.name, ()))
+        for fqdn in self.dns_names(facts):
+            out.update(m["dns"].get(fqdn, ()))
+        out.update(m["children"].get(host.name, ()))
+        parent, seen = host.parent, {host.name}
+        while parent and parent not in seen and parent in self.by_name:
+            seen.add(parent)
+            rel = self.by_name[parent]
+            out.add(rel)
+            parent = self.entries[rel][2]
+        return out
+
+
+def build(root: Path, networks: dict[str, Network], default_domain: str) -> Index:
+    """The index of a work tree: cached facts where a file's stat is unchanged, parsed where not;
+    the cache is written back when anything was parsed."""
+    keys = _scan_hosts(root)
+    source = load.DirSource(root)
+    if keys is None:  # symlinks in the tree: no cache, parse everything
+        rels = [r for r in source.walk("hosts", []) if r.endswith(".yaml")]
+        entries = {}
+        for rel in rels:
+            host = parse_host_file(source, rel)
+            if host is not None:
+                entries[rel] = facts_of(host)
+        return Index(entries, networks, default_domain)
+    cached = cache.read(root, "index")
+    if not isinstance(cached, dict):
+        cached = {}
+    entries, fresh, parsed = {}, {}, 0
+    now = time.time_ns()
+    for rel, key in keys.items():
+        hit = cached.get(rel)
+        if hit is not None and hit[0] == key:
+            facts = hit[1]
+        else:
+            host = parse_host_file(source, rel)
+            parsed += 1
+            if host is None:
+                continue
+            facts = facts_of(host)
+        entries[rel] = facts
+        if not cache.is_racy(key, now):
+            fresh[rel] = (key, facts)
+    if parsed or len(fresh) != len(cached):
+        cache.write(root, "index", fresh)
+    return Index(entries, networks, default_domain)
+
+
+def update(root: Path, index: Index, changed: dict[str, Host | None]) -> None:
+    """After a change was written: refresh the changed files' facts, in memory and on disk."""
+    for rel, host in changed.items():
+        if host is None:
+            index.entries.pop(rel, None)
+        else:
+            index.entries[rel] = facts_of(host)
+    cached = cache.read(root, "index")
+    if not isinstance(cached, dict):
+        return  # the next build writes it
+    now = time.time_ns()
+    for rel, host in changed.items():
+        cached.pop(rel, None)
+        if host is None:
+            continue
+        try:
+            key = cache.stat_key(os.stat(root / rel, follow_symlinks=False))
+        except OSError:
+            continue
+        if not cache.is_racy(key, now):
+            cached[rel] = (key, facts_of(host))
+    cache.write(root, "index", cached)

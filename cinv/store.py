@@ -1,0 +1,110 @@
+"""What a single-record change works on: settings and networks in full, hosts through the index.
+
+A change to one host is checked against the hosts it can clash with (its neighbours in the
+index: shared addresses, MACs or DNS names, ancestors, children), not against all 50,000: the
+validators of cinv/check.py run on that small inventory before and after the change, and the
+change is refused if it adds an error. The result is the same as a full check's, because every
+cross-record rule relates records through values the index tracks.
+"""
+from __future__ import annotations
+
+from cinv import check, gitstore, index, load
+from cinv.errors import CinvError, ProblemsError
+from cinv.model import Host, Inventory, Network
+
+
+class Store:
+    def __init__(self, root, base: Inventory, idx: index.Index):
+        self.root = root
+        self.settings = base.settings
+        self.networks = base.networks
+        self.index = idx
+        self._source = load.DirSource(root)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    @property
+    def names(self):
+        return self.index.by_name
+
+    def host_at(self, rel: str) -> Host | None:
+        name = load.host_name_of(rel)
+        return load.load_host(self._source, rel, name, []) if name else None
+
+    def find_host(self, name: str) -> Host:
+        """A host by FQDN, or by short name if that is unique."""
+        key = name.lower().rstrip(".")
+        rel = self.index.by_name.get(key)
+        if rel is None and "." not in key:
+            matches = self.index.short_names(key)
+            if len(matches) > 1:
+                raise CinvError(f"host {name!r} is ambiguous: {', '.join(matches)}")
+            if matches:
+                rel = self.index.by_name[matches[0]]
+        host = self.host_at(rel) if rel else None
+        if host is None:
+            raise CinvError(f"no host {name!r} in the inventory")
+        return host
+
+    def find_network(self, name: str) -> Network:
+        if name not in self.networks:
+            known = ", ".join(sorted(self.networks)) or "none yet; add one with `cinv net add`"
+            raise CinvError(f"no network {name!r} (known: {known})")
+        return self.networks[name]
+
+    def used(self) -> tuple[set, set, set]:
+        """IPv4, IPv6 (as integers) and MACs held by hosts that are not retired."""
+        return self.index.used()
+
+    def children(self, name: str) -> list[str]:
+        return sorted(self.index.entries[rel][0]
+                      for rel in self.index.maps["children"].get(name, ()))
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def _around(self, hosts: dict[str, Host | None]) -> tuple[dict, dict]:
+        """(old versions of the changed hosts, their unchanged neighbours), by path."""
+        old = {rel: h for rel in hosts if rel in self.index.entries
+               for h in [self.host_at(rel)] if h is not None}
+        near: set[str] = set()
+        for host in [*old.values(), *(h for h in hosts.values() if h is not None)]:
+            near |= self.index.neighbours(host)
+        others = {rel: h for rel in sorted(near - set(hosts))
+                  for h in [self.host_at(rel)] if h is not None}
+        return old, others
+
+    def save(self, message: str, commit: bool, hosts: dict[str, Host | None] | None = None,
+             networks: dict[str, Network] | None = None) -> str | None:
+        """Write changed host records (None removes one) and network records as one commit,
+        unless that adds an error to what `cinv check` reports."""
+        hosts = hosts or {}
+        networks = networks or {}
+        old, others = self._around(hosts)
+
+        def inventory(changed, nets) -> Inventory:
+            inv = Inventory(settings=self.settings, networks=nets)
+            for h in [*others.values(), *changed]:
+                inv.hosts.setdefault(h.name, h)
+            return inv
+
+        before = inventory(old.values(), self.networks)
+        after_nets = {**self.networks, **{n.name: n for n in networks.values()}}
+        after = inventory((h for h in hosts.values() if h is not None), after_nets)
+        known = {(p.path, p.message) for p in check.errors(check.run(before))}
+        new = [p for p in check.errors(check.run(after)) if (p.path, p.message) not in known]
+        if new:
+            # A clash is reported at both ends; show the end in the record being changed (its
+            # message names the other file), not the same clash again at an untouched file.
+            mine = [p for p in new if p.path in hosts or p.path in networks]
+            raise ProblemsError(mine or new)
+        for rel, host in hosts.items():
+            if host is None:
+                load.remove_record(self.root, rel)
+            else:
+                load.write_record(self.root, rel, host.to_dict())
+        for rel, net in networks.items():
+            load.write_record(self.root, rel, net.to_dict())
+        index.update(self.root, self.index, hosts)
+        if commit and self.settings.auto_commit:
+            return gitstore.commit(self.root, [*hosts, *networks], message)
+        return None
