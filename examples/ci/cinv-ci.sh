@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# cinv in CI: install cinv, check the inventory, render it into OUT/<branch>, run the real
+# servers' checkers on every rendered file. Both .gitlab-ci.yml and github-actions.yml call this
+# one script; run it by hand the same way: `bash examples/ci/cinv-ci.sh` at the inventory's top.
+#
+# Environment (all optional):
+#   CINV_INVENTORY      the inventory directory (default: .)
+#   CINV_OUT            the base output directory; files land in CINV_OUT/<branch> (default: cinv-out)
+#   CINV_BRANCH         the branch name used for the output folder (default: CI_COMMIT_REF_SLUG,
+#                       GITHUB_REF_NAME, or git's current branch; "/" and odd characters become "-")
+#   CINV_INSTALL        auto (default: pip-install only when `cinv` is not on PATH), always, never
+#   CINV_PIP_SPEC       what pip installs (default: cinv), e.g. "cinv==0.1.0" or
+#                       "git+https://git.example.org/tools/cinv.git@v0.1.0"
+#   CINV_VENV           the virtualenv pip installs into (default: $HOME/.cache/cinv-ci-venv)
+#   CINV_ALLOW_MISSING_CHECKERS=1   skip (with a warning) a checker that is not installed; without
+#                       it a missing checker fails the job
+#
+# Exit status: 0 when everything passed; 1 when `cinv check`, `cinv render` or a checker failed,
+# or a checker is missing. Every failure ends with one line "cinv-ci: FAILED: ...".
+set -uo pipefail
+
+say() { printf 'cinv-ci: %s\n' "$*"; }
+fail() { printf 'cinv-ci: FAILED: %s\n' "$*" >&2; exit 1; }
+
+INVENTORY=${CINV_INVENTORY:-.}
+OUT_BASE=${CINV_OUT:-cinv-out}
+INSTALL=${CINV_INSTALL:-auto}
+PIP_SPEC=${CINV_PIP_SPEC:-cinv}
+VENV=${CINV_VENV:-${HOME:-/tmp}/.cache/cinv-ci-venv}
+ALLOW_MISSING=${CINV_ALLOW_MISSING_CHECKERS:-0}
+PATH="$PATH:/usr/sbin:/sbin"
+
+# --- install -------------------------------------------------------------------------------
+case "$INSTALL" in
+  auto) command -v cinv >/dev/null 2>&1 && INSTALL=never || INSTALL=always ;;
+  always | never) ;;
+  *) fail "CINV_INSTALL must be auto, always or never, not '$INSTALL'" ;;
+esac
+if [ "$INSTALL" = always ]; then
+  say "installing $PIP_SPEC into $VENV"
+  python3 -m venv "$VENV" || fail "python3 -m venv $VENV did not work (install python3-venv)"
+  "$VENV/bin/pip" install --quiet --upgrade "$PIP_SPEC" || fail "pip install $PIP_SPEC"
+  PATH="$VENV/bin:$PATH"
+fi
+command -v cinv >/dev/null 2>&1 || fail "cinv is not on PATH (CINV_INSTALL=$INSTALL)"
+say "using $(command -v cinv)"
+
+# --- which branch ----------------------------------------------------------------------------
+branch=${CINV_BRANCH:-${CI_COMMIT_REF_SLUG:-${GITHUB_REF_NAME:-}}}
+if [ -z "$branch" ]; then
+  branch=$(git -C "$INVENTORY" rev-parse --abbrev-ref HEAD 2>/dev/null || true)
+  [ "$branch" = HEAD ] && branch=$(git -C "$INVENTORY" rev-parse --short HEAD 2>/dev/null || true)
+fi
+branch=$(printf '%s' "${branch:-unknown}" | tr -c 'A-Za-z0-9._\n-' '-' | sed 's/^[.-]*//')
+[ -n "$branch" ] || branch=unknown
+out="$OUT_BASE/$branch"
+mkdir -p "$out" || fail "cannot make $out"
+out=$(cd "$out" && pwd)
+say "branch $branch, output $out"
+if [ -n "${GITHUB_OUTPUT:-}" ]; then
+  { echo "branch=$branch"; echo "out=$out"; } >>"$GITHUB_OUTPUT"
+fi
+
+# --- check and render --------------------------------------------------------------------------
+say "cinv check"
+cinv -C "$INVENTORY" check || fail "cinv check found problems in the inventory (listed above)"
+say "cinv render --out $out"
+cinv -C "$INVENTORY" render --out "$out" || fail "cinv render (see above)"
+
+# --- the real checkers ---------------------------------------------------------------------------
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+failures=0
+
+# have TOOL: 0 if installed; else fail the job, or warn and return 1 under ALLOW_MISSING
+have() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  if [ "$ALLOW_MISSING" = 1 ]; then
+    say "warning: checker $1 is not installed; skipped (CINV_ALLOW_MISSING_CHECKERS=1)"
+    return 1
+  fi
+  fail "checker $1 is not installed (install it, or set CINV_ALLOW_MISSING_CHECKERS=1 to skip it)"
+}
+
+# run_check WHAT CMD...: run a checker; on refusal print its output and count a failure
+run_check() {
+  local what=$1 log
+  shift
+  log=$("$@" 2>&1)
+  if [ $? -eq 0 ]; then
+    say "ok: $what"
+  else
+    printf '%s\n' "$log" >&2
+    say "refused: $what" >&2
+    failures=$((failures + 1))
+  fi
+}
+
+if [ -f "$out/dhcpd.conf" ] && have dhcpd; then
+  run_check "dhcpd -4 -t dhcpd.conf" dhcpd -4 -t -q -cf "$out/dhcpd.conf" -lf /dev/null
+  if [ -f "$out/dhcpd6.conf" ]; then
+    run_check "dhcpd -6 -t dhcpd6.conf" dhcpd -6 -t -q -cf "$out/dhcpd6.conf" -lf /dev/null
+  fi
+fi
+
+for family in 4 6; do
+  conf="$out/kea-dhcp$family.conf"
+  if [ -f "$conf" ] && have "kea-dhcp$family"; then
+    run_check "kea-dhcp$family -t kea-dhcp$family.conf" env KEA_PIDFILE_DIR="$scratch" \
+      KEA_LOCKFILE_DIR="$scratch" KEA_LOG_FILE_DIR="$scratch" "kea-dhcp$family" -t "$conf"
+  fi
+done
+
+zones_conf="$out/dns/named.conf.zones"
+if [ -f "$zones_conf" ] && have named-checkzone && have named-checkconf; then
+  # zone "NAME" { type primary; file "FILE"; };  ->  "NAME FILE" per line
+  pairs=$(tr '\n' ' ' <"$zones_conf" |
+    grep -o 'zone "[^"]*" {[^}]*file "[^"]*"' |
+    sed 's/^zone "\([^"]*\)".*file "\([^"]*\)"$/\1 \2/')
+  [ -n "$pairs" ] || fail "$zones_conf lists no zone"
+  while read -r zone file; do
+    run_check "named-checkzone $zone" \
+      named-checkzone -i local -k fail -n fail "$zone" "$out/dns/$file"
+  done <<<"$pairs"
+  printf 'options { directory "%s"; };\ninclude "%s";\n' "$out/dns" "$zones_conf" \
+    >"$scratch/named.conf"
+  run_check "named-checkconf -z (every zone of named.conf.zones)" \
+    named-checkconf -z "$scratch/named.conf"
+fi
+
+if [ -d "$out/libvirt" ] && have virt-xml-validate; then
+  for domain in "$out"/libvirt/*.xml; do
+    [ -e "$domain" ] || continue
+    run_check "virt-xml-validate libvirt/${domain##*/}" virt-xml-validate "$domain" domain
+  done
+fi
+
+if [ -f "$out/dnsmasq/cinv.conf" ] && have dnsmasq; then
+  run_check "dnsmasq --test dnsmasq/cinv.conf" dnsmasq --test -C "$out/dnsmasq/cinv.conf"
+fi
+
+[ "$failures" -eq 0 ] || fail "$failures checker(s) refused files in $out (output above)"
+say "passed: $out is checked and ready to publish"

@@ -1,0 +1,173 @@
+"""The shipped CI recipe: examples/ci/cinv-ci.sh on a sample inventory repo with two customer
+branches (what .gitlab-ci.yml and github-actions.yml run on every push)."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from checkers import require
+
+CI_DIR = Path(__file__).resolve().parents[1] / "examples" / "ci"
+SCRIPT = CI_DIR / "cinv-ci.sh"
+CHECKERS = ("dhcpd", "kea-dhcp4", "kea-dhcp6", "named-checkzone", "named-checkconf",
+            "virt-xml-validate", "dnsmasq")
+# What the CI platform or the caller's shell may set; each test sets its own.
+_CI_VARS = ("CI_COMMIT_REF_SLUG", "GITHUB_REF_NAME", "GITHUB_OUTPUT", "CINV_INVENTORY",
+            "CINV_OUT", "CINV_BRANCH", "CINV_INSTALL", "CINV_PIP_SPEC", "CINV_VENV",
+            "CINV_ALLOW_MISSING_CHECKERS")
+
+
+def cinv_bin() -> str:
+    found = shutil.which("cinv", path=str(Path(sys.executable).parent)) or shutil.which("cinv")
+    assert found, "the cinv console script is not installed next to this Python"
+    return found
+
+
+def run_script(inv, out_base: Path, path: str | None = None, **env) -> subprocess.CompletedProcess:
+    """The recipe as CI runs it: in the inventory's top directory, cinv already on PATH."""
+    full = {k: v for k, v in os.environ.items() if k not in _CI_VARS}
+    full["PATH"] = path or os.pathsep.join([str(Path(cinv_bin()).parent), full.get("PATH", "")])
+    full.update({"CINV_OUT": str(out_base), "CINV_INSTALL": "never", **env})
+    return subprocess.run(["bash", str(SCRIPT)], cwd=inv.root, env=full, capture_output=True,
+                          text=True, timeout=300)
+
+
+@pytest.fixture
+def customers(inventory):
+    """main with ns1 (the zones' nameserver, which needs an address), web1 and db1; branch
+    customer-b adds web2 and mail1 on top."""
+    inventory.ok("host", "add", "ns1.example.com", "--kind", "physical", "--network", "mgmt",
+                 "--mac", "00:16:3e:00:00:53")
+    inventory.ok("host", "add", "web1", "--kind", "virtual", "--network", "prod")
+    inventory.ok("host", "add", "db1", "--kind", "virtual", "--network", "mgmt")
+    inventory.git("branch", "-M", "main")
+    inventory.git("checkout", "-q", "-b", "customer-b")
+    inventory.ok("host", "add", "web2", "--kind", "virtual", "--network", "prod")
+    inventory.ok("host", "add", "mail1", "--kind", "virtual", "--network", "prod")
+    inventory.git("checkout", "-q", "main")
+    return inventory
+
+
+def test_ci_files_call_the_one_script_and_publish_the_branch_output():
+    gitlab = yaml.safe_load((CI_DIR / ".gitlab-ci.yml").read_text())
+    job = gitlab["cinv"]
+    assert any("cinv-ci.sh" in line or "CINV_CI_SCRIPT" in line for line in job["script"])
+    assert gitlab["variables"]["CINV_CI_SCRIPT"].endswith("cinv-ci.sh")
+    assert job["artifacts"]["paths"] == ["$CINV_OUT/$CI_COMMIT_REF_SLUG/"]
+    assert gitlab["variables"]["GIT_DEPTH"] == "0"
+
+    github = yaml.safe_load((CI_DIR / "github-actions.yml").read_text())
+    assert github[True]["push"]["branches"] == ["**"]  # YAML 1.1 reads the key `on` as True
+    steps = github["jobs"]["cinv"]["steps"]
+    run = [s for s in steps if s.get("id") == "cinv"][0]
+    assert "cinv-ci.sh" in run["run"]
+    upload = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact")][0]
+    assert upload["with"]["path"] == "${{ env.CINV_OUT }}/${{ steps.cinv.outputs.branch }}/"
+    checkout = [s for s in steps if s.get("uses", "").startswith("actions/checkout")][0]
+    assert checkout["with"]["fetch-depth"] == 0
+
+
+def test_passes_on_both_customer_branches_with_every_checker(customers, tmp_path):
+    for tool in CHECKERS:
+        require(tool)  # a dev machine without them skips; CI=true fails
+    out = tmp_path / "published"
+    github_output = tmp_path / "github-output"
+    r = run_script(customers, out, GITHUB_OUTPUT=str(github_output))
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "cinv-ci: passed" in r.stdout
+    for checker in ("dhcpd -4 -t", "dhcpd -6 -t", "kea-dhcp4 -t", "kea-dhcp6 -t",
+                    "named-checkzone prod.example.com", "named-checkzone 2.0.192.in-addr.arpa",
+                    "named-checkconf -z", "virt-xml-validate libvirt/web1.prod.example.com.xml",
+                    "dnsmasq --test"):
+        assert f"cinv-ci: ok: {checker}" in r.stdout, checker
+    assert "refused" not in r.stdout + r.stderr
+    main = out / "main"
+    assert "web1.prod.example.com" in (main / "hosts").read_text()
+    assert "web2" not in (main / "hosts").read_text()
+    assert github_output.read_text() == f"branch=main\nout={main}\n"
+
+    customers.git("checkout", "-q", "customer-b")
+    r = run_script(customers, out, GITHUB_REF_NAME="customer-b")
+    assert r.returncode == 0, r.stdout + r.stderr
+    b = out / "customer-b"
+    assert "web2.prod.example.com" in (b / "hosts").read_text()
+    assert sorted(p.name for p in (b / "libvirt").iterdir()) == [
+        "db1.mgmt.example.com.xml", "mail1.prod.example.com.xml", "web1.prod.example.com.xml",
+        "web2.prod.example.com.xml"]
+    # each branch is published on its own: main's output is untouched by customer-b's run
+    assert "web2" not in (main / "hosts").read_text()
+
+
+def test_branch_folder_comes_from_the_ci_platform_and_is_made_safe(customers, tmp_path):
+    allow = {"CINV_ALLOW_MISSING_CHECKERS": "1"}
+    r = run_script(customers, tmp_path / "o", CI_COMMIT_REF_SLUG="feature-x",
+                   GITHUB_REF_NAME="ignored", **allow)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (tmp_path / "o" / "feature-x" / "hosts").is_file()
+    r = run_script(customers, tmp_path / "o", GITHUB_REF_NAME="customer/b c", **allow)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (tmp_path / "o" / "customer-b-c" / "hosts").is_file()
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["customer-b-c", "feature-x"]
+
+
+def test_fails_on_a_duplicate_address_and_renders_nothing(customers, tmp_path):
+    customers.git("checkout", "-q", "-b", "broken")
+    ipv4 = yaml.safe_load(customers.read("hosts/web1.prod.example.com.yaml"))[
+        "interfaces"][0]["ipv4"]
+    (customers.root / "hosts" / "web9.prod.example.com.yaml").write_text(
+        "kind: virtual\nstate: active\ninterfaces:\n  - name: eth0\n    network: prod\n"
+        f"    mac: '52:54:00:99:99:99'\n    ipv4: {ipv4}\n")
+    customers.git("add", "hosts")
+    customers.git("commit", "-q", "-m", "web9 copied from web1 by hand")
+
+    r = run_script(customers, tmp_path / "o", CINV_ALLOW_MISSING_CHECKERS="1")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stderr.strip().splitlines()[-1] == (
+        "cinv-ci: FAILED: cinv check found problems in the inventory (listed above)")
+    problems = [line for line in r.stdout.splitlines() if line.startswith("hosts/web9")]
+    assert problems and all(ipv4 in line for line in problems), r.stdout
+    assert any("hosts/web1.prod.example.com.yaml" in line for line in problems), r.stdout
+    assert "Traceback" not in r.stderr
+    assert not any((tmp_path / "o" / "broken").iterdir())  # nothing rendered to publish
+
+
+def test_a_missing_checker_fails_unless_allowed(customers, tmp_path):
+    # a PATH with the shell tools, git and cinv but none of /usr/bin's checkers
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "git", "tr", "grep", "sed", "mktemp", "rm", "mkdir", "env", "printf",
+                 "cat"):
+        found = shutil.which(tool)
+        if found:
+            (bin_dir / tool).symlink_to(found)
+    (bin_dir / "cinv").symlink_to(cinv_bin())
+    path = str(bin_dir)
+    r = run_script(customers, tmp_path / "o", path=path)
+    assert r.returncode == 1, r.stdout + r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("cinv-ci: FAILED: checker ") and "is not installed" in last
+    assert "CINV_ALLOW_MISSING_CHECKERS=1" in last
+
+    r = run_script(customers, tmp_path / "o", path=path, CINV_ALLOW_MISSING_CHECKERS="1")
+    assert "is not installed; skipped" in r.stdout
+    assert "named-checkzone" in r.stdout  # named-checkzone lives in /usr/bin: skipped
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_install_settings_are_checked(customers, tmp_path):
+    r = run_script(customers, tmp_path / "o", CINV_INSTALL="sometimes")
+    assert r.returncode == 1
+    assert "CINV_INSTALL must be auto, always or never" in r.stderr
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("bash", "git", "tr", "sed", "mkdir", "printf"):
+        if shutil.which(tool):
+            (bin_dir / tool).symlink_to(shutil.which(tool))
+    r = run_script(customers, tmp_path / "o", path=str(bin_dir))  # CINV_INSTALL=never, no cinv
+    assert r.returncode == 1
+    assert r.stderr.strip() == "cinv-ci: FAILED: cinv is not on PATH (CINV_INSTALL=never)"
