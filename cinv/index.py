@@ -51,6 +51,7 @@ class Index:
         for rel in sorted(entries):
             self.by_name.setdefault(entries[rel][0], rel)
         self._maps = None
+        self.cached: dict | None = None  # the cache entries as read, for update()
 
     def _domain(self, network: str | None) -> str:
         net = self.networks.get(network) if network else None
@@ -68,22 +69,30 @@ class Index:
         """value -> [rel, ...] for v4, v6, mac and dns (of hosts that are not retired; dns also
         every host's own name), and parent name -> [rel] for children."""
         if self._maps is None:
-            maps = {k: defaultdict(list) for k in ("v4", "v6", "mac", "dns", "children")}
-            for rel, facts in self.entries.items():
-                name, state, parent, ifaces = facts
-                maps["dns"][name].append(rel)
+            v4: dict = defaultdict(list)
+            v6: dict = defaultdict(list)
+            macs: dict = defaultdict(list)
+            dns: dict = defaultdict(list)
+            children: dict = defaultdict(list)
+            domain = self._domain
+            for rel, (name, state, parent, ifaces) in self.entries.items():
+                dns[name].append(rel)
                 if parent:
-                    maps["children"][parent].append(rel)
+                    children[parent].append(rel)
                 if state == "retired":
                     continue
-                for _ifname, _net, v4, v6, mac, _aliases in ifaces:
-                    for key, value in (("v4", v4), ("v6", v6), ("mac", mac)):
-                        if value is not None:
-                            maps[key][value].append(rel)
-                for fqdn in self.dns_names(facts):
-                    if fqdn != name:
-                        maps["dns"][fqdn].append(rel)
-            self._maps = maps
+                for index, (ifname, network, a4, a6, mac, aliases) in enumerate(ifaces):
+                    if a4 is not None:
+                        v4[a4].append(rel)
+                    if a6 is not None:
+                        v6[a6].append(rel)
+                    if mac is not None:
+                        macs[mac].append(rel)
+                    if index:
+                        dns[f"{ifname}.{name}"].append(rel)
+                    for alias in aliases:
+                        dns[alias if "." in alias else f"{alias}.{domain(network)}"].append(rel)
+            self._maps = {"v4": v4, "v6": v6, "mac": macs, "dns": dns, "children": children}
         return self._maps
 
     def used(self) -> tuple[set, set, set]:
@@ -148,7 +157,9 @@ def build(root: Path, networks: dict[str, Network], default_domain: str) -> Inde
             fresh[rel] = (key, facts)
     if parsed or len(fresh) != len(cached):
         cache.write(root, "index", fresh)
-    return Index(entries, networks, default_domain)
+    idx = Index(entries, networks, default_domain)
+    idx.cached = fresh
+    return idx
 
 
 def update(root: Path, index: Index, changed: dict[str, Host | None]) -> None:
@@ -158,9 +169,9 @@ def update(root: Path, index: Index, changed: dict[str, Host | None]) -> None:
             index.entries.pop(rel, None)
         else:
             index.entries[rel] = facts_of(host)
-    cached = cache.read(root, "index")
-    if not isinstance(cached, dict):
-        return  # the next build writes it
+    cached = index.cached
+    if cached is None:
+        return  # no cache for this tree (symlinks)
     now = time.time_ns()
     for rel, host in changed.items():
         cached.pop(rel, None)
