@@ -171,3 +171,12 @@ def test_install_settings_are_checked(customers, tmp_path):
     r = run_script(customers, tmp_path / "o", path=str(bin_dir))  # CINV_INSTALL=never, no cinv
     assert r.returncode == 1
     assert r.stderr.strip() == "cinv-ci: FAILED: cinv is not on PATH (CINV_INSTALL=never)"
+
+
+def test_init_points_to_the_pre_commit_hook(tmp_path):
+    from conftest import invoke
+    hooks = yaml.safe_load((CI_DIR.parents[1] / ".pre-commit-hooks.yaml").read_text())
+    assert [h["id"] for h in hooks] == ["cinv-check"]
+    r = invoke("init", tmp_path / "inv", "--domain", "example.com")
+    assert r.code == 0, r
+    assert "pre-commit hook id cinv-check" in r.out

@@ -34,7 +34,8 @@ def init(directory, domain, no_commit):
     root = ops.init_inventory(directory, domain, commit=not no_commit)
     click.echo(f"Made inventory {root} for {domain}.")
     click.echo("Next: cinv net add NAME --ipv4 CIDR, then cinv host add NAME --kind ... "
-               "(for `cinv check` in git's pre-commit hooks, see the README).")
+               "(to run `cinv check` before every commit: the pre-commit hook id cinv-check, "
+               "see the README).")
 
 
 # --- networks -----------------------------------------------------------------------------
