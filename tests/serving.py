@@ -164,6 +164,13 @@ class Link:
         self.server = f"cinv-srv-{tag}"
         self.client = f"cinv-cli-{tag}"
         self.created: list[str] = []
+        try:
+            self._create()
+        except BaseException:
+            self.close()
+            raise
+
+    def _create(self) -> None:
         for ns in (self.server, self.client):
             sh("ip", "netns", "add", ns)
             self.created.append(ns)
@@ -177,15 +184,23 @@ class Link:
                    f"net.ipv6.conf.{key}.accept_dad=0")
             sh("ip", "-n", ns, "link", "set", "lo", "up")
 
-    def up(self, client_mac: str, server_addrs: list[str]) -> None:
-        """Give the client end a MAC and the server end addresses, and bring both up."""
-        sh("ip", "-n", self.client, "link", "set", self.CLIENT_IF, "down")
-        sh("ip", "-n", self.client, "link", "set", self.CLIENT_IF, "address", client_mac)
-        sh("ip", "-n", self.server, "addr", "flush", "dev", self.SERVER_IF)
+    def serve_on(self, server_addrs: list[str]) -> None:
+        """Give the server end these addresses (address/prefix) and bring both ends up."""
+        sh("ip", "-n", self.server, "addr", "flush", "dev", self.SERVER_IF, "scope", "global")
         for addr in server_addrs:
             sh("ip", "-n", self.server, "addr", "add", addr, "dev", self.SERVER_IF)
         sh("ip", "-n", self.server, "link", "set", self.SERVER_IF, "up")
         sh("ip", "-n", self.client, "link", "set", self.CLIENT_IF, "up")
+        self._wait_ready()
+
+    def client_mac(self, mac: str) -> None:
+        """Give the client end this MAC (its link-local address follows) and bring it up."""
+        sh("ip", "-n", self.client, "link", "set", self.CLIENT_IF, "down")
+        sh("ip", "-n", self.client, "link", "set", self.CLIENT_IF, "address", mac)
+        sh("ip", "-n", self.client, "link", "set", self.CLIENT_IF, "up")
+        self._wait_ready()
+
+    def _wait_ready(self) -> None:
         for ns, iface in ((self.server, self.SERVER_IF), (self.client, self.CLIENT_IF)):
             wait_for(lambda ns=ns, iface=iface: self._link_ready(ns, iface), 10,
                      f"{iface} in {ns} to be up with a usable link-local address")
@@ -196,7 +211,7 @@ class Link:
                              capture_output=True, text=True, timeout=10).stdout
         state = subprocess.run(["ip", "-n", ns, "link", "show", "dev", iface],
                                capture_output=True, text=True, timeout=10).stdout
-        return ("LOWER_UP" in state and "fe80::" in out and "tentative" not in out)
+        return "LOWER_UP" in state and "fe80::" in out and "tentative" not in out
 
     def close(self) -> None:
         for ns in self.created:
