@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from cinv import names, schema, yamlio
@@ -131,30 +132,102 @@ def host_name_of(rel: str) -> str | None:
     return name if name == stem else None
 
 
-def load_inventory(source: Source) -> Inventory:
-    """Read settings, networks and hosts; problems are collected, never raised."""
+PARALLEL_MIN = 4000  # files to parse before a second process pays for itself
+
+
+def load_inventory(source: Source, cache_root: Path | None = None) -> Inventory:
+    """Read settings, networks and hosts; problems are collected, never raised.
+
+    With cache_root (a work tree), each host file's parsed record and problems are taken from
+    the cache under .cinv/cache when the file's stat is unchanged (see cinv/cache.py), and only
+    new or changed files are parsed (by two processes when there are thousands)."""
     inv = load_networks(source)
     problems = inv.problems
-    for rel in source.walk("hosts", problems):
-        if not rel.endswith(".yaml"):
-            if rel.endswith(".yml"):
-                problems.append(Problem(rel, 0, "not read: host records end in .yaml",
-                                        "warning", "file"))
+    keys = None
+    if cache_root is not None:
+        from cinv import cache
+        keys = cache.scan(cache_root)
+    if keys is None:
+        rels = source.walk("hosts", problems)
+        results = _parse_host_files(source, rels)
+    else:
+        rels = sorted(rel for rel in keys if rel.startswith("hosts/"))
+        results = _cached_host_files(source, cache_root, rels, keys)
+    for rel in rels:
+        host_tuple, file_problems = results[rel]
+        problems.extend(Problem(*p) for p in file_problems)
+        if host_tuple is None:
             continue
+        host = Host.from_tuple(host_tuple)
+        if host.name in inv.hosts:
+            problems.append(Problem(rel, 0, f"host {host.name} is also recorded in "
+                                    f"{inv.hosts[host.name].path}", "error", "duplicate-name"))
+            continue
+        inv.hosts[host.name] = host
+    problems.extend(getattr(source, "unsafe", []))
+    return inv
+
+
+def host_file(source: Source, rel: str) -> tuple:
+    """(the record as Host.to_tuple() or None, [problem tuples]) of one file under hosts/."""
+    problems: list[Problem] = []
+    host = None
+    if not rel.endswith(".yaml"):
+        if rel.endswith(".yml"):
+            problems.append(Problem(rel, 0, "not read: host records end in .yaml", "warning",
+                                    "file"))
+    else:
         name = host_name_of(rel)
         if name is None:
             problems.append(Problem(rel, 0, "file name is not a lower-case FQDN of RFC 1123 "
                                     "labels followed by .yaml", "error", "name"))
-            continue
-        if name in inv.hosts:
-            problems.append(Problem(rel, 0, f"host {name} is also recorded in "
-                                    f"{inv.hosts[name].path}", "error", "duplicate-name"))
-            continue
-        host = load_host(source, rel, name, problems)
-        if host is not None:
-            inv.hosts[name] = host
-    problems.extend(getattr(source, "unsafe", []))
-    return inv
+        else:
+            host = load_host(source, rel, name, problems)
+    return (host.to_tuple() if host is not None else None,
+            [(p.path, p.line, p.message, p.severity, p.code) for p in problems])
+
+
+def _parse_chunk(root: str, rels: list[str]) -> list[tuple]:
+    source = DirSource(Path(root))
+    return [host_file(source, rel) for rel in rels]
+
+
+def _parse_host_files(source: Source, rels: list[str]) -> dict[str, tuple]:
+    workers = min(os.cpu_count() or 1, 4)
+    if len(rels) >= PARALLEL_MIN and workers > 1 and isinstance(source, DirSource):
+        try:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+            size = -(-len(rels) // (workers * 4))
+            chunks = [rels[i:i + size] for i in range(0, len(rels), size)]
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) \
+                    as pool:
+                parts = pool.map(_parse_chunk, [str(source.root)] * len(chunks), chunks)
+                return dict(zip(rels, (r for part in parts for r in part)))
+        except (OSError, RuntimeError, ValueError):
+            pass  # no second process to be had: parse here
+    return {rel: host_file(source, rel) for rel in rels}
+
+
+def _cached_host_files(source: Source, root: Path, rels: list[str], keys: dict) -> dict:
+    from cinv import cache
+    cached = cache.read(root, "hosts")
+    if not isinstance(cached, dict):
+        cached = {}
+    results, misses = {}, []
+    for rel in rels:
+        hit = cached.get(rel)
+        if hit is not None and hit[0] == keys[rel]:
+            results[rel] = hit[1]
+        else:
+            misses.append(rel)
+    if misses:
+        results.update(_parse_host_files(source, misses))
+    now = time.time_ns()
+    fresh = {rel: (keys[rel], results[rel]) for rel in rels if not cache.is_racy(keys[rel], now)}
+    if misses or len(fresh) != len(cached):
+        cache.write(root, "hosts", fresh)
+    return results
 
 
 def load_host(source: Source, rel: str, name: str, problems: list) -> Host | None:

@@ -121,6 +121,33 @@ class Host:
     def interface(self, name: str) -> Interface | None:
         return next((i for i in self.interfaces if i.name == name), None)
 
+    def to_tuple(self) -> tuple:
+        """Builtins only (for marshal): the cache's form of a parsed, validated record."""
+        hw = self.hardware
+        return (self.name, self.kind, self.state, self.description, tuple(self.tags),
+                self.parent, self.location,
+                (hw.cpus, hw.memory, tuple((d.size, d.name) for d in hw.disks), hw.vendor,
+                 hw.model, hw.serial),
+                tuple((i.name, i.network, i.mac, None if i.ipv4 is None else int(i.ipv4),
+                       None if i.ipv6 is None else int(i.ipv6), tuple(i.aliases), i.line,
+                       i.lines) for i in self.interfaces),
+                self.vars, self.path, self.line, self.lines)
+
+    @classmethod
+    def from_tuple(cls, t: tuple) -> Host:
+        (name, kind, state, description, tags, parent, location, hw, ifaces, vars_, path,
+         line, lines) = t
+        cpus, memory, disks, vendor, model_, serial = hw
+        return cls(name, kind, state, description, list(tags), parent, location,
+                   Hardware(cpus, memory, [Disk(size, dname) for size, dname in disks], vendor,
+                            model_, serial),
+                   [Interface(iname, network, mac,
+                              None if v4 is None else ipaddress.IPv4Address(v4),
+                              None if v6 is None else ipaddress.IPv6Address(v6),
+                              list(aliases), iline, ilines)
+                    for iname, network, mac, v4, v6, aliases, iline, ilines in ifaces],
+                   vars_, path, line, lines)
+
     def to_dict(self, with_name: bool = False) -> dict:
         out: dict = {"name": self.name} if with_name else {}
         out["kind"] = self.kind

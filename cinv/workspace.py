@@ -46,8 +46,12 @@ class Workspace:
             return gitstore.GitRefSource(self.root, self.ref)
         return load.DirSource(self.root)
 
+    def cache_root(self) -> Path | None:
+        """Where parse results may be cached: a work tree that is not cinv's own example."""
+        return None if self.ref or self.example else self.root
+
     def load(self) -> Inventory:
-        return load.load_inventory(self.source())
+        return load.load_inventory(self.source(), self.cache_root())
 
     def checked(self) -> tuple[list, int, int]:
         """(problems, number of hosts, number of networks) of `cinv check`, from the cache when
@@ -63,7 +67,7 @@ class Workspace:
         hit = cache.get_result(self.root, "check", fp) if not self.example else None
         if hit is not None:
             return [Problem(*p) for p in hit[0]], hit[1], hit[2]
-        inv = load.load_inventory(source)
+        inv = load.load_inventory(source, self.cache_root())
         problems = check.run(inv)
         result = ([(p.path, p.line, p.message, p.severity, p.code) for p in problems],
                   len(inv.hosts), len(inv.networks))
