@@ -260,3 +260,14 @@ def test_namespaces_and_processes_are_gone(tmp_path):
     listing = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True,
                              timeout=10).stdout
     assert not any(name in listing.split() for name in names), listing
+
+
+def test_without_root_a_dev_machine_skips_and_ci_fails(monkeypatch):
+    import serving
+    monkeypatch.setattr(serving.os, "geteuid", lambda: 1000)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        serving.require_root()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="required under CI"):
+        serving.require_root()
