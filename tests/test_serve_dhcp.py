@@ -225,8 +225,7 @@ def test_dhcpv4_clients_get_the_inventory_address(lab, server):
             assert got["router"] == want["router"]
             assert got["domain"] == want["domain"]
             assert got["dns"] == want["dns"]
-            if server == "dhcpd":  # dhcpd.conf gives each host its name
-                assert got["hostname"] == want["fqdn"]
+            assert got["hostname"] == want["fqdn"]
             served[mac] = got["ipv4"]
         lab.stop_server()
     assert served == {"52:54:00:00:00:01": "192.0.2.20", "52:54:00:00:00:07": "192.0.2.53",
