@@ -26,13 +26,6 @@ def facts_of(host: Host) -> tuple:
         for i in host.interfaces))
 
 
-def parse_host_file(source: load.Source, rel: str) -> Host | None:
-    name = load.host_name_of(rel)
-    if name is None:
-        return None
-    return load.load_host(source, rel, name, [])
-
-
 def _scan_hosts(root: Path) -> dict[str, tuple] | None:
     keys = cache.scan(root)
     if keys is None:
@@ -127,35 +120,38 @@ class Index:
 def build(root: Path, networks: dict[str, Network], default_domain: str) -> Index:
     """The index of a work tree: cached facts where a file's stat is unchanged, parsed where not;
     the cache is written back when anything was parsed."""
+    with load.no_gc():
+        return _build(root, networks, default_domain)
+
+
+def _build(root: Path, networks: dict[str, Network], default_domain: str) -> Index:
     keys = _scan_hosts(root)
     source = load.DirSource(root)
     if keys is None:  # symlinks in the tree: no cache, parse everything
         rels = [r for r in source.walk("hosts", []) if r.endswith(".yaml")]
-        entries = {}
-        for rel in rels:
-            host = parse_host_file(source, rel)
-            if host is not None:
-                entries[rel] = facts_of(host)
+        parsed = load.parse_host_files(source, rels)
+        entries = {rel: facts_of(Host.from_tuple(t)) for rel, (t, _p) in parsed.items() if t}
         return Index(entries, networks, default_domain)
     cached = cache.read(root, "index")
     if not isinstance(cached, dict):
         cached = {}
-    entries, fresh, parsed = {}, {}, 0
+    entries, fresh = {}, {}
+    misses = [rel for rel, key in keys.items()
+              if (hit := cached.get(rel)) is None or hit[0] != key]
+    parsed = load.parse_host_files(source, misses)
     now = time.time_ns()
     for rel, key in keys.items():
-        hit = cached.get(rel)
-        if hit is not None and hit[0] == key:
-            facts = hit[1]
-        else:
-            host = parse_host_file(source, rel)
-            parsed += 1
-            if host is None:
+        if rel in parsed:
+            host_tuple = parsed[rel][0]
+            if host_tuple is None:
                 continue
-            facts = facts_of(host)
+            facts = facts_of(Host.from_tuple(host_tuple))
+        else:
+            facts = cached[rel][1]
         entries[rel] = facts
         if not cache.is_racy(key, now):
             fresh[rel] = (key, facts)
-    if parsed or len(fresh) != len(cached):
+    if misses or len(fresh) != len(cached):
         cache.write(root, "index", fresh)
     idx = Index(entries, networks, default_domain)
     idx.cached = fresh
