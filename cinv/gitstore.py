@@ -107,14 +107,21 @@ class GitRefSource(Source):
                     from None
         self.tree = tree
         self.unsafe = []
+        self._children: dict[str, dict | None] = {}
 
     def _entry(self, rel: str):
+        """The tree or blob at rel, or None. Each tree's listing is parsed once: GitPython's
+        `tree / "hosts/vms/x.yaml"` parses every tree on the way again, for every record."""
+        rel = rel.strip("/")
         if rel in (".", ""):
             return self.tree
-        try:
-            return self.tree / rel
-        except KeyError:
-            return None
+        parent, _, name = rel.rpartition("/")
+        if parent not in self._children:
+            tree = self._entry(parent)
+            self._children[parent] = ({item.name: item for item in tree}
+                                      if tree is not None and tree.type == "tree" else None)
+        children = self._children[parent]
+        return None if children is None else children.get(name)
 
     def exists(self, rel: str) -> bool:
         return self._entry(rel) is not None
@@ -137,10 +144,11 @@ class GitRefSource(Source):
         blob = self._entry(rel)
         if blob is None or blob.type != "blob":
             raise FileNotFoundError(rel)
-        if blob.size > MAX_FILE_SIZE:
-            raise CinvError(f"{rel}: {blob.size} bytes is over the limit of {MAX_FILE_SIZE} for "
-                            "one inventory file")
-        return blob.data_stream.read()
+        stream = blob.data_stream  # its size comes with it: no second question to git
+        if stream.size > MAX_FILE_SIZE:
+            raise CinvError(f"{rel}: {stream.size} bytes is over the limit of {MAX_FILE_SIZE} "
+                            "for one inventory file")
+        return stream.read()
 
 
 def history(root: Path, rels: list[str]) -> list[dict]:
