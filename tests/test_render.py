@@ -27,9 +27,12 @@ GOLDEN = Path(__file__).resolve().parent / "golden" / "example"
 MANIFEST = ".cinv-manifest.json"
 
 
+STATE = ".cinv-state"  # cinv's private stat notes: not output
+
+
 def files_of(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes()
-            for p in sorted(out.rglob("*")) if p.is_file()}
+            for p in sorted(out.rglob("*")) if p.is_file() and p.name != STATE}
 
 
 def render(root: Path, out: Path, *targets: str):

@@ -41,6 +41,15 @@ def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict
                         f"{', '.join(sorted(available))})")
     source = ws.source()
     env = make_env(source)
+    trusted = make_env(None)
+
+    def env_for(name: str, output) -> object:
+        """cinv's own template, unless the inventory overrides it or a user target replaced
+        the built-in target: those run in the sandbox."""
+        if (available[name] is targets.BUILTIN.get(name)
+                and not source.exists(f"templates/{output.template}")):
+            return trusted
+        return env
     zone_states: dict = {}
 
     def serials(zones):
@@ -56,7 +65,7 @@ def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict
     view = View(inv, serials)
     files: dict = {}
     for name in names or sorted(available):
-        targets.render_target(env, view, name, available[name], files)
+        targets.render_target(env_for, view, name, available[name], files)
     return files, zone_states, view.warnings
 
 

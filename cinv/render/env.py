@@ -1,8 +1,9 @@
-"""The Jinja2 environment: sandboxed, strict, with the inventory's templates/ first.
+"""The Jinja2 environments: strict, with the inventory's templates/ first.
 
 Templates come from the inventory's templates/ (read through the same Source as the records, so
-`--ref` renders the templates of that ref too), then from cinv's built-in templates/. They run in
-Jinja2's immutable sandbox with StrictUndefined; every template error becomes one CinvError line
+`--ref` renders the templates of that ref too), then from cinv's built-in templates/. Any
+template the inventory supplies runs in Jinja2's immutable sandbox (cinv's own, unmodified ones
+do not need it), all with StrictUndefined; every template error becomes one CinvError line
 naming the template, the line and what went wrong.
 """
 from __future__ import annotations
@@ -73,10 +74,17 @@ def xml_escape(value) -> Markup:
     return escape(value)
 
 
-def make_env(source: Source) -> ImmutableSandboxedEnvironment:
-    loader = jinja2.ChoiceLoader([InventoryLoader(source),
-                                  BuiltinLoader(str(data_dir("templates")))])
-    env = ImmutableSandboxedEnvironment(
+def make_env(source: Source | None) -> jinja2.Environment:
+    """The sandboxed environment for the inventory's templates (overrides and user targets), or
+    with source None a plain one for cinv's own, unmodified templates: they are part of cinv,
+    not input, and the sandbox's check of every attribute access would double render time."""
+    builtin = BuiltinLoader(str(data_dir("templates")))
+    if source is None:
+        cls, loader = jinja2.Environment, builtin
+    else:
+        cls, loader = ImmutableSandboxedEnvironment, jinja2.ChoiceLoader(
+            [InventoryLoader(source), builtin])
+    env = cls(
         loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
         trim_blocks=True, lstrip_blocks=True,
         autoescape=lambda name: bool(name) and name.endswith((".xml.j2", ".html.j2")),

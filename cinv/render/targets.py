@@ -66,10 +66,12 @@ def check_path(path: str, target: str) -> str:
     return posixpath.normpath(path)
 
 
-def render_target(env, view, name: str, outputs, files: dict) -> None:
-    """Render every output of one target into files {path: (target, bytes)}."""
+def render_target(env_for, view, name: str, outputs, files: dict) -> None:
+    """Render every output of one target into files {path: (target, bytes)}; env_for(name,
+    output) gives the Jinja2 environment to render that output in."""
     for out in outputs:
         attr, var = EACH[out.each]
+        env = env_for(name, out)
         try:
             template = env.get_template(out.template)
             path_template = env.from_string(out.path)

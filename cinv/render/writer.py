@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import secrets
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,13 +21,45 @@ from cinv.load import TMP_MARK, atomic_write, fsync_dir
 from cinv.render.targets import MANIFEST
 
 MANIFEST_VERSION = 1
+STATE = ".cinv-state"
+STATE_VERSION = 1
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def read_state(out: Path) -> dict:
+    """cinv's private notes in the output dir (not output, so not byte-compared): each file's
+    stat when cinv last wrote or checked it, and the key of the inputs it was rendered from."""
+    try:
+        data = marshal.loads((out / STATE).read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {"stats": {}, "key": None}
+    if (not isinstance(data, tuple) or len(data) != 2 or data[0] != STATE_VERSION
+            or not isinstance(data[1], dict)):
+        return {"stats": {}, "key": None}
+    return data[1]
+
+
+def write_state(out: Path, state: dict) -> None:
+    data = marshal.dumps((STATE_VERSION, state))
+    try:
+        if (out / STATE).read_bytes() == data:
+            return
+    except OSError:
+        pass
+    atomic_write(out / STATE, data)
+
+
 def read_manifest(out: Path) -> dict:
+    """The manifest, with the private state (stats, key) merged in."""
+    manifest = _read_manifest(out)
+    manifest.update(read_state(out))
+    return manifest
+
+
+def _read_manifest(out: Path) -> dict:
     try:
         data = json.loads((out / MANIFEST).read_text())
     except FileNotFoundError:
@@ -39,33 +73,38 @@ def read_manifest(out: Path) -> dict:
             "zones": zones if isinstance(zones, dict) else {}}
 
 
-def _write(path: Path, data: bytes) -> None:
-    """load.atomic_write without the directory fsync: apply() syncs each directory once."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+def stat_key(path: Path) -> list | None:
+    """What says a file is still the one cinv wrote: inode, size, mtime_ns, ctime_ns."""
     try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
-def _inside(out: Path, rel: str) -> Path:
-    """out/rel, refusing a path that a symlink would lead out of the output dir."""
-    path = out / rel
-    real_out = out.resolve()
-    parent = path.parent
-    while not parent.exists() and parent != out:
-        parent = parent.parent
-    if not parent.resolve().is_relative_to(real_out):
-        raise CinvError(f"{path}: refusing to write outside {out} (a symlink leads out)")
-    if path.is_symlink():
-        raise CinvError(f"{path}: is a symlink; refusing to write through it")
-    return path
+class Inside:
+    """out/rel for paths already checked to be plain and relative (targets.check_path),
+    refusing any whose folder a symlink leads out of the output dir; each folder is resolved
+    once."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.real_out = out.resolve()
+        self.folders: dict[Path, bool] = {}
+
+    def __call__(self, rel: str) -> Path:
+        path = self.out / rel
+        parent = path.parent
+        ok = self.folders.get(parent)
+        if ok is None:
+            probe = parent
+            while not probe.exists() and probe != self.out:
+                probe = probe.parent
+            ok = self.folders[parent] = probe.resolve().is_relative_to(self.real_out)
+        if not ok:
+            raise CinvError(f"{path}: refusing to write outside {self.out} (a symlink leads "
+                            "out)")
+        return path
 
 
 @dataclass
@@ -76,6 +115,8 @@ class Plan:
     stale: list[str] = field(default_factory=list)
     foreign: list[str] = field(default_factory=list)  # exist, differ, and cinv did not write them
     unchanged: int = 0
+    digests: dict = field(default_factory=dict)  # rel -> sha256 of the new content
+    stats: dict = field(default_factory=dict)  # rel -> stat_key of an unchanged file
 
     @property
     def differs(self) -> bool:
@@ -89,21 +130,34 @@ class Plan:
 
 def plan(out: Path, files: dict, manifest: dict, owned_targets: set | None) -> Plan:
     """Compare files {rel: (target, bytes)} with the disk. owned_targets: the targets rendered
-    (None: all, so files of targets that no longer exist are stale too)."""
+    (None: all, so files of targets that no longer exist are stale too). A file whose stat and
+    digest match what the manifest recorded when cinv wrote it is not read again."""
     result = Plan(out)
     known = manifest["files"]
+    inside = Inside(out)
     for rel in sorted(files):
-        path = _inside(out, rel)
+        path = inside(rel)
         data = files[rel][1]
-        try:
-            old = path.read_bytes()
-        except FileNotFoundError:
+        digest = result.digests[rel] = sha256(data)
+        st = stat_key(path)
+        if st is None:
             result.missing.append(rel)
             continue
+        if stat.S_ISLNK(os.lstat(path).st_mode):
+            raise CinvError(f"{path}: is a symlink; refusing to write through it")
+        entry = known.get(rel)
+        if (isinstance(entry, dict) and entry.get("sha256") == digest
+                and manifest.get("stats", {}).get(rel) == st):
+            result.unchanged += 1
+            result.stats[rel] = st
+            continue
+        try:
+            old = path.read_bytes()
         except IsADirectoryError:
             raise CinvError(f"{path}: is a directory where cinv writes a file") from None
         if old == data:
             result.unchanged += 1
+            result.stats[rel] = st
         elif rel in known:
             result.changed.append(rel)
         else:
@@ -117,8 +171,38 @@ def plan(out: Path, files: dict, manifest: dict, owned_targets: set | None) -> P
     return result
 
 
+SYNC_EACH_MAX = 64  # more files than this: one sync(2) instead of an fsync each
+
+
+def write_all(paths: dict[Path, bytes]) -> None:
+    """Write files so that each is the old or the new version, never torn, even after a crash:
+    temporary files first, their data made durable, then each renamed over its target."""
+    pending = []
+    renamed = 0
+    each = len(paths) <= SYNC_EACH_MAX
+    try:
+        for path, data in paths.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.parent / f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+            pending.append((tmp, path))
+            with open(tmp, "wb") as f:
+                f.write(data)
+                if each:
+                    f.flush()
+                    os.fsync(f.fileno())
+        if not each:
+            os.sync()
+        for tmp, path in pending:
+            os.replace(tmp, path)
+            renamed += 1
+    except BaseException:
+        for tmp, _path in pending[renamed:]:
+            tmp.unlink(missing_ok=True)
+        raise
+
+
 def apply(p: Plan, files: dict, manifest: dict, zones: dict | None,
-          owned_targets: set | None) -> list[str]:
+          owned_targets: set | None, key: str | None = None) -> list[str]:
     """Write missing and changed files, delete stale ones, update the manifest. Returns
     'wrote X' / 'removed X' lines."""
     if p.foreign:
@@ -127,12 +211,11 @@ def apply(p: Plan, files: dict, manifest: dict, zones: dict | None,
     out = p.out
     out.mkdir(parents=True, exist_ok=True)
     report = []
-    dirs = set()
-    for rel in p.missing + p.changed:
-        path = _inside(out, rel)
-        _write(path, files[rel][1])
-        dirs.add(path.parent)
-        report.append(f"wrote {rel}")
+    inside = Inside(out)
+    written = {inside(rel): files[rel][1] for rel in p.missing + p.changed}
+    write_all(written)
+    dirs = {path.parent for path in written}
+    report += [f"wrote {rel}" for rel in p.missing + p.changed]
     for rel in p.stale:
         path = out / rel
         path.unlink(missing_ok=True)
@@ -149,8 +232,11 @@ def apply(p: Plan, files: dict, manifest: dict, zones: dict | None,
                if rel not in p.stale and (out / rel).exists()
                and (owned_targets is None or not isinstance(e, dict)
                     or e.get("target") not in owned_targets)}
+    stats = {rel: st for rel, st in manifest.get("stats", {}).items() if rel in entries}
     for rel, (target, data) in files.items():
-        entries[rel] = {"target": target, "sha256": sha256(data)}
+        entries[rel] = {"target": target, "sha256": p.digests.get(rel) or sha256(data)}
+        stats[rel] = p.stats.get(rel) or stat_key(out / rel)
+    write_state(out, {"stats": dict(sorted(stats.items())), "key": key})
     new = {"version": MANIFEST_VERSION, "files": dict(sorted(entries.items())),
            "zones": dict(sorted({**manifest["zones"], **(zones or {})}.items()))}
     text = (json.dumps(new, indent=1, sort_keys=True) + "\n").encode()
