@@ -312,6 +312,29 @@ def capacity(inv: Inventory) -> list[Problem]:
     return out
 
 
+@validator
+def nameservers_have_addresses(inv: Inventory) -> list[Problem]:
+    """A nameserver inside a forward zone cinv writes (a network's domain or the default domain)
+    is a host with an address there (warning: named refuses such a zone, so `cinv render dns`
+    does too)."""
+    zones = {n.domain for n in inv.networks.values() if n.domain} | {inv.settings.domain}
+    addressed = {fqdn for host in inv.active_hosts()
+                 for fqdn, iface, is_alias in inv.dns_names(host)
+                 if not is_alias and (iface.ipv4 is not None or iface.ipv6 is not None)}
+    out = []
+    for ns in inv.settings.dns.nameservers:
+        target = ns.rstrip(".")
+        labels = target.split(".")
+        zone = next((".".join(labels[i:]) for i in range(len(labels))
+                     if ".".join(labels[i:]) in zones), None)
+        if zone is not None and target not in addressed:
+            out.append(Problem(inv.settings.path, inv.settings.line_of("dns"),
+                               f"dns.nameservers: {ns} lies in zone {zone}, but no host has that "
+                               "name and an address; add one, or name another nameserver",
+                               "warning", "nameserver"))
+    return out
+
+
 def run(inv: Inventory) -> list[Problem]:
     """Problems met while loading, then every validator's; sorted by place."""
     problems = list(inv.problems)

@@ -77,12 +77,12 @@ class DirSource(Source):
                 if not target.is_relative_to(self.real_root):
                     self.unsafe.append(Problem(
                         f"{rel}/{entry.name}", 0, f"is a symlink to {target}, outside the "
-                        "inventory; not read", "unsafe-path"))
+                        "inventory; not read", "error", "unsafe-path"))
                     continue
                 if target.is_dir():
                     self.unsafe.append(Problem(
                         f"{rel}/{entry.name}", 0, "is a symlink to a directory; not followed",
-                        "unsafe-path"))
+                        "error", "unsafe-path"))
                     continue
             out.append((entry.name, entry.is_dir(follow_symlinks=False)))
         return out

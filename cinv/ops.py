@@ -368,11 +368,16 @@ def add_network(ws: Workspace, name: str, fields: dict, commit: bool = True) -> 
 
 # --- a new inventory ----------------------------------------------------------------------
 
-def init_inventory(directory: Path, domain: str, commit: bool = True) -> Path:
+def init_inventory(directory: Path, domain: str, commit: bool = True,
+                   nameservers: tuple = ()) -> Path:
     try:
         domain = names.check_fqdn(domain)
     except ValueError as e:
         raise CinvError(f"--domain: {e}") from None
+    try:
+        ns = [names.check_fqdn(n) + "." for n in nameservers] or [f"ns1.{domain}."]
+    except ValueError as e:
+        raise CinvError(f"--nameserver: {e}") from None
     root = Path(directory)
     if (root / load.SETTINGS_FILE).exists():
         raise CinvError(f"{root / load.SETTINGS_FILE}: exists already; this is an inventory")
@@ -382,8 +387,8 @@ def init_inventory(directory: Path, domain: str, commit: bool = True) -> Path:
     settings = {
         "domain": domain,
         "mac_prefix": "52:54:00",
-        "dns": {"ttl": 3600, "primary_ns": f"ns1.{domain}.",
-                "hostmaster": f"hostmaster.{domain}.", "nameservers": [f"ns1.{domain}."]},
+        "dns": {"ttl": 3600, "primary_ns": ns[0],
+                "hostmaster": f"hostmaster.{domain}.", "nameservers": ns},
         "render": {"out": "build", "targets": {}},
         "libvirt": {"image_dir": "/var/lib/libvirt/images"},
     }

@@ -166,7 +166,7 @@ MGMT = ("net", "add", "mgmt", "--ipv4", "198.51.100.0/26", "--gateway4", "198.51
 def empty_inventory(tmp_path) -> Inventory:
     """`cinv init` in a fresh directory: a git repo with one commit and no networks."""
     root = tmp_path / "inv"
-    r = invoke("init", root, "--domain", "example.com")
+    r = invoke("init", root, "--domain", "example.com", "--nameserver", "ns1.example.net")
     assert r.code == 0, r
     return Inventory(root)
 
@@ -204,6 +204,9 @@ BASE_FILES = {
     "cinv.yaml": """\
 domain: example.com
 mac_prefix: "52:54:00"
+dns:
+  primary_ns: ns1.example.net.
+  nameservers: [ns1.example.net.]
 """,
     "networks/prod.yaml": """\
 domain: prod.example.com

@@ -386,3 +386,21 @@ def test_check_command_clean(tmp_path, make_files, base_files, run_cli):
     r = run_cli("-C", root, "check")
     assert (r.code, r.out) == (0, "")
     assert "2 hosts, 2 networks: 0 errors, 0 warnings" in r.err
+
+
+# --- nameservers_have_addresses -------------------------------------------------------------
+
+@covers("nameservers_have_addresses")
+def test_in_zone_nameserver_without_a_host_is_a_warning(texts, base_files):
+    base_files["cinv.yaml"] = base_files["cinv.yaml"].replace(
+        "nameservers: [ns1.example.net.]", "nameservers: [ns1.example.net., ns9.example.com.]")
+    assert texts(base_files) == [
+        "cinv.yaml:3: warning: dns.nameservers: ns9.example.com. lies in zone example.com, but "
+        "no host has that name and an address; add one, or name another nameserver"]
+
+
+@covers("nameservers_have_addresses")
+def test_in_zone_nameserver_with_a_host_is_fine(texts, base_files):
+    base_files["cinv.yaml"] = base_files["cinv.yaml"].replace(
+        "nameservers: [ns1.example.net.]", "nameservers: [web1.prod.example.com.]")
+    assert texts(base_files) == []

@@ -23,15 +23,18 @@ from cinv.model import KINDS, STATES
 @cli.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False))
 @click.option("--domain", default="example.com", show_default=True, help="Default DNS domain.")
+@click.option("--nameserver", "nameservers", multiple=True, metavar="FQDN",
+              help="NS of the zones cinv writes (repeatable; the first is the SOA's primary). "
+                   "Default: ns1.DOMAIN, which then needs a host of that name.")
 @no_commit_option
-def init(directory, domain, no_commit):
+def init(directory, domain, nameservers, no_commit):
     """Make a new inventory: git repo, cinv.yaml, networks/, hosts/, .gitignore.
 
     \b
     Example:
-      cinv init customer-a --domain customer-a.example.com
+      cinv init customer-a --domain customer-a.example.com --nameserver ns1.example.net
     """
-    root = ops.init_inventory(directory, domain, commit=not no_commit)
+    root = ops.init_inventory(directory, domain, commit=not no_commit, nameservers=nameservers)
     click.echo(f"Made inventory {root} for {domain}.")
     click.echo("Next: cinv net add NAME --ipv4 CIDR, then cinv host add NAME --kind ... "
                "(to run `cinv check` before every commit: the pre-commit hook id cinv-check, "

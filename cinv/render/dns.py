@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 
+from cinv.errors import CinvError
+
 REFRESH, RETRY, EXPIRE, MINIMUM = 3600, 900, 1209600, 300
 TYPE_ORDER = {"NS": 0, "A": 1, "AAAA": 2, "CNAME": 3, "PTR": 4}
 
@@ -136,8 +138,9 @@ def build_zones(view) -> list[dict]:
         target = ns.rstrip(".")
         zone = zone_of(target)
         if zone is not None and target not in addresses:
-            view.warnings.append(f"dns: nameserver {ns} lies in zone {zone} but no host has "
-                                 "that name and an address; named will refuse the zone")
+            raise CinvError(f"cinv.yaml: dns.nameservers: {ns} lies in zone {zone} but no host "
+                            "has that name and an address, so named would refuse the zone; add "
+                            "that host or name another nameserver")
 
     _reverse4(view, zs)
     _reverse6(view, zs)
