@@ -40,6 +40,13 @@ def _identity_env(repo: git.Repo) -> dict:
     return env
 
 
+def check_can_commit(root: Path) -> None:
+    """Raise the index.lock message now, before a change is written (no-op outside git)."""
+    repo = find_repo(root)
+    if repo is not None:
+        _check_index_lock(repo)
+
+
 def _check_index_lock(repo: git.Repo) -> None:
     lock = Path(repo.git_dir) / "index.lock"
     if lock.exists():
@@ -59,6 +66,12 @@ def commit(root: Path, paths: list[str], message: str) -> str | None:
     rels = sorted({os.path.relpath(Path(root).resolve() / p, top) for p in paths})
     _check_index_lock(repo)
     try:
+        # A path that is gone and was never committed (a record a killed cinv wrote but did
+        # not commit, then removed) is nothing to commit; `git add` would refuse it.
+        tracked = set(repo.git.ls_files("--", *rels).splitlines())
+        rels = [r for r in rels if r in tracked or (top / r).exists()]
+        if not rels:
+            return None
         repo.git.add("-A", "--", *rels)
         if not repo.git.diff("--cached", "--name-only", "--", *rels):
             return None
@@ -69,6 +82,17 @@ def commit(root: Path, paths: list[str], message: str) -> str | None:
         raise CinvError(f"git commit failed: {detail[-1] if detail else e}; the change is on "
                         "disk but not committed (see `git status`)") from None
     return repo.head.commit.hexsha
+
+
+def head(root: Path) -> str | None:
+    """The commit HEAD names, or None outside git or before the first commit."""
+    repo = find_repo(root)
+    if repo is None:
+        return None
+    try:
+        return repo.head.commit.hexsha
+    except ValueError:
+        return None
 
 
 def init(root: Path) -> bool:

@@ -6,15 +6,17 @@ files, stale files removed, manifest updated). `--check` stops after the plan.
 """
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import check
+from cinv import __version__, cache, check, gitstore, load
 from cinv.errors import CinvError, ProblemsError
 from cinv.render import serial, targets, writer
 from cinv.render.env import make_env
 from cinv.render.view import View
-from cinv.workspace import Workspace
+from cinv.workspace import Workspace, data_dir
 
 
 @dataclass
@@ -69,8 +71,45 @@ def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict
     return files, zone_states, view.warnings
 
 
+def inputs_key(ws: Workspace, names: list[str]) -> str | None:
+    """A digest of everything a render reads: every input file's stat (or the ref's tree), the
+    commit HEAD names (zone serials follow the history), cinv's own templates and version, and
+    the targets asked for. None when that cannot be known for sure (racy or symlinked files)."""
+    if ws.example:
+        return None
+    h = hashlib.blake2b(f"{__version__}|{','.join(names)}".encode(), digest_size=20)
+    if ws.ref:
+        h.update(f"ref:{ws.source().tree.hexsha}".encode())
+    else:
+        keys = cache.scan(ws.root)
+        if keys is None or cache.any_racy(keys):
+            return None
+        h.update(cache.fingerprint(keys).encode())
+        h.update(f"|{gitstore.head(ws.root)}".encode())
+    builtin = data_dir("templates")
+    for entry in sorted(os.scandir(builtin), key=lambda e: e.name):
+        h.update(f"|{entry.name}:{cache.stat_key(entry.stat())}".encode())
+    return h.hexdigest()
+
+
+def _unchanged(path: Path, manifest: dict, key: str | None) -> bool:
+    """The last render used the same inputs, and every file it wrote is still as it left it."""
+    if key is None or manifest.get("key") != key or not manifest["files"]:
+        return False
+    stats = manifest.get("stats", {})
+    return all(stats.get(rel) is not None and writer.stat_key(path / rel) == stats[rel]
+               for rel in manifest["files"])
+
+
 def run(ws: Workspace, names: list[str], out: str | None = None,
         check_only: bool = False) -> Result:
+    settings = load.load_networks(ws.source()).settings
+    path = out_dir(ws, settings, out)
+    key = inputs_key(ws, names)
+    if path.is_dir():
+        manifest = writer.read_manifest(path)
+        if _unchanged(path, manifest, key):
+            return Result(path, writer.Plan(path, unchanged=len(manifest["files"])))
     inv = ws.load()
     errors = check.errors(check.run(inv))
     if errors:
@@ -84,6 +123,6 @@ def run(ws: Workspace, names: list[str], out: str | None = None,
     plan = writer.plan(path, files, manifest, owned)
     result = Result(path, plan, warnings=warnings)
     if not check_only:
-        result.report = writer.apply(plan, files, manifest, zones, owned)
+        result.report = writer.apply(plan, files, manifest, zones, owned, key)
     return result
 
