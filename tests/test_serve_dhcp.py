@@ -7,9 +7,9 @@ The inventory is a copy of the example one (documentation networks: prod 192.0.2
 2001:db8:0:1::/64, mgmt 198.51.100.0/26) whose cinv.yaml names the veth as Kea's interface;
 the server end gets the network's gateway address. The files are served as rendered, except
 what a test run must put elsewhere: Kea's lease file goes to the test's temp dir, and for
-kea-dhcp6 a non-persistent server-id (no /var/lib/kea) and the subnet's "interface": Kea
-selects the subnet of a directly connected DHCPv6 client by that name only, and the inventory
-does not say which interface faces which network.
+kea-dhcp6 a non-persistent server-id (no /var/lib/kea). Kea selects the subnet of a directly
+connected DHCPv6 client by the subnet's "interface" only; cinv writes it when cinv.yaml names
+exactly one Kea interface, as here.
 
 Needs root (namespaces, DHCP ports): skipped on a dev machine without it, a failure under CI.
 """
@@ -109,9 +109,8 @@ class Lab:
             root["lease-database"]["name"] = str(run / f"leases{family}.csv")
             if family == "6":
                 root["server-id"] = {"type": "LLT", "persist": False}
-                for subnet in root["subnet6"]:
-                    if ipaddress.ip_network(subnet["subnet"]) == net.ipv6:
-                        subnet["interface"] = iface
+                # cinv fills in the subnet's interface when cinv.yaml names exactly one.
+                assert all(subnet["interface"] == iface for subnet in root["subnet6"])
             (run / "kea.conf").write_text(json.dumps(conf, indent=2))
             env = {"KEA_PIDFILE_DIR": str(run), "KEA_LOCKFILE_DIR": str(run),
                    "KEA_LOG_FILE_DIR": str(run)}

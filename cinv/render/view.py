@@ -205,6 +205,11 @@ class View:
                     r["ip-addresses"] = [iface["ipv6"]]
                 reservations.append(r)
             subnet["reservations"] = sorted(reservations, key=lambda r: r["hw-address"])
+            ifaces = [i for i in s["kea_interfaces"] if i != "*"]
+            if family == 6 and len(ifaces) == 1:
+                # kea-dhcp6 selects a subnet for a directly connected client only by its
+                # interface; with one interface named in cinv.yaml, that is the one.
+                subnet["interface"] = ifaces[0].split("/")[0]
             subnets.append(subnet)
         root = {
             "interfaces-config": {"interfaces": list(s["kea_interfaces"])},
