@@ -48,11 +48,19 @@ def check_can_commit(root: Path) -> None:
 
 
 def _check_index_lock(repo: git.Repo) -> None:
-    lock = Path(repo.git_dir) / "index.lock"
-    if lock.exists():
-        raise CinvError(f"{lock}: exists, so git cannot commit. Another git process may be "
-                        "running; if none is (one was killed), remove that file and run "
-                        "`git status` to see the uncommitted change")
+    """Refuse, naming the file, while a lock git needs to commit exists: index.lock, HEAD.lock or
+    the branch's ref lock. It is never removed here: another git process may hold it."""
+    git_dir = Path(repo.git_dir)
+    locks = [git_dir / "index.lock", git_dir / "HEAD.lock"]
+    try:
+        locks.append(git_dir / f"{repo.head.reference.path}.lock")
+    except TypeError:  # a detached HEAD has no branch ref
+        pass
+    for lock in locks:
+        if lock.exists():
+            raise CinvError(f"{lock}: exists, so git cannot commit. Another git process may be "
+                            "running; if none is (one was killed), remove that file and run "
+                            "`git status` to see the uncommitted change")
 
 
 def commit(root: Path, paths: list[str], message: str) -> str | None:
@@ -79,8 +87,11 @@ def commit(root: Path, paths: list[str], message: str) -> str | None:
                         env={**os.environ, **_identity_env(repo)})
     except git.GitCommandError as e:
         detail = (e.stderr or e.stdout or str(e)).strip().splitlines()
-        raise CinvError(f"git commit failed: {detail[-1] if detail else e}; the change is on "
-                        "disk but not committed (see `git status`)") from None
+        # git's own lock message ends in a generic line; the one naming the file says more
+        named = [line for line in detail if "Unable to create" in line or "fatal:" in line]
+        detail = (named[:1] or detail[-1:] or [str(e)])[0].strip()
+        raise CinvError(f"git commit failed: {detail}; the change is on disk but not committed "
+                        "(see `git status`)") from None
     return repo.head.commit.hexsha
 
 

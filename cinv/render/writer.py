@@ -213,6 +213,14 @@ def apply(p: Plan, files: dict, manifest: dict, zones: dict | None,
     report = []
     inside = Inside(out)
     written = {inside(rel): files[rel][1] for rel in p.missing + p.changed}
+    new_files = {rel: {"target": files[rel][0], "sha256": sha256(files[rel][1])}
+                 for rel in p.missing if rel not in manifest["files"]}
+    if new_files:  # named before written: a render killed in between leaves no file cinv forgets
+        intent = {"version": MANIFEST_VERSION,
+                  "files": dict(sorted({**manifest["files"], **new_files}.items())),
+                  "zones": manifest["zones"]}
+        atomic_write(out / MANIFEST, (json.dumps(intent, indent=1, sort_keys=True)
+                                      + "\n").encode())
     write_all(written)
     dirs = {path.parent for path in written}
     report += [f"wrote {rel}" for rel in p.missing + p.changed]
