@@ -40,7 +40,7 @@ DNS_KEYS = ("ttl", "primary_ns", "hostmaster", "nameservers")
 TARGET_KEYS = ("template", "each", "path")
 EACH = ("once", "host", "network", "zone")
 
-_TEXT_BAD = re.compile(r"[\x00-\x1f\x7f]")
+_TEXT_BAD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line separators
 _VAR_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
 _BRIDGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}\Z")
 _TEMPLATE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\Z")

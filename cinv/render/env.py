@@ -9,6 +9,7 @@ naming the template, the line and what went wrong.
 from __future__ import annotations
 
 import json
+import re
 
 import jinja2
 import yaml
@@ -61,7 +62,19 @@ def to_json(value) -> str:
 
 def to_json_line(value) -> str:
     """One line of JSON: also a YAML flow value, and much faster to write than YAML."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(", ", ": "))
+    text = json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(", ", ": "))
+    # JSON's surrogate pair for a character beyond U+FFFF reads in YAML as two broken
+    # characters (Ansible refuses the file); YAML's own escape is \UXXXXXXXX.
+    return _SURROGATE_PAIR.sub(_astral, text) if "\\ud" in text else text
+
+
+# An escaped surrogate pair in JSON text, not itself after an escaped backslash.
+_SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
+
+
+def _astral(m: re.Match) -> str:
+    code = 0x10000 + ((int(m.group(2), 16) - 0xD800) << 10) + (int(m.group(3), 16) - 0xDC00)
+    return f"{m.group(1)}\\U{code:08x}"
 
 
 def to_yaml(value) -> str:
