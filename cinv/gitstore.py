@@ -214,35 +214,59 @@ def history(root: Path, rels: list[str]) -> list[dict]:
 
 # --- history of the inventory, for SOA serials (see cinv.render.serial) -------------------
 
-def inventory_commits(root: Path, ref: str | None, limit: int) -> list[tuple[str, int]]:
-    """(commit, committer time in Unix seconds) of the first-parent commits from ref (default
-    HEAD) that touched the inventory, newest first, at most limit; [] outside git or before the
-    first commit."""
+def inventory_changes(root: Path, ref: str | None, limit: int) -> list[tuple]:
+    """(commit, committer time, first parent or None, [changed inventory paths]) of the
+    first-parent commits from ref (default HEAD) that touched the inventory, newest first, at
+    most limit; paths are relative to the inventory. [] outside git or before the first
+    commit. One `git log` for the whole walk."""
     repo = find_repo(root)
     if repo is None:
         return []
-    prefix = os.path.relpath(Path(root).resolve(), Path(repo.working_tree_dir).resolve())
+    top = Path(repo.working_tree_dir).resolve()
+    prefix = os.path.relpath(Path(root).resolve(), top)
     try:
-        log = repo.git.log("--first-parent", f"--max-count={limit}", "--format=%H %ct",
+        log = repo.git.log("--first-parent", "--diff-merges=first-parent", "--no-renames",
+                           f"--max-count={limit}", "--name-only", "--format=%x01%H %P %ct",
                            ref or "HEAD", "--", prefix)
     except git.GitCommandError:
         return []
+    strip = "" if prefix == "." else prefix + "/"
     out = []
-    for line in log.splitlines():
-        sha, _, when = line.partition(" ")
-        out.append((sha, int(when)))
+    for block in log.split("\x01")[1:]:
+        lines = block.strip("\n").split("\n")
+        head = lines[0].split()
+        sha, when = head[0], int(head[-1])
+        parent = head[1] if len(head) > 2 else None
+        paths = [line[len(strip):] for line in lines[1:] if line and line.startswith(strip)]
+        out.append((sha, when, parent, paths))
     return out
 
 
-def inventory_dirty(root: Path) -> bool:
-    """True if the work tree's records (cinv.yaml, networks/, hosts/) differ from HEAD's
-    (changed or untracked files)."""
+def dirty_paths(root: Path) -> list[str]:
+    """Inventory paths (cinv.yaml, networks/, hosts/) that differ from HEAD in the work tree,
+    changed, removed or untracked."""
     repo = find_repo(root)
     if repo is None:
-        return False
-    prefix = os.path.relpath(Path(root).resolve(), Path(repo.working_tree_dir).resolve())
+        return []
+    top = Path(repo.working_tree_dir).resolve()
+    prefix = os.path.relpath(Path(root).resolve(), top)
     paths = [os.path.normpath(os.path.join(prefix, p)) for p in ("cinv.yaml", "networks", "hosts")]
     try:
-        return bool(repo.git.status("--porcelain", "--untracked-files=all", "--", *paths))
+        status = repo.git.status("--porcelain", "--untracked-files=all", "--no-renames", "-z",
+                                 "--", *paths)
     except git.GitCommandError:
-        return True
+        return ["cinv.yaml"]  # unknown: treat the settings as changed, the safe answer
+    strip = "" if prefix == "." else prefix + "/"
+    return sorted({entry[3:][len(strip):] for entry in status.split("\0") if entry[3:]})
+
+
+def read_blobs(root: Path, sha: str, rels: list[str]) -> dict[str, bytes | None]:
+    """The content of inventory paths at a commit (None where absent or not a plain file)."""
+    source = GitRefSource(root, sha)
+    out = {}
+    for rel in rels:
+        try:
+            out[rel] = source.read(rel)
+        except (FileNotFoundError, CinvError, KeyError):
+            out[rel] = None
+    return out

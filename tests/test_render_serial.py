@@ -121,3 +121,37 @@ def test_outside_git_a_manifest_counter(tmp_path):
     assert second["2.0.192.in-addr.arpa"] == 2
     assert second["mgmt.example.com"] == 1
     assert render(root, out) == second
+
+
+def test_the_history_walk_loads_only_what_each_commit_changed(inventory, tmp_path,
+                                                              monkeypatch):
+    """A fresh clone walks the whole history once: a commit that changed host records costs
+    those records, not a load of the whole inventory at that commit."""
+    from cinv import gitstore, load
+    for n in range(6):
+        inventory.ok("host", "add", f"vm{n}", "--kind", "virtual", "--network", "prod")
+    inventory.ok("host", "set", "vm1", "hardware.cpus=4")  # no DNS change
+    whole, blobs = [], []
+    real_load, real_blobs = load.load_inventory, gitstore.read_blobs
+
+    def counting_load(source, *args, **kwargs):
+        if isinstance(source, gitstore.GitRefSource):
+            whole.append(source.commit.hexsha)
+        return real_load(source, *args, **kwargs)
+
+    def counting_blobs(root, sha, rels):
+        blobs.extend(rels)
+        return real_blobs(root, sha, rels)
+    monkeypatch.setattr(load, "load_inventory", counting_load)
+    monkeypatch.setattr(gitstore, "read_blobs", counting_blobs)
+    out = tmp_path / "out"
+    render(inventory.root, out)
+    # Whole loads only around the two commits that changed networks (net add prod, mgmt).
+    assert len(whole) == 4
+    # Each of the 7 host commits read its one record, before and after.
+    assert sorted(set(blobs)) == sorted(f"hosts/vm{n}.prod.example.com.yaml" for n in range(6))
+    assert len(blobs) == 14
+    # The cpus change moved no zone: HEAD's serials are those of the commit before it.
+    before = tmp_path / "before"
+    render(inventory.root, before, "--ref", "HEAD~1")
+    assert serials(out) == serials(before)

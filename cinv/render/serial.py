@@ -31,14 +31,50 @@ from cinv.lock import state_dir
 
 MAX_WALK = 1000
 CACHE_FILE = "serials.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 SERIAL_MAX = 2**32 - 1
 
 
-def zone_digests(inv) -> dict[str, str]:
+class _Files(load.Source):
+    """A few files given as bytes (a host record at a commit), for load.load_host."""
+
+    def __init__(self, files: dict[str, bytes | None]):
+        self.files = files
+
+    def exists(self, rel: str) -> bool:
+        return self.files.get(rel) is not None
+
+    def read(self, rel: str) -> bytes:
+        data = self.files.get(rel)
+        if data is None:
+            raise FileNotFoundError(rel)
+        return data
+
+
+def _zones(inv) -> dict[str, str]:
     from cinv.render import dns
     from cinv.render.view import View
-    return {z["name"]: z["digest"] for z in dns.build_zones(View(inv))}
+    return {z["name"]: z["digest"] for z in dns.build_zones(View(inv), strict=False)}
+
+
+def zone_digests(inv) -> dict[str, str]:
+    return _zones(inv)
+
+
+def _host_zones(base, host) -> dict[str, str]:
+    """What one host adds to each zone, as that zone's digest with only this host in it."""
+    from cinv.model import Inventory
+    inv = Inventory(settings=base.settings, networks=base.networks)
+    if host is not None and not host.retired:
+        inv.hosts[host.name] = host
+    return _zones(inv)
+
+
+def _host_at(files: dict, rel: str):
+    name = load.host_name_of(rel)
+    if name is None or files.get(rel) is None:
+        return None
+    return load.load_host(_Files(files), rel, name, [])
 
 
 def _read_cache(root: Path) -> dict:
@@ -49,9 +85,10 @@ def _read_cache(root: Path) -> dict:
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
         return {}
     try:
-        return {sha: {z: (str(v[0]), int(v[1])) for z, v in zones.items()}
-                for sha, zones in data["commits"].items()}
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        return {sha: {"default": int(st["default"]),
+                      "zones": {str(z): int(v) for z, v in st["zones"].items()}}
+                for sha, st in data["commits"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError):
         return {}
 
 
@@ -64,47 +101,74 @@ def _write_cache(root: Path, commits: dict) -> None:
         pass  # a read-only inventory: the cache is only a speed-up
 
 
+def changed_zones(root: Path, before: str | None, after: str | None,
+                  paths: list[str]) -> tuple[set, set]:
+    """(zones whose content differs, zones that exist only after) between commit `before` and
+    commit `after` (None: the work tree), given the inventory paths that differ. Settings or
+    networks changed: both sides are loaded whole. Only host records changed: each changed
+    host's contribution is compared alone, so a step costs what it changed, not the inventory."""
+    def source(sha):
+        return load.DirSource(root) if sha is None else gitstore.GitRefSource(root, sha)
+
+    if before is None:  # a root commit in the middle of the walk: everything is new
+        after_zones = _zones(load.load_inventory(source(after)))
+        return set(after_zones), set(after_zones)
+    if any(p == load.SETTINGS_FILE or p.startswith("networks/") for p in paths):
+        old = _zones(load.load_inventory(source(before)))
+        new = _zones(load.load_inventory(source(after), root if after is None else None))
+        return {z for z, d in new.items() if old.get(z) != d}, set(new) - set(old)
+    hosts = [p for p in paths if p.startswith("hosts/") and p.endswith(".yaml")]
+    if not hosts:
+        return set(), set()
+    base = load.load_networks(source(after))
+    old_files = gitstore.read_blobs(root, before, hosts)
+    if after is None:
+        new_files = {p: (root / p).read_bytes() if (root / p).is_file() else None for p in hosts}
+    else:
+        new_files = gitstore.read_blobs(root, after, hosts)
+    changed: set = set()
+    for rel in hosts:
+        old = _host_zones(base, _host_at(old_files, rel))
+        new = _host_zones(base, _host_at(new_files, rel))
+        changed |= {z for z in set(old) | set(new) if old.get(z) != new.get(z)}
+    return changed, set()
+
+
 def git_serials(root: Path, ref: str | None, current: dict[str, str]) -> dict[str, int] | None:
     """{zone: serial} from the git history, or None outside git / before the first commit."""
-    commits = gitstore.inventory_commits(root, ref, MAX_WALK)
+    commits = gitstore.inventory_changes(root, ref, MAX_WALK)
     if not commits:
         return None
-    clean = ref is not None or not gitstore.inventory_dirty(root)
     cache = _read_cache(root)
     chain, state = [], None
-    for sha, when in commits:
-        if sha in cache:
-            state = cache[sha]
+    for commit in commits:
+        if commit[0] in cache:
+            state = cache[commit[0]]
             break
-        chain.append((sha, when))
-    head_sha, head_time = commits[0]
-    for sha, when in reversed(chain):
-        if sha == head_sha and clean:
-            digests = current
-        else:
-            digests = zone_digests(load.load_inventory(gitstore.GitRefSource(root, sha)))
-        older = state or {}
-        state = {}
-        for z, d in digests.items():
-            if z not in older:
-                state[z] = (d, when)
-            elif older[z][0] == d:
-                state[z] = older[z]
-            else:  # changed here: the commit time, but always past the previous serial
-                state[z] = (d, max(when, older[z][1] + 1))
-        cache[sha] = state
+        chain.append(commit)
+    if state is None:  # the oldest commit walked: every zone there gets its time
+        oldest = chain.pop()
+        state = cache[oldest[0]] = {"default": oldest[1], "zones": {}}
+    for sha, when, parent, paths in reversed(chain):
+        changed, _added = changed_zones(root, parent, sha, paths)
+        zones = dict(state["zones"])
+        for z in changed:  # the commit time, but always past the previous serial
+            zones[z] = max(when, zones.get(z, state["default"]) + 1)
+        state = cache[sha] = {"default": state["default"], "zones": zones}
     if chain:
-        keep = {sha for sha, _ in commits[:64]}
+        keep = {sha for sha, *_ in commits[:64]}
         _write_cache(root, {sha: v for sha, v in cache.items() if sha in keep})
+    head_sha, head_time = commits[0][0], commits[0][1]
     head = cache[head_sha]
-    out = {}
-    for zone, digest in current.items():
-        if zone not in head:
-            out[zone] = head_time + 1
-        elif head[zone][0] == digest:
-            out[zone] = head[zone][1]
-        else:
-            out[zone] = head[zone][1] + 1
+    out = {z: head["zones"].get(z, head["default"]) for z in current}
+    dirty = [] if ref is not None else gitstore.dirty_paths(root)
+    if dirty:
+        changed, added = changed_zones(root, head_sha, None, dirty)
+        for z in out:
+            if z in added:
+                out[z] = head_time + 1
+            elif z in changed:
+                out[z] += 1
     return out
 
 
