@@ -165,7 +165,7 @@ def test_undefined_name_is_one_line_with_template_line_and_name(example, tmp_pat
         "# header\n{% for h in inv.hosts %}\n{{ h.nmae }}\n{% endfor %}\n")
     r = render(example, tmp_path / "out", "hosts")
     assert r.code == 1
-    assert r.err.strip() == ("cinv: templates/hosts.j2:3: undefined: 'dict object' has no "
+    assert r.err.strip() == ("cinv: templates/hosts.j2:3: undefined: 'record object' has no "
                              "attribute 'nmae' (rendering target hosts)")
 
 

@@ -60,8 +60,13 @@ def to_json(value) -> str:
     return json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False)
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9_.:/-]*\Z")
+
+
 def to_json_line(value) -> str:
     """One line of JSON: also a YAML flow value, and much faster to write than YAML."""
+    if type(value) is str and _PLAIN.match(value):
+        return f'"{value}"'  # what json.dumps gives for such a string, without its cost
     text = json.dumps(value, sort_keys=True, ensure_ascii=True, separators=(", ", ": "))
     # JSON's surrogate pair for a character beyond U+FFFF reads in YAML as two broken
     # characters (Ansible refuses the file); YAML's own escape is \UXXXXXXXX.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 import uuid
 from functools import cached_property
 
@@ -35,6 +36,24 @@ def disk_target(index: int) -> str:
         n, rem = divmod(n - 1, 26)
         letters = chr(ord("a") + rem) + letters
     return f"vd{letters}"
+
+
+class Item(dict):
+    """A dict whose keys templates may also read as attributes: Jinja2 tries getattr() before
+    item lookup, and a plain dict answers that with an exception each time (a third of render
+    time at 50,000 hosts)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+# Template errors name the type of the object at fault: "'record object' has no attribute 'x'".
+Item.__module__, Item.__name__, Item.__qualname__ = "builtins", "record", "record"
 
 
 def plain(value):
@@ -77,7 +96,7 @@ class View:
         pool = None
         if net.dhcp_pool is not None:
             pool = [str(ipaddress.IPv4Address(a)) for a in net.dhcp_pool]
-        return {
+        return Item({
             "name": net.name,
             "domain": net.domain or self.model.settings.domain,
             "ipv4": str(v4) if v4 else None,
@@ -96,7 +115,7 @@ class View:
             "bridge": net.bridge,
             "subnet_id": net.kea_subnet_id,
             "interfaces": [],  # every interface of an active host on this network, by host
-        }
+        })
 
     @staticmethod
     def _ranges6(net: dict) -> list[dict]:
@@ -116,10 +135,10 @@ class View:
         hw = host.hardware
         disks = []
         for n, disk in enumerate(hw.disks):
-            disks.append({"name": disk.name, "size": disk.size, "size_kib": disk.size // 1024,
+            disks.append(Item({"name": disk.name, "size": disk.size, "size_kib": disk.size // 1024,
                           "file": f"{inv.settings.image_dir.rstrip('/')}/{host.name}-{n}.qcow2",
-                          "target": disk_target(n)})
-        out = {
+                          "target": disk_target(n)}))
+        out = Item({
             "name": host.name, "short": host.short, "kind": host.kind, "state": host.state,
             "description": host.description, "tags": list(host.tags), "parent": host.parent,
             "location": host.location,
@@ -129,7 +148,7 @@ class View:
             "disks": disks,
             "uuid": str(uuid.uuid5(uuid.NAMESPACE_DNS, host.name)),
             "vars": plain(host.vars),
-        }
+        })
         out["memory_kib"] = out["memory"] // 1024
         ifaces, aliases = [], {}
         for fqdn, iface, is_alias in inv.dns_names(host):
@@ -137,7 +156,7 @@ class View:
                 aliases.setdefault(id(iface), []).append(fqdn)
                 continue
             net = inv.networks.get(iface.network) if iface.network else None
-            ifaces.append({
+            ifaces.append(Item({
                 "name": iface.name, "host": host.name, "fqdn": fqdn,
                 "block": f"{host.name}-{iface.name}",
                 "network": iface.network,
@@ -147,7 +166,7 @@ class View:
                 "ipv4": str(iface.ipv4) if iface.ipv4 is not None else None,
                 "ipv6": str(iface.ipv6) if iface.ipv6 is not None else None,
                 "aliases": [], "_id": id(iface),
-            })
+            }))
         for item in ifaces:
             item["aliases"] = aliases.get(item.pop("_id"), [])
         out["interfaces"] = ifaces
@@ -243,11 +262,12 @@ class View:
                 names = [iface["fqdn"], *iface["aliases"]]
                 if index == 0:
                     names.append(host["short"])
-                for key in ("ipv4", "ipv6"):
+                for key, family in (("ipv4", socket.AF_INET), ("ipv6", socket.AF_INET6)):
                     if iface[key]:
-                        lines.append((ipaddress.ip_address(iface[key]), names))
-        lines.sort(key=lambda pair: (pair[0].version, pair[0]))
-        return [{"address": str(a), "names": names} for a, names in lines]
+                        packed = socket.inet_pton(family, iface[key])
+                        lines.append((len(packed), packed, iface[key], names))
+        lines.sort(key=lambda line: line[:2])
+        return [Item(address=address, names=names) for _n, _p, address, names in lines]
 
     @cached_property
     def ansible(self) -> dict:

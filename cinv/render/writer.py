@@ -172,32 +172,56 @@ def plan(out: Path, files: dict, manifest: dict, owned_targets: set | None) -> P
 
 
 SYNC_EACH_MAX = 64  # more files than this: one sync(2) instead of an fsync each
+WRITE_THREADS = 4
+
+
+def _write_tmp(path: Path, data: bytes, sync: bool) -> Path:
+    tmp = path.parent / f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    try:
+        view = memoryview(data)
+        while view:  # os.write may write less than asked
+            view = view[os.write(fd, view):]
+        if sync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
+    return tmp
 
 
 def write_all(paths: dict[Path, bytes]) -> None:
     """Write files so that each is the old or the new version, never torn, even after a crash:
-    temporary files first, their data made durable, then each renamed over its target."""
-    pending = []
-    renamed = 0
+    temporary files first, their data made durable, then each renamed over its target. Many
+    files are written by a few threads (file creation waits on the file system, not the CPU)."""
     each = len(paths) <= SYNC_EACH_MAX
+    for folder in {path.parent for path in paths}:
+        folder.mkdir(parents=True, exist_ok=True)
+    items = list(paths.items())
+    tmps: list[Path | None] = [None] * len(items)
+
+    def write(indexes: range) -> None:
+        for index in indexes:
+            path, data = items[index]
+            tmps[index] = _write_tmp(path, data, each)
+
+    renamed = 0
     try:
-        for path, data in paths.items():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.parent / f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
-            pending.append((tmp, path))
-            with open(tmp, "wb") as f:
-                f.write(data)
-                if each:
-                    f.flush()
-                    os.fsync(f.fileno())
+        if len(items) > SYNC_EACH_MAX:
+            from concurrent.futures import ThreadPoolExecutor
+            with ThreadPoolExecutor(WRITE_THREADS) as pool:
+                list(pool.map(write, [range(i, len(items), WRITE_THREADS)
+                                      for i in range(WRITE_THREADS)]))
+        else:
+            write(range(len(items)))
         if not each:
             os.sync()
-        for tmp, path in pending:
+        for (path, _data), tmp in zip(items, tmps):
             os.replace(tmp, path)
             renamed += 1
     except BaseException:
-        for tmp, _path in pending[renamed:]:
-            tmp.unlink(missing_ok=True)
+        for tmp in tmps[renamed:]:
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
         raise
 
 
