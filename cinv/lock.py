@@ -29,13 +29,23 @@ def state_dir(root: Path) -> Path:
 
 @contextmanager
 def inventory_lock(root: Path, timeout: float | None = None):
+    try:
+        path = state_dir(root) / "lock"
+    except OSError as e:
+        raise CinvError(f"{root}: cannot take the inventory lock: {e.strerror or e}") from None
+    with file_lock(path, "the inventory lock", timeout):
+        yield
+
+
+@contextmanager
+def file_lock(path: Path, what: str, timeout: float | None = None):
+    """An exclusive flock on path, waiting at most timeout seconds (CINV_LOCK_TIMEOUT)."""
     if timeout is None:
         timeout = float(os.environ.get("CINV_LOCK_TIMEOUT", DEFAULT_TIMEOUT))
     try:
-        path = state_dir(root) / "lock"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as e:
-        raise CinvError(f"{root}: cannot take the inventory lock: {e.strerror or e}") from None
+        raise CinvError(f"{path}: cannot take {what}: {e.strerror or e}") from None
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -44,8 +54,8 @@ def inventory_lock(root: Path, timeout: float | None = None):
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise CinvError(f"{path}: another cinv process has held the inventory lock "
-                                    f"for {timeout:g} s; try again later (CINV_LOCK_TIMEOUT sets "
+                    raise CinvError(f"{path}: another cinv process has held {what} for "
+                                    f"{timeout:g} s; try again later (CINV_LOCK_TIMEOUT sets "
                                     "the wait)") from None
                 time.sleep(random.uniform(0.01, 0.05))
         yield

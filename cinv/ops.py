@@ -67,11 +67,14 @@ def save(ws: Workspace, before: set, after: Inventory, writes: dict, removes: li
         # A clash is reported at both ends; show the end in the record being changed (its
         # message names the other file), not the same clash again at an untouched file.
         raise ProblemsError([p for p in new if p.path in writes] or new)
+    committing = commit and after.settings.auto_commit
+    if committing:
+        gitstore.check_can_commit(ws.root)  # a stale lock: refuse before writing anything
     for rel, data in writes.items():
         load.write_record(ws.root, rel, data)
     for rel in removes:
         load.remove_record(ws.root, rel)
-    if commit and after.settings.auto_commit:
+    if committing:
         return gitstore.commit(ws.root, [*writes, *removes], message)
     return None
 

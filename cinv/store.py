@@ -97,6 +97,9 @@ class Store:
             # message names the other file), not the same clash again at an untouched file.
             mine = [p for p in new if p.path in hosts or p.path in networks]
             raise ProblemsError(mine or new)
+        committing = commit and self.settings.auto_commit
+        if committing:
+            gitstore.check_can_commit(self.root)  # a stale lock: refuse before writing anything
         for rel, host in hosts.items():
             if host is None:
                 load.remove_record(self.root, rel)
@@ -105,6 +108,6 @@ class Store:
         for rel, net in networks.items():
             load.write_record(self.root, rel, net.to_dict())
         index.update(self.root, self.index, hosts)
-        if commit and self.settings.auto_commit:
+        if committing:
             return gitstore.commit(self.root, [*hosts, *networks], message)
         return None

@@ -174,8 +174,6 @@ def test_stale_git_lock_is_reported_and_kept(inventory, which):
                "prod").returncode == 0
 
 
-@pytest.mark.xfail(strict=True, reason="ops.save writes the record before gitstore.commit "
-                   "finds the stale index.lock; it should call gitstore.check_can_commit first")
 def test_stale_index_lock_refuses_before_writing(inventory):
     (inventory.root / ".git" / "index.lock").write_bytes(b"")
     before = inventory.snapshot()
@@ -270,8 +268,6 @@ def clear_stale_lock(root: Path, lock: Path, killer: Killer) -> None:
     assert len(p.stderr.splitlines()) == 1, p.stderr
     assert str(lock) in p.stderr and "remove that file" in p.stderr, p.stderr
     assert lock.exists(), f"cinv deleted a stale {lock.name}"
-    # ops writes the record before the commit finds the lock (the xfail test above)
-    (root / "hosts" / "probe.prod.example.com.yaml").unlink(missing_ok=True)
     assert tree_snapshot(root) == before
     lock.unlink()
 

@@ -201,3 +201,18 @@ def test_symlink_in_out_dir_is_not_followed(example, tmp_path):
     assert r.code == 1
     assert "outside" in r.err
     assert list(elsewhere.iterdir()) == []
+
+
+def test_a_killed_renders_temp_files_are_cleared_and_renders_take_turns(example, tmp_path):
+    from cinv import lock
+    out = tmp_path / "out"
+    assert render(example, out).code == 0
+    stale = out / "libvirt" / ".web1.prod.example.com.xml.tmp-999999-deadbeef"
+    stale.write_bytes(b"<half")
+    (out / "hosts").write_text("edited\n")  # so the next render does real work
+    assert render(example, out).code == 0
+    assert not stale.exists()
+    with lock.file_lock(lock.state_dir(example) / "render.lock", "the render lock"):
+        r = invoke("-C", example, "render", "--out", out, env={"CINV_LOCK_TIMEOUT": "0.3"})
+    assert r.code == 1
+    assert "render.lock: another cinv process has held the render lock" in r.err

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import __version__, cache, check, gitstore, load
+from cinv import __version__, cache, check, gitstore, load, lock
 from cinv.errors import CinvError, ProblemsError
 from cinv.render import serial, targets, writer
 from cinv.render.env import make_env
@@ -103,8 +103,23 @@ def _unchanged(path: Path, manifest: dict, key: str | None) -> bool:
 
 def run(ws: Workspace, names: list[str], out: str | None = None,
         check_only: bool = False) -> Result:
+    """Render into the output dir. Renders of one inventory take turns (.cinv/render.lock),
+    so two at once cannot lose each other's manifest entries."""
     settings = load.load_networks(ws.source()).settings
     path = out_dir(ws, settings, out)
+    if path.exists() and not path.is_dir():
+        raise CinvError(f"{path}: is not a directory")
+    if check_only:
+        return _run(ws, names, path, True)
+    try:
+        lock_path = lock.state_dir(ws.root) / "render.lock"
+    except OSError:
+        return _run(ws, names, path, False)  # a read-only inventory (the example): no lock
+    with lock.file_lock(lock_path, "the render lock"):
+        return _run(ws, names, path, False)
+
+
+def _run(ws: Workspace, names: list[str], path: Path, check_only: bool) -> Result:
     key = inputs_key(ws, names)
     if path.is_dir():
         manifest = writer.read_manifest(path)
@@ -114,15 +129,12 @@ def run(ws: Workspace, names: list[str], out: str | None = None,
     errors = check.errors(check.run(inv))
     if errors:
         raise ProblemsError(errors)
-    path = out_dir(ws, inv.settings, out)
-    if path.exists() and not path.is_dir():
-        raise CinvError(f"{path}: is not a directory")
     manifest = writer.read_manifest(path) if path.is_dir() else {"files": {}, "zones": {}}
     files, zones, warnings = render_files(ws, inv, names, path, manifest)
     owned = set(names) if names else None
     plan = writer.plan(path, files, manifest, owned)
     result = Result(path, plan, warnings=warnings)
     if not check_only:
+        writer.clean_temp(path)  # what a killed render left; we hold the lock
         result.report = writer.apply(plan, files, manifest, zones, owned, key)
     return result
-

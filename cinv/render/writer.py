@@ -189,6 +189,17 @@ def _write_tmp(path: Path, data: bytes, sync: bool) -> Path:
     return tmp
 
 
+def clean_temp(out: Path) -> int:
+    """Remove temporary files a killed render left in the output dir (hold its lock)."""
+    removed = 0
+    for folder, _dirs, names in os.walk(out):
+        for name in names:
+            if name.startswith(".") and TMP_MARK in name:
+                (Path(folder) / name).unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
 def write_all(paths: dict[Path, bytes]) -> None:
     """Write files so that each is the old or the new version, never torn, even after a crash:
     temporary files first, their data made durable, then each renamed over its target. Many
