@@ -138,7 +138,15 @@ def _build(root: Path, networks: dict[str, Network], default_domain: str) -> Ind
     entries, fresh = {}, {}
     misses = [rel for rel, key in keys.items()
               if (hit := cached.get(rel)) is None or hit[0] != key]
-    parsed = load.parse_host_files(source, misses)
+    parsed = {}
+    if misses:  # a load may have parsed them already: its cache holds whole records
+        records = cache.read(root, "hosts")
+        records = records if isinstance(records, dict) else {}
+        for rel in misses:
+            hit = records.get(rel)
+            if hit is not None and hit[0] == keys[rel]:
+                parsed[rel] = hit[1]
+        parsed.update(load.parse_host_files(source, [r for r in misses if r not in parsed]))
     now = time.time_ns()
     for rel, key in keys.items():
         if rel in parsed:

@@ -337,17 +337,20 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_record(root: Path, rel: str, data: dict) -> bool:
-    """Store a record; returns False (and writes nothing) if the file already says the same."""
-    path = safe_target(root, rel)
-    content = yamlio.dump(data).encode()
+def write_if_changed(path: Path, content: bytes) -> bool:
+    """atomic_write, unless the file already holds exactly this; True if it wrote."""
     try:
         if path.read_bytes() == content:
             return False
-    except FileNotFoundError:
+    except (FileNotFoundError, IsADirectoryError):
         pass
     atomic_write(path, content)
     return True
+
+
+def write_record(root: Path, rel: str, data: dict) -> bool:
+    """Store a record; returns False (and writes nothing) if the file already says the same."""
+    return write_if_changed(safe_target(root, rel), yamlio.dump(data).encode())
 
 
 def remove_record(root: Path, rel: str) -> None:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cinv.errors import CinvError
-from cinv.load import TMP_MARK, atomic_write, fsync_dir
+from cinv.load import TMP_MARK, atomic_write, fsync_dir, write_if_changed
 from cinv.render.targets import MANIFEST
 
 MANIFEST_VERSION = 1
@@ -43,13 +43,7 @@ def read_state(out: Path) -> dict:
 
 
 def write_state(out: Path, state: dict) -> None:
-    data = marshal.dumps((STATE_VERSION, state))
-    try:
-        if (out / STATE).read_bytes() == data:
-            return
-    except OSError:
-        pass
-    atomic_write(out / STATE, data)
+    write_if_changed(out / STATE, marshal.dumps((STATE_VERSION, state)))
 
 
 def read_manifest(out: Path) -> dict:
@@ -282,13 +276,6 @@ def apply(p: Plan, files: dict, manifest: dict, zones: dict | None,
     write_state(out, {"stats": dict(sorted(stats.items())), "key": key})
     new = {"version": MANIFEST_VERSION, "files": dict(sorted(entries.items())),
            "zones": dict(sorted({**manifest["zones"], **(zones or {})}.items()))}
-    text = (json.dumps(new, indent=1, sort_keys=True) + "\n").encode()
-    mpath = out / MANIFEST
-    try:
-        if mpath.read_bytes() == text:
-            return report
-    except FileNotFoundError:
-        pass
-    atomic_write(mpath, text)
+    write_if_changed(out / MANIFEST, (json.dumps(new, indent=1, sort_keys=True) + "\n").encode())
     return report
 
