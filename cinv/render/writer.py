@@ -194,40 +194,51 @@ def clean_temp(out: Path) -> int:
     return removed
 
 
-def write_all(paths: dict[Path, bytes]) -> None:
+def write_all(paths: dict[Path, bytes]) -> dict[Path, list]:
     """Write files so that each is the old or the new version, never torn, even after a crash:
     temporary files first, their data made durable, then each renamed over its target. Many
-    files are written by a few threads (file creation waits on the file system, not the CPU)."""
+    files are written and renamed by a few threads (this waits on the file system, not the
+    CPU). Returns each file's stat_key as renamed."""
     each = len(paths) <= SYNC_EACH_MAX
     for folder in {path.parent for path in paths}:
         folder.mkdir(parents=True, exist_ok=True)
     items = list(paths.items())
     tmps: list[Path | None] = [None] * len(items)
+    done = [False] * len(items)
+    stats: dict[Path, list] = {}
+
+    def in_threads(work) -> None:
+        if len(items) > SYNC_EACH_MAX:
+            from concurrent.futures import ThreadPoolExecutor
+            with ThreadPoolExecutor(WRITE_THREADS) as pool:
+                list(pool.map(work, [range(i, len(items), WRITE_THREADS)
+                                     for i in range(WRITE_THREADS)]))
+        else:
+            work(range(len(items)))
 
     def write(indexes: range) -> None:
         for index in indexes:
             path, data = items[index]
             tmps[index] = _write_tmp(path, data, each)
 
-    renamed = 0
+    def rename(indexes: range) -> None:
+        for index in indexes:
+            path = items[index][0]
+            os.replace(tmps[index], path)
+            done[index] = True
+            stats[path] = stat_key(path)
+
     try:
-        if len(items) > SYNC_EACH_MAX:
-            from concurrent.futures import ThreadPoolExecutor
-            with ThreadPoolExecutor(WRITE_THREADS) as pool:
-                list(pool.map(write, [range(i, len(items), WRITE_THREADS)
-                                      for i in range(WRITE_THREADS)]))
-        else:
-            write(range(len(items)))
+        in_threads(write)
         if not each:
             os.sync()
-        for (path, _data), tmp in zip(items, tmps):
-            os.replace(tmp, path)
-            renamed += 1
+        in_threads(rename)
     except BaseException:
-        for tmp in tmps[renamed:]:
-            if tmp is not None:
+        for tmp, renamed in zip(tmps, done):
+            if tmp is not None and not renamed:
                 tmp.unlink(missing_ok=True)
         raise
+    return stats
 
 
 def apply(p: Plan, files: dict, manifest: dict, zones: dict | None,
@@ -250,7 +261,7 @@ def apply(p: Plan, files: dict, manifest: dict, zones: dict | None,
                   "zones": manifest["zones"]}
         atomic_write(out / MANIFEST, (json.dumps(intent, indent=1, sort_keys=True)
                                       + "\n").encode())
-    write_all(written)
+    written_stats = write_all(written)
     dirs = {path.parent for path in written}
     report += [f"wrote {rel}" for rel in p.missing + p.changed]
     for rel in p.stale:
@@ -272,7 +283,7 @@ def apply(p: Plan, files: dict, manifest: dict, zones: dict | None,
     stats = {rel: st for rel, st in manifest.get("stats", {}).items() if rel in entries}
     for rel, (target, data) in files.items():
         entries[rel] = {"target": target, "sha256": p.digests.get(rel) or sha256(data)}
-        stats[rel] = p.stats.get(rel) or stat_key(out / rel)
+        stats[rel] = p.stats.get(rel) or written_stats.get(out / rel) or stat_key(out / rel)
     write_state(out, {"stats": dict(sorted(stats.items())), "key": key})
     new = {"version": MANIFEST_VERSION, "files": dict(sorted(entries.items())),
            "zones": dict(sorted({**manifest["zones"], **(zones or {})}.items()))}
