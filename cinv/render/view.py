@@ -174,6 +174,15 @@ class View:
         out["ipv6"] = next((i["ipv6"] for i in ifaces if i["ipv6"]), None)
         return out
 
+    # Big derived data, computed on first use by a template; release() drops it between
+    # targets (a later template that asks again gets it computed again), which keeps a render
+    # of 50,000 hosts from holding every target's data at once.
+    RELEASABLE = ("ansible", "kea4", "kea6", "address_lines")
+
+    def release(self) -> None:
+        for name in self.RELEASABLE:
+            self.__dict__.pop(name, None)
+
     @cached_property
     def virtual_hosts(self) -> list[dict]:
         return [h for h in self.hosts if h["kind"] == "virtual"]
