@@ -76,8 +76,10 @@ def commit(root: Path, paths: list[str], message: str) -> str | None:
     try:
         # A path that is gone and was never committed (a record a killed cinv wrote but did
         # not commit, then removed) is nothing to commit; `git add` would refuse it.
-        tracked = set(repo.git.ls_files("--", *rels).splitlines())
-        rels = [r for r in rels if r in tracked or (top / r).exists()]
+        gone = [r for r in rels if not (top / r).exists()]
+        if gone:  # only those need asking (each git call reads the whole index)
+            tracked = set(repo.git.ls_files("--", *gone).splitlines())
+            rels = [r for r in rels if r not in gone or r in tracked]
         if not rels:
             return None
         repo.git.add("-A", "--", *rels)

@@ -19,6 +19,9 @@ from cinv.model import Host, Network
 # facts: (name, state, parent, ((ifname, network, v4, v6, mac, aliases), ...)); ints or None.
 
 
+FEW = 64  # misses a change's own update() can fold in without a second write of the cache
+
+
 def facts_of(host: Host) -> tuple:
     return (host.name, host.state, host.parent, tuple(
         (i.name, i.network, int(i.ipv4) if i.ipv4 is not None else None,
@@ -159,8 +162,8 @@ def _build(root: Path, networks: dict[str, Network], default_domain: str) -> Ind
         entries[rel] = facts
         if not cache.is_racy(key, now):
             fresh[rel] = (key, facts)
-    if misses or len(fresh) != len(cached):
-        cache.write(root, "index", fresh)
+    if len(misses) > FEW or len(fresh) + FEW < len(cached):
+        cache.write(root, "index", fresh)  # a few stragglers are left to update(), after a change
     idx = Index(entries, networks, default_domain)
     idx.cached = fresh
     return idx
