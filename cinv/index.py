@@ -95,9 +95,6 @@ class Index:
         m = self.maps
         return set(m["v4"]), set(m["v6"]), set(m["mac"])
 
-    def short_names(self, short: str) -> list[str]:
-        return sorted(n for n in self.by_name if n.split(".", 1)[0] == short)
-
     def neighbours(self, host: Host) -> set[str]:
         """Files of hosts that share a value with this host, or are its ancestors or children."""
         m = self.maps

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cinv import names, schema, yamlio
 from cinv.errors import CinvError, Problem
-from cinv.model import Host, Inventory, Network
+from cinv.model import Host, Inventory
 
 SETTINGS_FILE = "cinv.yaml"
 MAX_FILE_SIZE = 1 << 20  # a record is a few hundred bytes; 1 MiB is plenty, and a hard stop
@@ -287,14 +287,6 @@ def load_networks(source: Source) -> Inventory:
 
 
 # --- writing ------------------------------------------------------------------------------
-
-def host_path(host: Host) -> str:
-    return host.path or f"hosts/{host.name}.yaml"
-
-
-def network_path(net: Network) -> str:
-    return net.path or f"networks/{net.name}.yaml"
-
 
 def safe_target(root: Path, rel: str) -> Path:
     """The absolute path for rel, refusing anything that would land outside the inventory."""

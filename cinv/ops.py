@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cinv import allocate, check, gitstore, load, names, schema, values, yamlio
+from cinv import allocate, check, gitstore, load, lookup, names, schema, values, yamlio
 from cinv.errors import CinvError, ProblemsError
 from cinv.model import KINDS, TRANSITIONS, Disk, Host, Interface, Inventory, Network
 from cinv.store import Store
@@ -16,25 +16,12 @@ from cinv.workspace import Workspace
 # --- lookups ------------------------------------------------------------------------------
 
 def find_host(inv: Inventory, name: str) -> Host:
-    """A host by FQDN, by short name if that is unique, or by name in the default domain."""
-    key = name.lower().rstrip(".")
-    if key in inv.hosts:
-        return inv.hosts[key]
-    if "." not in key:
-        matches = [h for h in inv.hosts.values() if h.short == key]
-        if len(matches) == 1:
-            return matches[0]
-        if len(matches) > 1:
-            raise CinvError(f"host {name!r} is ambiguous: "
-                            f"{', '.join(sorted(h.name for h in matches))}")
-    raise CinvError(f"no host {name!r} in the inventory")
+    """A host by FQDN, or by short name if that is unique."""
+    return inv.hosts[lookup.host_name(inv.hosts, name)]
 
 
 def find_network(inv: Inventory, name: str) -> Network:
-    if name not in inv.networks:
-        known = ", ".join(sorted(inv.networks)) or "none yet; add one with `cinv net add`"
-        raise CinvError(f"no network {name!r} (known: {known})")
-    return inv.networks[name]
+    return lookup.network(inv.networks, name)
 
 
 def used_addresses(inv: Inventory, skip: Interface | None = None):

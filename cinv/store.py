@@ -8,7 +8,7 @@ cross-record rule relates records through values the index tracks.
 """
 from __future__ import annotations
 
-from cinv import check, gitstore, index, load
+from cinv import check, gitstore, index, load, lookup
 from cinv.errors import CinvError, ProblemsError
 from cinv.model import Host, Inventory, Network
 
@@ -33,24 +33,13 @@ class Store:
 
     def find_host(self, name: str) -> Host:
         """A host by FQDN, or by short name if that is unique."""
-        key = name.lower().rstrip(".")
-        rel = self.index.by_name.get(key)
-        if rel is None and "." not in key:
-            matches = self.index.short_names(key)
-            if len(matches) > 1:
-                raise CinvError(f"host {name!r} is ambiguous: {', '.join(matches)}")
-            if matches:
-                rel = self.index.by_name[matches[0]]
-        host = self.host_at(rel) if rel else None
+        host = self.host_at(self.index.by_name[lookup.host_name(self.index.by_name, name)])
         if host is None:
-            raise CinvError(f"no host {name!r} in the inventory")
+            raise CinvError(f"host {name!r}: its record cannot be read; see `cinv check`")
         return host
 
     def find_network(self, name: str) -> Network:
-        if name not in self.networks:
-            known = ", ".join(sorted(self.networks)) or "none yet; add one with `cinv net add`"
-            raise CinvError(f"no network {name!r} (known: {known})")
-        return self.networks[name]
+        return lookup.network(self.networks, name)
 
     def used(self) -> tuple[set, set, set]:
         """IPv4, IPv6 (as integers) and MACs held by hosts that are not retired."""

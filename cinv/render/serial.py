@@ -57,10 +57,6 @@ def _zones(inv) -> dict[str, str]:
     return {z["name"]: z["digest"] for z in dns.build_zones(View(inv), strict=False)}
 
 
-def zone_digests(inv) -> dict[str, str]:
-    return _zones(inv)
-
-
 def _host_zones(base, host) -> dict[str, str]:
     """What one host adds to each zone, as that zone's digest with only this host in it."""
     from cinv.model import Inventory
