@@ -9,7 +9,7 @@ import ipaddress
 from collections import defaultdict
 
 from cinv.allocate import eui64_interface_id
-from cinv.errors import Problem
+from cinv.errors import Problem, ProblemsError
 from cinv.model import Host, Interface, Inventory
 from cinv.values import format_size, mac_str, range_str
 
@@ -345,3 +345,17 @@ def run(inv: Inventory) -> list[Problem]:
 
 def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]
+
+
+def error_keys(inv: Inventory) -> set:
+    """(path, message) of every error: what a change is compared against."""
+    return {(p.path, p.message) for p in errors(run(inv))}
+
+
+def refuse_added(known: set, after: Inventory, changed) -> None:
+    """Raise ProblemsError if `after` has errors not in `known` (from error_keys before the
+    change). A clash is reported at both ends; only the end in a changed path is shown (its
+    message names the other file), unless no new error is in one."""
+    new = [p for p in errors(run(after)) if (p.path, p.message) not in known]
+    if new:
+        raise ProblemsError([p for p in new if p.path in changed] or new)

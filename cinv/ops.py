@@ -42,18 +42,11 @@ def used_addresses(inv: Inventory, skip: Interface | None = None):
 
 # --- storing ------------------------------------------------------------------------------
 
-def _error_keys(inv: Inventory) -> set:
-    return {(p.path, p.message) for p in check.errors(check.run(inv))}
-
-
 def save(ws: Workspace, before: set, after: Inventory, writes: dict, removes: list[str],
          message: str, commit: bool) -> str | None:
-    """Refuse if `after` has errors `before` did not; else write, remove and commit."""
-    new = [p for p in check.errors(check.run(after)) if (p.path, p.message) not in before]
-    if new:
-        # A clash is reported at both ends; show the end in the record being changed (its
-        # message names the other file), not the same clash again at an untouched file.
-        raise ProblemsError([p for p in new if p.path in writes] or new)
+    """Refuse if `after` has errors `before` (check.error_keys) did not; else write, remove
+    and commit."""
+    check.refuse_added(before, after, writes)
     committing = commit and after.settings.auto_commit
     if committing:
         gitstore.check_can_commit(ws.root)  # a stale lock: refuse before writing anything

@@ -9,7 +9,7 @@ cross-record rule relates records through values the index tracks.
 from __future__ import annotations
 
 from cinv import check, gitstore, index, load, lookup
-from cinv.errors import CinvError, ProblemsError
+from cinv.errors import CinvError
 from cinv.model import Host, Inventory, Network
 
 
@@ -79,13 +79,7 @@ class Store:
         before = inventory(old.values(), self.networks)
         after_nets = {**self.networks, **{n.name: n for n in networks.values()}}
         after = inventory((h for h in hosts.values() if h is not None), after_nets)
-        known = {(p.path, p.message) for p in check.errors(check.run(before))}
-        new = [p for p in check.errors(check.run(after)) if (p.path, p.message) not in known]
-        if new:
-            # A clash is reported at both ends; show the end in the record being changed (its
-            # message names the other file), not the same clash again at an untouched file.
-            mine = [p for p in new if p.path in hosts or p.path in networks]
-            raise ProblemsError(mine or new)
+        check.refuse_added(check.error_keys(before), after, {*hosts, *networks})
         committing = commit and self.settings.auto_commit
         if committing:
             gitstore.check_can_commit(self.root)  # a stale lock: refuse before writing anything

@@ -296,27 +296,22 @@ def _conflicts(inv: Inventory, touched: set[str], where: dict[str, str]) -> list
 
 # --- running ------------------------------------------------------------------------------
 
-def _error_keys(inv: Inventory) -> set:
-    return {(p.path, p.message) for p in check.errors(check.run(inv))}
-
-
-def _check_refusals(inv: Inventory, before: set) -> list[Problem]:
-    return [p for p in check.errors(check.run(inv)) if (p.path, p.message) not in before]
-
-
 def run(ws: Workspace, read, dry_run: bool, commit: bool) -> tuple[Plan, str | None]:
     """read(inv) -> Findings. Dry run: the plan only. Else apply it as one commit; returns the
     plan and the commit id (None when nothing changed, --no-commit, or outside git)."""
     if dry_run:
         inv = ws.load()
-        before = _error_keys(inv)
+        before = check.error_keys(inv)
         plan = build(inv, read(inv))
         plan.dry_run = True
         if not plan.refused:
-            plan.refused = _check_refusals(inv, before)
+            try:
+                check.refuse_added(before, inv, ())
+            except ProblemsError as e:
+                plan.refused = e.problems
         return plan, None
     with ws.writing("import") as inv:
-        before = _error_keys(inv)
+        before = check.error_keys(inv)
         plan = build(inv, read(inv))
         if plan.refused:
             raise ProblemsError([Problem(plan.source, 0, "import refused, nothing written:",
