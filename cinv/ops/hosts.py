@@ -1,65 +1,12 @@
-"""What each changing command does: load -> allocate -> validate -> store -> commit.
-
-Every operation runs under the inventory lock, refuses (CinvError, nothing written) when the change
-would add an error `cinv check` would report, and ends in one commit naming the record.
-"""
+"""Hosts and their interfaces: add, set, state, rm; iface add, rm."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from cinv import allocate, check, gitstore, load, lookup, names, schema, values, yamlio
+from cinv import allocate, names, schema, values, yamlio
 from cinv.errors import CinvError, ProblemsError
-from cinv.model import KINDS, TRANSITIONS, Disk, Host, Interface, Inventory, Network
+from cinv.model import KINDS, TRANSITIONS, Disk, Host, Interface, Network
 from cinv.store import Store
 from cinv.workspace import Workspace
 
-# --- lookups ------------------------------------------------------------------------------
-
-def find_host(inv: Inventory, name: str) -> Host:
-    """A host by FQDN, or by short name if that is unique."""
-    return inv.hosts[lookup.host_name(inv.hosts, name)]
-
-
-def find_network(inv: Inventory, name: str) -> Network:
-    return lookup.network(inv.networks, name)
-
-
-def used_addresses(inv: Inventory, skip: Interface | None = None):
-    """IPv4 and IPv6 addresses (as integers) and MACs held by hosts that are not retired."""
-    v4, v6, macs = set(), set(), set()
-    for host in inv.active_hosts():
-        for iface in host.interfaces:
-            if iface is skip:
-                continue
-            if iface.ipv4 is not None:
-                v4.add(int(iface.ipv4))
-            if iface.ipv6 is not None:
-                v6.add(int(iface.ipv6))
-            if iface.mac is not None:
-                macs.add(iface.mac)
-    return v4, v6, macs
-
-
-# --- storing ------------------------------------------------------------------------------
-
-def save(ws: Workspace, before: set, after: Inventory, writes: dict, removes: list[str],
-         message: str, commit: bool) -> str | None:
-    """Refuse if `after` has errors `before` (check.error_keys) did not; else write, remove
-    and commit."""
-    check.refuse_added(before, after, writes)
-    committing = commit and after.settings.auto_commit
-    if committing:
-        gitstore.check_can_commit(ws.root)  # a stale lock: refuse before writing anything
-    for rel, data in writes.items():
-        load.write_record(ws.root, rel, data)
-    for rel in removes:
-        load.remove_record(ws.root, rel)
-    if committing:
-        return gitstore.commit(ws.root, [*writes, *removes], message)
-    return None
-
-
-# --- hosts --------------------------------------------------------------------------------
 
 def resolve_name(store: Store, name: str, network: Network | None) -> str:
     domain = (network.domain if network is not None and network.domain else
@@ -326,66 +273,3 @@ def remove_interface(ws: Workspace, name: str, ifname: str, commit: bool = True)
         message = f"Remove interface {ifname} from host {host.name}{_describe(iface)}"
         store.save(message, commit, hosts={host.path: host})
         return host
-
-
-# --- networks -----------------------------------------------------------------------------
-
-def add_network(ws: Workspace, name: str, fields: dict, commit: bool = True) -> Network:
-    with ws.changing("net add") as store:
-        try:
-            names.check_network_name(name)
-        except ValueError as e:
-            raise CinvError(f"network name: {e}") from None
-        if name in store.networks:
-            raise CinvError(f"network {name} exists already ({store.networks[name].path})")
-        data = {k: v for k, v in fields.items() if v not in (None, [], ())}
-        rel = f"networks/{name}.yaml"
-        problems: list = []
-        net = schema.parse_network(name, yamlio.load(yamlio.dump(data)), rel, problems)
-        if problems or net is None:
-            raise ProblemsError(problems)
-        prefixes = ", ".join(str(p) for p in (net.ipv4, net.ipv6) if p is not None)
-        store.save(f"Add network {name} ({prefixes})", commit, networks={rel: net})
-        return net
-
-
-# --- a new inventory ----------------------------------------------------------------------
-
-def init_inventory(directory: Path, domain: str, commit: bool = True,
-                   nameservers: tuple = ()) -> Path:
-    try:
-        domain = names.check_fqdn(domain)
-    except ValueError as e:
-        raise CinvError(f"--domain: {e}") from None
-    try:
-        ns = [names.check_fqdn(n) + "." for n in nameservers] or [f"ns1.{domain}."]
-    except ValueError as e:
-        raise CinvError(f"--nameserver: {e}") from None
-    root = Path(directory)
-    if (root / load.SETTINGS_FILE).exists():
-        raise CinvError(f"{root / load.SETTINGS_FILE}: exists already; this is an inventory")
-    if root.exists() and not root.is_dir():
-        raise CinvError(f"{root}: exists and is not a directory")
-    root.mkdir(parents=True, exist_ok=True)
-    settings = {
-        "domain": domain,
-        "mac_prefix": "52:54:00",
-        "dns": {"ttl": 3600, "primary_ns": ns[0],
-                "hostmaster": f"hostmaster.{domain}.", "nameservers": ns},
-        "render": {"out": "build", "targets": {}},
-        "libvirt": {"image_dir": "/var/lib/libvirt/images"},
-    }
-    load.write_record(root, load.SETTINGS_FILE, settings)
-    for folder in ("networks", "hosts", "templates"):
-        (root / folder).mkdir(exist_ok=True)
-        keep = root / folder / ".gitkeep"
-        keep.touch()
-    ignore = root / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# rendered output and cinv's lock and caches\n/build/\n/.cinv/\n")
-    gitstore.init(root)
-    if commit:
-        gitstore.commit(root, [load.SETTINGS_FILE, ".gitignore", "networks/.gitkeep",
-                               "hosts/.gitkeep", "templates/.gitkeep"],
-                        f"Create inventory for {domain}")
-    return root

@@ -1,0 +1,47 @@
+"""A new inventory: cinv init."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from cinv import gitstore, load, names
+from cinv.errors import CinvError
+
+
+def init_inventory(directory: Path, domain: str, commit: bool = True,
+                   nameservers: tuple = ()) -> Path:
+    try:
+        domain = names.check_fqdn(domain)
+    except ValueError as e:
+        raise CinvError(f"--domain: {e}") from None
+    try:
+        ns = [names.check_fqdn(n) + "." for n in nameservers] or [f"ns1.{domain}."]
+    except ValueError as e:
+        raise CinvError(f"--nameserver: {e}") from None
+    root = Path(directory)
+    if (root / load.SETTINGS_FILE).exists():
+        raise CinvError(f"{root / load.SETTINGS_FILE}: exists already; this is an inventory")
+    if root.exists() and not root.is_dir():
+        raise CinvError(f"{root}: exists and is not a directory")
+    root.mkdir(parents=True, exist_ok=True)
+    settings = {
+        "domain": domain,
+        "mac_prefix": "52:54:00",
+        "dns": {"ttl": 3600, "primary_ns": ns[0],
+                "hostmaster": f"hostmaster.{domain}.", "nameservers": ns},
+        "render": {"out": "build", "targets": {}},
+        "libvirt": {"image_dir": "/var/lib/libvirt/images"},
+    }
+    load.write_record(root, load.SETTINGS_FILE, settings)
+    for folder in ("networks", "hosts", "templates"):
+        (root / folder).mkdir(exist_ok=True)
+        keep = root / folder / ".gitkeep"
+        keep.touch()
+    ignore = root / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# rendered output and cinv's lock and caches\n/build/\n/.cinv/\n")
+    gitstore.init(root)
+    if commit:
+        gitstore.commit(root, [load.SETTINGS_FILE, ".gitignore", "networks/.gitkeep",
+                               "hosts/.gitkeep", "templates/.gitkeep"],
+                        f"Create inventory for {domain}")
+    return root
