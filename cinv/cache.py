@@ -19,7 +19,7 @@ from pathlib import Path
 from cinv import __version__
 from cinv.load import SETTINGS_FILE, STATE_DIR, atomic_write
 
-FORMAT = 1
+FORMAT = 2
 RACY_SECONDS = 2.0
 INPUT_DIRS = ("networks", "hosts", "templates")
 

@@ -92,6 +92,18 @@ class Hardware:
 
 
 @dataclass(slots=True)
+class Libvirt:
+    """What a libvirt domain keeps across import and render: its name (may differ from the
+    host's FQDN) and its UUID (derived from the host name when absent)."""
+
+    name: str | None = None
+    uuid: str | None = None
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in (("name", self.name), ("uuid", self.uuid)) if v is not None}
+
+
+@dataclass(slots=True)
 class Host:
     name: str
     kind: str
@@ -106,6 +118,7 @@ class Host:
     path: str = ""
     line: int = 1
     lines: dict = field(default_factory=dict, repr=False, compare=False)
+    libvirt: Libvirt = field(default_factory=Libvirt)
 
     @property
     def retired(self) -> bool:
@@ -131,12 +144,13 @@ class Host:
                 tuple((i.name, i.network, i.mac, None if i.ipv4 is None else int(i.ipv4),
                        None if i.ipv6 is None else int(i.ipv6), tuple(i.aliases), i.line,
                        i.lines) for i in self.interfaces),
-                self.vars, self.path, self.line, self.lines)
+                self.vars, self.path, self.line, self.lines,
+                (self.libvirt.name, self.libvirt.uuid))
 
     @classmethod
     def from_tuple(cls, t: tuple) -> Host:
         (name, kind, state, description, tags, parent, location, hw, ifaces, vars_, path,
-         line, lines) = t
+         line, lines, libvirt) = t
         cpus, memory, disks, vendor, model_, serial = hw
         return cls(name, kind, state, description, list(tags), parent, location,
                    Hardware(cpus, memory, [Disk(size, dname) for size, dname in disks], vendor,
@@ -146,7 +160,7 @@ class Host:
                               None if v6 is None else ipaddress.IPv6Address(v6),
                               list(aliases), iline, ilines)
                     for iname, network, mac, v4, v6, aliases, iline, ilines in ifaces],
-                   vars_, path, line, lines)
+                   vars_, path, line, lines, Libvirt(*libvirt))
 
     def to_dict(self, with_name: bool = False) -> dict:
         out: dict = {"name": self.name} if with_name else {}
@@ -161,6 +175,9 @@ class Host:
             out["hardware"] = hardware
         if self.interfaces:
             out["interfaces"] = [i.to_dict() for i in self.interfaces]
+        libvirt = self.libvirt.to_dict()
+        if libvirt:
+            out["libvirt"] = libvirt
         if self.vars:
             out["vars"] = self.vars
         return out

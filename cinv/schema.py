@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+import uuid
 
 from cinv import names, values
 from cinv.errors import Problem
@@ -21,6 +22,7 @@ from cinv.model import (
     Hardware,
     Host,
     Interface,
+    Libvirt,
     Network,
     Settings,
     Target,
@@ -28,7 +30,8 @@ from cinv.model import (
 from cinv.yamlio import LList, LMap
 
 HOST_KEYS = ("name", "kind", "state", "description", "tags", "parent", "location", "hardware",
-             "interfaces", "vars")
+             "interfaces", "libvirt", "vars")
+LIBVIRT_KEYS = ("name", "uuid")
 HARDWARE_KEYS = ("cpus", "memory", "disks", "vendor", "model", "serial")
 DISK_KEYS = ("name", "size")
 IFACE_KEYS = ("name", "mac", "network", "ipv4", "ipv6", "aliases")
@@ -42,6 +45,7 @@ EACH = ("once", "host", "network", "zone")
 
 _TEXT_BAD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line separators
 _VAR_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
+_DOMAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}\Z")
 _BRIDGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}\Z")
 _TEMPLATE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\Z")
 
@@ -195,6 +199,11 @@ def parse_host(name: str, data, path: str, problems: list) -> Host | None:
     hw = r.mapping(data.get("hardware"), "hardware", data.line_of("hardware"))
     if hw is not None:
         host.hardware = _parse_hardware(r, hw)
+    lv = r.mapping(data.get("libvirt"), "libvirt", data.line_of("libvirt"))
+    if lv is not None:
+        r.keys(lv, LIBVIRT_KEYS, "libvirt.")
+        host.libvirt = Libvirt(name=r.field(lv, "name", _domain_name, "libvirt."),
+                               uuid=r.field(lv, "uuid", _uuid, "libvirt."))
     for index, item in enumerate(r.sequence(data, "interfaces", "interfaces")):
         prefix = f"interfaces[{index}]."
         m = r.mapping(item, f"interfaces[{index}]", data.line_of("interfaces"))
@@ -204,6 +213,21 @@ def parse_host(name: str, data, path: str, problems: list) -> Host | None:
         if iface is not None:
             host.interfaces.append(iface)
     return host
+
+
+def _domain_name(value) -> str:
+    """A libvirt domain name: letters, digits, '_', '.', '+', '-' (at most 64)."""
+    if not isinstance(value, str) or not _DOMAIN_NAME.match(value):
+        raise ValueError(f"{value!r} is not a libvirt domain name (letters, digits, '_', '.', "
+                         "'+', '-'; at most 64)")
+    return value
+
+
+def _uuid(value) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise ValueError(f"{value!r} is not a UUID") from None
 
 
 def _not_mapping(value):

@@ -112,7 +112,7 @@ def test_dump_quotes_macs_and_keeps_order():
      [f"{PROD}:3: gatway4: unknown key (did you mean 'gateway4'?)"]),
     (WEB1, "state: active", "zzz: 1",
      [f"{WEB1}:2: zzz: unknown key (allowed: name, kind, state, description, tags, parent, "
-      "location, hardware, interfaces, vars)"]),
+      "location, hardware, interfaces, libvirt, vars)"]),
     (WEB1, 'mac: "52:54:00:00:00:01"', 'mac: "01:00:5e:00:00:01"',
      [f"{WEB1}:9: interfaces[0].mac: 01:00:5e:00:00:01 is a multicast address (lowest bit of "
       "the first octet set)"]),
@@ -324,3 +324,25 @@ def test_round_trip_of_a_stored_record(texts, base_files, root):
     for host in inv.hosts.values():
         text = yamlio.dump(host.to_dict())
         assert yamlio.load(text) == yamlio.load((root / host.path).read_text())
+
+
+def test_libvirt_block_keeps_domain_name_and_uuid(tmp_path):
+    from cinv import schema, yamlio
+    from cinv.model import Inventory, Settings
+    from cinv.render.view import View
+    problems: list = []
+    text = ("kind: virtual\nlibvirt:\n  name: web1\n"
+            "  uuid: 4B7C0E7E-1D2A-4F5B-9C3D-0123456789AB\n")
+    host = schema.parse_host("web1.example.com", yamlio.load(text), "hosts/x.yaml", problems)
+    assert problems == []
+    assert host.to_dict()["libvirt"] == {"name": "web1",
+                                         "uuid": "4b7c0e7e-1d2a-4f5b-9c3d-0123456789ab"}
+    view = View(Inventory(settings=Settings(), hosts={host.name: host}))
+    assert view.hosts[0]["domain_name"] == "web1"
+    assert view.hosts[0]["uuid"] == "4b7c0e7e-1d2a-4f5b-9c3d-0123456789ab"
+    bad = "kind: virtual\nlibvirt:\n  name: \"a b\"\n  uuid: nope\n"
+    schema.parse_host("web1.example.com", yamlio.load(bad), "hosts/x.yaml", problems)
+    assert [p.text() for p in problems] == [
+        "hosts/x.yaml:3: libvirt.name: 'a b' is not a libvirt domain name (letters, digits, "
+        "'_', '.', '+', '-'; at most 64)",
+        "hosts/x.yaml:4: libvirt.uuid: 'nope' is not a UUID"]

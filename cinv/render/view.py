@@ -146,7 +146,8 @@ class View:
             "memory": hw.memory if hw.memory is not None else DEFAULT_MEMORY,
             "vendor": hw.vendor, "model": hw.model, "serial": hw.serial,
             "disks": disks,
-            "uuid": str(uuid.uuid5(uuid.NAMESPACE_DNS, host.name)),
+            "uuid": host.libvirt.uuid or str(uuid.uuid5(uuid.NAMESPACE_DNS, host.name)),
+            "domain_name": host.libvirt.name or host.name,
             "vars": plain(host.vars),
         })
         out["memory_kib"] = out["memory"] // 1024
