@@ -16,12 +16,12 @@ import os
 import time
 from pathlib import Path
 
-from cinv import __version__
-from cinv.load import SETTINGS_FILE, STATE_DIR, atomic_write
+from cinv import __version__, paths
+from cinv.errors import CinvError
+from cinv.load import INPUT_DIRS, SETTINGS_FILE, STATE_DIR, atomic_write
 
 FORMAT = 2
 RACY_SECONDS = 2.0
-INPUT_DIRS = ("networks", "hosts", "templates")
 
 
 def stat_key(st: os.stat_result) -> tuple:
@@ -35,6 +35,8 @@ def scan(root: Path) -> dict[str, tuple] | None:
     try:
         keys[SETTINGS_FILE] = stat_key(os.stat(root / SETTINGS_FILE, follow_symlinks=False))
     except OSError:
+        return None
+    if any(os.path.islink(root / d) for d in INPUT_DIRS):
         return None
     stack = [d for d in INPUT_DIRS if (root / d).is_dir()]
     while stack:
@@ -73,28 +75,40 @@ def any_racy(keys: dict[str, tuple]) -> bool:
     return any(is_racy(k, now) for k in keys.values())
 
 
-def _path(root: Path, name: str) -> Path:
-    return root / STATE_DIR / "cache" / f"{name}.marshal"
+def stamp(root: Path) -> tuple | None:
+    """What ties a cache file to this very .cinv/ folder (its device and inode): a cache that
+    arrived any other way (a branch that committed .cinv/) is never believed."""
+    try:
+        st = os.lstat(Path(root) / STATE_DIR)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino)
 
 
 def read(root: Path, name: str):
-    """The cached value, or None if absent, unreadable or of another version."""
+    """The cached value, or None if absent, unreadable, of another version, not written in this
+    .cinv/ folder, or reached through a symlink."""
     try:
-        data = marshal.loads(_path(root, name).read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
+        folder = paths.private_dir(root, f"{STATE_DIR}/cache", create=False)
+        data = marshal.loads(paths.read_private(folder / f"{name}.marshal"))
+    except (OSError, ValueError, EOFError, TypeError, CinvError):
         return None
-    if not isinstance(data, tuple) or len(data) != 3 or data[:2] != (__version__, FORMAT):
+    if (not isinstance(data, tuple) or len(data) != 4
+            or data[:3] != (__version__, FORMAT, stamp(root))):
         return None
-    return data[2]
+    return data[3]
 
 
 def write(root: Path, name: str, value) -> None:
-    """Store a value (marshal-able builtins only); failures are ignored (read-only trees)."""
+    """Store a value (marshal-able builtins only); failures are ignored (read-only trees, and a
+    .cinv/ holding symlinks, which is never written through)."""
     try:
         from cinv.lock import state_dir
         state_dir(root)
-        atomic_write(_path(root, name), marshal.dumps((__version__, FORMAT, value)))
-    except (OSError, ValueError):
+        folder = paths.private_dir(root, f"{STATE_DIR}/cache")
+        atomic_write(folder / f"{name}.marshal",
+                     marshal.dumps((__version__, FORMAT, stamp(root), value)))
+    except (OSError, ValueError, CinvError):
         pass
 
 

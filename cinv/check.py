@@ -175,6 +175,36 @@ def unique_dns_names(inv: Inventory) -> list[Problem]:
     return out
 
 
+def under(name: str, domains: set[str]) -> bool:
+    """Whether name is one of domains or lies below one."""
+    labels = name.split(".")
+    return any(".".join(labels[i:]) in domains for i in range(len(labels)))
+
+
+@validator
+def names_in_managed_domains(inv: Inventory) -> list[Problem]:
+    """Every name a host that is not retired carries (its own and its aliases) lies under a
+    domain the inventory manages (Inventory.managed_domains: cinv.yaml's domain, a network's
+    domain, a zone): a record must not claim a name such as pypi.org for its own address in
+    /etc/hosts or dnsmasq."""
+    domains = inv.managed_domains()
+    shown = ", ".join(sorted(domains))
+    out = []
+    for host in inv.active_hosts():
+        if not under(host.name, domains):
+            out.append(Problem(host.path, host.line, f"name: {host.name} lies outside every "
+                               f"domain this inventory manages ({shown})", "error",
+                               "outside-domain"))
+        for i, iface in enumerate(host.interfaces):
+            for alias in iface.aliases:
+                fqdn = inv.alias_fqdn(alias, iface)
+                if not under(fqdn, domains):
+                    out.append(_at(host, iface, "aliases", f"interfaces[{i}].aliases: {fqdn} "
+                                   f"lies outside every domain this inventory manages "
+                                   f"({shown})", "outside-domain"))
+    return out
+
+
 @validator
 def parents_valid(inv: Inventory) -> list[Problem]:
     """A parent exists, is not the host itself, is not retired while its child is not, and
@@ -317,7 +347,7 @@ def nameservers_have_addresses(inv: Inventory) -> list[Problem]:
     """A nameserver inside a forward zone cinv writes (a network's domain or the default domain)
     is a host with an address there (warning: named refuses such a zone, so `cinv render dns`
     does too)."""
-    zones = {n.domain for n in inv.networks.values() if n.domain} | {inv.settings.domain}
+    zones = inv.managed_domains()
     addressed = {fqdn for host in inv.active_hosts()
                  for fqdn, iface, is_alias in inv.dns_names(host)
                  if not is_alias and (iface.ipv4 is not None or iface.ipv6 is not None)}

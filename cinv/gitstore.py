@@ -6,11 +6,13 @@ history. Outside a git work tree every function is a quiet no-op.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
 import git
 
+from cinv import names, paths
 from cinv.errors import CinvError, Problem
 from cinv.load import MAX_FILE_SIZE, Source
 
@@ -116,11 +118,34 @@ def init(root: Path) -> bool:
     return True
 
 
-def _resolve(repo: git.Repo, ref: str) -> git.Commit:
+_HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?\Z")
+
+
+def resolve(repo: git.Repo, rev: str, what: str = "--ref") -> str:
+    """The commit id a revision names, resolved by git itself (every syntax git accepts:
+    branches, tags, short ids, HEAD~3, main@{1}, HEAD@{yesterday}, @{-1}), so that only a
+    commit id is ever passed on to git. A revision starting with '-' (which git could read as
+    an option) or holding control characters is refused, as is one git does not know."""
+    if not isinstance(rev, str) or not rev or rev.startswith("-") \
+            or any(not c.isprintable() for c in rev):
+        raise CinvError(f"{what} {rev!r}: not a revision (it must not be empty, start with '-' "
+                        "or hold control characters)")
     try:
-        return repo.commit(ref)
-    except (git.BadName, ValueError, git.GitCommandError):
-        raise CinvError(f"--ref {ref}: no such branch, tag or commit") from None
+        out = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    except git.GitCommandError:
+        out = ""
+    sha = out.strip().splitlines()[-1] if out.strip() else ""
+    if not _HEX.match(sha):
+        raise CinvError(f"{what} {rev}: no such branch, tag or commit")
+    return sha
+
+
+def resolve_commit(root: Path, rev: str, what: str = "--ref") -> str:
+    """resolve() in the repository holding root."""
+    repo = find_repo(root)
+    if repo is None:
+        raise CinvError(f"{what} {rev}: {root} is not in a git repository")
+    return resolve(repo, rev, what)
 
 
 class GitRefSource(Source):
@@ -129,11 +154,12 @@ class GitRefSource(Source):
     writable = False
 
     def __init__(self, root: Path, ref: str):
+        """ref: a commit id (as resolve() gives) or any revision, resolved here."""
         repo = find_repo(root)
         if repo is None:
             raise CinvError(f"--ref {ref}: {root} is not in a git repository")
         self.label = f"ref {ref}"
-        self.commit = _resolve(repo, ref)
+        self.commit = repo.commit(ref if _HEX.match(ref) else resolve(repo, ref))
         prefix = os.path.relpath(Path(root).resolve(), Path(repo.working_tree_dir).resolve())
         tree = self.commit.tree
         if prefix != ".":
@@ -181,6 +207,8 @@ class GitRefSource(Source):
         blob = self._entry(rel)
         if blob is None or blob.type != "blob":
             raise FileNotFoundError(rel)
+        if stat.S_ISLNK(blob.mode):  # its content is a link's target, never followed
+            raise CinvError(f"{rel}: is a symlink; not read")
         stream = blob.data_stream  # its size comes with it: no second question to git
         if stream.size > MAX_FILE_SIZE:
             raise CinvError(f"{rel}: {stream.size} bytes is over the limit of {MAX_FILE_SIZE} "
@@ -188,30 +216,204 @@ class GitRefSource(Source):
         return stream.read()
 
 
-def history(root: Path, rels: list[str]) -> list[dict]:
-    """Commits that touched any of these inventory paths, newest first, following renames."""
+MAX_RENAMES = 100  # hops a record's history follows back (a bound against odd histories)
+_RENAME = re.compile(r"Rename host ([a-z0-9][a-z0-9.-]*?)\.? to ([a-z0-9][a-z0-9.-]*?)\.?"
+                     r"(?=[\s(:,;]|\Z)")
+_LOG_FORMAT = "--format=%x01%H%x1f%aI%x1f%an%x1f%ae%x1f%s"
+
+
+def _top_and_prefix(repo: git.Repo, root: Path) -> tuple[Path, str]:
+    top = Path(repo.working_tree_dir).resolve()
+    return top, os.path.relpath(Path(root).resolve(), top)
+
+
+def _in_repo(prefix: str, rel: str) -> str:
+    return rel if prefix == "." else f"{prefix}/{rel}"
+
+
+def _raw_changes(repo: git.Repo, sha: str) -> list[tuple[str, str, str, str]]:
+    """(status, old blob, new blob, path) of every file one commit changed, without rename
+    detection (git never guesses here)."""
+    out = repo.git.diff_tree("-r", "-z", "--raw", "--no-renames", "--root", "--no-commit-id",
+                             "--end-of-options", sha)
+    fields = out.split("\0")
+    changes = []
+    for meta, path in zip(fields[0::2], fields[1::2]):
+        parts = meta.lstrip(":").split()
+        if len(parts) == 5:
+            changes.append((parts[4], parts[2], parts[3], path))
+    return changes
+
+
+def rename_source(repo: git.Repo, sha: str, subject: str, path: str) -> str | None:
+    """The path a commit that adds `path` (a host record) moved it from, or None (see
+    commit_renames)."""
+    changes = _raw_changes(repo, sha)
+    removed = {c[3]: c[1] for c in changes if c[0] == "D" and c[3].endswith(".yaml")
+               and "/hosts/" in f"/{c[3]}"}
+    added = {c[3]: c[2] for c in changes if c[0] == "A" and c[3].endswith(".yaml")}
+    pairs = commit_renames(subject, removed, added)
+    return next((old for old, new in pairs.items() if new == path), None)
+
+
+def _log(repo: git.Repo, start: str, path: str) -> list[dict]:
+    """Commits from start that changed path (exactly that path), newest first, each with the
+    status of the change (A, M, D)."""
+    log = repo.git.log("--no-renames", "--raw", "--no-abbrev", _LOG_FORMAT, "--end-of-options",
+                       start, "--", f":(literal){path}")
+    out = []
+    for block in log.split("\x01")[1:]:
+        head, _, raw = block.partition("\n")
+        sha, date, author, email, subject = head.split("\x1f", 4)
+        status = next((line.split()[4][:1] for line in raw.splitlines()
+                       if line.startswith(":") and len(line.split()) >= 6), "M")
+        out.append({"commit": sha, "date": date, "author": author, "email": email,
+                    "message": subject, "status": status})
+    return out
+
+
+def find_removed_record(root: Path, name: str) -> str | None:
+    """The path (relative to the inventory) of the newest removed host record named name (an
+    FQDN, or a short name matching one FQDN), or None. CinvError if a short name matches
+    several."""
     repo = find_repo(root)
     if repo is None:
         raise CinvError(f"{root} is not in a git repository: there is no history")
-    top = Path(repo.working_tree_dir).resolve()
-    out = []
-    for rel in rels:
-        path = os.path.relpath(Path(root).resolve() / rel, top)
-        args = ["--follow"] if (top / path).exists() else []
+    try:  # a valid name holds no glob or pathspec magic
+        name = names.check_fqdn(name.lower().rstrip("."))
+    except ValueError as e:
+        raise CinvError(f"{name!r}: {e}") from None
+    top, prefix = _top_and_prefix(repo, root)
+    hosts = _in_repo(prefix, "hosts")
+    specs = [f":(glob){hosts}/**/{name}.yaml"]
+    if "." not in name:
+        specs.append(f":(glob){hosts}/**/{name}.*.yaml")
+    try:
+        log = repo.git.log("--no-renames", "--diff-filter=D", "--name-only", "--format=",
+                           "-z", "HEAD", "--", *specs)
+    except git.GitCommandError:
+        return None
+    found = list(dict.fromkeys(p for p in log.split("\0") if p.strip()))
+    files = sorted({p.strip("\n").rsplit("/", 1)[-1] for p in found})
+    if len(files) > 1:
+        raise CinvError(f"{name}: matches the removed records {', '.join(files)}; give the "
+                        "full name")
+    if not found:
+        return None
+    path = found[0].strip("\n")
+    return path if prefix == "." else os.path.relpath(path, prefix)
+
+
+def host_history(root: Path, rel: str) -> list[dict]:
+    """The commits of one host record, newest first: the commits that changed that very file
+    (its removal included), and before a rename made by cinv (or a move between folders with
+    unchanged content) the commits of the file it was renamed from. Never another record's
+    commits: git's own copy and rename guesses are off."""
+    repo = find_repo(root)
+    if repo is None:
+        raise CinvError(f"{root} is not in a git repository: there is no history")
+    top, prefix = _top_and_prefix(repo, root)
+    try:
+        start = repo.head.commit.hexsha
+    except ValueError:
+        return []
+    path = _in_repo(prefix, paths.clean_relative(rel, "record path"))
+    out: list[dict] = []
+    for _ in range(MAX_RENAMES):
         try:
-            log = repo.git.log(*args, "--format=%H%x1f%aI%x1f%an%x1f%ae%x1f%s", "--", path)
+            commits = _log(repo, start, path)
         except git.GitCommandError:
-            continue
-        for line in log.splitlines():
-            sha, date, author, email, subject = line.split("\x1f", 4)
-            out.append({"commit": sha, "date": date, "author": author, "email": email,
-                        "message": subject})
-    seen, unique = set(), []
-    for item in sorted(out, key=lambda c: c["date"], reverse=True):
-        if item["commit"] not in seen:
-            seen.add(item["commit"])
-            unique.append(item)
-    return unique
+            break
+        shown = path if prefix == "." else os.path.relpath(path, prefix)
+        out.extend({**c, "path": shown} for c in commits)
+        if not commits or commits[-1]["status"] != "A":
+            break
+        first = commits[-1]
+        source = rename_source(repo, first["commit"], first["message"], path)
+        parents = repo.commit(first["commit"]).parents
+        if source is None or not parents:
+            break
+        path, start = source, parents[0].hexsha
+    for c in out:
+        del c["status"]
+    return out
+
+
+def _stem(path: str) -> str:
+    return path.rsplit("/", 1)[-1][:-len(".yaml")]
+
+
+def _same_name(typed: str, stem: str) -> bool:
+    """A name in a commit message is the record's FQDN, or its short form."""
+    return stem == typed or stem.startswith(f"{typed}.")
+
+
+def commit_renames(subject: str, removed: dict[str, str], added: dict[str, str]) -> dict:
+    """{old path: new path} of the host records one commit renamed: the pair its own message
+    names ("Rename host OLD to NEW", as `cinv host rename` writes) when those records were
+    removed and added in it, and records removed and added with exactly the same content (a
+    move between folders). removed, added: {path: blob id}. Never a guess by similarity."""
+    pairs: dict[str, str] = {}
+    m = _RENAME.match(subject)
+    if m:
+        old = [p for p in removed if _same_name(m.group(1), _stem(p))]
+        new = [p for p in added if _same_name(m.group(2), _stem(p))]
+        if len(old) == 1 and len(new) == 1:
+            pairs[old[0]] = new[0]
+    by_blob: dict[str, tuple[list, list]] = {}
+    for side, files in ((0, removed), (1, added)):
+        for path, blob in files.items():
+            if path not in pairs and path not in pairs.values():
+                by_blob.setdefault(blob, ([], []))[side].append(path)
+    for old, new in by_blob.values():
+        if len(old) == 1 and len(new) == 1:
+            pairs[old[0]] = new[0]
+    return pairs
+
+
+def renames_between(root: Path, old: str, new: str | None) -> dict[str, str]:
+    """{old host name: new host name} of the records renamed by the commits from commit old to
+    commit new (None: HEAD), by commit_renames, chained (a -> b -> c gives a -> c)."""
+    repo = find_repo(root)
+    if repo is None:
+        return {}
+    top, prefix = _top_and_prefix(repo, root)
+    try:
+        new = new or repo.head.commit.hexsha
+        log = repo.git.log("--reverse", "--no-renames", "--raw", "--no-abbrev", "-z",
+                           "--format=%x01%s", "--end-of-options", f"{old}..{new}", "--",
+                           f":(literal){_in_repo(prefix, 'hosts')}")
+    except (git.GitCommandError, ValueError):
+        return {}
+    names_now: dict[str, str] = {}  # original name -> latest name
+    for block in log.split("\x01")[1:]:
+        subject, _, raw = block.partition("\0")  # -z ends the subject with NUL too
+        fields = raw.strip("\n\0").split("\0")
+        removed, added = {}, {}
+        for meta, path in zip(fields[0::2], fields[1::2]):
+            parts = meta.strip("\n").lstrip(":").split()
+            if len(parts) == 5 and path.endswith(".yaml"):
+                if parts[4] == "D":
+                    removed[path] = parts[2]
+                elif parts[4] == "A":
+                    added[path] = parts[3]
+        for a, b in commit_renames(subject, removed, added).items():
+            a, b = _stem(a), _stem(b)
+            first = next((k for k, v in names_now.items() if v == a), a)
+            names_now[first] = b
+    return {a: b for a, b in names_now.items() if a != b}
+
+
+def tracked(root: Path, rel: str) -> bool:
+    """Whether git tracks anything at rel (a file or a folder) of the inventory."""
+    repo = find_repo(root)
+    if repo is None:
+        return False
+    top, prefix = _top_and_prefix(repo, root)
+    try:
+        return bool(repo.git.ls_files("-z", "--", f":(literal){_in_repo(prefix, rel)}"))
+    except git.GitCommandError:
+        return False
 
 
 # --- history of the inventory, for SOA serials (see cinv.render.serial) -------------------
@@ -229,7 +431,7 @@ def inventory_changes(root: Path, ref: str | None, limit: int) -> list[tuple]:
     try:
         log = repo.git.log("--first-parent", "--diff-merges=first-parent", "--no-renames",
                            f"--max-count={limit}", "--name-only", "--format=%x01%H %P %ct",
-                           ref or "HEAD", "--", prefix)
+                           "--end-of-options", ref or "HEAD", "--", prefix)
     except git.GitCommandError:
         return []
     strip = "" if prefix == "." else prefix + "/"

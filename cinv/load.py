@@ -13,11 +13,12 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from cinv import names, schema, yamlio
+from cinv import names, paths, schema, yamlio
 from cinv.errors import CinvError, Problem
 from cinv.model import Host, Inventory
 
 SETTINGS_FILE = "cinv.yaml"
+INPUT_DIRS = tuple(p for p in paths.INVENTORY_INPUTS if p != SETTINGS_FILE)
 MAX_FILE_SIZE = 1 << 20  # a record is a few hundred bytes; 1 MiB is plenty, and a hard stop
 STATE_DIR = ".cinv"  # lock and caches; ignores itself in git
 TMP_MARK = ".tmp-"
@@ -54,46 +55,70 @@ class Source:
 
 
 class DirSource(Source):
-    """A directory on disk; symlinks that lead outside it are refused."""
+    """A directory on disk, read through the one path rule (cinv/paths.py): a folder or file
+    whose path leads out of the inventory through a symlink (or into a hidden folder of it) is
+    not read, and is reported."""
 
     def __init__(self, root: Path, writable: bool = True):
         self.root = Path(root)
         self.real_root = self.root.resolve()
         self.writable = writable
         self.unsafe: list[Problem] = []
+        self.folder = paths.Folder(self.root, "inventory path")
+
+    def _refused(self, rel: str, why: str) -> None:
+        problem = Problem(rel, 0, why, "error", "unsafe-path")
+        if problem not in self.unsafe:
+            self.unsafe.append(problem)
 
     def exists(self, rel: str) -> bool:
-        return (self.root / rel).exists()
+        return os.path.lexists(self.root / rel)
 
     def listdir(self, rel: str) -> list[tuple[str, bool]]:
+        try:
+            folder = self.folder(rel)
+        except paths.UnsafePath:
+            self._refused(rel, f"is a symlink to {(self.root / rel).resolve()}, outside the "
+                          "inventory (or in a hidden folder of it); not read")
+            return []
         out = []
         try:
-            entries = list(os.scandir(self.root / rel))
+            entries = list(os.scandir(folder))
         except (FileNotFoundError, NotADirectoryError):
             return []
         for entry in entries:
             if entry.is_symlink():
                 target = Path(entry.path).resolve()
-                if not target.is_relative_to(self.real_root):
-                    self.unsafe.append(Problem(
-                        f"{rel}/{entry.name}", 0, f"is a symlink to {target}, outside the "
-                        "inventory; not read", "error", "unsafe-path"))
+                if not paths.is_inside(target, self.real_root):
+                    where = "outside the inventory" if not target.is_relative_to(
+                        self.real_root) else "in a hidden folder of the inventory"
+                    self._refused(f"{rel}/{entry.name}", f"is a symlink to {target}, {where}; "
+                                  "not read")
                     continue
                 if target.is_dir():
-                    self.unsafe.append(Problem(
-                        f"{rel}/{entry.name}", 0, "is a symlink to a directory; not followed",
-                        "error", "unsafe-path"))
+                    self._refused(f"{rel}/{entry.name}", "is a symlink to a directory; not "
+                                  "followed")
                     continue
             out.append((entry.name, entry.is_dir(follow_symlinks=False)))
         return out
 
     def read(self, rel: str) -> bytes:
-        path = self.root / rel
-        size = path.stat().st_size
-        if size > MAX_FILE_SIZE:
-            raise CinvError(f"{rel}: {size} bytes is over the limit of {MAX_FILE_SIZE} for one "
-                            "inventory file")
-        with open(path, "rb") as f:
+        try:
+            path = self.folder(rel, last=False)
+            try:
+                fd = paths.open_private(path, os.O_RDONLY)
+            except paths.UnsafePath:  # the file itself is a symlink: allowed inside
+                if not paths.is_inside(path, self.real_root):
+                    raise
+                fd = os.open(path, os.O_RDONLY)
+        except paths.UnsafePath:
+            raise CinvError(f"{rel}: is reached through a symlink that leads out of the "
+                            "inventory (or into a hidden folder of it); not read") from None
+        with os.fdopen(fd, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > MAX_FILE_SIZE:
+                raise CinvError(f"{rel}: {size} bytes is over the limit of {MAX_FILE_SIZE} "
+                                "for one inventory file")
             return f.read(MAX_FILE_SIZE + 1)
 
 
@@ -102,7 +127,8 @@ def parse_file(source: Source, rel: str, problems: list):
     try:
         raw = source.read(rel)
     except CinvError as e:
-        problems.append(Problem(rel, 0, str(e).split(": ", 1)[1], "error", "file"))
+        message = str(e).removeprefix(f"{rel}: ")
+        problems.append(Problem(rel, 0, message, "error", "file"))
         return None
     except OSError as e:
         problems.append(Problem(rel, 0, f"cannot be read: {e.strerror or e}", "error", "file"))
@@ -186,8 +212,21 @@ def _load_inventory(source: Source, cache_root: Path | None) -> Inventory:
                                     f"{inv.hosts[host.name].path}", "error", "duplicate-name"))
             continue
         inv.hosts[host.name] = host
+    source.walk("templates", problems)  # only to report symlinks out (see DirSource)
     problems.extend(getattr(source, "unsafe", []))
+    if isinstance(source, DirSource):
+        _check_out_dir(source, inv.settings, problems)
     return inv
+
+
+def _check_out_dir(source: DirSource, settings, problems: list) -> None:
+    """render.out of the work tree must not lead out of it through a symlink (render refuses
+    it; check says so first)."""
+    try:
+        paths.resolve_inside(source.root, settings.render_out, "output dir")
+    except paths.UnsafePath as e:
+        problems.append(Problem(settings.path, settings.line_of("render"), f"render.out: {e}",
+                                "error", "unsafe-path"))
 
 
 def host_file(source: Source, rel: str) -> tuple:
@@ -288,18 +327,16 @@ def load_networks(source: Source) -> Inventory:
 
 # --- writing ------------------------------------------------------------------------------
 
-def safe_target(root: Path, rel: str) -> Path:
-    """The absolute path for rel, refusing anything that would land outside the inventory."""
-    if rel.startswith("/") or ".." in rel.split("/") or "\0" in rel:
-        raise CinvError(f"{rel!r}: refusing a path outside the inventory")
-    path = root / rel
-    real_root = root.resolve()
-    parent = path.parent.resolve()
-    if not parent.is_relative_to(real_root):
-        raise CinvError(f"{rel}: refusing a path outside the inventory ({parent})")
-    if path.is_symlink():
+def record_path(root: Path, rel: str) -> Path:
+    """The path to write a record at: inside the inventory by the one path rule, and never
+    through a symlink."""
+    if (Path(root) / rel).is_symlink():
         raise CinvError(f"{rel}: is a symlink; refusing to write through it")
-    return path
+    try:
+        return paths.resolve_inside(root, rel, "record path")
+    except paths.UnsafePath as e:
+        raise CinvError(f"{rel!r}: refusing a path outside the inventory (it {e.why})") \
+            from None
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -342,11 +379,11 @@ def write_if_changed(path: Path, content: bytes) -> bool:
 
 def write_record(root: Path, rel: str, data: dict) -> bool:
     """Store a record; returns False (and writes nothing) if the file already says the same."""
-    return write_if_changed(safe_target(root, rel), yamlio.dump(data).encode())
+    return write_if_changed(record_path(root, rel), yamlio.dump(data).encode())
 
 
 def remove_record(root: Path, rel: str) -> None:
-    path = safe_target(root, rel)
+    path = record_path(root, rel)
     path.unlink(missing_ok=True)
     fsync_dir(path.parent)
 
@@ -356,8 +393,8 @@ def clean_stale_temp_files(root: Path) -> list[Path]:
     removed = []
     for folder in ("hosts", "networks", "."):
         base = root / folder
-        if not base.is_dir():
-            continue
+        if not base.is_dir() or base.is_symlink():
+            continue  # a symlinked folder is not the inventory's to clean (check reports it)
         for dirpath, dirnames, filenames in os.walk(base):
             if folder == ".":
                 dirnames[:] = []

@@ -295,6 +295,12 @@ class Inventory:
     def children(self, name: str) -> list[Host]:
         return [h for h in self.hosts.values() if h.parent == name]
 
+    def managed_domains(self) -> set[str]:
+        """The DNS domains this inventory manages: cinv.yaml's domain, each network's domain
+        (and each zone of zones/ where those are loaded). Every name a host carries must lie
+        under one of them (check: names_in_managed_domains)."""
+        return {self.settings.domain, *(n.domain for n in self.networks.values() if n.domain)}
+
     def domain_of(self, network: str | None) -> str:
         net = self.networks.get(network) if network else None
         return (net.domain if net is not None and net.domain else None) or self.settings.domain

@@ -7,11 +7,11 @@ problem carries the path:line of the value at fault. Parsing never raises: it re
 from __future__ import annotations
 
 import difflib
-import ipaddress
+import math
 import re
 import uuid
 
-from cinv import names, values
+from cinv import names, paths, values
 from cinv.errors import Problem
 from cinv.model import (
     IPV6_MODES,
@@ -43,6 +43,7 @@ DNS_KEYS = ("ttl", "primary_ns", "hostmaster", "nameservers")
 TARGET_KEYS = ("template", "each", "path")
 EACH = ("once", "host", "network", "zone")
 
+VAR_INT_MIN, VAR_INT_MAX = -(1 << 63), (1 << 64) - 1  # numbers in vars: 64 bits
 _TEXT_BAD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line separators
 _VAR_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
 _DOMAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}\Z")
@@ -53,6 +54,8 @@ _TEMPLATE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-
 def text(value, limit: int = 1000) -> str:
     """One line of free text: no control characters (no newlines), at most `limit` long."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, int) and value.bit_length() > 4 * limit:
+            raise ValueError(f"is longer than {limit} characters")
         value = str(value)
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not text")
@@ -66,12 +69,13 @@ def text(value, limit: int = 1000) -> str:
 def integer(low: int, high: int):
     def parse(value) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, str) and value.strip().isdigit():
+            if isinstance(value, str) and value.strip().isdigit() and len(value) < 40:
                 value = int(value)
             else:
                 raise ValueError(f"{value!r} is not a whole number")
         if not low <= value <= high:
-            raise ValueError(f"{value} is not between {low} and {high}")
+            shown = value if value.bit_length() <= 128 else "the number"
+            raise ValueError(f"{shown} is not between {low} and {high}")
         return value
     return parse
 
@@ -106,7 +110,16 @@ def plain_data(value, depth: int = 0):
         return {k: plain_data(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list):
         return [plain_data(v, depth + 1) for v in value]
-    if value is None or isinstance(value, (bool, int, float)):
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if not VAR_INT_MIN <= value <= VAR_INT_MAX:
+            raise ValueError("a number outside 64 bits (-2**63 .. 2**64-1); quote it to keep "
+                             "it as text")
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"{value!r} is not a finite number")
         return value
     if isinstance(value, str):
         return text(value, 4000)
@@ -332,8 +345,10 @@ def _pool(value) -> tuple[int, int]:
 
 def _any_ip(value):
     try:
-        return ipaddress.ip_address(str(value).strip())
-    except ValueError:
+        return values.ip_address(str(value))
+    except ValueError as e:
+        if "scope id" in str(e):
+            raise
         raise ValueError(f"{value!r} is not an IP address") from None
 
 
@@ -369,8 +384,7 @@ def parse_settings(data, path: str, problems: list) -> Settings:
     render = r.mapping(data.get("render"), "render", data.line_of("render"))
     if render is not None:
         r.keys(render, ("out", "targets"), "render.")
-        s.render_out = r.field(render, "out", lambda v: text(v, 400), "render.",
-                               default=s.render_out)
+        s.render_out = r.field(render, "out", _out_dir, "render.", default=s.render_out)
         targets = r.mapping(render.get("targets"), "render.targets", render.line_of("targets"))
         for tname, spec in (targets or {}).items():
             target = _parse_target(r, tname, spec, targets.line_of(tname))
@@ -407,6 +421,21 @@ def _parse_target(r: Reader, name, spec, line: int) -> Target | None:
     if template is None or path is None:
         return None
     return Target(name=name, template=template, each=each, path=path)
+
+
+def _out_dir(value) -> str:
+    """render.out: a clean relative path inside the inventory (the one path rule of
+    cinv/paths.py: no absolute path, no '..', no hidden folder), not one of its input folders.
+    Only --out on the command line (the operator's choice) may point elsewhere."""
+    value = text(value, 400)
+    try:
+        rel = paths.clean_relative(value, "output dir")
+    except paths.UnsafePath as e:
+        raise ValueError(f"{e}; it must be a folder inside the inventory (--out may name "
+                         "another)") from None
+    if rel.split("/")[0] in paths.INVENTORY_INPUTS:
+        raise ValueError(f"{value!r} lies in an input folder of the inventory")
+    return rel
 
 
 def _template_name(value) -> str:

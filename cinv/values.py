@@ -64,20 +64,29 @@ def parse_mac_prefix(text: str) -> tuple[int, int]:
     return value, 8 * len(parts)
 
 
+MAX_SIZE = (1 << 64) - 1  # bytes: what a 64-bit hypervisor or disk can hold
+
+
 def parse_size(value) -> int:
-    """"4GiB", "512 MiB", "20G" or a plain number of bytes, as bytes."""
+    """"4GiB", "512 MiB", "20G" or a plain number of bytes, as bytes (at most 2**64 - 1)."""
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a size")
     if isinstance(value, int):
         if value < 0:
             raise ValueError(f"{value} is negative")
-        return value
-    if not isinstance(value, str):
+        size = value
+    elif not isinstance(value, str):
         raise ValueError(f"{value!r} is not a size")
-    m = _SIZE.match(value)
-    if not m:
-        raise ValueError(f"{value!r} is not a size like 4GiB, 512MiB or 1073741824")
-    return int(m.group(1)) * _UNITS[(m.group(2) or "").lower()]
+    else:
+        m = _SIZE.match(value)
+        if not m:
+            raise ValueError(f"{value!r} is not a size like 4GiB, 512MiB or 1073741824")
+        if len(m.group(1)) > 24:
+            raise ValueError(f"{value[:40]!r} is over 2**64 - 1 bytes")
+        size = int(m.group(1)) * _UNITS[(m.group(2) or "").lower()]
+    if size > MAX_SIZE:
+        raise ValueError("is over 2**64 - 1 bytes")
+    return size
 
 
 def format_size(size: int) -> str:
@@ -88,12 +97,30 @@ def format_size(size: int) -> str:
     return str(size)
 
 
+def ip_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An address without an IPv6 scope id ('fe80::1%eth0'): a scope names an interface of one
+    machine, and its text (anything after '%') would reach the config files as it is."""
+    addr = ipaddress.ip_address(text.strip())
+    if getattr(addr, "scope_id", None) is not None:
+        raise ValueError(f"{text!r} carries a scope id ('%...'); an inventory address has none")
+    return addr
+
+
+def ip_network(text: str, strict: bool = True) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    """A network prefix without a scope id (see ip_address)."""
+    if "%" in text:
+        raise ValueError(f"{text!r} carries a scope id ('%...'); an inventory prefix has none")
+    return ipaddress.ip_network(text.strip(), strict=strict)
+
+
 def parse_ip(text, version: int) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     if not isinstance(text, str):
         raise ValueError(f"{text!r} is not an IPv{version} address")
     try:
-        addr = ipaddress.ip_address(text.strip())
-    except ValueError:
+        addr = ip_address(text)
+    except ValueError as e:
+        if "scope id" in str(e):
+            raise
         raise ValueError(f"{text!r} is not an IPv{version} address") from None
     if addr.version != version:
         raise ValueError(f"{text!r} is not an IPv{version} address")
@@ -105,11 +132,11 @@ def parse_net(text, version: int) -> ipaddress.IPv4Network | ipaddress.IPv6Netwo
         raise ValueError(f"{text!r} is not an IPv{version} network in CIDR form like "
                          + ("192.0.2.0/24" if version == 4 else "2001:db8::/64"))
     try:
-        net = ipaddress.ip_network(text.strip(), strict=True)
+        net = ip_network(text, strict=True)
     except ValueError as e:
         if "host bits set" in str(e):
             raise ValueError(f"{text!r} has host bits set (did you mean "
-                             f"{ipaddress.ip_network(text.strip(), strict=False)}?)") from None
+                             f"{ip_network(text, strict=False)}?)") from None
         raise ValueError(f"{text!r} is not an IPv{version} network") from None
     if net.version != version:
         raise ValueError(f"{text!r} is not an IPv{version} network")
@@ -122,9 +149,11 @@ def parse_range(text) -> tuple[int, int, int]:
         raise ValueError(f"{text!r} is not an address range like 192.0.2.1-192.0.2.9")
     first, _, last = text.partition("-")
     try:
-        a = ipaddress.ip_address(first.strip())
-        b = ipaddress.ip_address(last.strip()) if last else a
-    except ValueError:
+        a = ip_address(first)
+        b = ip_address(last) if last else a
+    except ValueError as e:
+        if "scope id" in str(e):
+            raise
         raise ValueError(f"{text!r} is not an address range like 192.0.2.1-192.0.2.9") from None
     if a.version != b.version:
         raise ValueError(f"{text!r} mixes IPv4 and IPv6")

@@ -1,12 +1,13 @@
 """Which inventory a command works on, and the way in: read (work tree or ref) or write (locked).
 
 -C DIR, else $CINV_INVENTORY, else the nearest directory upwards holding cinv.yaml (as git finds
-.git). With none of these, read-only commands fall back to the example inventory shipped with cinv.
+.git). With none of these there is no inventory, and every command says so (exit 1): cinv never
+quietly reads some other inventory in its place. A --ref is resolved by git once, to a commit id,
+and only that id is passed on.
 """
 from __future__ import annotations
 
 import os
-import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,18 +38,25 @@ def find_root(start: Path) -> Path | None:
 @dataclass
 class Workspace:
     root: Path
-    ref: str | None = None
-    example: bool = False
+    ref: str | None = None  # the revision as the user gave it (for messages)
+    commit: str | None = None  # the commit id git resolved it to (all that reaches git)
+
+    def __post_init__(self):
+        if self.ref is not None and self.commit is None:
+            from cinv import gitstore
+            self.commit = gitstore.resolve_commit(self.root, self.ref)
 
     def source(self) -> load.Source:
-        if self.ref:
+        if self.commit:
             from cinv import gitstore
-            return gitstore.GitRefSource(self.root, self.ref)
+            source = gitstore.GitRefSource(self.root, self.commit)
+            source.label = f"ref {self.ref}"
+            return source
         return load.DirSource(self.root)
 
     def cache_root(self) -> Path | None:
-        """Where parse results may be cached: a work tree that is not cinv's own example."""
-        return None if self.ref or self.example else self.root
+        """Where parse results may be cached: the work tree."""
+        return None if self.commit else self.root
 
     def load(self) -> Inventory:
         return load.load_inventory(self.source(), self.cache_root())
@@ -59,23 +67,39 @@ class Workspace:
         from cinv import cache, check
         from cinv.errors import Problem
         source = self.source()
-        if self.ref:
+        if self.commit:
             keys, fp = None, f"ref:{source.tree.hexsha}"
         else:
-            keys = None if self.example else cache.scan(self.root)
+            keys = cache.scan(self.root)
             fp = cache.fingerprint(keys)
-        hit = cache.get_result(self.root, "check", fp) if not self.example else None
+        hit = cache.get_result(self.root, "check", fp)
         if hit is not None:
-            return [Problem(*p) for p in hit[0]], hit[1], hit[2]
-        inv = load.load_inventory(source, self.cache_root())
-        problems = check.run(inv)
-        result = ([(p.path, p.line, p.message, p.severity, p.code) for p in problems],
-                  len(inv.hosts), len(inv.networks))
-        if self.ref:
-            cache.write(self.root, "check", (fp, result))
-        elif not self.example:
-            cache.put_result(self.root, "check", fp, keys, result)
-        return problems, result[1], result[2]
+            problems = [Problem(*p) for p in hit[0]]
+        else:
+            inv = load.load_inventory(source, self.cache_root())
+            problems = check.run(inv)
+            hit = ([(p.path, p.line, p.message, p.severity, p.code) for p in problems],
+                   len(inv.hosts), len(inv.networks))
+            if self.commit:
+                cache.write(self.root, "check", (fp, hit))
+            else:
+                cache.put_result(self.root, "check", fp, keys, hit)
+        return problems + self._state_committed(source), hit[1], hit[2]
+
+    def _state_committed(self, source) -> list:
+        """A warning when .cinv/ (cinv's lock and caches) is in git: it is never to be
+        committed, and cinv never believes what a committed one holds."""
+        from cinv.errors import Problem
+        if self.commit:
+            committed = source.exists(load.STATE_DIR)
+        else:
+            from cinv import gitstore
+            committed = gitstore.tracked(self.root, load.STATE_DIR)
+        if not committed:
+            return []
+        return [Problem(load.STATE_DIR, 0, "is committed to git; it holds cinv's lock and caches "
+                        "of one machine and must not be (git rm -r --cached .cinv; `cinv init` "
+                        "puts /.cinv/ in .gitignore)", "warning", "state-committed")]
 
     @contextmanager
     def changing(self, what: str):
@@ -90,18 +114,10 @@ class Workspace:
             idx = index.build(self.root, base.networks, base.settings.domain)
             yield Store(self.root, base, idx)
 
-    def out_base(self) -> Path:
-        """Relative output paths are relative to the inventory, or to the current directory
-        when the read-only example inventory is used."""
-        return Path.cwd() if self.example else self.root
-
     def _refuse_read_only(self, what: str) -> None:
         if self.ref:
             raise CinvError(f"{what} changes the inventory; --ref only reads (check out the "
                             "branch to change it)")
-        if self.example:
-            raise CinvError(f"{what} changes the inventory, and there is none here (no cinv.yaml "
-                            "in this directory or above); run `cinv init` or pass -C DIR")
 
     @contextmanager
     def writing(self, what: str):
@@ -112,21 +128,24 @@ class Workspace:
             yield self.load()
 
 
+def no_inventory(where: str) -> CinvError:
+    return CinvError(f"{where}: not an inventory (no {load.SETTINGS_FILE} here or above); "
+                     "name one with -C DIR (e.g. -C inventory for cinv's example), or make one "
+                     "with `cinv init DIR`")
+
+
 def open_workspace(directory: str | None, ref: str | None) -> Workspace:
     if directory is None:
         directory = os.environ.get("CINV_INVENTORY") or None
     if directory is not None:
         root = Path(directory)
-        if not (root / load.SETTINGS_FILE).is_file():
-            if ref:
-                return Workspace(root=root.resolve(), ref=ref)
+        if not (root / load.SETTINGS_FILE).is_file() and not ref:
             raise CinvError(f"{directory}: not an inventory (no {load.SETTINGS_FILE}); run "
                             f"`cinv init {directory}` to make one")
+        if not root.is_dir():
+            raise CinvError(f"{directory}: no such directory")
         return Workspace(root=root.resolve(), ref=ref)
     root = find_root(Path.cwd().resolve())
-    if root is not None:
-        return Workspace(root=root, ref=ref)
-    example = data_dir("inventory")
-    print(f"cinv: no {load.SETTINGS_FILE} here or above; reading the example inventory "
-          f"{example} (use -C DIR or CINV_INVENTORY)", file=sys.stderr)
-    return Workspace(root=example, ref=ref, example=True)
+    if root is None:
+        raise no_inventory(str(Path.cwd()))
+    return Workspace(root=root, ref=ref)

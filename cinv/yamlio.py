@@ -119,7 +119,13 @@ def _build(node, seen):
         raise YamlError(node.start_mark.line + 1, f"YAML tags ({node.tag}) are not allowed "
                         "in inventory files")
     if kind is ScalarNode:
-        return _plain(node.value) if not node.style else node.value
+        if node.style:
+            return node.value
+        try:
+            return _plain(node.value)
+        except ValueError:  # Python's limit on the digits of a number it will convert
+            raise YamlError(node.start_mark.line + 1, f"the number {node.value[:20]}... has "
+                            "too many digits (quote it if it is text)") from None
     if kind is MappingNode:
         result = LMap()
         result.line = node.start_mark.line + 1

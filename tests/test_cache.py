@@ -76,8 +76,8 @@ def test_a_damaged_or_foreign_cache_is_ignored(inv, damage):
         elif damage == "empty":
             f.write_bytes(b"")
         else:
-            version, fmt, value = marshal.loads(data)
-            f.write_bytes(marshal.dumps(("0.0.0-other", fmt, value)))
+            version, fmt, stamp, value = marshal.loads(data)
+            f.write_bytes(marshal.dumps(("0.0.0-other", fmt, stamp, value)))
     same_size_edit(inv.root / WEB1, "ipv4: 192.0.2.10", "ipv4: 192.0.2.11")
     r = inv.run("check")
     assert r.code == 1 and "192.0.2.11 is also held by" in r.out

@@ -176,6 +176,23 @@ def test_alias_of_a_retired_host_is_free(texts, base_files):
     assert texts(base_files) == []
 
 
+# --- names_in_managed_domains -------------------------------------------------------------
+
+@covers("names_in_managed_domains")
+def test_alias_and_host_outside_every_managed_domain(texts, base_files):
+    edit(base_files, WEB1, "aliases: [www]", "aliases: [pypi.org, www]")
+    base_files["hosts/github.com.yaml"] = base_files[HV1].replace(
+        "00:25:90:00:00:0", "00:25:90:00:01:0").replace(".10\n", ".20\n").replace("::10", "::20")
+    domains = "example.com, mgmt.example.com, prod.example.com"
+    assert texts(base_files) == [
+        f"hosts/github.com.yaml:1: name: github.com lies outside every domain this inventory "
+        f"manages ({domains})",
+        f"{WEB1}:13: interfaces[0].aliases: pypi.org lies outside every domain this inventory "
+        f"manages ({domains})"]
+    edit(base_files, WEB1, "state: active", "state: retired")  # not in any output: allowed
+    assert len(texts(base_files)) == 1
+
+
 # --- parents_valid ------------------------------------------------------------------------
 
 @covers("parents_valid")

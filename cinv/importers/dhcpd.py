@@ -292,9 +292,10 @@ class _Walker:
         elif key in (("option", "domain-name-servers"), ("option", "dhcp6.name-servers")):
             for a in args:
                 try:
-                    f.setdefault("dns_servers", []).append(str(ipaddress.ip_address(a)))
-                except ValueError:
-                    self.found.skip(st.where, f"name server {a}", "a name, not an address")
+                    f.setdefault("dns_servers", []).append(str(values.ip_address(a)))
+                except ValueError as e:
+                    self.found.skip(st.where, f"name server {a}", str(e) if "scope id" in str(e)
+                                    else "a name, not an address")
         elif st.head in ("range", "range6") and v4:
             words = [w for w in args if w.lower() != "dynamic-bootp"]
             if len(words) in (1, 2) and "dhcp_pool" not in f:

@@ -11,10 +11,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import __version__, cache, check, gitstore, load, lock
+from cinv import __version__, cache, check, gitstore, load, lock, paths
 from cinv.errors import CinvError, ProblemsError
 from cinv.render import serial, targets, writer
-from cinv.render.env import make_env
+from cinv.render.env import make_env, template_seconds
 from cinv.render.view import View
 from cinv.workspace import Workspace, data_dir
 
@@ -28,10 +28,31 @@ class Result:
 
 
 def out_dir(ws: Workspace, settings, out: str | None) -> Path:
+    """The output dir: --out (the operator's choice: anywhere), else render.out of cinv.yaml
+    (data: a clean relative path inside the inventory, by the one path rule). Either way never
+    the inventory itself, its input folders (cinv.yaml, hosts/, networks/, templates/, zones/)
+    or a hidden folder such as .git/ or .cinv/."""
     if out is not None:
-        return Path(out)
-    path = Path(settings.render_out)
-    return path if path.is_absolute() else ws.out_base() / path
+        path = Path(out)
+    else:
+        try:
+            path = paths.resolve_inside(ws.root, settings.render_out, "render.out of cinv.yaml")
+        except paths.UnsafePath as e:
+            raise CinvError(f"{e}; it must be a relative path inside the inventory (use --out "
+                            "to write elsewhere)") from None
+    real, root = path.resolve(), ws.root.resolve()
+    shown = out if out is not None else settings.render_out
+    if real == root:
+        raise CinvError(f"output dir {shown!r} is the inventory itself; render into a folder "
+                        "of its own (default build/)")
+    if real.is_relative_to(root):
+        first = real.relative_to(root).parts[0]
+        if first.startswith(".") or first in paths.INVENTORY_INPUTS:
+            raise CinvError(f"output dir {shown!r} lies in {first} of the inventory; render "
+                            "into a folder of its own (default build/)")
+    if ".git" in real.parts:
+        raise CinvError(f"output dir {shown!r} lies inside a .git folder; refusing")
+    return path
 
 
 def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict,
@@ -59,7 +80,7 @@ def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict
 
     def serials(zones):
         current = {z["name"]: z["digest"] for z in zones}
-        git = None if ws.example else serial.git_serials(ws.root, ws.ref, current)
+        git = serial.git_serials(ws.root, ws.commit, current)
         try:
             text = env.loader.get_source(env, "zone.j2")[0]
         except Exception:  # noqa: BLE001 - an unreadable template is reported when rendered
@@ -81,10 +102,8 @@ def inputs_key(ws: Workspace, names: list[str]) -> str | None:
     """A digest of everything a render reads: every input file's stat (or the ref's tree), the
     commit HEAD names (zone serials follow the history), cinv's own templates and version, and
     the targets asked for. None when that cannot be known for sure (racy or symlinked files)."""
-    if ws.example:
-        return None
     h = hashlib.blake2b(f"{__version__}|{','.join(names)}".encode(), digest_size=20)
-    if ws.ref:
+    if ws.commit:
         h.update(f"ref:{ws.source().tree.hexsha}".encode())
     else:
         keys = cache.scan(ws.root)
@@ -111,6 +130,10 @@ def run(ws: Workspace, names: list[str], out: str | None = None,
         check_only: bool = False) -> Result:
     """Render into the output dir. Renders of one inventory take turns (.cinv/render.lock),
     so two at once cannot lose each other's manifest entries."""
+    template_seconds()  # a bad CINV_TEMPLATE_TIMEOUT is one line, whatever the templates
+    if ws.ref and out is None and not check_only:
+        raise CinvError(f"--ref {ws.ref}: name the output dir with --out (the default one holds "
+                        "the files of the checked-out branch, which this would overwrite)")
     settings = load.load_networks(ws.source()).settings
     path = out_dir(ws, settings, out)
     if path.exists() and not path.is_dir():
@@ -120,8 +143,8 @@ def run(ws: Workspace, names: list[str], out: str | None = None,
     try:
         lock_path = lock.state_dir(ws.root) / "render.lock"
     except OSError:
-        return _run(ws, names, path, False)  # a read-only inventory (the example): no lock
-    with lock.file_lock(lock_path, "the render lock"):
+        return _run(ws, names, path, False)  # a read-only inventory without .cinv/: no lock
+    with lock.file_lock(lock_path, "the render lock", optional=True):
         return _run(ws, names, path, False)
 
 
@@ -139,7 +162,7 @@ def _run(ws: Workspace, names: list[str], path: Path, check_only: bool) -> Resul
     files, zones, warnings = render_files(ws, inv, names, path, manifest, consume=True)
     owned = set(names) if names else None
     plan = writer.plan(path, files, manifest, owned)
-    result = Result(path, plan, warnings=warnings)
+    result = Result(path, plan, warnings=manifest.get("ignored", []) + warnings)
     if not check_only:
         writer.clean_temp(path)  # what a killed render left; we hold the lock
         result.report = writer.apply(plan, files, manifest, zones, owned, key)

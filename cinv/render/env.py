@@ -9,31 +9,40 @@ naming the template, the line and what went wrong.
 from __future__ import annotations
 
 import json
+import math
+import os
 import re
+import resource
+import signal
+import threading
+from contextlib import contextmanager
+from pathlib import Path
 
 import jinja2
 import yaml
-from jinja2.loaders import split_template_path
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
+from cinv import paths
 from cinv.errors import CinvError
 from cinv.load import DirSource, Source
 from cinv.workspace import data_dir
 
 
 class InventoryLoader(jinja2.BaseLoader):
-    """templates/<name> of the inventory (work tree or ref), never through a symlink out of it."""
+    """templates/<name> of the inventory (work tree or ref), by the one path rule: the name a
+    clean relative path, and, on disk, templates/ inside the inventory and the template inside
+    the real templates/ (no symlink on any component leads out). A ref never follows one."""
 
     def __init__(self, source: Source):
         self.source = source
 
     def get_source(self, environment, template):
-        rel = "templates/" + "/".join(split_template_path(template))
+        name = paths.clean_relative(template, "template")
         if isinstance(self.source, DirSource):
-            path = self.source.root / rel
-            if path.is_symlink() and not path.resolve().is_relative_to(self.source.real_root):
-                raise CinvError(f"{rel}: is a symlink out of the inventory; not read")
+            base = paths.resolve_inside(self.source.root, "templates", "templates folder")
+            paths.resolve_inside(base, name, "template")
+        rel = f"templates/{name}"
         if not self.source.exists(rel):
             raise jinja2.TemplateNotFound(template)
         try:
@@ -43,10 +52,137 @@ class InventoryLoader(jinja2.BaseLoader):
         return text, rel, lambda: True
 
 
-class BuiltinLoader(jinja2.FileSystemLoader):
+class BuiltinLoader(jinja2.BaseLoader):
+    """cinv's own templates/, by the same rule (an include from an inventory's template may
+    name one)."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
     def get_source(self, environment, template):
-        text, filename, uptodate = super().get_source(environment, template)
-        return text, f"(built-in) templates/{template}", uptodate
+        path = paths.resolve_inside(self.folder, template, "template")
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            raise jinja2.TemplateNotFound(template) from None
+        return text, f"(built-in) templates/{template}", lambda: True
+
+
+# --- bounds on the inventory's templates (merge requests may carry them) -------------------
+
+MAX_OUTPUT = 64 << 20  # characters of one rendered file (a 50,000-host dhcpd.conf: ~8 MiB)
+MAX_MEMORY = 512 << 20  # address space the inventory's templates may add while they run
+DEFAULT_SECONDS = 60.0  # per target; CINV_TEMPLATE_TIMEOUT overrides
+MAX_INT_BITS = 4096  # of a number a template computes with * or **
+
+
+class TemplateBudget(CinvError):
+    """A template that asked for more than its bounds."""
+
+
+class _Timeout(BaseException):
+    """Raised by the alarm inside a template's own code; BaseException, so no `except
+    Exception` on the way swallows it."""
+
+
+def template_seconds() -> float:
+    raw = os.environ.get("CINV_TEMPLATE_TIMEOUT")
+    if raw is None or not raw.strip():
+        return DEFAULT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise CinvError(f"CINV_TEMPLATE_TIMEOUT={raw!r}: not a number of seconds (more than 0)")
+    return value
+
+
+def _size(value) -> int | None:
+    return len(value) if isinstance(value, (str, bytes, list, tuple)) else None
+
+
+class BoundedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja2's immutable sandbox, with the operators that build huge values in one step (C
+    code no alarm interrupts) checked before they run."""
+
+    intercepted_binops = frozenset(("*", "**"))
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                size = _size(seq)
+                if size is not None and isinstance(count, int) and size * count > MAX_OUTPUT:
+                    raise TemplateBudget(f"repeating a value of {size} items {count} times is "
+                                         f"over the limit of {MAX_OUTPUT} per file")
+            if (isinstance(left, int) and isinstance(right, int)
+                    and left.bit_length() + right.bit_length() > MAX_INT_BITS):
+                raise TemplateBudget(f"a product of more than {MAX_INT_BITS} bits")
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int):
+            if abs(left) > 1 and right > 0 and right * left.bit_length() > MAX_INT_BITS:
+                raise TemplateBudget(f"a power of more than {MAX_INT_BITS} bits")
+        return super().call_binop(context, operator, left, right)
+
+
+def _vm_size() -> int | None:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@contextmanager
+def bounded(what: str):
+    """Run the inventory's templates (one target) within time and memory bounds: an alarm
+    after CINV_TEMPLATE_TIMEOUT seconds (main thread only; cinv's CLI renders there) and at
+    most MAX_MEMORY more address space. Either ends in one line, TemplateBudget."""
+    seconds = template_seconds()
+    alarm = threading.current_thread() is threading.main_thread()
+    old_handler = old_limit = None
+    if alarm:
+        def on_alarm(signum, frame):
+            raise _Timeout()
+        old_handler = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+    size = _vm_size()
+    if size is not None:
+        try:
+            old_limit = resource.getrlimit(resource.RLIMIT_AS)
+            hard = old_limit[1]
+            soft = size + MAX_MEMORY
+            if hard == resource.RLIM_INFINITY or soft < hard:
+                resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+            else:
+                old_limit = None
+        except (ValueError, OSError):
+            old_limit = None
+    try:
+        yield
+    except _Timeout:
+        raise TemplateBudget(f"{what}: the templates took longer than {seconds:g} s "
+                             "(CINV_TEMPLATE_TIMEOUT sets the bound); refusing") from None
+    except MemoryError:
+        raise TemplateBudget(f"{what}: the templates needed more than "
+                             f"{MAX_MEMORY >> 20} MiB of memory; refusing") from None
+    finally:
+        if alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, old_handler)
+        if old_limit is not None:
+            resource.setrlimit(resource.RLIMIT_AS, old_limit)
+
+
+def render_bounded(template, ctx: dict, what: str) -> str:
+    """template.render(ctx), refused once the text passes MAX_OUTPUT characters."""
+    chunks, total = [], 0
+    for chunk in template.generate(ctx):
+        total += len(chunk)
+        if total > MAX_OUTPUT:
+            raise TemplateBudget(f"{what}: the output is over the limit of {MAX_OUTPUT} "
+                                 "characters per file; refusing")
+        chunks.append(chunk)
+    return "".join(chunks)
 
 
 def dhcp_string(value) -> str:
@@ -96,11 +232,11 @@ def make_env(source: Source | None) -> jinja2.Environment:
     """The sandboxed environment for the inventory's templates (overrides and user targets), or
     with source None a plain one for cinv's own, unmodified templates: they are part of cinv,
     not input, and the sandbox's check of every attribute access would double render time."""
-    builtin = BuiltinLoader(str(data_dir("templates")))
+    builtin = BuiltinLoader(data_dir("templates"))
     if source is None:
         cls, loader = jinja2.Environment, builtin
     else:
-        cls, loader = ImmutableSandboxedEnvironment, jinja2.ChoiceLoader(
+        cls, loader = BoundedSandbox, jinja2.ChoiceLoader(
             [InventoryLoader(source), builtin])
     env = cls(
         loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
@@ -124,6 +260,13 @@ def _template_line(exc: BaseException) -> tuple[str | None, int | None]:
             where = (filename, tb.tb_lineno)
         tb = tb.tb_next
     return where
+
+
+def budget_error(exc: TemplateBudget, name: str, what: str) -> TemplateBudget:
+    """A bound a template passed, as one line naming the template and line."""
+    filename, line = _template_line(exc)
+    at = f"{filename or name}:{line}" if line else (filename or name)
+    return TemplateBudget(f"{at}: {exc}; refusing (rendering {what})")
 
 
 def template_error(exc: BaseException, name: str, what: str = "") -> CinvError:

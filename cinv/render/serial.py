@@ -26,7 +26,10 @@ import hashlib
 import json
 from pathlib import Path
 
+from cinv import cache as state_cache
 from cinv import gitstore, load
+from cinv import paths as path_rule
+from cinv.errors import CinvError
 from cinv.lock import state_dir
 
 MAX_WALK = 1000
@@ -74,11 +77,15 @@ def _host_at(files: dict, rel: str):
 
 
 def _read_cache(root: Path) -> dict:
+    """cinv's own state (cinv/paths.py: never through a symlink), believed only when written
+    in this very .cinv/ (a committed one is not: see cinv/cache.py)."""
     try:
-        data = json.loads((root / load.STATE_DIR / CACHE_FILE).read_text())
-    except (OSError, ValueError):
+        folder = path_rule.private_dir(root, load.STATE_DIR, create=False)
+        data = json.loads(path_rule.read_private(folder / CACHE_FILE))
+    except (OSError, ValueError, CinvError):
         return {}
-    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+    if (not isinstance(data, dict) or data.get("version") != CACHE_VERSION
+            or data.get("stamp") != list(state_cache.stamp(root) or ())):
         return {}
     try:
         return {sha: {"default": int(st["default"]),
@@ -91,10 +98,11 @@ def _read_cache(root: Path) -> dict:
 def _write_cache(root: Path, commits: dict) -> None:
     try:
         path = state_dir(root) / CACHE_FILE
-        text = json.dumps({"version": CACHE_VERSION, "commits": commits}, sort_keys=True)
+        text = json.dumps({"version": CACHE_VERSION, "stamp": list(state_cache.stamp(root) or ()),
+                           "commits": commits}, sort_keys=True)
         load.atomic_write(path, text.encode())
-    except OSError:
-        pass  # a read-only inventory: the cache is only a speed-up
+    except (OSError, CinvError):
+        pass  # a read-only inventory (or a .cinv/ with symlinks): the cache is only a speed-up
 
 
 def changed_zones(root: Path, before: str | None, after: str | None,
@@ -119,7 +127,7 @@ def changed_zones(root: Path, before: str | None, after: str | None,
     base = load.load_networks(source(after))
     old_files = gitstore.read_blobs(root, before, hosts)
     if after is None:
-        new_files = {p: (root / p).read_bytes() if (root / p).is_file() else None for p in hosts}
+        new_files = _work_tree_files(root, hosts)
     else:
         new_files = gitstore.read_blobs(root, after, hosts)
     changed: set = set()
@@ -128,6 +136,18 @@ def changed_zones(root: Path, before: str | None, after: str | None,
         new = _host_zones(base, _host_at(new_files, rel))
         changed |= {z for z in set(old) | set(new) if old.get(z) != new.get(z)}
     return changed, set()
+
+
+def _work_tree_files(root: Path, rels: list[str]) -> dict[str, bytes | None]:
+    """Host files of the work tree, read by the path rule (as a load reads them)."""
+    source = load.DirSource(root)
+    out: dict[str, bytes | None] = {}
+    for rel in rels:
+        try:
+            out[rel] = source.read(rel)
+        except (OSError, CinvError):
+            out[rel] = None
+    return out
 
 
 def git_serials(root: Path, ref: str | None, current: dict[str, str]) -> dict[str, int] | None:

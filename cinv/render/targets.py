@@ -7,14 +7,20 @@ with a built-in's name replaces that built-in.
 """
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 
 import jinja2
 
+from cinv import paths
 from cinv.errors import CinvError
 from cinv.model import Settings
-from cinv.render.env import template_error
+from cinv.render.env import (
+    TemplateBudget,
+    bounded,
+    budget_error,
+    render_bounded,
+    template_error,
+)
 
 MANIFEST = ".cinv-manifest.json"
 
@@ -55,23 +61,23 @@ def all_targets(settings: Settings) -> dict[str, tuple[Output, ...]]:
     return targets
 
 
-def check_path(path: str, target: str) -> str:
-    """An output path stays inside the output dir: relative, no '..', no hidden cinv files."""
-    parts = path.split("/")
-    if (not path or path.startswith("/") or "\\" in path or "\0" in path
-            or any(p in ("", ".", "..") for p in parts) or parts[0].startswith(".cinv")
-            or any(not p.isprintable() for p in parts)):
-        raise CinvError(f"target {target}: output path {path!r} is not a plain relative path "
-                        "inside the output directory")
-    return posixpath.normpath(path)
-
-
 def render_target(env_for, view, name: str, outputs, files: dict) -> None:
     """Render every output of one target into files {path: (target, bytes)}; env_for(name,
-    output) gives the Jinja2 environment to render that output in."""
+    output) gives the Jinja2 environment to render that output in. Templates of the inventory
+    (the sandboxed environment) run within time, memory and output bounds (see env.bounded);
+    cinv's own run unbounded, at full speed."""
+    if any(env_for(name, out).sandboxed for out in outputs):
+        with bounded(f"target {name}"):
+            _render_target(env_for, view, name, outputs, files)
+    else:
+        _render_target(env_for, view, name, outputs, files)
+
+
+def _render_target(env_for, view, name: str, outputs, files: dict) -> None:
     for out in outputs:
         attr, var = EACH[out.each]
         env = env_for(name, out)
+        render = render_bounded if env.sandboxed else (lambda t, ctx, what: t.render(ctx))
         try:
             template = env.get_template(out.template)
             path_template = env.from_string(out.path)
@@ -85,14 +91,24 @@ def render_target(env_for, view, name: str, outputs, files: dict) -> None:
             what = f"target {name}" + (f" for {var} {item['name']}" if var else "")
             try:
                 path = path_template.render(ctx).strip()
+            except MemoryError:
+                raise  # the bound of env.bounded: one line there
             except Exception as e:  # noqa: BLE001
                 if isinstance(e, jinja2.TemplateError) or not isinstance(e, CinvError):
                     raise template_error(e, f"path of target {name}", what) from None
                 raise
-            path = check_path(path, name)
             try:
-                text = template.render(ctx)
-            except CinvError:
+                path = paths.clean_relative(path, f"target {name}: output path")
+            except paths.UnsafePath as e:
+                raise CinvError(f"target {name}: output path {path!r} is not a plain relative "
+                                f"path inside the output directory: it {e.why}") from None
+            try:
+                text = render(template, ctx, what)
+            except TemplateBudget as e:
+                if str(e).startswith(what):
+                    raise
+                raise budget_error(e, out.template, what) from None
+            except (CinvError, MemoryError):
                 raise
             except Exception as e:  # noqa: BLE001
                 raise template_error(e, out.template, what) from None

@@ -16,11 +16,13 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cinv import paths
 from cinv.errors import CinvError
 from cinv.load import TMP_MARK, atomic_write, fsync_dir, write_if_changed
 from cinv.render.targets import MANIFEST
 
 MANIFEST_VERSION = 1
+MAX_MANIFEST = 256 << 20  # a manifest of 50,000 files is about 10 MiB
 STATE = ".cinv-state"
 STATE_VERSION = 1
 
@@ -31,10 +33,12 @@ def sha256(data: bytes) -> str:
 
 def read_state(out: Path) -> dict:
     """cinv's private notes in the output dir (not output, so not byte-compared): each file's
-    stat when cinv last wrote or checked it, and the key of the inputs it was rendered from."""
+    stat when cinv last wrote or checked it, and the key of the inputs it was rendered from.
+    Stats name inodes, so notes that arrived any other way than by this render (a committed
+    output dir) match nothing and cost only a full comparison."""
     try:
-        data = marshal.loads((out / STATE).read_bytes())
-    except (OSError, ValueError, EOFError, TypeError):
+        data = marshal.loads(paths.read_private(out / STATE))
+    except (OSError, ValueError, EOFError, TypeError, CinvError):
         return {"stats": {}, "key": None}
     if (not isinstance(data, tuple) or len(data) != 2 or data[0] != STATE_VERSION
             or not isinstance(data[1], dict)):
@@ -54,17 +58,30 @@ def read_manifest(out: Path) -> dict:
 
 
 def _read_manifest(out: Path) -> dict:
+    """The manifest's files and zones. It is data (a branch may commit an output dir): an entry
+    that is not a clean relative path inside the output dir (cinv/paths.py) is ignored, and
+    named in "ignored" for the render to report; only such entries are ever removed."""
     try:
-        data = json.loads((out / MANIFEST).read_text())
+        data = json.loads(paths.read_private(out / MANIFEST, MAX_MANIFEST))
     except FileNotFoundError:
-        return {"files": {}, "zones": {}}
-    except (OSError, ValueError) as e:
+        return {"files": {}, "zones": {}, "ignored": []}
+    except (OSError, ValueError, CinvError) as e:
         raise CinvError(f"{out / MANIFEST}: unreadable ({e}); delete it (and the files cinv "
                         "wrote there) to start afresh") from None
     files = data.get("files") if isinstance(data, dict) else None
     zones = data.get("zones") if isinstance(data, dict) else None
-    return {"files": files if isinstance(files, dict) else {},
-            "zones": zones if isinstance(zones, dict) else {}}
+    clean, ignored = {}, []
+    for rel, entry in (files.items() if isinstance(files, dict) else ()):
+        try:
+            if paths.clean_relative(rel, "entry") != rel:
+                raise paths.UnsafePath(f"entry {rel!r} is not in its normal form")
+        except paths.UnsafePath as e:
+            ignored.append(f"{out / MANIFEST}: {e}; ignored (cinv only ever removes files "
+                           "inside the output dir)")
+            continue
+        clean[rel] = entry
+    return {"files": clean, "zones": zones if isinstance(zones, dict) else {},
+            "ignored": ignored}
 
 
 def stat_key(path: Path) -> list | None:
@@ -76,29 +93,10 @@ def stat_key(path: Path) -> list | None:
     return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
-class Inside:
-    """out/rel for paths already checked to be plain and relative (targets.check_path),
-    refusing any whose folder a symlink leads out of the output dir; each folder is resolved
-    once."""
-
-    def __init__(self, out: Path):
-        self.out = out
-        self.real_out = out.resolve()
-        self.folders: dict[Path, bool] = {}
-
-    def __call__(self, rel: str) -> Path:
-        path = self.out / rel
-        parent = path.parent
-        ok = self.folders.get(parent)
-        if ok is None:
-            probe = parent
-            while not probe.exists() and probe != self.out:
-                probe = probe.parent
-            ok = self.folders[parent] = probe.resolve().is_relative_to(self.real_out)
-        if not ok:
-            raise CinvError(f"{path}: refusing to write outside {self.out} (a symlink leads "
-                            "out)")
-        return path
+def inside(out: Path) -> paths.Folder:
+    """The output dir under the one path rule: out/rel for a clean relative path, refused when a
+    symlink on the way leads out of it."""
+    return paths.Folder(out, "output path")
 
 
 @dataclass
@@ -128,9 +126,9 @@ def plan(out: Path, files: dict, manifest: dict, owned_targets: set | None) -> P
     digest match what the manifest recorded when cinv wrote it is not read again."""
     result = Plan(out)
     known = manifest["files"]
-    inside = Inside(out)
+    folder = inside(out)
     for rel in sorted(files):
-        path = inside(rel)
+        path = folder(rel, last=False)  # a symlink there is refused below
         data = files[rel][1]
         digest = result.digests[rel] = sha256(data)
         st = stat_key(path)
@@ -160,7 +158,13 @@ def plan(out: Path, files: dict, manifest: dict, owned_targets: set | None) -> P
         target = entry.get("target") if isinstance(entry, dict) else None
         if rel in files or (owned_targets is not None and target not in owned_targets):
             continue
-        if (out / rel).is_file() and not (out / rel).is_symlink():
+        try:
+            path = folder(rel, last=False)  # the removal unlinks a symlink, never its target
+        except paths.UnsafePath as e:  # dropped from the manifest, never followed
+            manifest.setdefault("ignored", []).append(f"{out / MANIFEST}: {e}; not removed")
+            del known[rel]
+            continue
+        if path.is_file() and not path.is_symlink():
             result.stale.append(rel)
     return result
 
@@ -251,8 +255,8 @@ def apply(p: Plan, files: dict, manifest: dict, zones: dict | None,
     out = p.out
     out.mkdir(parents=True, exist_ok=True)
     report = []
-    inside = Inside(out)
-    written = {inside(rel): files[rel][1] for rel in p.missing + p.changed}
+    folder = inside(out)
+    written = {folder(rel, last=False): files[rel][1] for rel in p.missing + p.changed}
     new_files = {rel: {"target": files[rel][0], "sha256": sha256(files[rel][1])}
                  for rel in p.missing if rel not in manifest["files"]}
     if new_files:  # named before written: a render killed in between leaves no file cinv forgets
@@ -265,7 +269,7 @@ def apply(p: Plan, files: dict, manifest: dict, zones: dict | None,
     dirs = {path.parent for path in written}
     report += [f"wrote {rel}" for rel in p.missing + p.changed]
     for rel in p.stale:
-        path = out / rel
+        path = folder(rel, last=False)
         path.unlink(missing_ok=True)
         dirs.add(path.parent)
         report.append(f"removed {rel}")
