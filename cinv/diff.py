@@ -18,9 +18,10 @@ class Change:
 class RecordDiff:
     kind: str  # host | network | settings
     name: str
-    status: str  # added | removed | changed
+    status: str  # added | removed | changed | renamed
     changes: list[Change] = field(default_factory=list)
     record: dict | None = None  # the new record (added) or the old one (removed)
+    old_name: str | None = None  # renamed: the name it had
 
 
 def flatten(value, prefix: str = "") -> dict:
@@ -59,10 +60,18 @@ def compare_records(old: dict, new: dict) -> list[Change]:
     return changes
 
 
-def _records(kind: str, old: dict, new: dict) -> list[RecordDiff]:
+def _records(kind: str, old: dict, new: dict, renames: dict | None = None) -> list[RecordDiff]:
     out = []
+    renamed = _renamed(old, new, renames or {})
+    gone = set(renamed)
+    came = {b: a for a, b in renamed.items()}
     for name in sorted(set(old) | set(new)):
-        if name not in old:
+        if name in came:
+            changes = compare_records(old[came[name]].to_dict(), new[name].to_dict())
+            out.append(RecordDiff(kind, name, "renamed", changes, old_name=came[name]))
+        elif name in gone:
+            continue
+        elif name not in old:
             out.append(RecordDiff(kind, name, "added", record=new[name].to_dict()))
         elif name not in new:
             out.append(RecordDiff(kind, name, "removed", record=old[name].to_dict()))
@@ -71,6 +80,48 @@ def _records(kind: str, old: dict, new: dict) -> list[RecordDiff]:
             if changes:
                 out.append(RecordDiff(kind, name, "changed", changes))
     return out
+
+
+def _one(name: str, names: set) -> str | None:
+    """name itself, or the one name of names it is the short form of (vm04 of vm04.lab.net)."""
+    if name in names:
+        return name
+    found = [n for n in names if n.startswith(f"{name}.")]
+    return found[0] if len(found) == 1 else None
+
+
+def _renamed(old: dict, new: dict, renames: dict) -> dict[str, str]:
+    """{old name: new name} among records only in old and only in new, as renames names."""
+    removed = {n for n in old if n not in new}
+    added = {n for n in new if n not in old}
+    pairs = {}
+    for a, b in renames.items():
+        a, b = _one(a, removed), _one(b, added)
+        if a is not None and b is not None and b not in pairs.values():
+            pairs[a] = b
+    return pairs
+
+
+def content_renames(old: Inventory, new: Inventory) -> dict[str, str]:
+    """{old name: new name} of hosts whose record is exactly the same but for its name, one on
+    each side (an uncommitted `host rename`, or a file moved by hand). Only for one step, such
+    as HEAD to the work tree: across commits a freed address and MAC may be taken by another
+    host, and that is no rename (see gitstore.renames_between)."""
+    removed = [n for n in old.hosts if n not in new.hosts]
+    added = [n for n in new.hosts if n not in old.hosts]
+    by_content: dict = {}
+    for side, names, inv in ((0, removed, old), (1, added, new)):
+        for n in names:
+            key = repr(inv.hosts[n].to_dict())
+            by_content.setdefault(key, ([], []))[side].append(n)
+    return {a[0]: b[0] for a, b in by_content.values() if len(a) == 1 and len(b) == 1}
+
+
+def chain(first: dict[str, str], then: dict[str, str]) -> dict[str, str]:
+    """Renames one after the other: a -> b then b -> c gives a -> c."""
+    out = {a: then.get(b, b) for a, b in first.items()}
+    out.update({a: b for a, b in then.items() if a not in first.values()})
+    return {a: b for a, b in out.items() if a != b}
 
 
 def _settings_dict(inv: Inventory) -> dict:
@@ -82,9 +133,11 @@ def _settings_dict(inv: Inventory) -> dict:
             "kea": {"interfaces": s.kea_interfaces}}
 
 
-def diff(old: Inventory, new: Inventory) -> list[RecordDiff]:
+def diff(old: Inventory, new: Inventory, renames: dict | None = None) -> list[RecordDiff]:
+    """renames: {old host name: new host name} (gitstore.renames_between, content_renames):
+    those hosts show as renamed, with their field changes."""
     out = _records("network", old.networks, new.networks)
-    out += _records("host", old.hosts, new.hosts)
+    out += _records("host", old.hosts, new.hosts, renames)
     changes = compare_records(_settings_dict(old), _settings_dict(new))
     if changes:
         out.insert(0, RecordDiff("settings", "cinv.yaml", "changed", changes))
@@ -115,6 +168,8 @@ def as_text(diffs: list[RecordDiff]) -> str:
         elif d.status == "removed":
             lines.append(f"- {d.kind} {d.name}")
         else:
+            if d.status == "renamed":
+                lines.append(f"> {d.kind} {d.old_name} -> {d.name} (renamed)")
             for c in d.changes:
                 if c.new == "(added)":
                     lines.append(f"~ {d.kind} {d.name}: {c.field} added")
@@ -130,6 +185,8 @@ def as_json(diffs: list[RecordDiff]) -> list[dict]:
     out = []
     for d in diffs:
         item = {"kind": d.kind, "name": d.name, "status": d.status}
+        if d.old_name is not None:
+            item["from"] = d.old_name
         if d.record is not None:
             item["record"] = d.record
         if d.changes:

@@ -6,6 +6,7 @@ import json
 import click
 
 from cinv import diff as differ
+from cinv import gitstore
 from cinv.cli import _workspace, cli
 from cinv.workspace import Workspace
 
@@ -18,7 +19,8 @@ from cinv.workspace import Workspace
 @click.pass_context
 def diff(ctx, from_ref, to_ref, fmt):
     """What changed between two refs, in inventory terms: hosts and networks added, removed,
-    and changed field by field. FROM defaults to HEAD, TO to the work tree (or to --ref).
+    renamed, and changed field by field. FROM defaults to HEAD, TO to the work tree (or to
+    --ref). FROM and TO take every revision git knows (main@{1}, HEAD~3, HEAD@{yesterday}).
 
     \b
     Example:
@@ -27,9 +29,17 @@ def diff(ctx, from_ref, to_ref, fmt):
       cinv diff customer-a customer-b    # two customer branches
     """
     ws = _workspace(ctx)
-    old = Workspace(root=ws.root, ref=from_ref or "HEAD").load()
-    new = Workspace(root=ws.root, ref=to_ref or ws.ref).load()
-    diffs = differ.diff(old, new)
+    start = from_ref or "HEAD"
+    before = Workspace(ws.root, start, gitstore.resolve_commit(ws.root, start, "diff FROM"))
+    after = ws if not to_ref else Workspace(ws.root, to_ref, gitstore.resolve_commit(
+        ws.root, to_ref, "diff TO"))
+    old, new = before.load(), after.load()
+    renames = gitstore.renames_between(ws.root, before.commit, after.commit)
+    if after.commit is None:  # the work tree: renames not committed yet come last
+        head = gitstore.head(ws.root)
+        base = old if head == before.commit else Workspace(ws.root, "HEAD", head).load()
+        renames = differ.chain(renames, differ.content_renames(base, new))
+    diffs = differ.diff(old, new, renames)
     if fmt == "json":
         click.echo(json.dumps(differ.as_json(diffs), indent=2, default=str))
     elif diffs:

@@ -165,7 +165,8 @@ def host_rm(ctx, name, no_commit):
               show_default=True)
 @click.pass_context
 def host_history(ctx, name, fmt):
-    """The git history of a host's record, newest first.
+    """The git history of a host's record, newest first: that record's own commits (its
+    removal included), following renames made by `cinv host rename`.
 
     \b
     Example:
@@ -175,12 +176,12 @@ def host_history(ctx, name, fmt):
     ws = _workspace(ctx)
     inv = ws.load()
     try:
-        h = ops.find_host(inv, name)
-        paths = [h.path]
-    except CinvError:
-        fqdn = name.lower().rstrip(".")
-        paths = [f"hosts/{fqdn}.yaml"]
-    commits = gitstore.history(ws.root, paths)
+        path = ops.find_host(inv, name).path
+    except CinvError:  # a removed host: its record's last path, from the history
+        path = gitstore.find_removed_record(ws.root, name)
+        if path is None:
+            raise
+    commits = gitstore.host_history(ws.root, path)
     if fmt == "json":
         click.echo(json.dumps(commits, indent=2))
         return

@@ -38,7 +38,8 @@ def init_inventory(directory: Path, domain: str, commit: bool = True,
         keep.touch()
     ignore = root / ".gitignore"
     if not ignore.exists():
-        ignore.write_text("# rendered output and cinv's lock and caches\n/build/\n/.cinv/\n")
+        ignore.write_text("# rendered output (cinv render; the CI recipe's cinv-out/) and cinv's "
+                          "lock and caches (never committed)\n/build/\n/cinv-out/\n/.cinv/\n")
     gitstore.init(root)
     if commit:
         gitstore.commit(root, [load.SETTINGS_FILE, ".gitignore", "networks/.gitkeep",
