@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
+import re
 import stat
 from pathlib import Path
 
@@ -34,8 +35,15 @@ class UnsafePath(CinvError):
         self.why = why or message
 
 
+# A path every component of which starts with neither '.' nor '/' and holds only these
+# characters is clean and already normal: the common case, checked by one regex match.
+_PLAIN = re.compile(r"[\w@+=,:~-][\w.@+=,:~-]*(?:/[\w@+=,:~-][\w.@+=,:~-]*)*\Z", re.ASCII)
+
+
 def clean_relative(rel: str, what: str = "path", hidden_ok: bool = False) -> str:
     """rel as a normalised relative path with '/', or UnsafePath naming `what`."""
+    if type(rel) is str and _PLAIN.match(rel):
+        return rel
     if not isinstance(rel, str):
         raise UnsafePath(f"{what} {rel!r}: not a path")
     parts = rel.split("/")

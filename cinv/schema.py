@@ -417,7 +417,7 @@ def _parse_target(r: Reader, name, spec, line: int) -> Target | None:
     r.keys(m, TARGET_KEYS, prefix)
     template = r.field(m, "template", _template_name, prefix, required=True)
     each = r.field(m, "each", choice(EACH), prefix, default="once")
-    path = r.field(m, "path", lambda v: text(v, 400), prefix, required=True)
+    path = r.field(m, "path", _target_path, prefix, required=True)
     if template is None or path is None:
         return None
     return Target(name=name, template=template, each=each, path=path)
@@ -436,6 +436,19 @@ def _out_dir(value) -> str:
     if rel.split("/")[0] in paths.INVENTORY_INPUTS:
         raise ValueError(f"{value!r} lies in an input folder of the inventory")
     return rel
+
+
+def _target_path(value) -> str:
+    """A target's output path: a template; written without one, it must already be a clean
+    relative path inside the output dir (cinv/paths.py), so check sees what render refuses."""
+    value = text(value, 400)
+    if "{" not in value:
+        try:
+            paths.clean_relative(value, "output path")
+        except paths.UnsafePath as e:
+            raise ValueError(f"{value!r} {e.why}; it must be a plain relative path inside "
+                             "the output directory") from None
+    return value
 
 
 def _template_name(value) -> str:

@@ -17,6 +17,7 @@ from cinv.errors import CinvError
 from cinv.model import Inventory
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+STATE_FILES = (".gitignore", "lock", "render.lock", "cache", "serials.json")
 
 
 def data_dir(name: str) -> Path:
@@ -87,19 +88,28 @@ class Workspace:
         return problems + self._state_committed(source), hit[1], hit[2]
 
     def _state_committed(self, source) -> list:
-        """A warning when .cinv/ (cinv's lock and caches) is in git: it is never to be
-        committed, and cinv never believes what a committed one holds."""
+        """.cinv/ (cinv's lock and caches) holding a symlink is an error (cinv refuses to use
+        it), and a .cinv/ in git a warning: it is never to be committed, and cinv never believes
+        what a committed one holds."""
         from cinv.errors import Problem
+        out = []
+        if not self.commit:
+            for rel in (load.STATE_DIR, *(f"{load.STATE_DIR}/{n}" for n in STATE_FILES)):
+                if os.path.islink(self.root / rel):
+                    out.append(Problem(rel, 0, "is a symlink; cinv keeps its own state there "
+                                       "and never follows one (remove it)", "error",
+                                       "unsafe-path"))
         if self.commit:
             committed = source.exists(load.STATE_DIR)
         else:
             from cinv import gitstore
             committed = gitstore.tracked(self.root, load.STATE_DIR)
-        if not committed:
-            return []
-        return [Problem(load.STATE_DIR, 0, "is committed to git; it holds cinv's lock and caches "
-                        "of one machine and must not be (git rm -r --cached .cinv; `cinv init` "
-                        "puts /.cinv/ in .gitignore)", "warning", "state-committed")]
+        if committed:
+            out.append(Problem(load.STATE_DIR, 0, "is committed to git; it holds cinv's lock "
+                               "and caches of one machine and must not be (git rm -r --cached "
+                               ".cinv; `cinv init` puts /.cinv/ in .gitignore)", "warning",
+                               "state-committed"))
+        return out
 
     @contextmanager
     def changing(self, what: str):

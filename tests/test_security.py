@@ -252,6 +252,16 @@ def test_3_output_never_lands_in_git_or_the_inventory_root(site):
         '    evil: {template: hosts.j2, each: once, path: ".ssh/authorized_keys"}\n')},
         name="mr2")
     out = site.tmp / "o"
+    lines = refused_render(site.run("render", "--out", out))
+    assert any(line.startswith("cinv.yaml:") and "render.targets.evil.path" in line
+               and "hidden component" in line for line in lines), lines
+    assert not (out / ".ssh").exists()
+    # written as a template, the path is refused when rendered
+    site.main()
+    site.branch({"cinv.yaml": site.settings(
+        'render:\n  targets:\n'
+        '    evil: {template: hosts.j2, each: once, path: "{{ \'.ssh\' }}/x"}\n')},
+        name="mr3")
     line = one_line(site.run("render", "--out", out))
     assert "hidden component" in line
     assert not (out / ".ssh").exists()
@@ -458,6 +468,8 @@ def test_10_committed_state_symlinks_are_never_followed(site, what):
     site.assert_victim_untouched()
     r = site.run("check")
     assert ".cinv: warning: is committed to git" in r.out, r
+    assert f"{what}: is a symlink; cinv keeps its own state there" in r.out, r
+    assert r.code == 1
 
 
 def test_10_a_forged_cache_is_not_believed(site, tmp_path):
@@ -551,3 +563,99 @@ def test_12_read_only_inventory_renders_into_a_writable_dir(site, tmp_path):
         for path in [ro, *ro.rglob("*")]:
             if not path.is_symlink():
                 path.chmod(path.stat().st_mode | 0o200)
+
+
+# --- 6. the audit: every field that reaches a rendered file, refused when it would break it ----
+# (SECURITY.md's table names these cases; free text is tested escaped in test_hostile.py)
+
+CINV = "cinv.yaml"
+NET = "networks/prod.yaml"
+WEB = "hosts/web1.prod.example.com.yaml"
+NS = "  nameservers: [ns1.example.net.]"
+FIELDS = {  # case: (file, line replaced (None: append), new text, line reported, field named)
+    "settings.domain": (CINV, "domain: example.com", 'domain: "example.com; evil"', 1, "domain"),
+    "settings.mac_prefix": (CINV, 'mac_prefix: "52:54:00"', 'mac_prefix: "52:54:00;x"', 2,
+                            "mac_prefix"),
+    "dns.primary_ns": (CINV, "  primary_ns: ns1.example.net.", '  primary_ns: "ns1 ; evil."', 4,
+                       "dns.primary_ns"),
+    "dns.nameservers": (CINV, "  nameservers: [ns1.example.net.]",
+                        '  nameservers: ["ns1.example.net. }"]', 5, "dns.nameservers"),
+    "dns.hostmaster": (CINV, NS, NS + '\n  hostmaster: "a b@example.com"', 6,
+                       "dns.hostmaster"),
+    "dns.ttl": (CINV, NS, NS + '\n  ttl: "3600; evil"', 6, "dns.ttl"),
+    "libvirt.image_dir": (CINV, None, "libvirt:\n  image_dir: \"/var/lib/'/><evil\"", 7,
+                          "libvirt.image_dir"),
+    "kea.interfaces": (CINV, None, 'kea:\n  interfaces: ["eth0\\"}"]', 7, "kea.interfaces"),
+    "render.out": (CINV, None, "render:\n  out: /etc", 7, "render.out"),
+    "render.targets.template": (CINV, None, "render:\n  targets:\n    x: {template: ../x.j2, "
+                                "path: x}", 8, "render.targets.x.template"),
+    "render.targets.path": (CINV, None, 'render:\n  targets:\n    x: {template: x.j2, '
+                            'path: "a\\nb"}', 8, "render.targets.x.path"),
+    "network.domain": (NET, "domain: prod.example.com", 'domain: "prod.example.com;"', 1,
+                       "domain"),
+    "network.ipv4": (NET, "ipv4: 192.0.2.0/24", 'ipv4: "192.0.2.0/24 {"', 2, "ipv4"),
+    "network.gateway4": (NET, "gateway4: 192.0.2.1", 'gateway4: "192.0.2.1;"', 3, "gateway4"),
+    "network.ipv6": (NET, "ipv6: 2001:db8:0:1::/64", 'ipv6: "2001:db8:0:1::%x/64"', 4, "ipv6"),
+    "network.gateway6": (NET, "gateway6: 2001:db8:0:1::1", 'gateway6: "2001:db8:0:1::1%x"', 5,
+                         "gateway6"),
+    "network.ipv6_mode": (NET, "ipv6_mode: sequential", 'ipv6_mode: "eui64;"', 6, "ipv6_mode"),
+    "network.dhcp_pool": (NET, "dhcp_pool: 192.0.2.200-192.0.2.250",
+                          'dhcp_pool: "192.0.2.200-192.0.2.250,1h"', 7, "dhcp_pool"),
+    "network.reserved": (NET, "reserved: [192.0.2.2-192.0.2.9]", 'reserved: ["fe80::1%x"]', 8,
+                         "reserved"),
+    "network.bridge": (NET, "bridge: br-prod", "bridge: \"br0'/><x\"", 9, "bridge"),
+    "network.dns_servers": (NET, None, 'dns_servers: ["192.0.2.53, 6.6.6.6"]', 10,
+                            "dns_servers"),
+    "network.vlan": (NET, None, 'vlan: "10; evil"', 10, "vlan"),
+    "network.subnet_id": (NET, None, "subnet_id: 1" + "0" * 30, 10, "subnet_id"),
+    "network.description": (NET, None, 'description: "a\\nsubnet"', 10, "description"),
+    "host.kind": (WEB, "kind: virtual", 'kind: "virtual;"', 1, "kind"),
+    "host.state": (WEB, "state: active", "state: actives", 2, "state"),
+    "host.parent": (WEB, "parent: hv1.example.com", 'parent: "hv1.example.com;"', 3, "parent"),
+    "hardware.cpus": (WEB, "  cpus: 2", '  cpus: "2; evil"', 5, "hardware.cpus"),
+    "hardware.memory": (WEB, "  memory: 4GiB", "  memory: 4GiB'/>", 6, "hardware.memory"),
+    "interface.name": (WEB, "  - name: eth0", '  - name: "eth0;"', 8, "interfaces[0].name"),
+    "interface.mac": (WEB, '    mac: "52:54:00:00:00:01"', '    mac: "52:54:00:00:00:01;"', 9,
+                      "interfaces[0].mac"),
+    "interface.network": (WEB, "    network: prod", '    network: "prod}"', 10,
+                          "interfaces[0].network"),
+    "interface.ipv4": (WEB, "    ipv4: 192.0.2.11", '    ipv4: "192.0.2.11,6.6.6.6"', 11,
+                       "interfaces[0].ipv4"),
+    "interface.ipv6": (WEB, "    ipv6: 2001:db8:0:1::11", '    ipv6: "2001:db8:0:1::11%eth0"',
+                       12, "interfaces[0].ipv6"),
+    "interface.aliases": (WEB, "    aliases: [www]", '    aliases: ["www ; evil"]', 13,
+                          "interfaces[0].aliases"),
+    "interface.aliases-outside": (WEB, "    aliases: [www]", "    aliases: [pypi.org]", 13,
+                                  "interfaces[0].aliases"),
+    "host.tags": (WEB, None, 'tags: ["a;b"]', 14, "tags"),
+    "host.description": (WEB, None, 'description: "a\\nb"', 14, "description"),
+    "host.location": (WEB, None, 'location: "a\\u2028b"', 14, "location"),
+    "hardware.vendor": (WEB, "  memory: 4GiB", '  memory: 4GiB\n  vendor: "a\\rb"', 7,
+                        "hardware.vendor"),
+    "hardware.disks.size": (WEB, "  memory: 4GiB", "  memory: 4GiB\n  disks: [1 GiB; x]", 7,
+                            "hardware.disks[0]"),
+    "hardware.disks.name": (WEB, "  memory: 4GiB", '  memory: 4GiB\n  disks: [{name: "v;d",'
+                            ' size: 1GiB}]', 7, "hardware.disks[0].name"),
+    "libvirt.name": (WEB, None, "libvirt:\n  name: \"web'/><x\"", 15, "libvirt.name"),
+    "libvirt.uuid": (WEB, None, "libvirt:\n  uuid: \"x'/>\"", 15, "libvirt.uuid"),
+    "vars.key": (WEB, None, 'vars:\n  "a-b": 1', 14, "vars"),
+    "vars.text": (WEB, None, 'vars:\n  a: "x\\ny"', 14, "vars"),
+    "vars.int": (WEB, None, "vars:\n  a: 0x1" + "0" * 16, 14, "vars"),
+}
+
+
+@pytest.mark.parametrize("case", FIELDS)
+def test_6_field_audit(make_files, base_files, tmp_path, case):
+    from cinv import check, load
+    rel, old, new, line, field = FIELDS[case]
+    text = base_files[rel]
+    if old is None:  # a field the base file lacks: appended
+        text = text + new + "\n"
+    else:
+        assert old in text, case
+        text = text.replace(old, new)
+    base_files[rel] = text
+    root = make_files(tmp_path / "inv", base_files)
+    problems = check.errors(check.run(load.load_inventory(load.DirSource(root))))
+    assert any(p.path == rel and p.line == line and field in p.message for p in problems), \
+        [p.text() for p in problems]

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import names, values
+from cinv import names, paths, values
 from cinv.errors import CinvError
 from cinv.importers import (
     MAX_INCLUDES,
@@ -174,8 +174,7 @@ class _Reader:
         name = words[1].text
         target = (path.parent / name)
         inc_shown = str(Path(shown).parent / name) if not Path(name).is_absolute() else name
-        real = target.resolve()
-        if "\0" in name or not real.is_relative_to(self.base):
+        if "\0" in name or not paths.is_inside(target, self.base):  # the one path rule
             raise CinvError(f"{shown}:{words[0].line}: include \"{name}\" lies outside "
                             f"{self.base}, the folder of {self.shown}; refusing")
         return self.read(target, inc_shown)
