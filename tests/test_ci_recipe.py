@@ -180,3 +180,74 @@ def test_init_points_to_the_pre_commit_hook(tmp_path):
     r = invoke("init", tmp_path / "inv", "--domain", "example.com")
     assert r.code == 0, r
     assert "pre-commit hook id cinv-check" in r.out
+
+
+# --- a pinned source, any branch, and a clean `git status` by hand ------------------------------
+
+def fake_venv(tmp_path: Path) -> Path:
+    """A virtualenv whose python records what pip was asked to install; its cinv is the real
+    one."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    python = venv / "bin" / "python"
+    python.write_text(f'#!/bin/sh\nprintf "%s\\n" "$*" >> {venv}/pip-args\n')
+    python.chmod(0o755)
+    (venv / "bin" / "cinv").symlink_to(cinv_bin())
+    return venv
+
+
+@pytest.mark.parametrize("spec", ["", "cinv", "cinv==0.1.0", "git+https://example.org/cinv.git",
+                                  "git+https://example.org/cinv.git@main",
+                                  "git+ssh://git@example.org/cinv.git",
+                                  "https://example.org/cinv-0.1.0.tar.gz"])
+def test_an_unpinned_source_is_refused(customers, tmp_path, spec):
+    venv = fake_venv(tmp_path)
+    r = run_script(customers, tmp_path / "o", CINV_INSTALL="always", CINV_PIP_SPEC=spec,
+                   CINV_VENV=str(venv))
+    assert r.returncode == 1, r.stdout + r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("cinv-ci: FAILED: ") and "CINV_PIP_SPEC" in last, last
+    assert not (venv / "pip-args").exists()  # nothing was installed
+
+
+@pytest.mark.parametrize("pin", ["0123456789abcdef0123456789abcdef01234567", "v0.1.0"])
+def test_a_pinned_source_is_installed(customers, tmp_path, pin):
+    venv = fake_venv(tmp_path)
+    spec = f"git+https://git.example.org/tools/cinv.git@{pin}"
+    r = run_script(customers, tmp_path / "o", CINV_INSTALL="always", CINV_PIP_SPEC=spec,
+                   CINV_VENV=str(venv), CINV_ALLOW_MISSING_CHECKERS="1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (venv / "pip-args").read_text() == f"-m pip install --quiet {spec}\n"
+    assert f"cinv-ci: using {venv}/bin/cinv" in r.stdout
+
+
+def test_requirements_with_hashes_are_installed_with_require_hashes(customers, tmp_path):
+    venv = fake_venv(tmp_path)
+    req = tmp_path / "cinv-requirements.txt"
+    req.write_text("cinv==0.1.0 --hash=sha256:" + "0" * 64 + "\n")
+    r = run_script(customers, tmp_path / "o", CINV_INSTALL="always", CINV_VENV=str(venv),
+                   CINV_REQUIREMENTS=str(req), CINV_ALLOW_MISSING_CHECKERS="1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (venv / "pip-args").read_text() == f"-m pip install --quiet --require-hashes -r {req}\n"
+
+
+def test_any_branch_is_checked_through_ref(customers, tmp_path):
+    out = tmp_path / "o"
+    r = run_script(customers, out, CINV_REF="customer-b", CINV_ALLOW_MISSING_CHECKERS="1")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "cinv-ci: cinv --ref customer-b check" in r.stdout
+    assert "web2.prod.example.com" in (out / "customer-b" / "hosts").read_text()
+    assert customers.git("rev-parse", "--abbrev-ref", "HEAD").strip() == "main"
+    r = run_script(customers, out, CINV_REF="--output=/tmp/x", CINV_ALLOW_MISSING_CHECKERS="1")
+    assert r.returncode == 1 and "starts with '-'" in r.stderr
+
+
+def test_by_hand_the_output_is_ignored_by_git(customers):
+    full = {k: v for k, v in os.environ.items() if k not in _CI_VARS}
+    full["PATH"] = os.pathsep.join([str(Path(cinv_bin()).parent), full.get("PATH", "")])
+    full.update({"CINV_INSTALL": "never", "CINV_ALLOW_MISSING_CHECKERS": "1"})
+    r = subprocess.run(["bash", str(SCRIPT)], cwd=customers.root, env=full, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (customers.root / "cinv-out" / "main" / "hosts").is_file()
+    assert customers.git("status", "--porcelain", "--untracked-files=all") == ""

@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
-# cinv in CI: install cinv, check the inventory, render it into OUT/<branch>, run the real
-# servers' checkers on every rendered file. Both .gitlab-ci.yml and github-actions.yml call this
-# one script; run it by hand the same way: `bash examples/ci/cinv-ci.sh` at the inventory's top.
+# cinv in CI: install cinv from a pinned source, check the inventory, render it into
+# OUT/<branch>, run the real servers' checkers on every rendered file. Both .gitlab-ci.yml and
+# github-actions.yml call this one script; run it by hand the same way: `bash ci/cinv-ci.sh` at
+# the inventory's top (init's .gitignore already ignores the cinv-out/ it writes).
 #
 # Environment (all optional):
 #   CINV_INVENTORY      the inventory directory (default: .)
+#   CINV_REF            check and render this branch, tag or commit (read from git, no checkout;
+#                       default: what is checked out)
 #   CINV_OUT            the base output directory; files land in CINV_OUT/<branch> (default: cinv-out)
-#   CINV_BRANCH         the branch name used for the output folder (default: CI_COMMIT_REF_SLUG,
-#                       GITHUB_REF_NAME, or git's current branch; "/" and odd characters become "-")
-#   CINV_INSTALL        auto (default: pip-install only when `cinv` is not on PATH), always, never
-#   CINV_PIP_SPEC       what pip installs (default: cinv), e.g. "cinv==0.1.0" or
-#                       "git+https://git.example.org/tools/cinv.git@v0.1.0"
-#   CINV_VENV           the virtualenv pip installs into (default: $HOME/.cache/cinv-ci-venv)
+#   CINV_BRANCH         the branch name used for the output folder (default: CINV_REF,
+#                       CI_COMMIT_REF_SLUG, GITHUB_REF_NAME, or git's current branch; "/" and odd
+#                       characters become "-")
+#   CINV_INSTALL        auto (default: install only when `cinv` is not on PATH), always, never
+#   CINV_PIP_SPEC       where cinv comes from, pinned: cinv's git repository at a commit id or a
+#                       release tag, "git+https://git.example.org/tools/cinv.git@<40-hex commit>"
+#                       (or @v0.1.0), or a local checkout (/path/to/cinv)
+#   CINV_REQUIREMENTS   instead: a requirements file pinning cinv and every dependency with
+#                       hashes (`cinv==0.1.0 --hash=sha256:...`), installed with --require-hashes
+#   CINV_VENV           the virtualenv cinv is installed into (default: $HOME/.cache/cinv-ci-venv;
+#                       reused when it exists)
 #   CINV_ALLOW_MISSING_CHECKERS=1   skip (with a warning) a checker that is not installed; without
 #                       it a missing checker fails the job
+#
+# A bare package name ("cinv", "cinv==0.1.0" without hashes) is refused: anyone may publish a
+# package under a name, and CI runs what it installs.
 #
 # Exit status: 0 when everything passed; 1 when `cinv check`, `cinv render` or a checker failed,
 # or a checker is missing. Every failure ends with one line "cinv-ci: FAILED: ...".
@@ -23,30 +34,58 @@ say() { printf 'cinv-ci: %s\n' "$*"; }
 fail() { printf 'cinv-ci: FAILED: %s\n' "$*" >&2; exit 1; }
 
 INVENTORY=${CINV_INVENTORY:-.}
+REF=${CINV_REF:-}
 OUT_BASE=${CINV_OUT:-cinv-out}
 INSTALL=${CINV_INSTALL:-auto}
-PIP_SPEC=${CINV_PIP_SPEC:-cinv}
+PIP_SPEC=${CINV_PIP_SPEC:-}
+REQUIREMENTS=${CINV_REQUIREMENTS:-}
 VENV=${CINV_VENV:-${HOME:-/tmp}/.cache/cinv-ci-venv}
 ALLOW_MISSING=${CINV_ALLOW_MISSING_CHECKERS:-0}
 PATH="$PATH:/usr/sbin:/sbin"
 
-# --- install -------------------------------------------------------------------------------
+# --- install, from a pinned source only --------------------------------------------------------
+# pinned SPEC: git+URL@<40-hex commit id> or git+URL@<release tag like v1.2.3>, or a local folder
+pinned() {
+  case "$1" in
+    git+*@*)
+      local rev=${1##*@}
+      [[ $rev =~ ^[0-9a-f]{40}$ || $rev =~ ^v?[0-9]+(\.[0-9]+)*$ ]] ;;
+    /* | ./* | ../*) [ -d "$1" ] ;;
+    *) return 1 ;;
+  esac
+}
 case "$INSTALL" in
   auto) command -v cinv >/dev/null 2>&1 && INSTALL=never || INSTALL=always ;;
   always | never) ;;
   *) fail "CINV_INSTALL must be auto, always or never, not '$INSTALL'" ;;
 esac
 if [ "$INSTALL" = always ]; then
-  say "installing $PIP_SPEC into $VENV"
-  python3 -m venv "$VENV" || fail "python3 -m venv $VENV did not work (install python3-venv)"
-  "$VENV/bin/pip" install --quiet --upgrade "$PIP_SPEC" || fail "pip install $PIP_SPEC"
+  if [ -n "$REQUIREMENTS" ]; then
+    [ -f "$REQUIREMENTS" ] || fail "CINV_REQUIREMENTS: $REQUIREMENTS is not a file"
+    pip_args=(--require-hashes -r "$REQUIREMENTS")
+  elif [ -n "$PIP_SPEC" ]; then
+    pinned "$PIP_SPEC" || fail "CINV_PIP_SPEC '$PIP_SPEC' is not pinned: use git+URL@<commit id> or git+URL@<release tag> of cinv's repository, a local checkout, or CINV_REQUIREMENTS with hashes"
+    pip_args=("$PIP_SPEC")
+  else
+    fail "cinv is not installed and nothing says where from: set CINV_PIP_SPEC to git+URL@<commit id> of cinv's repository (or CINV_REQUIREMENTS to a file with hashes)"
+  fi
+  if [ ! -x "$VENV/bin/python" ]; then
+    python3 -m venv "$VENV" || fail "python3 -m venv $VENV did not work (install python3-venv)"
+  fi
+  say "installing ${pip_args[*]} into $VENV"
+  "$VENV/bin/python" -m pip install --quiet "${pip_args[@]}" || fail "pip install ${pip_args[*]}"
   PATH="$VENV/bin:$PATH"
 fi
 command -v cinv >/dev/null 2>&1 || fail "cinv is not on PATH (CINV_INSTALL=$INSTALL)"
 say "using $(command -v cinv)"
 
 # --- which branch ----------------------------------------------------------------------------
-branch=${CINV_BRANCH:-${CI_COMMIT_REF_SLUG:-${GITHUB_REF_NAME:-}}}
+case "$REF" in -*) fail "CINV_REF '$REF' starts with '-'; refusing" ;; esac
+if [ -n "$REF" ]; then
+  branch=${CINV_BRANCH:-$REF}
+else
+  branch=${CINV_BRANCH:-${CI_COMMIT_REF_SLUG:-${GITHUB_REF_NAME:-}}}
+fi
 if [ -z "$branch" ]; then
   branch=$(git -C "$INVENTORY" rev-parse --abbrev-ref HEAD 2>/dev/null || true)
   [ "$branch" = HEAD ] && branch=$(git -C "$INVENTORY" rev-parse --short HEAD 2>/dev/null || true)
@@ -62,10 +101,18 @@ if [ -n "${GITHUB_OUTPUT:-}" ]; then
 fi
 
 # --- check and render --------------------------------------------------------------------------
-say "cinv check"
-cinv -C "$INVENTORY" check || fail "cinv check found problems in the inventory (listed above)"
-say "cinv render --out $out"
-cinv -C "$INVENTORY" render --out "$out" || fail "cinv render (see above)"
+ref_args=()
+[ -n "$REF" ] && ref_args=(--ref "$REF")
+say "cinv ${ref_args[*]} check"
+cinv -C "$INVENTORY" "${ref_args[@]}" check ||
+  fail "cinv check found problems in the inventory (listed above)"
+
+# --- checks across branches ---------------------------------------------------------------------
+# (the place for `cinv check --refs PATTERN`: MACs and shared networks' addresses clashing
+# across customer branches, read from git objects; see the README)
+
+say "cinv ${ref_args[*]} render --out $out"
+cinv -C "$INVENTORY" "${ref_args[@]}" render --out "$out" || fail "cinv render (see above)"
 
 # --- the real checkers ---------------------------------------------------------------------------
 scratch=$(mktemp -d)
