@@ -212,7 +212,8 @@ def _load_inventory(source: Source, cache_root: Path | None) -> Inventory:
                                     f"{inv.hosts[host.name].path}", "error", "duplicate-name"))
             continue
         inv.hosts[host.name] = host
-    source.walk("templates", problems)  # only to report symlinks out (see DirSource)
+    for folder in ("templates", "zones"):  # walked here only to report symlinks out
+        source.walk(folder, problems)
     problems.extend(getattr(source, "unsafe", []))
     if isinstance(source, DirSource):
         _check_out_dir(source, inv.settings, problems)

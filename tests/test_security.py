@@ -426,6 +426,8 @@ def outside_inventory(site: Site) -> Path:
     (other / "hosts").mkdir(parents=True)
     (other / "networks").mkdir()
     (other / "templates").mkdir()
+    (other / "zones").mkdir()
+    (other / "zones" / "example.com.yaml").write_text(f"# {SECRET}\nrecords: {{}}\n")
     for p in (site.root / "hosts").glob("*.yaml"):
         text = p.read_text().replace("kind:", f"description: {SECRET}\nkind:", 1)
         (other / "hosts" / p.name).write_text(text)
@@ -438,7 +440,7 @@ def outside_inventory(site: Site) -> Path:
     return other
 
 
-@pytest.mark.parametrize("top", ["hosts", "networks", "templates", "cinv.yaml"])
+@pytest.mark.parametrize("top", ["hosts", "networks", "templates", "zones", "cinv.yaml"])
 def test_9_top_level_inputs_are_not_followed_out(site, top):
     other = outside_inventory(site)
     site.branch(links={top: str(other / top)})
