@@ -474,3 +474,48 @@ def read_blobs(root: Path, sha: str, rels: list[str]) -> dict[str, bytes | None]
         except (FileNotFoundError, CinvError, KeyError):
             out[rel] = None
     return out
+
+
+# --- recent history of the inventory, for the report -------------------------------------
+
+def recent_changes(root: Path, commit: str | None, limit: int = 50) -> list[dict] | None:
+    """The last `limit` commits (from commit, a resolved id, default HEAD) that touched the
+    inventory, newest first: {commit, date, author, message, paths: [(status, path, old)]}
+    with status A/M/D/R and paths relative to the inventory (old: a rename's source). One
+    `git log` call; None outside git or before the first commit."""
+    repo = find_repo(root)
+    if repo is None:
+        return None
+    top = Path(repo.working_tree_dir).resolve()
+    prefix = os.path.relpath(Path(root).resolve(), top)
+    try:
+        log = repo.git.log(f"--max-count={limit}", "--name-status", "-M", "-z",
+                           "--format=%x01%H%x1f%cI%x1f%an%x1f%s", commit or "HEAD", "--",
+                           prefix)
+    except git.GitCommandError:
+        return None
+    strip = "" if prefix == "." else prefix + "/"
+
+    def rel(path: str) -> str:
+        return path[len(strip):] if path.startswith(strip) else path
+
+    # Read token by token: a header (\x01 sha, date, author, subject; a subject holds no NUL),
+    # then per file a status and one path (two for a rename or copy). Paths are taken by count,
+    # so no file name, however odd, is read as a header.
+    out: list[dict] = []
+    tokens = log.split("\0")
+    i = 0
+    while i < len(tokens):
+        token = tokens[i].lstrip("\n")
+        i += 1
+        if token.startswith("\x01"):
+            sha, date, author, subject = (token[1:].split("\x1f", 3) + ["", "", ""])[:4]
+            out.append({"commit": sha, "date": date, "author": author, "message": subject,
+                        "paths": []})
+        elif token and out:
+            count = 2 if token[0] in "RC" else 1
+            names = [rel(t) for t in tokens[i:i + count]]
+            i += count
+            if len(names) == count:
+                out[-1]["paths"].append((token[0], names[-1], names[0] if count == 2 else None))
+    return out

@@ -15,6 +15,7 @@ from cinv import __version__, cache, check, gitstore, load, lock, paths
 from cinv.errors import CinvError, ProblemsError
 from cinv.render import serial, targets, writer
 from cinv.render.env import make_env, template_seconds
+from cinv.render.report import HISTORY_LIMIT as report_history_limit
 from cinv.render.view import View
 from cinv.workspace import Workspace, data_dir
 
@@ -56,10 +57,15 @@ def out_dir(ws: Workspace, settings, out: str | None) -> Path:
 
 
 def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict,
-                 consume: bool = False):
+                 consume: bool = False, problems: list | None = None, history: bool = True,
+                 pin: dict | None = None):
     """{rel: (target, bytes)}, the zone serial states, and warnings. consume: the caller needs
     the inventory's host records no more, so they are dropped once the view holds what the
-    templates read (a third of a 50,000-host render's memory)."""
+    templates read (a third of a 50,000-host render's memory). problems: what `cinv check`
+    found (the report shows them; computed here when not given and the report is rendered).
+    history: the report lists the recent commits (no: a render compared with another
+    commit's). pin: {zone: {"serial", "digest"}} of another render; a zone whose digest is the
+    same keeps that serial (its content did not change, only the commit it was rendered at)."""
     available = targets.all_targets(inv.settings)
     unknown = [n for n in names if n not in available]
     if unknown:
@@ -86,13 +92,28 @@ def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict
         except Exception:  # noqa: BLE001 - an unreadable template is reported when rendered
             text = ""
         zone_states.update(serial.assign(zones, git, manifest["zones"], text))
+        for name, state in (pin or {}).items():
+            if name in zone_states and zone_states[name]["digest"] == state["digest"]:
+                zone_states[name] = dict(state)
         return {z: s["serial"] for z, s in zone_states.items()}
 
-    view = View(inv, serials)
+    wanted = names or sorted(available)
+    if problems is None and "report" in wanted:
+        problems = check.run(inv)
+    revision, recent = None, None
+    if "report" in wanted and history and not ws.example:
+        sha = source.commit.hexsha if ws.ref else gitstore.head(ws.root)
+        if sha is not None:
+            revision = {"commit": sha, "ref": ws.ref,
+                        "dirty": not ws.ref and bool(gitstore.dirty_paths(ws.root))}
+
+            def recent():
+                return gitstore.recent_changes(ws.root, sha, report_history_limit)
+    view = View(inv, serials, problems, recent, revision)
     if consume:
         inv.hosts = {}
     files: dict = {}
-    for name in names or sorted(available):
+    for name in wanted:
         targets.render_target(env_for, view, name, available[name], files)
         view.release()
     return files, zone_states, view.warnings
@@ -155,11 +176,13 @@ def _run(ws: Workspace, names: list[str], path: Path, check_only: bool) -> Resul
         if _unchanged(path, manifest, key):
             return Result(path, writer.Plan(path, unchanged=len(manifest["files"])))
     inv = ws.load()
-    errors = check.errors(check.run(inv))
+    problems = check.run(inv)
+    errors = check.errors(problems)
     if errors:
         raise ProblemsError(errors)
     manifest = writer.read_manifest(path) if path.is_dir() else {"files": {}, "zones": {}}
-    files, zones, warnings = render_files(ws, inv, names, path, manifest, consume=True)
+    files, zones, warnings = render_files(ws, inv, names, path, manifest, consume=True,
+                                          problems=problems)
     owned = set(names) if names else None
     plan = writer.plan(path, files, manifest, owned)
     result = Result(path, plan, warnings=manifest.get("ignored", []) + warnings)

@@ -48,6 +48,7 @@ builtin("libvirt", Output("libvirt-domain.xml.j2", "libvirt/{{ host.name }}.xml"
 builtin("hosts", Output("hosts.j2", "hosts"))
 builtin("dnsmasq", Output("dnsmasq.conf.j2", "dnsmasq/cinv.conf"))
 builtin("ansible", Output("ansible-inventory.yaml.j2", "ansible/inventory.yaml"))
+builtin("report", Output("report.html.j2", "report/index.html"))
 
 # each -> (attribute of the view holding the items, name of the item in the template)
 EACH = {"once": (None, None), "host": ("hosts", "host"), "network": ("networks", "network"),

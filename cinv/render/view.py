@@ -11,6 +11,7 @@ import ipaddress
 import re
 import socket
 import uuid
+from collections import Counter
 from functools import cached_property
 
 from cinv.model import Host, Inventory, Network
@@ -68,10 +69,19 @@ def plain(value):
 class View:
     """What templates see as `inv`: settings, networks, hosts, zones, kea4, kea6, ansible."""
 
-    def __init__(self, inv: Inventory, serials=None):
+    def __init__(self, inv: Inventory, serials=None, problems=None, history=None,
+                 revision: dict | None = None):
         self.model = inv
         self._serials = serials  # callable(zones) -> {zone name: serial}; None: serial 1
         self.warnings: list[str] = []
+        # For the report: what `cinv check` found (None: not known), a callable giving the
+        # recent commits (None: no history shown), what was rendered ({commit, ref, dirty};
+        # None: not in git or not shown), and hosts by kind and state, retired ones too (the
+        # view leaves those out).
+        self.problems = problems
+        self.history = history
+        self.revision = revision
+        self.state_counts = Counter((h.kind, h.state) for h in inv.hosts.values())
         s = inv.settings
         self.settings = {
             "domain": s.domain, "image_dir": s.image_dir, "kea_interfaces": list(s.kea_interfaces),
@@ -81,6 +91,7 @@ class View:
         self.networks = [self._network(inv.networks[n]) for n in sorted(inv.networks)]
         self.network = {n["name"]: n for n in self.networks}
         self.hosts = [self._host(h) for h in sorted(inv.active_hosts(), key=lambda h: h.name)]
+        self.host_by_name = {h["name"]: h for h in self.hosts}
         for host in self.hosts:
             for iface in host["interfaces"]:
                 net = self.network.get(iface["network"])
@@ -146,6 +157,8 @@ class View:
             "memory": hw.memory if hw.memory is not None else DEFAULT_MEMORY,
             "vendor": hw.vendor, "model": hw.model, "serial": hw.serial,
             "disks": disks,
+            # as recorded (None where unset), where cpus and memory above have defaults
+            "hardware": Item({"cpus": hw.cpus, "memory": hw.memory}),
             "uuid": host.libvirt.uuid or str(uuid.uuid5(uuid.NAMESPACE_DNS, host.name)),
             "domain_name": host.libvirt.name or host.name,
             "vars": plain(host.vars),
@@ -178,7 +191,7 @@ class View:
     # Big derived data, computed on first use by a template; release() drops it between
     # targets (a later template that asks again gets it computed again), which keeps a render
     # of 50,000 hosts from holding every target's data at once.
-    RELEASABLE = ("ansible", "kea4", "kea6", "address_lines")
+    RELEASABLE = ("ansible", "kea4", "kea6", "address_lines", "report")
 
     def release(self) -> None:
         for name in self.RELEASABLE:
@@ -313,3 +326,10 @@ class View:
             hv.update(host["vars"])  # the record's own vars win
             hostvars[name] = hv
         return {"hosts": hostvars, "groups": {g: sorted(m) for g, m in sorted(groups.items())}}
+
+    # --- the report -----------------------------------------------------------------------
+
+    @cached_property
+    def report(self) -> dict:
+        from cinv.render import report
+        return report.build(self)

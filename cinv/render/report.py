@@ -1,0 +1,300 @@
+"""The report target's data: what `report/index.html` shows, computed from the same View as
+every other target (no second loader).
+
+The page is one self-contained file. Small parts (state counts, problems, recent changes,
+network facts) are written as HTML by the template; the big parts (the hosts table, the address
+maps, hypervisor capacity) go into ONE inline JSON blob that the page's script turns into rows
+and cells as they are shown, so 50,000 hosts stay a few MB and open in seconds.
+
+IPv4 address maps are cut into /24 blocks (a smaller network is one block): a block holding a
+host, the gateway or the edge of a range is sent cell by cell, one letter per address; runs of
+whole /24s in one state are folded into one line with a count. Work is over intervals, never a
+walk of a large network address by address.
+"""
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import socket
+from base64 import b64encode
+from collections import Counter
+
+from markupsafe import Markup
+
+from cinv import load
+from cinv.allocate import ipv4_blocked
+from cinv.model import KINDS, STATES
+
+HISTORY_LIMIT = 50
+PATHS_PER_COMMIT = 20  # records listed per commit; the rest is counted
+# One letter per IPv4 address, by precedence (a host on the gateway's address shows as used).
+USED, GATEWAY, RESERVED, POOL, FREE = "u", "g", "r", "p", "f"
+BLOCK = 256
+
+
+def clean(text) -> str:
+    """Text from git or records as valid UTF-8 (git may hand over undecodable bytes)."""
+    return str(text).encode("utf-8", "replace").decode("utf-8")
+
+
+def script_json(data) -> Markup:
+    """JSON safe inside <script type="application/json">: no '<', '>' or '&' that could close
+    the element or open a comment, and no line separators; the page reads it with JSON.parse."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for raw, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(raw, escaped)
+    return Markup(text)  # noqa: S704 - escaped for its context just above
+
+
+def csp_hash(script) -> str:
+    """The Content-Security-Policy source for one inline script: only that script may run."""
+    digest = hashlib.sha256(str(script).encode("utf-8")).digest()
+    return Markup(f"'sha256-{b64encode(digest).decode()}'")  # noqa: S704 - base64 only
+
+
+# --- IPv4 address maps -------------------------------------------------------------------
+
+def _painted(first: int, size: int, layers, used: dict) -> str:
+    """The letters of addresses first .. first+size-1: layers [(letter, spans)] painted in
+    rising precedence, then the used addresses."""
+    cells = [FREE] * size
+    last = first + size - 1
+    for letter, spans in layers:
+        for a, b in spans:
+            if b < first or a > last:
+                continue
+            lo, hi = max(a, first) - first, min(b, last) - first
+            cells[lo:hi + 1] = letter * (hi - lo + 1)
+    for address in used:
+        if first <= address <= last:
+            cells[address - first] = USED
+    return "".join(cells)
+
+
+def ipv4_map(net, used: dict) -> dict:
+    """{blocks, counts} of one network. used: {address int: [host index, interface]}.
+    A block is {base, size, cells, hosts: [[offset, host, interface], ...]} or a folded run
+    {base, blocks, state} of whole /24s in one state."""
+    v4 = net.ipv4
+    first, last = int(v4.network_address), int(v4.broadcast_address)
+    blocked = ipv4_blocked(net)
+    gateway = [(int(net.gateway4),) * 2] if net.gateway4 is not None else []
+    pool = [net.dhcp_pool] if net.dhcp_pool is not None else []
+    reserved = [s for s in blocked if s not in gateway and s not in pool]
+    reserved += [(int(a),) * 2 for a in net.dns_servers if a.version == 4 and a in v4]
+    layers = [(POOL, pool), (RESERVED, reserved), (GATEWAY, gateway)]
+    counts = Counter()
+    blocks: list[dict] = []
+    if v4.prefixlen >= 24:
+        cells = _painted(first, last - first + 1, layers, used)
+        counts.update(cells)
+        blocks.append({"base": first, "size": len(cells), "cells": cells,
+                       "hosts": _hosts_in(first, last, used)})
+        return {"blocks": blocks, "counts": _named(counts)}
+    # Blocks where the state may vary inside: those holding a host or a span's edge.
+    varying = {a >> 8 for a in used}
+    for _letter, spans in layers:
+        for a, b in spans:
+            varying.update((max(a, first) >> 8, min(b, last) >> 8))
+    varying = sorted(k for k in varying if first >> 8 <= k <= last >> 8)
+
+    def uniform(k_from: int, k_to: int) -> None:
+        """Whole /24s k_from .. k_to, in one state: that of their first address."""
+        if k_from > k_to:
+            return
+        state = _painted(k_from << 8, 1, layers, {})
+        counts[state] += (k_to - k_from + 1) * BLOCK
+        previous = blocks[-1] if blocks else None
+        if (previous is not None and "state" in previous and previous["state"] == state
+                and (previous["base"] >> 8) + previous["blocks"] == k_from):
+            previous["blocks"] += k_to - k_from + 1
+        else:
+            blocks.append({"base": k_from << 8, "blocks": k_to - k_from + 1, "state": state})
+
+    k = first >> 8
+    for v in varying:
+        uniform(k, v - 1)
+        base = v << 8
+        cells = _painted(base, BLOCK, layers, used)
+        hosts = _hosts_in(base, base + BLOCK - 1, used)
+        if not hosts and cells == cells[0] * BLOCK:
+            uniform(v, v)
+        else:
+            counts.update(cells)
+            blocks.append({"base": base, "size": BLOCK, "cells": cells, "hosts": hosts})
+        k = v + 1
+    uniform(k, last >> 8)
+    return {"blocks": blocks, "counts": _named(counts)}
+
+
+def _hosts_in(first: int, last: int, used: dict) -> list:
+    return [[a - first, *used[a]] for a in sorted(used) if first <= a <= last]
+
+
+def _named(counts: Counter) -> dict:
+    names = {USED: "used", GATEWAY: "gateway", RESERVED: "reserved", POOL: "pool", FREE: "free"}
+    return {name: counts.get(letter, 0) for letter, name in names.items()}
+
+
+def ipv6_rows(net, used: dict) -> list:
+    """Sorted [address, host index or -1, interface or label] of the IPv6 prefix: hosts'
+    addresses (used: {address int: [text, host, interface]}), the gateway and reserved
+    ranges."""
+    rows = list(used.items())
+    if net.gateway6 is not None and int(net.gateway6) not in used:
+        rows.append((int(net.gateway6), [str(net.gateway6), -1, "gateway"]))
+    for version, a, b in net.reserved:
+        if version == 6:
+            text = str(ipaddress.IPv6Address(a))
+            if b != a:
+                text += " - " + str(ipaddress.IPv6Address(b))
+            rows.append((a, [text, -1, "reserved"]))
+    return [row for _key, row in sorted(rows, key=lambda r: r[0])]
+
+
+# --- the whole report ----------------------------------------------------------------------
+
+def _size(hosts: list[dict]) -> int:
+    return sum(d["size"] for h in hosts for d in h["disks"])
+
+
+def capacity(view, index: dict) -> list[dict]:
+    """Per host that others run on: its VMs and cpus / memory / disk allocated against what
+    it has (None: not recorded). A VM without cpus or memory counts as what its libvirt domain
+    gets (1 vcpu, 1 GiB)."""
+    children: dict[str, list[dict]] = {}
+    for host in view.hosts:
+        if host["parent"]:
+            children.setdefault(host["parent"], []).append(host)
+    out = []
+    for name in sorted(children):
+        parent = view.host_by_name.get(name)
+        if parent is None:
+            continue
+        guests = [g for g in children[name] if g["kind"] == "virtual"]
+        hw = parent["hardware"]
+        disks = _size([parent]) or None
+        out.append({
+            "host": index[name],
+            "guests": [index[g["name"]] for g in children[name]],
+            "cpus": [sum(g["cpus"] for g in guests), hw["cpus"]],
+            "memory": [sum(g["memory"] for g in guests), hw["memory"]],
+            "disk": [_size(guests), disks],
+        })
+    return out
+
+
+def _record(path: str) -> tuple[str, str]:
+    """(kind, name) of the record an inventory path holds."""
+    if path == load.SETTINGS_FILE:
+        return "settings", path
+    top, _, rest = path.partition("/")
+    if top == "hosts" and path.endswith(".yaml"):
+        name = load.host_name_of(path)
+        return "host", name or path
+    if top in ("networks", "zones") and path.endswith(".yaml") and "/" not in rest:
+        return top[:-1], rest[:-len(".yaml")]
+    return "file", path
+
+
+def changes(history: list[dict] | None) -> list[dict] | None:
+    """Recent commits with the records each changed: [{commit, date, author, message,
+    records: [{status, kind, name, old}], more}]."""
+    if history is None:
+        return None
+    out = []
+    for commit in history:
+        records = []
+        for status, path, old in commit["paths"]:
+            kind, name = _record(path)
+            item = {"status": {"A": "added", "D": "removed", "R": "renamed", "C": "copied"}.get(
+                status, "changed"), "kind": kind, "name": clean(name), "old": None}
+            if old is not None:
+                item["old"] = clean(_record(old)[1])
+            records.append(item)
+        out.append({"commit": commit["commit"], "short": commit["commit"][:10],
+                     "date": clean(commit["date"]), "author": clean(commit["author"]),
+                     "message": clean(commit["message"]),
+                     "records": records[:PATHS_PER_COMMIT],
+                     "more": max(0, len(records) - PATHS_PER_COMMIT)})
+    return out
+
+
+def state_counts(view) -> dict:
+    """{"kinds", "states", "rows": [{state, counts per kind, total}], "totals"} of every host,
+    retired ones too."""
+    counts = view.state_counts
+    kinds = [k for k in KINDS if any(counts.get((k, s)) for s in STATES)] or list(KINDS)
+    rows = []
+    for state in STATES:
+        per = [counts.get((k, state), 0) for k in kinds]
+        rows.append({"state": state, "counts": per, "total": sum(per)})
+    totals = [sum(counts.get((k, s), 0) for s in STATES) for k in kinds]
+    return {"kinds": kinds, "rows": rows, "totals": totals, "total": sum(totals)}
+
+
+def build(view) -> dict:
+    """Everything the report template shows."""
+    model = view.model
+    index = {h["name"]: n for n, h in enumerate(view.hosts)}
+    rows = []
+    for host in view.hosts:
+        ifaces = host["interfaces"]
+        addresses = [i[k] for i in ifaces for k in ("ipv4", "ipv6") if i[k]]
+        rows.append([host["name"], host["kind"], host["state"],
+                     " ".join(dict.fromkeys(i["network"] for i in ifaces if i["network"])),
+                     " ".join(addresses), " ".join(i["mac"] for i in ifaces if i["mac"]),
+                     host["parent"] or "", " ".join(host["tags"]),
+                     host["description"] or ""])
+    networks = []
+    for net_view in view.networks:
+        net = model.networks[net_view["name"]]
+        used4: dict = {}
+        used6: dict = {}
+        for iface in net_view["interfaces"]:
+            # the host, and the interface's name unless it carries the host's own name
+            where = [index[iface["host"]], 0 if iface["fqdn"] == iface["host"] else iface["name"]]
+            if iface["ipv4"]:
+                used4[int.from_bytes(socket.inet_aton(iface["ipv4"]), "big")] = where
+            if iface["ipv6"]:
+                packed = socket.inet_pton(socket.AF_INET6, iface["ipv6"])
+                used6[int.from_bytes(packed, "big")] = [iface["ipv6"], *where]
+        item = {"name": net.name, "v4": None, "v6": None}
+        facts = {"name": net.name, "domain": net_view["domain"], "description":
+                 net.description, "ipv4": net_view["ipv4"], "gateway4": net_view["gateway4"],
+                 "ipv6": net_view["ipv6"], "gateway6": net_view["gateway6"],
+                 "pool": "-".join(net_view["pool4"]) if net_view["pool4"] else None,
+                 "vlan": net_view["vlan"], "bridge": net_view["bridge"], "counts": None,
+                 "used6": len(used6)}
+        if net.ipv4 is not None:
+            item["v4"] = ipv4_map(net, used4)
+            item["v4"]["first"] = int(net.ipv4.network_address)
+            item["v4"]["last"] = int(net.ipv4.broadcast_address)
+            facts["counts"] = item["v4"]["counts"]
+            facts["size"] = net.ipv4.num_addresses
+        if net.ipv6 is not None:
+            item["v6"] = ipv6_rows(net, used6)
+        networks.append({"facts": facts, "data": item})
+    data = {"hosts": rows, "networks": [n["data"] for n in networks],
+            "capacity": capacity(view, index)}
+    history = view.history() if view.history is not None else None
+    return {
+        "json": script_json(data),
+        "domain": view.settings["domain"],
+        "revision": view.revision,
+        "counts": state_counts(view),
+        "networks": [n["facts"] for n in networks],
+        "problems": [{"where": f"{p.path}:{p.line}" if p.line else p.path,
+                      "severity": p.severity, "message": p.message}
+                     for p in (view.problems or [])],
+        "problems_known": view.problems is not None,
+        "changes": changes(history),
+        "history_limit": HISTORY_LIMIT,
+        "hosts": len(rows),
+        "csp": csp_hash,
+        "over": sum(1 for c in data["capacity"]
+                    if any(have is not None and alloc > have
+                           for alloc, have in (c["cpus"], c["memory"], c["disk"]))),
+    }
