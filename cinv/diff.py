@@ -130,7 +130,7 @@ def _settings_dict(inv: Inventory) -> dict:
             "render": {"out": s.render_out,
                        "targets": {n: asdict(t) for n, t in sorted(s.targets.items())}},
             "libvirt": {"image_dir": s.image_dir}, "git": {"auto_commit": s.auto_commit},
-            "kea": {"interfaces": s.kea_interfaces}}
+            "kea": {"interfaces": s.kea_interfaces}, "ansible": asdict(s.ansible)}
 
 
 def diff(old: Inventory, new: Inventory, renames: dict | None = None) -> list[RecordDiff]:

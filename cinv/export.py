@@ -5,15 +5,21 @@ holding its tags one per line. cinv writes a host's own tags, then `kind:<kind>`
 `network:<name>` for each network it has an interface on, and `parent:<fqdn>`. The ':' keeps
 these apart from the host's own tags (a cinv tag cannot hold ':') and needs no quoting in
 `cdist config -t kind:virtual` (cdist splits tag lists on ','). Retired hosts are left out, as in
-every rendered output. The Ansible inventory is exactly the `ansible` render target's.
+every rendered output.
+
+The Ansible inventory is exactly the `ansible` render target's file; `--list` and `--host NAME`
+give the same data in Ansible's dynamic-inventory (script) protocol: `--list` prints
+{"_meta": {"hostvars": ...}, "all": {"children", "vars"}, <group>: {"hosts", "vars"}} and
+`--host NAME` one host's vars, both as JSON.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import check, load, names
+from cinv import check, load, lookup, names
 from cinv.errors import CinvError, ProblemsError
 from cinv.model import Host, Inventory
 from cinv.workspace import Workspace
@@ -97,3 +103,41 @@ def ansible(ws: Workspace) -> str:
         raise CinvError("the ansible target rendered "
                         f"{len(outputs)} files; expected ansible/inventory.yaml")
     return outputs[0].decode()
+
+
+def _ansible_data(ws: Workspace) -> dict:
+    from cinv.render.view import View
+
+    inv = ws.load()
+    errors = check.errors(check.run(inv))
+    if errors:
+        raise ProblemsError(errors)
+    return View(inv).ansible
+
+
+def ansible_list(ws: Workspace) -> str:
+    """`--list` of Ansible's script protocol: every group with its hosts and vars, `all` with
+    the inventory-wide vars, and every host's vars under _meta (so Ansible never asks for one
+    host at a time)."""
+    data = _ansible_data(ws)
+    out: dict = {"_meta": {"hostvars": data["hosts"]}}
+    out["all"] = {"children": [*data["groups"], "ungrouped"]}
+    if data["vars"]:
+        out["all"]["vars"] = data["vars"]
+    grouped = set()
+    for group, members in data["groups"].items():
+        item: dict = {"hosts": members}
+        if group in data["group_vars"]:
+            item["vars"] = data["group_vars"][group]
+        out[group] = item
+        grouped.update(members)
+    out["ungrouped"] = {"hosts": sorted(set(data["hosts"]) - grouped)}
+    return json.dumps(out, sort_keys=True, separators=(",", ":")) + "\n"  # for a machine
+
+
+def ansible_host(ws: Workspace, name: str) -> str:
+    """`--host NAME` of Ansible's script protocol: that host's vars (a retired or unknown host
+    is an error)."""
+    data = _ansible_data(ws)
+    fqdn = lookup.host_name(data["hosts"], name)
+    return json.dumps(data["hosts"][fqdn], indent=1, sort_keys=True) + "\n"

@@ -254,6 +254,16 @@ class DnsSettings:
 
 
 @dataclass(slots=True)
+class AnsibleSettings:
+    """The Ansible inventory's own settings: what `ansible_host` is (the host's first address,
+    or its FQDN), vars of the group `all`, and vars of any group by name."""
+
+    host: str = "ip"  # ip | fqdn
+    vars: dict = field(default_factory=dict)
+    group_vars: dict = field(default_factory=dict)
+
+
+@dataclass(slots=True)
 class Target:
     """A render target: a template rendered once, per host, per network or per zone."""
 
@@ -273,6 +283,7 @@ class Settings:
     image_dir: str = "/var/lib/libvirt/images"
     auto_commit: bool = True
     kea_interfaces: list[str] = field(default_factory=lambda: ["*"])
+    ansible: AnsibleSettings = field(default_factory=AnsibleSettings)
     path: str = "cinv.yaml"
     lines: dict = field(default_factory=dict, repr=False, compare=False)
 

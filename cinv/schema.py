@@ -17,6 +17,7 @@ from cinv.model import (
     IPV6_MODES,
     KINDS,
     STATES,
+    AnsibleSettings,
     Disk,
     DnsSettings,
     Hardware,
@@ -38,7 +39,9 @@ IFACE_KEYS = ("name", "mac", "network", "ipv4", "ipv6", "aliases")
 NETWORK_KEYS = ("name", "description", "domain", "ipv4", "gateway4", "ipv6", "gateway6",
                 "ipv6_mode", "dhcp_pool", "reserved", "dns_servers", "vlan", "bridge",
                 "subnet_id")
-SETTINGS_KEYS = ("domain", "mac_prefix", "dns", "render", "libvirt", "git", "kea")
+SETTINGS_KEYS = ("domain", "mac_prefix", "dns", "render", "libvirt", "git", "kea", "ansible")
+ANSIBLE_KEYS = ("host", "vars", "group_vars")
+ANSIBLE_HOST = ("ip", "fqdn")
 DNS_KEYS = ("ttl", "primary_ns", "hostmaster", "nameservers")
 TARGET_KEYS = ("template", "each", "path")
 EACH = ("once", "host", "network", "zone")
@@ -402,7 +405,30 @@ def parse_settings(data, path: str, problems: list) -> Settings:
     if kea is not None:
         r.keys(kea, ("interfaces",), "kea.")
         s.kea_interfaces = r.items(kea, "interfaces", _kea_iface, "kea.") or ["*"]
+    ansible = r.mapping(data.get("ansible"), "ansible", data.line_of("ansible"))
+    if ansible is not None:
+        r.keys(ansible, ANSIBLE_KEYS, "ansible.")
+        s.ansible = AnsibleSettings(
+            host=r.field(ansible, "host", choice(ANSIBLE_HOST), "ansible.", default="ip"),
+            vars=r.field(ansible, "vars", _vars, "ansible.", default={}),
+            group_vars=r.field(ansible, "group_vars", _group_vars, "ansible.", default={}))
     return s
+
+
+def _vars(value) -> dict:
+    return plain_data(value) if isinstance(value, dict) else _not_mapping(value)
+
+
+def _group_vars(value) -> dict:
+    """{group: {var: value}}: group names as Ansible takes them (identifiers), not `all`
+    (that is ansible.vars) nor `ungrouped`."""
+    groups = _vars(value)
+    for name, group in groups.items():
+        if name in ("all", "ungrouped"):
+            raise ValueError(f"{name!r}: set the vars of every host in ansible.vars")
+        if not isinstance(group, dict):
+            raise ValueError(f"{name}: expected a mapping of vars, not {group!r}")
+    return groups
 
 
 def _parse_target(r: Reader, name, spec, line: int) -> Target | None:

@@ -129,12 +129,27 @@ def export_cdist(ctx, directory):
 
 
 @export_.command("ansible")
+@click.option("--list", "list_", is_flag=True,
+              help="Every group and host as JSON (Ansible's dynamic-inventory protocol).")
+@click.option("--host", metavar="NAME", help="One host's vars as JSON (the same protocol).")
 @click.pass_context
-def export_ansible(ctx):
-    """Print the Ansible inventory (YAML; the same as the `ansible` render target).
+def export_ansible(ctx, list_, host):
+    """Print the Ansible inventory: YAML (the same file as the `ansible` render target), or
+    with --list / --host the JSON of Ansible's dynamic-inventory scripts, so a two-line
+    script (examples/ansible/cinv-inventory) makes cinv a live inventory source.
 
     \b
     Example:
       cinv export ansible > inventory.yaml && ansible-inventory -i inventory.yaml --graph
+      ansible-inventory -i examples/ansible/cinv-inventory --graph
     """
-    click.echo(exports.ansible(_workspace(ctx)), nl=False)
+    if list_ and host is not None:
+        raise click.UsageError("--list and --host exclude each other")
+    ws = _workspace(ctx)
+    if list_:
+        text = exports.ansible_list(ws)
+    elif host is not None:
+        text = exports.ansible_host(ws, host)
+    else:
+        text = exports.ansible(ws)
+    click.echo(text, nl=False)

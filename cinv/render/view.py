@@ -294,7 +294,11 @@ class View:
 
     @cached_property
     def ansible(self) -> dict:
-        """{"hosts": {name: vars}, "groups": {group: [names]}}."""
+        """{"hosts": {name: vars}, "groups": {group: [names]}, "group_vars": {group: vars},
+        "vars": vars of all}: groups by kind, state, network, tag and parent; cinv.yaml's
+        ansible.vars and ansible.group_vars; each network's facts (in `all` as
+        cinv_networks.<name>, and in its group as cinv_network)."""
+        settings = self.model.settings.ansible
         groups: dict[str, set] = {}
         hostvars = {}
         for host in self.hosts:
@@ -307,25 +311,62 @@ class View:
                 keys.append(group_name("parent", host["parent"]))
             for key in keys:
                 groups.setdefault(key, set()).add(name)
-            hv = {}
-            address = host["ipv4"] or host["ipv6"]
-            if address:
-                hv["ansible_host"] = address
-            hv.update({
-                "cinv_kind": host["kind"], "cinv_state": host["state"],
-                "cinv_tags": host["tags"],
-                "cinv_interfaces": [{k: i[k] for k in IFACE_VARS if i[k]}
-                                    for i in host["interfaces"]],
-            })
-            for key in ("parent", "location", "description"):
-                if host[key]:
-                    hv[f"cinv_{key}"] = host[key]
-            if host["kind"] == "virtual":
-                hv["cinv_cpus"] = host["cpus"]
-                hv["cinv_memory_mib"] = host["memory"] // (1 << 20)
-            hv.update(host["vars"])  # the record's own vars win
-            hostvars[name] = hv
-        return {"hosts": hostvars, "groups": {g: sorted(m) for g, m in sorted(groups.items())}}
+            hostvars[name] = self._ansible_host(host, settings.host)
+        networks = {n["name"]: self._ansible_network(n) for n in self.networks}
+        group_vars = {group_name("network", n): {"cinv_network": facts}
+                      for n, facts in networks.items()}
+        for group, values in settings.group_vars.items():
+            group_vars[group] = {**group_vars.get(group, {}), **values}
+        all_vars = {"cinv_networks": networks} if networks else {}
+        all_vars.update(settings.vars)
+        for group in group_vars:
+            groups.setdefault(group, set())
+        return {"hosts": hostvars, "groups": {g: sorted(m) for g, m in sorted(groups.items())},
+                "group_vars": dict(sorted(group_vars.items())), "vars": all_vars}
+
+    @staticmethod
+    def _ansible_host(host: dict, address_or_name: str) -> dict:
+        hv = {}
+        address = host["ipv4"] or host["ipv6"]
+        if address_or_name == "fqdn":
+            hv["ansible_host"] = host["name"]
+        elif address:
+            hv["ansible_host"] = address
+        hv.update({
+            "cinv_kind": host["kind"], "cinv_state": host["state"],
+            "cinv_tags": host["tags"],
+            "cinv_interfaces": [{k: i[k] for k in IFACE_VARS if i[k]}
+                                for i in host["interfaces"]],
+        })
+        for key in ("parent", "location", "description"):
+            if host[key]:
+                hv[f"cinv_{key}"] = host[key]
+        # Hardware: what a VM's domain gets (defaults where unset); what a physical box has,
+        # where recorded.
+        recorded = host["hardware"]
+        virtual = host["kind"] == "virtual"
+        if virtual or recorded["cpus"] is not None:
+            hv["cinv_cpus"] = host["cpus"]
+        if virtual or recorded["memory"] is not None:
+            hv["cinv_memory_mib"] = host["memory"] // (1 << 20)
+        if host["disks"]:
+            hv["cinv_disks_mib"] = [d["size"] // (1 << 20) for d in host["disks"]]
+        for key in ("vendor", "model", "serial"):
+            if host[key]:
+                hv[f"cinv_{key}"] = host[key]
+        hv.update(host["vars"])  # the record's own vars win
+        return hv
+
+    @staticmethod
+    def _ansible_network(net: dict) -> dict:
+        facts = {"name": net["name"], "domain": net["domain"]}
+        for key in ("ipv4", "gateway4", "ipv6", "gateway6", "vlan", "bridge"):
+            if net[key] is not None:
+                facts[key] = net[key]
+        servers = net["dns_servers4"] + net["dns_servers6"]
+        if servers:
+            facts["dns_servers"] = servers
+        return facts
 
     # --- the report -----------------------------------------------------------------------
 
