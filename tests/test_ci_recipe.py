@@ -19,7 +19,8 @@ CHECKERS = ("dhcpd", "kea-dhcp4", "kea-dhcp6", "named-checkzone", "named-checkco
 # What the CI platform or the caller's shell may set; each test sets its own.
 _CI_VARS = ("CI_COMMIT_REF_SLUG", "GITHUB_REF_NAME", "GITHUB_OUTPUT", "CINV_INVENTORY",
             "CINV_OUT", "CINV_BRANCH", "CINV_INSTALL", "CINV_PIP_SPEC", "CINV_VENV",
-            "CINV_ALLOW_MISSING_CHECKERS")
+            "CINV_ALLOW_MISSING_CHECKERS", "CINV_DIFF_BASE", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+            "GITHUB_BASE_REF", "CI_DEFAULT_BRANCH", "GITHUB_STEP_SUMMARY")
 
 
 def cinv_bin() -> str:
@@ -58,7 +59,9 @@ def test_ci_files_call_the_one_script_and_publish_the_branch_output():
     job = gitlab["cinv"]
     assert any("cinv-ci.sh" in line or "CINV_CI_SCRIPT" in line for line in job["script"])
     assert gitlab["variables"]["CINV_CI_SCRIPT"].endswith("cinv-ci.sh")
-    assert job["artifacts"]["paths"] == ["$CINV_OUT/$CI_COMMIT_REF_SLUG/"]
+    assert job["artifacts"]["paths"] == ["$CINV_OUT/$CI_COMMIT_REF_SLUG/",
+                                         "$CINV_OUT/$CI_COMMIT_REF_SLUG.render.diff"]
+    assert job["artifacts"]["when"] == "always"
     assert gitlab["variables"]["GIT_DEPTH"] == "0"
 
     github = yaml.safe_load((CI_DIR / "github-actions.yml").read_text())
@@ -70,6 +73,8 @@ def test_ci_files_call_the_one_script_and_publish_the_branch_output():
     assert upload["with"]["path"] == "${{ env.CINV_OUT }}/${{ steps.cinv.outputs.branch }}/"
     checkout = [s for s in steps if s.get("uses", "").startswith("actions/checkout")][0]
     assert checkout["with"]["fetch-depth"] == 0
+    assert github["jobs"]["cinv"]["env"]["CINV_DIFF_BASE"] == (
+        "${{ github.base_ref || github.event.repository.default_branch }}")
 
 
 def test_passes_on_both_customer_branches_with_every_checker(customers, tmp_path):
@@ -251,3 +256,46 @@ def test_by_hand_the_output_is_ignored_by_git(customers):
     assert r.returncode == 0, r.stdout + r.stderr
     assert (customers.root / "cinv-out" / "main" / "hosts").is_file()
     assert customers.git("status", "--porcelain", "--untracked-files=all") == ""
+
+
+def test_publishes_the_report_and_the_rendered_diff_against_the_base(customers, tmp_path):
+    allow = {"CINV_ALLOW_MISSING_CHECKERS": "1"}
+    customers.git("checkout", "-q", "customer-b")
+    web2 = customers.host_file("web2.prod.example.com")
+    web2.write_text(web2.read_text() + "description: 'see ````quoted````'\n")
+    customers.git("commit", "-q", "-am", "web2: a description with backticks")
+    out = tmp_path / "o"
+    summary, outputs = tmp_path / "summary.md", tmp_path / "outputs"
+    r = run_script(customers, out, GITHUB_REF_NAME="customer-b", GITHUB_BASE_REF="main",
+                   GITHUB_STEP_SUMMARY=str(summary), GITHUB_OUTPUT=str(outputs), **allow)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (out / "customer-b" / "report" / "index.html").is_file()
+    diff = (out / "customer-b.render.diff").read_text()
+    assert "--- a/dhcpd.conf\n+++ b/dhcpd.conf\n" in diff
+    assert "+host web2.prod.example.com-eth0 {" in diff and "mail1" in diff
+    assert "+++ b/libvirt/web2.prod.example.com.xml" in diff
+    assert diff in r.stdout  # in the job log
+    text = summary.read_text()
+    assert text.startswith("### cinv: rendered files against main\n\n`````diff\n")
+    assert text.endswith("\n`````\n") and diff in text  # a fence no line of it can end
+    assert f"diff={out / 'customer-b.render.diff'}" in outputs.read_text()
+
+    # a CI clone holding only its own branch: the base is fetched from origin
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--single-branch", "--branch", "customer-b",
+                    str(customers.root), str(clone)], check=True)
+
+    class Clone:
+        root = clone
+    r = run_script(Clone, tmp_path / "o2", CI_COMMIT_REF_SLUG="customer-b",
+                   CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main", **allow)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (tmp_path / "o2" / "customer-b.render.diff").read_text() == diff
+
+    # on the base branch itself there is nothing to compare; an unknown base fails the job
+    customers.git("checkout", "-q", "main")
+    r = run_script(customers, out, CI_DEFAULT_BRANCH="main", **allow)
+    assert r.returncode == 0 and "HEAD is main; nothing to compare" in r.stdout
+    r = run_script(customers, out, CINV_DIFF_BASE="nosuch", **allow)
+    assert r.returncode == 1
+    assert r.stderr.strip().endswith("CINV_DIFF_BASE: no branch 'nosuch' here or at origin")

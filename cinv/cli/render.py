@@ -19,7 +19,7 @@ from cinv.errors import CinvError, ProblemsError
 def render(ctx, targets, out, check_only):
     """Render targets (default: all) into the output directory.
 
-    Built-in targets: dhcpd, kea, dns, libvirt, hosts, dnsmasq, ansible; more come from
+    Built-in targets: dhcpd, kea, dns, libvirt, hosts, dnsmasq, ansible, report; more come from
     render.targets in cinv.yaml. Only changed files are written; files cinv wrote before and no
     longer produces are removed. Refused while `cinv check` reports errors.
 

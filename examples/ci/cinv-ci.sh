@@ -22,6 +22,12 @@
 #                       reused when it exists)
 #   CINV_ALLOW_MISSING_CHECKERS=1   skip (with a warning) a checker that is not installed; without
 #                       it a missing checker fails the job
+#   CINV_DIFF_BASE      the branch to review against: `cinv diff --render BASE HEAD` goes to the job
+#                       log, to CINV_OUT/<branch>.render.diff and (GitHub) the step summary.
+#                       Default: the merge request's target branch (CI_MERGE_REQUEST_TARGET_BRANCH_NAME,
+#                       GITHUB_BASE_REF), else GitLab's CI_DEFAULT_BRANCH; empty: no diff
+#
+# The output folder also holds report/index.html, a page of the networks, hosts and placement.
 #
 # A bare package name ("cinv", "cinv==0.1.0" without hashes) is refused: anyone may publish a
 # package under a name, and CI runs what it installs.
@@ -113,6 +119,57 @@ cinv -C "$INVENTORY" "${ref_args[@]}" check ||
 
 say "cinv ${ref_args[*]} render --out $out"
 cinv -C "$INVENTORY" "${ref_args[@]}" render --out "$out" || fail "cinv render (see above)"
+
+say "report: $out/report/index.html"
+
+# --- the rendered diff, for review ---------------------------------------------------------------
+base=${CINV_DIFF_BASE-${CI_MERGE_REQUEST_TARGET_BRANCH_NAME:-${GITHUB_BASE_REF:-${CI_DEFAULT_BRANCH:-}}}}
+if [ -n "$base" ]; then
+  case "$base" in -*) fail "CINV_DIFF_BASE '$base' is not a branch name" ;; esac
+  # the base as a commit: the remote's branch, a local one, or fetched now (CI clones often hold
+  # only the branch being built)
+  rev=$(git -C "$INVENTORY" rev-parse --verify --quiet "refs/remotes/origin/$base^{commit}" ||
+        git -C "$INVENTORY" rev-parse --verify --quiet "refs/heads/$base^{commit}" ||
+        { git -C "$INVENTORY" fetch --quiet origin "refs/heads/$base" 2>/dev/null &&
+          git -C "$INVENTORY" rev-parse --verify --quiet "FETCH_HEAD^{commit}"; } || true)
+  [ -n "$rev" ] || fail "CINV_DIFF_BASE: no branch '$base' here or at origin"
+  head_rev=$(git -C "$INVENTORY" rev-parse --verify --quiet "HEAD^{commit}" || true)
+  diff_file="$(cd "$OUT_BASE" && pwd)/$branch.render.diff"
+  if [ "$rev" = "$head_rev" ]; then
+    say "rendered diff: HEAD is $base; nothing to compare"
+    : >"$diff_file"
+  else
+    cinv -C "$INVENTORY" diff --render "$rev" HEAD >"$diff_file"
+    rc=$?
+    if [ "$rc" = 0 ]; then
+      say "rendered diff: no rendered file changes against $base"
+    elif [ "$rc" = 1 ] && [ -s "$diff_file" ]; then
+      say "rendered diff against $base ($diff_file):"
+      cat "$diff_file"
+    else
+      fail "cinv diff --render $base HEAD (see above)"
+    fi
+  fi
+  if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+    # a fence longer than any run of backticks in the diff, so no line can end it
+    fence=$(grep -o '```*' "$diff_file" | awk '{ if (length > m) m = length } END { print m }')
+    fence=$(printf '%*s' "$(( ${fence:-0} < 3 ? 3 : ${fence:-0} + 1 ))" '' | tr ' ' '`')
+    {
+      printf '### cinv: rendered files against %s\n\n' "$base"
+      if [ -s "$diff_file" ]; then
+        printf '%sdiff\n' "$fence"
+        head -c 900000 "$diff_file"
+        printf '\n%s\n' "$fence"
+        [ "$(wc -c <"$diff_file")" -le 900000 ] || printf '(cut at 900 kB: see the artifact)\n'
+      else
+        printf 'No rendered file changes.\n'
+      fi
+    } >>"$GITHUB_STEP_SUMMARY"
+  fi
+  if [ -n "${GITHUB_OUTPUT:-}" ]; then
+    echo "diff=$diff_file" >>"$GITHUB_OUTPUT"
+  fi
+fi
 
 # --- the real checkers ---------------------------------------------------------------------------
 scratch=$(mktemp -d)
