@@ -335,3 +335,15 @@ def test_thousands_of_hosts_stay_small_and_quick(tmp_path, browser):
     assert page.evaluate("document.querySelector('.cell.hit').dataset.host") == \
         "vm002345.net002.example.com"
     assert page.errors == []
+
+
+def test_an_inventory_may_override_the_report_s_parts(inventory, tmp_path):
+    """templates/report.css.j2 in the inventory replaces the built-in one (and the page then
+    renders in the sandbox, as every template from the inventory)."""
+    (inventory.root / "templates" / "report.css.j2").write_text("body { color: #123456; }\n")
+    html = render_report(inventory, tmp_path / "out").read_text()
+    assert "<style>\nbody { color: #123456; }\n</style>" in html
+    (inventory.root / "templates" / "report.js.j2").write_text(
+        "{{ ''.__class__.__mro__ }}\n")
+    r = inventory.run("render", "report", "--out", tmp_path / "out")
+    assert r.code == 1 and "templates/report.js.j2:1: " in r.err, r

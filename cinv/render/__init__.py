@@ -79,7 +79,8 @@ def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict
         """cinv's own template, unless the inventory overrides it or a user target replaced
         the built-in target: those run in the sandbox."""
         if (available[name] is targets.BUILTIN.get(name)
-                and not source.exists(f"templates/{output.template}")):
+                and not any(source.exists(f"templates/{t}")
+                            for t in (output.template, *output.includes))):
             return trusted
         return env
     zone_states: dict = {}

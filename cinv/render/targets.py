@@ -30,6 +30,7 @@ class Output:
     template: str
     path: str
     each: str = "once"
+    includes: tuple[str, ...] = ()  # templates the template includes (overridable too)
 
 
 BUILTIN: dict[str, tuple[Output, ...]] = {}
@@ -48,7 +49,8 @@ builtin("libvirt", Output("libvirt-domain.xml.j2", "libvirt/{{ host.name }}.xml"
 builtin("hosts", Output("hosts.j2", "hosts"))
 builtin("dnsmasq", Output("dnsmasq.conf.j2", "dnsmasq/cinv.conf"))
 builtin("ansible", Output("ansible-inventory.yaml.j2", "ansible/inventory.yaml"))
-builtin("report", Output("report.html.j2", "report/index.html"))
+builtin("report", Output("report.html.j2", "report/index.html",
+                         includes=("report.css.j2", "report.js.j2")))
 
 # each -> (attribute of the view holding the items, name of the item in the template)
 EACH = {"once": (None, None), "host": ("hosts", "host"), "network": ("networks", "network"),
