@@ -61,6 +61,8 @@ class Browser:
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(to_chrome_r)
         os.close(from_chrome_w)
+        self._poll = select.poll()  # not select(): a test run may hold fds above 1023
+        self._poll.register(self._from_chrome, select.POLLIN)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -86,7 +88,7 @@ class Browser:
     def _read(self, deadline: float) -> dict:
         while b"\0" not in self._buf:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._from_chrome], [], [], left)[0]:
+            if left <= 0 or not self._poll.poll(left * 1000):
                 raise BrowserError("chromium did not answer in time")
             chunk = os.read(self._from_chrome, 1 << 20)
             if not chunk:

@@ -302,11 +302,9 @@ def test_deterministic_and_part_of_a_full_render(lab, tmp_path):
     assert a == b
     lab.ok("render", "--out", tmp_path / "all")
     assert (tmp_path / "all" / "report" / "index.html").read_bytes() == a
-    # the same commit through --ref: the same page, but for the line naming the ref
-    c = lab.ok("--ref", "HEAD", "render", "report", "--out", tmp_path / "c")
-    assert c.code == 0
-    ref_page = (tmp_path / "c" / "report" / "index.html").read_text()
-    assert ref_page.replace(" (HEAD)", "") == a.decode()
+    # the same commit through --ref: the same page
+    lab.ok("--ref", "HEAD", "render", "report", "--out", tmp_path / "c")
+    assert (tmp_path / "c" / "report" / "index.html").read_bytes() == a
     (lab.root / "hosts" / "box.prod.example.com.yaml").write_text(
         lab.read("hosts/box.prod.example.com.yaml") + "tags: [edited]\n")
     dirty = render_report(lab, tmp_path / "d").read_text()

@@ -105,7 +105,7 @@ def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict
     if "report" in wanted and history and not ws.example:
         sha = source.commit.hexsha if ws.ref else gitstore.head(ws.root)
         if sha is not None:
-            revision = {"commit": sha, "ref": ws.ref,
+            revision = {"commit": sha,
                         "dirty": not ws.ref and bool(gitstore.dirty_paths(ws.root))}
 
             def recent():

@@ -75,7 +75,7 @@ class View:
         self._serials = serials  # callable(zones) -> {zone name: serial}; None: serial 1
         self.warnings: list[str] = []
         # For the report: what `cinv check` found (None: not known), a callable giving the
-        # recent commits (None: no history shown), what was rendered ({commit, ref, dirty};
+        # recent commits (None: no history shown), what was rendered ({commit, dirty};
         # None: not in git or not shown), and hosts by kind and state, retired ones too (the
         # view leaves those out).
         self.problems = problems
