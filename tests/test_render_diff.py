@@ -123,3 +123,5 @@ def test_errors_are_one_line(two):
     assert "hosts/bad.example.com.yaml:1" in r.err
     r = two.run("diff", "HEAD", "HEAD", "dns")
     assert r.code == 2 and "go with --render" in r.err
+    r = two.run("diff", "--render", "--format", "json")
+    assert r.code == 2 and "--render prints a unified diff" in r.err

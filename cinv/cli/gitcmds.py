@@ -35,6 +35,9 @@ def diff(ctx, from_ref, to_ref, targets, fmt, rendered):
     """
     ws = _workspace(ctx)
     if rendered:
+        if fmt != "text":
+            raise click.UsageError("--format is for the record diff; --render prints a "
+                                   "unified diff")
         _render_diff(ctx, ws, [a for a in (from_ref, to_ref, *targets) if a is not None])
         return
     if targets:
