@@ -72,6 +72,25 @@ def test_script_json_cannot_close_its_element():
     assert json.loads(text) == {"d": "</script><script>alert(1)</script><!-- & \u2028"}
 
 
+def test_changes_name_records_and_count_the_rest_of_a_big_commit():
+    paths = [("A", f"hosts/vms/h{n:02d}.example.com.yaml", None) for n in range(25)]
+    paths[0] = ("R", "hosts/b.example.com.yaml", "hosts/a.example.com.yaml")
+    paths[1] = ("M", "networks/prod.yaml", None)
+    paths[2] = ("D", "zones/example.com.yaml", None)
+    paths[3] = ("M", "cinv.yaml", None)
+    paths[4] = ("A", "templates/x.j2", None)
+    [c] = report.changes([{"commit": "f" * 40, "date": "d", "author": "a\udcff",
+                           "message": "m", "paths": paths}])
+    assert c["more"] == 5 and len(c["records"]) == 20
+    assert [(r["status"], r["kind"], r["name"], r["old"]) for r in c["records"][:6]] == [
+        ("renamed", "host", "b.example.com", "a.example.com"),
+        ("changed", "network", "prod", None), ("removed", "zone", "example.com", None),
+        ("changed", "settings", "cinv.yaml", None), ("added", "file", "templates/x.j2", None),
+        ("added", "host", "h05.example.com", None)]
+    assert c["author"] == "a?"  # what git could not decode, as valid text
+    assert report.changes(None) is None
+
+
 # --- rendered pages --------------------------------------------------------------------------
 
 HOSTILE = '<img src=x onerror="window.pwned=1"></script><script>window.pwned=2</script>'

@@ -207,7 +207,7 @@ def changes(history: list[dict] | None) -> list[dict] | None:
     out = []
     for commit in history:
         records = []
-        for status, path, old in commit["paths"]:
+        for status, path, old in commit["paths"][:PATHS_PER_COMMIT]:
             kind, name = _record(path)
             item = {"status": {"A": "added", "D": "removed", "R": "renamed", "C": "copied"}.get(
                 status, "changed"), "kind": kind, "name": clean(name), "old": None}
@@ -217,8 +217,8 @@ def changes(history: list[dict] | None) -> list[dict] | None:
         out.append({"commit": commit["commit"], "short": commit["commit"][:10],
                      "date": clean(commit["date"]), "author": clean(commit["author"]),
                      "message": clean(commit["message"]),
-                     "records": records[:PATHS_PER_COMMIT],
-                     "more": max(0, len(records) - PATHS_PER_COMMIT)})
+                     "records": records,
+                     "more": max(0, len(commit["paths"]) - PATHS_PER_COMMIT)})
     return out
 
 
