@@ -102,11 +102,11 @@ def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict
     if problems is None and "report" in wanted:
         problems = check.run(inv)
     revision, recent = None, None
-    if "report" in wanted and history and not ws.example:
-        sha = source.commit.hexsha if ws.ref else gitstore.head(ws.root)
+    if "report" in wanted and history:
+        sha = ws.commit or gitstore.head(ws.root)
         if sha is not None:
             revision = {"commit": sha,
-                        "dirty": not ws.ref and bool(gitstore.dirty_paths(ws.root))}
+                        "dirty": not ws.commit and bool(gitstore.dirty_paths(ws.root))}
 
             def recent():
                 return gitstore.recent_changes(ws.root, sha, report_history_limit)
