@@ -20,7 +20,7 @@ from cinv import __version__, paths
 from cinv.errors import CinvError
 from cinv.load import INPUT_DIRS, SETTINGS_FILE, STATE_DIR, atomic_write
 
-FORMAT = 2
+FORMAT = 3  # 3: interfaces carry names
 RACY_SECONDS = 2.0
 
 
@@ -29,8 +29,9 @@ def stat_key(st: os.stat_result) -> tuple:
 
 
 def scan(root: Path) -> dict[str, tuple] | None:
-    """The stat key of every input file (cinv.yaml, networks/, hosts/, templates/), or None if
-    the tree holds a symlink (whose target's changes a stat of the link does not show)."""
+    """The stat key of every input file (cinv.yaml, networks/, hosts/, zones/, templates/), or
+    None if the tree holds a symlink (whose target's changes a stat of the link does not
+    show)."""
     keys: dict[str, tuple] = {}
     try:
         keys[SETTINGS_FILE] = stat_key(os.stat(root / SETTINGS_FILE, follow_symlinks=False))

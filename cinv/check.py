@@ -150,26 +150,29 @@ def unique_addresses(inv: Inventory) -> list[Problem]:
 
 @validator
 def unique_dns_names(inv: Inventory) -> list[Problem]:
-    """Every DNS name (host name, <ifname>.<host>, alias) belongs to one host only, and an alias
-    never shadows another name (a CNAME cannot sit beside other records)."""
+    """Every DNS name (host name, <ifname>.<host>, alias, extra name of `names:`) belongs to one
+    host only, and an alias never shadows another name (a CNAME cannot sit beside other
+    records)."""
     held = defaultdict(list)
     for host in inv.hosts.values():
-        held[host.name].append((host, None, None))
+        held[host.name].append((host, None, None, None))
     for host in inv.active_hosts():
-        for index, (fqdn, iface, is_alias) in enumerate(inv.dns_names(host)):
+        for fqdn, iface, is_alias in inv.dns_names(host):
             if fqdn == host.name and not is_alias:
                 continue
-            i = host.interfaces.index(iface)
-            held[fqdn].append((host, i, iface))
+            held[fqdn].append((host, host.interfaces.index(iface), iface,
+                               "aliases" if is_alias else "name"))
+        for fqdn, iface in inv.extra_names(host):
+            held[fqdn].append((host, host.interfaces.index(iface), iface, "names"))
     out = []
     for fqdn, places in held.items():
         if len(places) < 2:
             continue
-        for host, i, iface in places:
+        for host, i, iface, key in places:
             if iface is None:
                 continue  # reported at the alias or interface that collides with it
-            others = ", ".join(f"{h.path}" for h, _, f in places if f is not iface)
-            key = "aliases" if fqdn not in (f"{iface.name}.{host.name}", host.name) else "name"
+            others = ", ".join(f"{h.path}" for h, _, f, k in places
+                               if f is not iface or k != key)
             out.append(_at(host, iface, key, f"interfaces[{i}].{key}: DNS name {fqdn} is also "
                            f"used by {others}", "duplicate-name"))
     return out
@@ -344,19 +347,22 @@ def capacity(inv: Inventory) -> list[Problem]:
 
 @validator
 def nameservers_have_addresses(inv: Inventory) -> list[Problem]:
-    """A nameserver inside a forward zone cinv writes (a network's domain or the default domain)
-    is a host with an address there (warning: named refuses such a zone, so `cinv render dns`
-    does too)."""
-    zones = inv.managed_domains()
+    """A nameserver inside a forward zone cinv writes (a network's domain, the default domain or
+    a zone of zones/) has an address there: a host's name, an extra name of `names:` or an A/AAAA
+    record of zones/ (warning: named refuses such a zone, so `cinv render dns` does too)."""
+    from cinv import zones as zonelib
+    zones = zonelib.forward_zones(inv)
     addressed = {fqdn for host in inv.active_hosts()
                  for fqdn, iface, is_alias in inv.dns_names(host)
                  if not is_alias and (iface.ipv4 is not None or iface.ipv6 is not None)}
+    addressed |= {fqdn for host in inv.active_hosts() for fqdn, iface in inv.extra_names(host)
+                  if iface.ipv4 is not None or iface.ipv6 is not None}
+    addressed |= {z.fqdn(r.owner) for z in inv.zones.values() for r in z.records
+                  if r.type in ("A", "AAAA")}
     out = []
     for ns in inv.settings.dns.nameservers:
         target = ns.rstrip(".")
-        labels = target.split(".")
-        zone = next((".".join(labels[i:]) for i in range(len(labels))
-                     if ".".join(labels[i:]) in zones), None)
+        zone = zonelib.zone_of(target, zones)
         if zone is not None and target not in addressed:
             out.append(Problem(inv.settings.path, inv.settings.line_of("dns"),
                                f"dns.nameservers: {ns} lies in zone {zone}, but no host has that "
@@ -389,3 +395,7 @@ def refuse_added(known: set, after: Inventory, changed) -> None:
     new = [p for p in errors(run(after)) if (p.path, p.message) not in known]
     if new:
         raise ProblemsError([p for p in new if p.path in changed] or new)
+
+
+# The rules of zones' own records live in their own module and register themselves here.
+from cinv import zonecheck  # noqa: E402,F401

@@ -203,15 +203,15 @@ class GitRefSource(Source):
                 out.append((item.name, item.type == "tree"))
         return out
 
-    def read(self, rel: str) -> bytes:
+    def read(self, rel: str, limit: int = MAX_FILE_SIZE) -> bytes:
         blob = self._entry(rel)
         if blob is None or blob.type != "blob":
             raise FileNotFoundError(rel)
         if stat.S_ISLNK(blob.mode):  # its content is a link's target, never followed
             raise CinvError(f"{rel}: is a symlink; not read")
         stream = blob.data_stream  # its size comes with it: no second question to git
-        if stream.size > MAX_FILE_SIZE:
-            raise CinvError(f"{rel}: {stream.size} bytes is over the limit of {MAX_FILE_SIZE} "
+        if stream.size > limit:
+            raise CinvError(f"{rel}: {stream.size} bytes is over the limit of {limit} "
                             "for one inventory file")
         return stream.read()
 
@@ -447,14 +447,15 @@ def inventory_changes(root: Path, ref: str | None, limit: int) -> list[tuple]:
 
 
 def dirty_paths(root: Path) -> list[str]:
-    """Inventory paths (cinv.yaml, networks/, hosts/) that differ from HEAD in the work tree,
-    changed, removed or untracked."""
+    """Inventory paths (cinv.yaml, networks/, hosts/, zones/) that differ from HEAD in the work
+    tree, changed, removed or untracked."""
     repo = find_repo(root)
     if repo is None:
         return []
     top = Path(repo.working_tree_dir).resolve()
     prefix = os.path.relpath(Path(root).resolve(), top)
-    paths = [os.path.normpath(os.path.join(prefix, p)) for p in ("cinv.yaml", "networks", "hosts")]
+    paths = [os.path.normpath(os.path.join(prefix, p)) for p in ("cinv.yaml", "networks", "hosts",
+                                                                  "zones")]
     try:
         status = repo.git.status("--porcelain", "--untracked-files=all", "--no-renames", "-z",
                                  "--", *paths)

@@ -16,7 +16,8 @@ from pathlib import Path
 from cinv import cache, load
 from cinv.model import Host, Network
 
-# facts: (name, state, parent, ((ifname, network, v4, v6, mac, aliases), ...)); ints or None.
+# facts: (name, state, parent, ((ifname, network, v4, v6, mac, aliases, names), ...)); ints or
+# None.
 
 
 FEW = 64  # misses a change's own update() can fold in without a second write of the cache
@@ -25,7 +26,7 @@ FEW = 64  # misses a change's own update() can fold in without a second write of
 def facts_of(host: Host) -> tuple:
     return (host.name, host.state, host.parent, tuple(
         (i.name, i.network, int(i.ipv4) if i.ipv4 is not None else None,
-         int(i.ipv6) if i.ipv6 is not None else None, i.mac, tuple(i.aliases))
+         int(i.ipv6) if i.ipv6 is not None else None, i.mac, tuple(i.aliases), tuple(i.names))
         for i in host.interfaces))
 
 
@@ -55,9 +56,9 @@ class Index:
 
     def dns_names(self, facts: tuple):
         name, _state, _parent, ifaces = facts
-        for index, (ifname, network, _v4, _v6, _mac, aliases) in enumerate(ifaces):
+        for index, (ifname, network, _v4, _v6, _mac, aliases, extra) in enumerate(ifaces):
             yield name if index == 0 else f"{ifname}.{name}"
-            for alias in aliases:
+            for alias in (*aliases, *extra):
                 yield alias if "." in alias else f"{alias}.{self._domain(network)}"
 
     @property
@@ -77,7 +78,7 @@ class Index:
                     children[parent].append(rel)
                 if state == "retired":
                     continue
-                for index, (ifname, network, a4, a6, mac, aliases) in enumerate(ifaces):
+                for index, (ifname, network, a4, a6, mac, aliases, extra) in enumerate(ifaces):
                     if a4 is not None:
                         v4[a4].append(rel)
                     if a6 is not None:
@@ -86,7 +87,7 @@ class Index:
                         macs[mac].append(rel)
                     if index:
                         dns[f"{ifname}.{name}"].append(rel)
-                    for alias in aliases:
+                    for alias in (*aliases, *extra):
                         dns[alias if "." in alias else f"{alias}.{domain(network)}"].append(rel)
             self._maps = {"v4": v4, "v6": v6, "mac": macs, "dns": dns, "children": children}
         return self._maps
@@ -100,7 +101,7 @@ class Index:
         m = self.maps
         facts = facts_of(host)
         out: set[str] = set()
-        for _ifname, _net, v4, v6, mac, _aliases in facts[3]:
+        for _ifname, _net, v4, v6, mac, _aliases, _names in facts[3]:
             for key, value in (("v4", v4), ("v6", v6), ("mac", mac)):
                 if value is not None:
                     out.update(m[key].get(value, ()))

@@ -20,6 +20,7 @@ from cinv.model import Host, Inventory
 SETTINGS_FILE = "cinv.yaml"
 INPUT_DIRS = tuple(p for p in paths.INVENTORY_INPUTS if p != SETTINGS_FILE)
 MAX_FILE_SIZE = 1 << 20  # a record is a few hundred bytes; 1 MiB is plenty, and a hard stop
+MAX_ZONE_FILE_SIZE = 64 << 20  # zones/<zone>.yaml may hold a big zone's own records
 STATE_DIR = ".cinv"  # lock and caches; ignores itself in git
 TMP_MARK = ".tmp-"
 
@@ -37,7 +38,7 @@ class Source:
         """(name, is_dir) of the entries of a folder; [] if it does not exist."""
         raise NotImplementedError
 
-    def read(self, rel: str) -> bytes:
+    def read(self, rel: str, limit: int = MAX_FILE_SIZE) -> bytes:
         raise NotImplementedError
 
     def walk(self, rel: str, problems: list) -> list[str]:
@@ -102,7 +103,7 @@ class DirSource(Source):
             out.append((entry.name, entry.is_dir(follow_symlinks=False)))
         return out
 
-    def read(self, rel: str) -> bytes:
+    def read(self, rel: str, limit: int = MAX_FILE_SIZE) -> bytes:
         try:
             path = self.folder(rel, last=False)
             try:
@@ -116,16 +117,16 @@ class DirSource(Source):
                             "inventory (or into a hidden folder of it); not read") from None
         with os.fdopen(fd, "rb") as f:
             size = os.fstat(f.fileno()).st_size
-            if size > MAX_FILE_SIZE:
-                raise CinvError(f"{rel}: {size} bytes is over the limit of {MAX_FILE_SIZE} "
+            if size > limit:
+                raise CinvError(f"{rel}: {size} bytes is over the limit of {limit} "
                                 "for one inventory file")
-            return f.read(MAX_FILE_SIZE + 1)
+            return f.read(limit + 1)
 
 
-def parse_file(source: Source, rel: str, problems: list):
+def parse_file(source: Source, rel: str, problems: list, limit: int = MAX_FILE_SIZE):
     """The YAML document of one file, or None with a problem noted."""
     try:
-        raw = source.read(rel)
+        raw = source.read(rel, limit)
     except CinvError as e:
         message = str(e).removeprefix(f"{rel}: ")
         problems.append(Problem(rel, 0, message, "error", "file"))
@@ -133,8 +134,8 @@ def parse_file(source: Source, rel: str, problems: list):
     except OSError as e:
         problems.append(Problem(rel, 0, f"cannot be read: {e.strerror or e}", "error", "file"))
         return None
-    if len(raw) > MAX_FILE_SIZE:
-        problems.append(Problem(rel, 0, f"is over the limit of {MAX_FILE_SIZE} bytes", "error",
+    if len(raw) > limit:
+        problems.append(Problem(rel, 0, f"is over the limit of {limit} bytes", "error",
                                 "file"))
         return None
     try:
@@ -212,7 +213,7 @@ def _load_inventory(source: Source, cache_root: Path | None) -> Inventory:
                                     f"{inv.hosts[host.name].path}", "error", "duplicate-name"))
             continue
         inv.hosts[host.name] = host
-    for folder in ("templates", "zones"):  # walked here only to report symlinks out
+    for folder in ("templates",):  # walked here only to report symlinks out (zones: above)
         source.walk(folder, problems)
     problems.extend(getattr(source, "unsafe", []))
     if isinstance(source, DirSource):
@@ -323,7 +324,35 @@ def load_networks(source: Source) -> Inventory:
         net = schema.parse_network(name, data, rel, problems)
         if net is not None:
             inv.networks[name] = net
+    load_zones(source, inv)
     return inv
+
+
+def load_zones(source: Source, inv: Inventory) -> None:
+    """zones/<zone>.yaml: a zone's default TTL and own records (a few files, parsed each time)."""
+    from cinv import zones
+    problems = inv.problems
+    for rel in source.walk("zones", problems):
+        if not rel.endswith(".yaml"):
+            if rel.endswith(".yml"):
+                problems.append(Problem(rel, 0, "not read: zone files end in .yaml", "warning",
+                                        "file"))
+            continue
+        name = rel[len("zones/"):-len(".yaml")]
+        try:
+            if "/" in name or zones.check_zone_name(name) != name:
+                raise ValueError(f"{name!r} is not a lower-case zone name")
+        except ValueError as e:
+            problems.append(Problem(rel, 0, f"file name: {e} (zones/<zone>.yaml)", "error",
+                                    "name"))
+            continue
+        before = len(problems)
+        data = parse_file(source, rel, problems, MAX_ZONE_FILE_SIZE)
+        if data is None and len(problems) > before:
+            continue
+        zone = zones.parse_zone(name, data, rel, problems)
+        if zone is not None:
+            inv.zones[name] = zone
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -392,7 +421,7 @@ def remove_record(root: Path, rel: str) -> None:
 def clean_stale_temp_files(root: Path) -> list[Path]:
     """Remove temporary files left by a killed writer. Call only while holding the lock."""
     removed = []
-    for folder in ("hosts", "networks", "."):
+    for folder in ("hosts", "networks", "zones", "."):
         base = root / folder
         if not base.is_dir() or base.is_symlink():
             continue  # a symlinked folder is not the inventory's to clean (check reports it)

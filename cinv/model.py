@@ -35,6 +35,7 @@ class Interface:
     aliases: list[str] = field(default_factory=list)
     line: int = 0
     lines: dict = field(default_factory=dict, repr=False, compare=False)
+    names: list[str] = field(default_factory=list)  # extra names with their own A/AAAA
 
     @property
     def mac_str(self) -> str | None:
@@ -52,6 +53,8 @@ class Interface:
             out["ipv6"] = str(self.ipv6)
         if self.aliases:
             out["aliases"] = list(self.aliases)
+        if self.names:
+            out["names"] = list(self.names)
         return out
 
 
@@ -143,7 +146,7 @@ class Host:
                  hw.model, hw.serial),
                 tuple((i.name, i.network, i.mac, None if i.ipv4 is None else int(i.ipv4),
                        None if i.ipv6 is None else int(i.ipv6), tuple(i.aliases), i.line,
-                       i.lines) for i in self.interfaces),
+                       i.lines, tuple(i.names)) for i in self.interfaces),
                 self.vars, self.path, self.line, self.lines,
                 (self.libvirt.name, self.libvirt.uuid))
 
@@ -158,8 +161,8 @@ class Host:
                    [Interface(iname, network, mac,
                               None if v4 is None else ipaddress.IPv4Address(v4),
                               None if v6 is None else ipaddress.IPv6Address(v6),
-                              list(aliases), iline, ilines)
-                    for iname, network, mac, v4, v6, aliases, iline, ilines in ifaces],
+                              list(aliases), iline, ilines, list(inames))
+                    for iname, network, mac, v4, v6, aliases, iline, ilines, inames in ifaces],
                    vars_, path, line, lines, Libvirt(*libvirt))
 
     def to_dict(self, with_name: bool = False) -> dict:
@@ -246,6 +249,65 @@ class Network:
 
 
 @dataclass(slots=True)
+class ZoneRecord:
+    """One record of a zone's own (zones/<zone>.yaml): what no host carries."""
+
+    owner: str  # relative to the zone: "@" (the apex), "www", "*.lab", "_sip._tcp"
+    type: str  # the upper-case mnemonic: MX, TXT, SRV, TYPE65534 ...
+    value: str | list  # zone-file text, names relative to the zone; TXT also a list of strings
+    ttl: int | None = None  # None: the zone's default
+    line: int = 0
+    path: str | None = None  # where it came from, when not its zone's file (an import's source)
+
+
+def _owner_key(owner: str) -> tuple:
+    if owner == "@":
+        return ()
+    return tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in reversed(owner.split(".")))
+
+
+@dataclass(slots=True)
+class Zone:
+    """A zone cinv serves, known from zones/<name>.yaml: its default TTL and its own records.
+    (Zones of network domains and reverse zones exist without a file; a file adds to them.)"""
+
+    name: str
+    ttl: int | None = None  # the zone's default TTL ($TTL); None: cinv.yaml's dns.ttl
+    records: list[ZoneRecord] = field(default_factory=list)
+    path: str = ""
+    line: int = 1
+    lines: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def fqdn(self, owner: str) -> str:
+        return self.name if owner == "@" else f"{owner}.{self.name}"
+
+    def where(self, record: ZoneRecord) -> tuple[str, int]:
+        return (record.path or self.path, record.line or self.line)
+
+    def to_dict(self) -> dict:
+        """As stored: owners in DNS order (the apex first), each owner's records by type and
+        value, so the file reads the same however records were added."""
+        out: dict = {}
+        if self.ttl is not None:
+            out["ttl"] = self.ttl
+        by_owner: dict[str, list] = {}
+        for r in self.records:
+            by_owner.setdefault(r.owner, []).append(r)
+        records: dict = {}
+        for owner in sorted(by_owner, key=_owner_key):
+            items = []
+            for r in sorted(by_owner[owner], key=lambda r: (r.type, str(r.value))):
+                item: dict = {"type": r.type, "value": list(r.value) if isinstance(r.value, list)
+                              else r.value}
+                if r.ttl is not None:
+                    item["ttl"] = r.ttl
+                items.append(item)
+            records[owner] = items
+        out["records"] = records
+        return out
+
+
+@dataclass(slots=True)
 class DnsSettings:
     ttl: int = 3600
     primary_ns: str = "ns1.example.com."
@@ -299,6 +361,13 @@ class Inventory:
     networks: dict[str, Network] = field(default_factory=dict)
     hosts: dict[str, Host] = field(default_factory=dict)
     problems: list = field(default_factory=list)
+    zones: dict[str, Zone] = field(default_factory=dict)  # zones/<name>.yaml, by zone name
+
+    def managed_domains(self) -> set[str]:
+        """Every domain the inventory serves: the default domain, each network's domain and each
+        zone of zones/ (forward or reverse)."""
+        return ({self.settings.domain} | {n.domain for n in self.networks.values() if n.domain}
+                | set(self.zones))
 
     def active_hosts(self):
         return (h for h in self.hosts.values() if not h.retired)
@@ -327,3 +396,10 @@ class Inventory:
             yield (host.name if index == 0 else f"{iface.name}.{host.name}"), iface, False
             for alias in iface.aliases:
                 yield self.alias_fqdn(alias, iface), iface, True
+
+    def extra_names(self, host: Host):
+        """(fqdn, interface) for every name of an interface's `names:`: A/AAAA records of that
+        interface's addresses under another name (the PTR stays the host's own)."""
+        for iface in host.interfaces:
+            for name in iface.names:
+                yield self.alias_fqdn(name, iface), iface

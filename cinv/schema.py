@@ -35,7 +35,7 @@ HOST_KEYS = ("name", "kind", "state", "description", "tags", "parent", "location
 LIBVIRT_KEYS = ("name", "uuid")
 HARDWARE_KEYS = ("cpus", "memory", "disks", "vendor", "model", "serial")
 DISK_KEYS = ("name", "size")
-IFACE_KEYS = ("name", "mac", "network", "ipv4", "ipv6", "aliases")
+IFACE_KEYS = ("name", "mac", "network", "ipv4", "ipv6", "aliases", "names")
 NETWORK_KEYS = ("name", "description", "domain", "ipv4", "gateway4", "ipv6", "gateway6",
                 "ipv6_mode", "dhcp_pool", "reserved", "dns_servers", "vlan", "bridge",
                 "subnet_id")
@@ -285,7 +285,8 @@ def _parse_interface(r: Reader, m: LMap, prefix: str) -> Interface | None:
         ipv4=r.field(m, "ipv4", _ip4, prefix),
         ipv6=r.field(m, "ipv6", _ip6, prefix),
         aliases=r.items(m, "aliases", _alias, prefix),
-        line=m.line, lines=m.key_lines)
+        line=m.line, lines=m.key_lines,
+        names=r.items(m, "names", _alias, prefix))
 
 
 def _mac(value) -> int:

@@ -18,6 +18,7 @@ class Store:
         self.root = root
         self.settings = base.settings
         self.networks = base.networks
+        self.zones = base.zones
         self.index = idx
         self._source = load.DirSource(root)
 
@@ -42,8 +43,14 @@ class Store:
         return lookup.network(self.networks, name)
 
     def used(self) -> tuple[set, set, set]:
-        """IPv4, IPv6 (as integers) and MACs held by hosts that are not retired."""
-        return self.index.used()
+        """IPv4, IPv6 (as integers) and MACs held by hosts that are not retired; the addresses
+        of zones' own A/AAAA records are never handed out either."""
+        v4, v6, macs = self.index.used()
+        if self.zones:
+            from cinv.zones import record_addresses
+            for version, value in record_addresses(self.zones.values()):
+                (v4 if version == 4 else v6).add(value)
+        return v4, v6, macs
 
     def children(self, name: str) -> list[str]:
         return sorted(self.index.entries[rel][0]
@@ -71,7 +78,7 @@ class Store:
         old, others = self._around(hosts)
 
         def inventory(changed, nets) -> Inventory:
-            inv = Inventory(settings=self.settings, networks=nets)
+            inv = Inventory(settings=self.settings, networks=nets, zones=self.zones)
             for h in [*others.values(), *changed]:
                 inv.hosts.setdefault(h.name, h)
             return inv
@@ -93,4 +100,44 @@ class Store:
         index.update(self.root, self.index, hosts)
         if committing:
             return gitstore.commit(self.root, [*hosts, *networks], message)
+        return None
+
+    # --- zones' own records -----------------------------------------------------------------
+
+    def near_names(self, names: set[str], below: set[str], addresses: set[tuple[int, int]]
+                   ) -> dict[str, Host]:
+        """The hosts a zone record can clash with: those holding one of `names`, a name below
+        one of `below` (a delegation), or one of `addresses` ((version, int) of a reverse
+        name)."""
+        m = self.index.maps
+        rels: set[str] = set()
+        for name in names:
+            rels.update(m["dns"].get(name, ()))
+        if below:
+            suffixes = tuple("." + b for b in below)
+            rels.update(rel for name, held in m["dns"].items() if name.endswith(suffixes)
+                        for rel in held)
+        for version, value in addresses:
+            rels.update(m["v4" if version == 4 else "v6"].get(value, ()))
+        return {rel: h for rel in sorted(rels) for h in [self.host_at(rel)] if h is not None}
+
+    def save_zone(self, zone, message: str, commit: bool, near: dict[str, Host]) -> str | None:
+        """Write zones/<zone>.yaml as one commit, unless that adds an error to what `cinv check`
+        reports (checked against the hosts near the changed records)."""
+        def inventory(zones) -> Inventory:
+            inv = Inventory(settings=self.settings, networks=self.networks, zones=zones)
+            for h in near.values():
+                inv.hosts.setdefault(h.name, h)
+            return inv
+
+        after_zones = {**self.zones, zone.name: zone}
+        check.refuse_added(check.error_keys(inventory(self.zones)), inventory(after_zones),
+                           {zone.path})
+        committing = commit and self.settings.auto_commit
+        if committing:
+            gitstore.check_can_commit(self.root)
+        load.write_record(self.root, zone.path, zone.to_dict())
+        self.zones = after_zones
+        if committing:
+            return gitstore.commit(self.root, [zone.path], message)
         return None

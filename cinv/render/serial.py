@@ -47,7 +47,7 @@ class _Files(load.Source):
     def exists(self, rel: str) -> bool:
         return self.files.get(rel) is not None
 
-    def read(self, rel: str) -> bytes:
+    def read(self, rel: str, limit: int = load.MAX_FILE_SIZE) -> bytes:
         data = self.files.get(rel)
         if data is None:
             raise FileNotFoundError(rel)
@@ -61,9 +61,11 @@ def _zones(inv) -> dict[str, str]:
 
 
 def _host_zones(base, host) -> dict[str, str]:
-    """What one host adds to each zone, as that zone's digest with only this host in it."""
-    from cinv.model import Inventory
-    inv = Inventory(settings=base.settings, networks=base.networks)
+    """What one host adds to each zone, as that zone's digest with only this host in it (the
+    zones of zones/ are there, without their records: those are the same on both sides)."""
+    from cinv.model import Inventory, Zone
+    inv = Inventory(settings=base.settings, networks=base.networks,
+                    zones={n: Zone(n, z.ttl) for n, z in base.zones.items()})
     if host is not None and not host.retired:
         inv.hosts[host.name] = host
     return _zones(inv)
@@ -109,7 +111,7 @@ def changed_zones(root: Path, before: str | None, after: str | None,
                   paths: list[str]) -> tuple[set, set]:
     """(zones whose content differs, zones that exist only after) between commit `before` and
     commit `after` (None: the work tree), given the inventory paths that differ. Settings or
-    networks changed: both sides are loaded whole. Only host records changed: each changed
+    networks or zones/ changed: both sides are loaded whole. Only host records changed: each changed
     host's contribution is compared alone, so a step costs what it changed, not the inventory."""
     def source(sha):
         return load.DirSource(root) if sha is None else gitstore.GitRefSource(root, sha)
@@ -117,7 +119,7 @@ def changed_zones(root: Path, before: str | None, after: str | None,
     if before is None:  # a root commit in the middle of the walk: everything is new
         after_zones = _zones(load.load_inventory(source(after)))
         return set(after_zones), set(after_zones)
-    if any(p == load.SETTINGS_FILE or p.startswith("networks/") for p in paths):
+    if any(p == load.SETTINGS_FILE or p.startswith(("networks/", "zones/")) for p in paths):
         old = _zones(load.load_inventory(source(before)))
         new = _zones(load.load_inventory(source(after), root if after is None else None))
         return {z for z, d in new.items() if old.get(z) != d}, set(new) - set(old)

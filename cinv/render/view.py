@@ -180,6 +180,7 @@ class View:
                 "ipv4": str(iface.ipv4) if iface.ipv4 is not None else None,
                 "ipv6": str(iface.ipv6) if iface.ipv6 is not None else None,
                 "aliases": [], "_id": id(iface),
+                "names": [inv.alias_fqdn(n, iface) for n in iface.names],
             }))
         for item in ifaces:
             item["aliases"] = aliases.get(item.pop("_id"), [])
@@ -282,7 +283,7 @@ class View:
         lines = []
         for host in self.hosts:
             for index, iface in enumerate(host["interfaces"]):
-                names = [iface["fqdn"], *iface["aliases"]]
+                names = [iface["fqdn"], *iface["names"], *iface["aliases"]]
                 if index == 0:
                     names.append(host["short"])
                 for key, family in (("ipv4", socket.AF_INET), ("ipv6", socket.AF_INET6)):

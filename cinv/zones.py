@@ -1,0 +1,496 @@
+"""A zone's own records (zones/<zone>.yaml): the schema, names, and record data through dnspython.
+
+```yaml
+ttl: 3600                # optional: the zone's default TTL ($TTL); default cinv.yaml dns.ttl
+records:
+  "@":   [{type: MX, value: "10 mail"}, {type: TXT, value: "v=spf1 mx -all"}]
+  "*":   [{type: A, value: 192.0.2.80}]
+  _sip._tcp: [{type: SRV, value: "10 60 5060 sip", ttl: 300}]
+  lab:   [{type: NS, value: ns1.lab}]
+```
+
+Owners are relative to the zone ("@" the apex; an absolute name inside the zone is made
+relative). A value is zone-file text whose relative names are relative to the zone (as after
+`$ORIGIN zone.`). A TXT (or SPF) value is one of: plain text (one string, split into strings of
+255 bytes when longer), a list of strings (each one string), or zone-file text starting with '"'
+(quoted strings with escapes, exactly as in a zone file). Every value is parsed by dnspython and
+rendered from what it parsed, so what reaches named is always well formed.
+
+dnspython is imported only when a record is parsed, so inventories without zone records do not
+pay for it.
+"""
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import lru_cache
+
+from cinv import names
+from cinv.errors import Problem
+from cinv.model import Zone, ZoneRecord
+from cinv.yamlio import LList, LMap
+
+ZONE_KEYS = ("ttl", "records")
+RECORD_KEYS = ("type", "value", "ttl")
+TTL_MAX = 2**31 - 1
+VALUE_LIMIT = 65535  # a record's data is at most 65535 bytes on the wire
+# Types cinv owns or that only a signer makes: never a zone's own record.
+NOT_RECORDS = {
+    "SOA": "the SOA is cinv's (cinv.yaml dns: primary_ns, hostmaster, ttl)",
+    "RRSIG": "signatures are made by the signer (named's dnssec-policy), not kept",
+    "NSEC": "made by the signer, not kept",
+    "NSEC3": "made by the signer, not kept",
+    "NSEC3PARAM": "made by the signer, not kept",
+}
+TXT_TYPES = ("TXT", "SPF")
+_TYPE = re.compile(r"^(?:[A-Z][A-Z0-9-]{0,15}|TYPE[0-9]{1,5})\Z")
+# An owner's labels: letters, digits, '-', '_' and '/' (RFC 2317 names such as 0/26); '*' only
+# as a whole label of its own, the leftmost (a wildcard).
+_LABEL = re.compile(r"^[a-z0-9_/-]{1,63}\Z")
+_HOSTLABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\Z")
+
+
+def is_reverse(zone: str) -> bool:
+    return zone.endswith(".in-addr.arpa") or zone.endswith(".ip6.arpa") \
+        or zone in ("in-addr.arpa", "ip6.arpa")
+
+
+def is_hostname(fqdn: str, wildcard: bool = False) -> bool:
+    """named's check-names rule for host names (dns_name_ishostname): labels of letters,
+    digits and inner hyphens; with wildcard, the leftmost label may be '*'. The root is one."""
+    labels = [x for x in fqdn.rstrip(".").lower().split(".") if x] if fqdn not in (".", "") \
+        else []
+    if wildcard and labels and labels[0] == "*":
+        labels = labels[1:]
+    return all(_HOSTLABEL.match(x) for x in labels)
+
+
+# --- owners -------------------------------------------------------------------------------
+
+def owner(value, zone: str) -> str:
+    """An owner as stored: relative to the zone, lower-case, "@" for the apex."""
+    if not isinstance(value, str):
+        value = str(value) if isinstance(value, int) and not isinstance(value, bool) else None
+    if not value:
+        raise ValueError(f"{value!r} is not a DNS name")
+    text = value.lower()
+    if text == "@" or text.rstrip(".") == zone and text.endswith("."):
+        return "@"
+    if text.endswith("."):
+        fqdn = text[:-1]
+        if not fqdn.endswith("." + zone):
+            raise ValueError(f"{value} lies outside the zone {zone}")
+        text = fqdn[:-len(zone) - 1]
+    labels = text.split(".")
+    for i, label in enumerate(labels):
+        if label == "*" and i == 0:
+            continue
+        if not _LABEL.match(label):
+            raise ValueError(f"{value!r}: label {label!r} may hold only letters, digits, '-', "
+                             "'_' and '/' (and '*' alone as the leftmost label), 1 to 63 of them")
+    if len(text) + len(zone) + 2 > 254:
+        raise ValueError(f"{value[:40]!r}...: with the zone the name is longer than 253 "
+                         "characters")
+    return text
+
+
+def fqdn(zone: str, rel: str) -> str:
+    return zone if rel == "@" else f"{rel}.{zone}"
+
+
+def relative(name: str, zone: str) -> str:
+    """An absolute name (no trailing dot) inside zone, relative to it ("@" for the apex)."""
+    return "@" if name == zone else name[:-len(zone) - 1]
+
+
+def zone_of(name: str, zones) -> str | None:
+    """The longest of `zones` (a set of names) that holds `name`, or None."""
+    while True:
+        if name in zones:
+            return name
+        if "." not in name:
+            return None
+        name = name.split(".", 1)[1]
+
+
+# --- record data --------------------------------------------------------------------------
+
+# Types known without asking dnspython (a zone file's usual ones): loading stays cheap.
+COMMON_TYPES = frozenset(("A", "AAAA", "CNAME", "MX", "TXT", "SRV", "NS", "PTR", "CAA", "NAPTR",
+                          "SSHFP", "TLSA", "DNAME", "SPF", "HINFO", "LOC", "DS", "RP", "URI",
+                          "SVCB", "HTTPS", "DNSKEY", "CDS", "CDNSKEY", "OPENPGPKEY", "SMIMEA"))
+
+
+def rtype(value) -> str:
+    if not isinstance(value, str) or not _TYPE.match(value.upper()):
+        raise ValueError(f"{value!r} is not a record type (A, MX, TXT, SRV, TYPE65534 ...)")
+    text = value.upper()
+    if text in COMMON_TYPES:
+        return text
+    _dns()
+    import dns.rdatatype
+    try:
+        code = dns.rdatatype.from_text(text)
+    except dns.rdatatype.UnknownRdatatype:
+        raise ValueError(f"{value!r} is not a record type dnspython knows") from None
+    if dns.rdatatype.is_metatype(code) or code == dns.rdatatype.OPT:
+        raise ValueError(f"{value} is a query type, not a record type")
+    text = dns.rdatatype.to_text(code)
+    if text in NOT_RECORDS:
+        raise ValueError(f"{text}: {NOT_RECORDS[text]}")
+    return text
+
+
+def _dns():
+    import dns.name  # noqa: F401 (dnspython, imported on first use)
+    import dns.rdata  # noqa: F401
+    import dns.rdataclass  # noqa: F401
+    import dns.rdatatype  # noqa: F401
+    import dns.rdtypes.ANY.TXT  # noqa: F401
+
+
+def _txt_chunks(text: str) -> list[bytes]:
+    """Plain text as TXT strings of at most 255 bytes, never splitting a character."""
+    data = text.encode()
+    chunks, start = [], 0
+    while len(data) - start > 255:
+        end = start + 255
+        while end > start and (data[end] & 0xC0) == 0x80:  # inside a UTF-8 character
+            end -= 1
+        chunks.append(data[start:end])
+        start = end
+    chunks.append(data[start:])
+    return chunks
+
+
+@lru_cache(maxsize=4096)
+def _origin(zone: str):
+    import dns.name
+    return dns.name.from_text(zone + ".")
+
+
+def rdata(zone: str, type_: str, value):
+    """The dnspython rdata of a value (names made absolute against the zone); ValueError with
+    a one-line reason if DNS would not take it."""
+    _dns()
+    import dns.exception
+    import dns.rdata
+    import dns.rdataclass
+    import dns.rdatatype
+    code = dns.rdatatype.from_text(type_)
+    if type_ in TXT_TYPES and not (isinstance(value, str) and value.startswith('"')):
+        if isinstance(value, list):
+            strings = []
+            for item in value:
+                if not isinstance(item, str):
+                    raise ValueError(f"{item!r}: a TXT string is text")
+                data = item.encode()
+                if len(data) > 255:
+                    raise ValueError(f"one TXT string holds at most 255 bytes; "
+                                     f"{item[:30]!r}... has {len(data)} (split it)")
+                strings.append(data)
+            if not strings:
+                raise ValueError("a TXT record needs at least one string")
+        elif isinstance(value, str):
+            strings = _txt_chunks(value)
+        else:
+            raise ValueError(f"{value!r} is not text")
+        cls = dns.rdata.get_rdata_class(dns.rdataclass.IN, code)
+        return cls(dns.rdataclass.IN, code, strings)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"{value!r} is not record data")
+    if any(c in value for c in "\n\r\0"):
+        raise ValueError("record data is one line")
+    try:
+        return dns.rdata.from_text(dns.rdataclass.IN, code, value, _origin(zone), False)
+    except dns.exception.DNSException as e:
+        raise ValueError(f"{type_} {value[:60]!r}: {_reason(e)}") from None
+    except (ValueError, TypeError, IndexError, KeyError, UnicodeError) as e:
+        raise ValueError(f"{type_} {value[:60]!r}: {e or type(e).__name__}") from None
+
+
+def _reason(e: Exception) -> str:
+    text = str(e) or type(e).__name__
+    if text.startswith("caught exception"):
+        text = text.split(": ", 1)[-1]
+    return {"UnexpectedEnd": "ends too early", "SyntaxError": "malformed"}.get(text, text)
+
+
+@lru_cache(maxsize=1 << 17)
+def _parsed(zone: str, type_: str, value) -> tuple:
+    """(rdata or None, its text or the reason it is refused), remembered: check and render
+    both ask, for every record of a zone."""
+    try:
+        if type_ == "A" or type_ == "AAAA":
+            try:
+                addr = (ipaddress.IPv4Address if type_ == "A" else
+                        ipaddress.IPv6Address)(str(value))
+            except ValueError:
+                raise ValueError(f"{type_} {str(value)[:60]!r}: not an "
+                                 f"IPv{4 if type_ == 'A' else 6} address") from None
+            return None, str(addr)
+        rd = rdata(zone, type_, list(value) if isinstance(value, tuple) else value)
+        return rd, rd.to_text()
+    except ValueError as e:
+        return None, ValueError(str(e))
+
+
+def parsed(zone: str, type_: str, value) -> tuple:
+    """(dnspython rdata, or None for A/AAAA; the data as named reads it: names absolute,
+    strings quoted and escaped). ValueError if DNS would not take it."""
+    rd, text = _parsed(zone, type_, tuple(value) if isinstance(value, list) else value)
+    if isinstance(text, ValueError):
+        raise ValueError(str(text))
+    return rd, text
+
+
+def rdata_text(zone: str, rec: ZoneRecord) -> str:
+    """The record's data as named reads it (ValueError if DNS would not take it)."""
+    return parsed(zone, rec.type, rec.value)[1]
+
+
+def check_value(zone: str, type_: str, value) -> None:
+    """ValueError if the value is not data of this type."""
+    parsed(zone, type_, value)
+
+
+def stored_value(zone: str, rd) -> str | list:
+    """What a zone file keeps of parsed rdata (the inverse of rdata()): names relative to the
+    zone where inside it, TXT as plain text, a list of strings, or quoted zone-file text."""
+    import dns.rdatatype
+    type_ = dns.rdatatype.to_text(rd.rdtype)
+    if type_ in TXT_TYPES:
+        try:
+            texts = [s.decode("utf-8") for s in rd.strings]
+        except UnicodeDecodeError:
+            texts = None
+        if texts is not None and all(t.isprintable() for t in texts):
+            if len(texts) == 1 and len(rd.strings[0]) <= 255 and not texts[0].startswith('"'):
+                return texts[0]
+            if len(texts) > 1:
+                return texts
+        return rd.to_text()
+    if type_ in ("A", "AAAA"):
+        return rd.to_text()
+    return rd.to_text(origin=_origin(zone), relativize=True)
+
+
+# --- the schema ---------------------------------------------------------------------------
+
+def parse_zone(name: str, data, path: str, problems: list) -> Zone | None:
+    """zones/<name>.yaml; problems carry the path:line of the value at fault."""
+    from cinv.schema import Reader, integer, text
+    r = Reader(path, problems)
+    if data is None:
+        return Zone(name=name, path=path)
+    if not isinstance(data, LMap):
+        r.error(1, "a zone file is a mapping: ttl (optional) and records")
+        return None
+    r.keys(data, ZONE_KEYS, "")
+    zone = Zone(name=name, path=path, line=data.line, lines=data.key_lines)
+    zone.ttl = r.field(data, "ttl", integer(0, TTL_MAX))
+    records = r.mapping(data.get("records"), "records", data.line_of("records"))
+    if records is None:
+        return zone
+    seen: dict[tuple, int] = {}
+    for raw_owner, items in records.items():
+        line = records.line_of(raw_owner)
+        try:
+            rel = owner(raw_owner, name)
+        except ValueError as e:
+            r.error(line, f"records: {e}", "zone-owner")
+            continue
+        if not isinstance(items, LList):
+            if isinstance(items, LMap):
+                single = LList([items])
+                single.line, single.item_lines = line, [items.line]
+                items = single
+            else:
+                r.error(line, f"records.{raw_owner}: expected a list of records "
+                        "({type: ..., value: ...})")
+                continue
+        for index, item in enumerate(items):
+            where = f"records.{raw_owner}[{index}]"
+            m = r.mapping(item, where, items.line_of(index))
+            if m is None:
+                continue
+            r.keys(m, RECORD_KEYS, f"{where}.")
+            type_ = r.field(m, "type", rtype, f"{where}.", required=True)
+            value = m.get("value")
+            ttl = r.field(m, "ttl", integer(0, TTL_MAX), f"{where}.")
+            if type_ is None:
+                continue
+            if value is None:
+                r.error(m.line, f"{where}.value: missing (required)", "missing")
+                continue
+            try:
+                if isinstance(value, list):
+                    if type_ not in TXT_TYPES:
+                        raise ValueError(f"a list of strings is a {'/'.join(TXT_TYPES)} value")
+                    value = [text(v, 255 * 4) for v in value]
+                else:
+                    value = text(value, VALUE_LIMIT)
+            except ValueError as e:
+                r.error(m.line_of("value"), f"{where}.value: {e}")
+                continue
+            key = (rel, type_, str(value))
+            if key in seen:
+                r.error(m.line, f"{where}: the same {type_} record as line {seen[key]}",
+                        "zone-duplicate")
+                continue
+            seen[key] = m.line
+            zone.records.append(ZoneRecord(rel, type_, value, ttl, m.line))
+    return zone
+
+
+def check_zone_name(name: str) -> str:
+    """A zone's name as in zones/<name>.yaml: a lower-case FQDN (reverse zones included)."""
+    return names.check_fqdn(name)
+
+
+def problem(zone: Zone, rec: ZoneRecord | None, message: str, code: str,
+            severity: str = "error") -> Problem:
+    path, line = zone.where(rec) if rec is not None else (zone.path, zone.line)
+    return Problem(path, line, message, severity, code)
+
+
+# --- which zones cinv serves ----------------------------------------------------------------
+
+def v4_zone_name(value: int, bits: int) -> str:
+    octets = [str((value >> (24 - 8 * i)) & 255) for i in range(bits // 8)]
+    return ".".join(reversed(octets)) + ".in-addr.arpa"
+
+
+def v6_zone_name(value: int, bits: int) -> str:
+    nibbles = f"{value:032x}"[: bits // 4]
+    return ".".join(reversed(nibbles)) + ".ip6.arpa"
+
+
+class ReverseZones:
+    """The reverse zones the networks need, and where each address's PTR goes.
+
+    IPv4: one zone per /24 a network covers (networks shorter than /16 use zones at the octet
+    boundary instead of thousands of /24s). A network smaller than /24 gets an RFC 2317 child
+    zone "<first>-<len>.<c>.<b>.<a>.in-addr.arpa" for its PTRs, delegated from its /24 parent
+    with a CNAME for every address of the block. IPv6: one ip6.arpa zone per prefix at the
+    nibble boundary (a prefix that is not a multiple of 4 splits into the 2, 4 or 8 zones of
+    the next boundary)."""
+
+    def __init__(self, networks):
+        self.kinds: dict[str, str] = {}
+        self.blocks4: dict[tuple[int, int], str] = {}  # (bits, value >> (32 - bits)) -> zone
+        self.children: dict[int, list[tuple[int, int, str, str]]] = {}  # /24 -> blocks
+        self.blocks6: dict[tuple[int, int], str] = {}
+        for net in networks:
+            p = net.ipv4
+            if p is not None:
+                first, last, plen = (int(p.network_address), int(p.broadcast_address),
+                                     p.prefixlen)
+                if plen > 24:
+                    label = f"{first & 255}-{plen}"
+                    parent = v4_zone_name(first & ~255, 24)
+                    child = f"{label}.{parent}"
+                    self.kinds.setdefault(parent, "reverse4-parent")
+                    self.kinds.setdefault(child, "reverse4-rfc2317")
+                    self.children.setdefault(first >> 8, []).append((first, last, child, label))
+                else:
+                    bits = 24 if plen >= 16 else (16 if plen > 8 else 8)
+                    for key in range(first >> (32 - bits), (last >> (32 - bits)) + 1):
+                        name = v4_zone_name(key << (32 - bits), bits)
+                        self.blocks4[(bits, key)] = name
+                        self.kinds.setdefault(name, "reverse4")
+            p = net.ipv6
+            if p is not None:
+                bits = max(4, -(-p.prefixlen // 4) * 4)
+                base = int(p.network_address) >> (128 - bits)
+                for key in range(base, base + (1 << (bits - p.prefixlen))):
+                    name = v6_zone_name(key << (128 - bits), bits)
+                    self.blocks6[(bits, key)] = name
+                    self.kinds.setdefault(name, "reverse6")
+        self.bits4 = sorted({b for b, _ in self.blocks4}, reverse=True)
+        self.bits6 = sorted({b for b, _ in self.blocks6}, reverse=True)
+
+    def place4(self, a: int) -> tuple[str, str] | None:
+        """(zone, owner relative to it) of the PTR of IPv4 address a, or None."""
+        for first, last, child, _label in self.children.get(a >> 8, ()):
+            if first <= a <= last:
+                return child, str(a & 255)
+        for bits in self.bits4:
+            zone = self.blocks4.get((bits, a >> (32 - bits)))
+            if zone is not None:
+                return zone, ".".join(str((a >> (8 * i)) & 255)
+                                      for i in range((32 - bits) // 8))
+        return None
+
+    def place6(self, a: int) -> tuple[str, str] | None:
+        for bits in self.bits6:
+            zone = self.blocks6.get((bits, a >> (128 - bits)))
+            if zone is not None:
+                return zone, ".".join(reversed(f"{a:032x}"[bits // 4:]))
+        return None
+
+    def delegations(self):
+        """(parent zone, owner, child zone, [addresses]) of every RFC 2317 block: the parent
+        holds NS records at owner and a CNAME "<n> -> <n>.<owner>" per address."""
+        for blocks in self.children.values():
+            for first, last, child, label in blocks:
+                yield v4_zone_name(first & ~255, 24), label, child, range(first, last + 1)
+
+
+def names_of(inv, host, iface) -> list[str]:
+    """The other names of an interface: its extra names (`names:`) and aliases, as FQDNs."""
+    return [inv.alias_fqdn(n, iface) for n in (*iface.names, *iface.aliases)]
+
+
+def forward_zones(inv) -> set[str]:
+    """The forward zones: the default domain, every network's domain, every forward zone of
+    zones/."""
+    return ({inv.settings.domain} | {n.domain for n in inv.networks.values() if n.domain}
+            | {z for z in inv.zones if not is_reverse(z)})
+
+
+def served_zones(inv) -> dict[str, str]:
+    """Every zone cinv writes, name -> kind (forward, reverse4, reverse4-parent,
+    reverse4-rfc2317, reverse6, reverse: a reverse zone known only from zones/)."""
+    out = {z: "forward" for z in forward_zones(inv)}
+    out.update(ReverseZones(inv.networks.values()).kinds)
+    for z in inv.zones:
+        out.setdefault(z, "reverse")
+    return out
+
+
+def record_addresses(zones) -> set[tuple[int, int]]:
+    """(version, address as an integer) of every A/AAAA record of these zones."""
+    out = set()
+    for zone in zones:
+        for rec in zone.records:
+            if rec.type in ("A", "AAAA"):
+                try:
+                    addr = ipaddress.ip_address(str(rec.value))
+                except ValueError:
+                    continue
+                out.add((addr.version, int(addr)))
+    return out
+
+
+_RFC2317 = re.compile(r"^\d{1,3}[-/]\d{1,2}\Z")
+
+
+def reverse_address(name: str) -> tuple[int, int] | None:
+    """(version, address as an integer) a reverse name stands for, or None: a.b.c.d.in-addr.arpa,
+    an RFC 2317 child's n.<first>-<len>.c.b.a.in-addr.arpa, or 32 nibbles .ip6.arpa."""
+    labels = name.lower().rstrip(".").split(".")
+    if labels[-2:] == ["in-addr", "arpa"]:
+        parts = labels[:-2]
+        if len(parts) == 5 and _RFC2317.match(parts[1]):
+            parts = [parts[0], *parts[2:]]
+        if len(parts) == 4 and all(p.isdigit() and int(p) < 256 and str(int(p)) == p
+                                   for p in parts):
+            return 4, int(ipaddress.IPv4Address(".".join(reversed(parts))))
+    elif labels[-2:] == ["ip6", "arpa"]:
+        parts = labels[:-2]
+        if len(parts) == 32 and all(len(p) == 1 and p in "0123456789abcdef" for p in parts):
+            return 6, int("".join(reversed(parts)), 16)
+    return None
