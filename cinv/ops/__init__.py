@@ -22,8 +22,13 @@ def find_network(inv: Inventory, name: str) -> Network:
 
 
 def used_addresses(inv: Inventory, skip: Interface | None = None):
-    """IPv4 and IPv6 addresses (as integers) and MACs held by hosts that are not retired."""
+    """IPv4 and IPv6 addresses (as integers) and MACs held by hosts that are not retired, and
+    the addresses of zones' own A/AAAA records."""
     v4, v6, macs = set(), set(), set()
+    if inv.zones:
+        from cinv.zones import record_addresses
+        for version, value in record_addresses(inv.zones.values()):
+            (v4 if version == 4 else v6).add(value)
     for host in inv.active_hosts():
         for iface in host.interfaces:
             if iface is skip:
@@ -66,7 +71,8 @@ from cinv.ops.hosts import (  # noqa: E402
 )
 from cinv.ops.inventory import init_inventory  # noqa: E402
 from cinv.ops.networks import add_network  # noqa: E402
+from cinv.ops.records import add_record, list_records, remove_records  # noqa: E402
 
-__all__ = ["add_host", "add_interface", "add_network", "find_host", "find_network",
-           "init_inventory", "remove_host", "remove_interface", "save", "set_host",
-           "set_state", "used_addresses"]
+__all__ = ["add_host", "add_interface", "add_network", "add_record", "find_host",
+           "find_network", "init_inventory", "list_records", "remove_host", "remove_interface",
+           "remove_records", "save", "set_host", "set_state", "used_addresses"]
