@@ -162,8 +162,9 @@ def test_an_address_held_by_another_record_stops_the_import(inventory):
     assert (f"{SAMPLE}:39: address 192.0.2.21 of web2.prod.example.com is already held by "
             "other.prod.example.com (hosts/other.prod.example.com.yaml)") in r.err
     assert inventory.snapshot() == snap
-    dry = inventory.ok("import", "dhcpd", SAMPLE, "--dry-run")
-    assert "Refused (nothing will be written):" in dry.out
+    dry = inventory.run("import", "dhcpd", SAMPLE, "--dry-run")  # exits as the real run
+    assert dry.code == 1 and "Refused (nothing will be written):" in dry.out
+    assert dry.err == r.err
 
 
 def test_a_result_that_fails_check_is_refused(inventory, tmp_path):

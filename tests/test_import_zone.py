@@ -1,80 +1,63 @@
-"""cinv import zone: the master-file reader, and A/AAAA/CNAME to hosts, addresses and aliases."""
+"""cinv import zone: dnspython's parser, the mapping to hosts, extra names, aliases and zone
+records, what is refused (and where), and that --dry-run exits as the real run would."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-
-from cinv.errors import CinvError
-from cinv.importers import zone
+import yaml
 
 SAMPLE = Path(__file__).parent / "data" / "import" / "zone" / "db.prod.example.com"
+HEAD = ("$TTL 3600\n@ SOA ns1.example.com. hostmaster.example.com. 1 2 3 4 5\n"
+        "@ NS ns1.example.com.\n")
 
 
-def test_entries_join_parentheses_drop_comments_and_keep_quoted_semicolons():
-    text = ('@ IN SOA ns1. host. ( 1 ; serial\n  2 3\n 4 5 )\n'
-            '  IN NS ns1.\n'
-            'x TXT "a ; b" ; comment\n')
-    got = [(e.tokens, e.line, e.blank_owner) for e in zone.entries(text, "f")]
-    assert got == [(["@", "IN", "SOA", "ns1.", "host.", "1", "2", "3", "4", "5"], 1, False),
-                   (["IN", "NS", "ns1."], 4, True),
-                   (["x", "TXT", '"a ; b"'], 5, False)]
+def zone_file(tmp_path: Path, body: str, name: str = "db", head: str = HEAD) -> Path:
+    path = tmp_path / name
+    path.write_text(head + body)
+    return path
 
 
-@pytest.mark.parametrize("text, message", [
-    ("@ SOA a. b. ( 1 2\n", "f:1: '\\(' is never closed"),
-    ("a A 1.2.3.4 )\n", "f:1: '\\)' without '\\('"),
-    ('a TXT "open\n', "runs past the end of the line"),
-    ("  A 192.0.2.1\n", "the first record has no owner"),
-])
-def test_malformed_zone_files_are_refused(tmp_path, inventory, text, message):
-    (tmp_path / "f").write_text(text)
-    with pytest.raises(CinvError, match=message):
-        zone.read(tmp_path / "f", "f", inventory.load(), "prod.example.com")
+def records(inventory, zone: str) -> dict:
+    return yaml.safe_load(inventory.read(f"zones/{zone}.yaml"))
 
 
-def test_ttl_and_class_in_either_order_and_relative_absolute_and_at_names(tmp_path, inventory):
-    (tmp_path / "db").write_text(
-        "$TTL 1h\n"
-        "a 300 IN A 192.0.2.31\n"
-        "b IN 300 A 192.0.2.32\n"
-        "c.prod.example.com. A 192.0.2.33\n"
-        "$ORIGIN sub.prod.example.com.\n"
-        "d 1h30m AAAA 2001:db8:0:1::34\n"
-        "e CH A 192.0.2.35\n"
-        "$INCLUDE other.zone\n")
-    found = zone.read(tmp_path / "db", "db", inventory.load(), "prod.example.com")
-    got = {h.name: [(i.network, str(i.ipv4), str(i.ipv6)) for i in h.interfaces]
-           for h in found.hosts}
-    assert got == {"a.prod.example.com": [("prod", "192.0.2.31", "None")],
-                   "b.prod.example.com": [("prod", "192.0.2.32", "None")],
-                   "c.prod.example.com": [("prod", "192.0.2.33", "None")],
-                   "d.sub.prod.example.com": [("prod", "None", "2001:db8:0:1::34")]}
-    assert [u.text() for u in found.unmapped] == [
-        "db:7: e.sub.prod.example.com CH A 192.0.2.35: class CH is not IN",
-        "db:8: $INCLUDE other.zone: directive not supported"]
+def both(inventory, *args):
+    """The dry run, then the real run; they must exit alike."""
+    dry = inventory.run(*args, "--dry-run")
+    snap = inventory.snapshot()
+    real = inventory.run(*args)
+    assert dry.code == real.code, (dry, real)
+    if real.code:
+        assert inventory.snapshot() == snap and dry.err == real.err
+    return real
 
 
-def test_sample_zone_imports_hosts_addresses_and_aliases(inventory):
+def test_sample_zone_imports_hosts_aliases_and_every_other_record(inventory):
     commits = inventory.commit_count()
     r = inventory.ok("import", "zone", SAMPLE, "--zone", "prod.example.com")
     assert inventory.commit_count() == commits + 1
-    assert inventory.subjects()[0] == f"Import {SAMPLE}: 5 hosts created"
-    out = r.out
+    assert inventory.subjects()[0] == (f"Import {SAMPLE}: 5 hosts created, 1 zone created")
     assert ("create host web1.prod.example.com: eth0 192.0.2.20 2001:db8:0:1::20 on prod "
-            "(aliases www)") in out
+            "(aliases www)") in r.out
     assert "create host mail1.prod.example.com: eth0 192.0.2.23 on prod (aliases smtp, imap)" \
-        in out
-    assert "create host web3.prod.example.com" in out  # "Web3" lower-cased
-    assert "create host build1.lab.prod.example.com" in out  # after $ORIGIN
-    for line in (f"{SAMPLE}:3: prod.example.com SOA: zone data",
-                 f"{SAMPLE}:11: prod.example.com MX 10 mail1: record type MX",
-                 'TXT "v=spf1 mx -all ; not a comment": record type TXT',
-                 "_sip._tcp.prod.example.com SRV 0 5 5060 web1: record type SRV",
-                 "*.prod.example.com A 192.0.2.99: wildcards",
-                 "legacy.prod.example.com A 203.0.113.7: no network holds 203.0.113.7",
-                 "ftp.prod.example.com CNAME files.example.org: its target is neither"):
-        assert line in out
+        in r.out
+    assert "create host web3.prod.example.com" in r.out  # "Web3" lower-cased
+    assert "create host build1.lab.prod.example.com" in r.out  # after $ORIGIN
+    assert f"{SAMPLE}:3, {SAMPLE}:9: the SOA and apex NS of prod.example.com are the " \
+        "inventory's" in r.out
+    assert "Not mapped" not in r.out
+    assert records(inventory, "prod.example.com") == {"records": {
+        "@": [{"type": "MX", "value": "10 mail1"},
+              {"type": "TXT", "value": "v=spf1 mx -all ; not a comment"}],
+        "*": [{"type": "A", "value": "192.0.2.99"}],
+        "_sip._tcp": [{"type": "SRV", "value": "0 5 5060 web1"}],
+        "ftp": [{"type": "CNAME", "value": "files.example.org."}],
+        "legacy": [{"type": "A", "value": "203.0.113.7"}],
+        # TTLs other than the zone's: a record repeating the host's data keeps them
+        "web2": [{"type": "A", "value": "192.0.2.21", "ttl": 300}],
+        "www": [{"type": "CNAME", "value": "web1", "ttl": 300}]}}
     web1 = inventory.read("hosts/web1.prod.example.com.yaml")
     assert "  aliases:\n  - www\n" in web1 and "ipv6: 2001:db8:0:1::20" in web1
     assert inventory.problems() == []
@@ -83,27 +66,156 @@ def test_sample_zone_imports_hosts_addresses_and_aliases(inventory):
     assert "Nothing to change." in r.out and inventory.snapshot() == snap
 
 
-def test_zone_names_are_matched_to_existing_hosts_and_aliases_to_inventory_hosts(inventory,
-                                                                                tmp_path):
+def test_two_names_on_one_address_and_round_robin(inventory, tmp_path):
+    f = zone_file(tmp_path, "web1 A 192.0.2.20\n AAAA 2001:db8:0:1::20\n"
+                            "shop A 192.0.2.20\n AAAA 2001:db8:0:1::20\n"
+                            "v4only A 192.0.2.20\n"
+                            "rr A 192.0.2.30\nrr A 192.0.2.31\n")
+    r = both(inventory, "import", "zone", f, "--zone", "prod.example.com")
+    assert r.code == 0, r
+    assert ("create host web1.prod.example.com: eth0 192.0.2.20 2001:db8:0:1::20 on prod "
+            "(names shop)") in r.out
+    assert records(inventory, "prod.example.com")["records"] == {
+        "rr": [{"type": "A", "value": "192.0.2.30"}, {"type": "A", "value": "192.0.2.31"}],
+        "v4only": [{"type": "A", "value": "192.0.2.20"}]}  # A only: not the host's name
+    assert inventory.problems() == []
+    # an existing host's address: the name becomes an extra name of that interface
+    f2 = zone_file(tmp_path, "alias2 A 192.0.2.20\n AAAA 2001:db8:0:1::20\n", "db2")
+    r = inventory.ok("import", "zone", f2, "--zone", "prod.example.com")
+    assert "update host web1.prod.example.com: interfaces.eth0.names [shop] -> [shop, " \
+        "alias2]" in r.out
+
+
+def test_names_outside_the_zone_refuse_the_import_listing_each(inventory, tmp_path):
+    f = zone_file(tmp_path, "ok A 192.0.2.20\n$ORIGIN other.org.\nevil A 192.0.2.21\n"
+                            "$ORIGIN .\nexample.com. A 192.0.2.22\n")
+    r = both(inventory, "import", "zone", f, "--zone", "prod.example.com")
+    assert r.code == 1
+    assert r.err.splitlines() == [
+        f"{f}:6: evil.other.org: lies outside the zone prod.example.com; an import never writes "
+        "a name outside the zone it imports (nothing was written)",
+        f"{f}:8: example.com: lies outside the zone prod.example.com; an import never writes a "
+        "name outside the zone it imports (nothing was written)"]
+    assert not list((inventory.root / "hosts").glob("*.yaml"))
+
+
+def test_origin_dot_keeps_the_apex(inventory, tmp_path):
+    f = zone_file(tmp_path, "", head="$ORIGIN .\n$TTL 300\nprod.example.com IN SOA ns. h. 1 2 3 "
+                  "4 5\n\tNS ns1.example.com.\n\tMX 10 mail.prod.example.com.\n"
+                  "$ORIGIN prod.example.com.\nmail A 192.0.2.25\n")
+    r = inventory.ok("import", "zone", f, "--zone", "prod.example.com")
+    assert "create host mail.prod.example.com" in r.out
+    assert records(inventory, "prod.example.com") == {"ttl": 300, "records": {
+        "@": [{"type": "MX", "value": "10 mail"}]}}
+
+
+def test_a_reverse_zone_makes_no_hosts_and_checks_ptrs(inventory, tmp_path):
     inventory.ok("host", "add", "web1", "--kind", "virtual", "--network", "prod",
                  "--ipv4", "192.0.2.20", "--ipv6", "none")
-    (tmp_path / "db").write_text("web1 AAAA 2001:db8:0:1::20\nshop CNAME web1\n")
-    r = inventory.ok("import", "zone", tmp_path / "db", "--zone", "prod.example.com")
-    assert ("update host web1.prod.example.com: interfaces.eth0.aliases = [shop], "
-            "interfaces.eth0.ipv6 = 2001:db8:0:1::20") in r.out
-    assert len(list((inventory.root / "hosts").glob("*.yaml"))) == 1
+    f = zone_file(tmp_path, "20 PTR web1.prod.example.com.\n21 PTR other.example.com.\n"
+                            "22 PTR web1.prod.example.com.\n"
+                            "weird A 192.0.2.5\nsub NS ns.example.net.\n")
+    r = both(inventory, "import", "zone", f, "--zone", "2.0.192.in-addr.arpa")
+    assert r.code == 0, r
+    assert "create host" not in r.out
+    assert records(inventory, "2.0.192.in-addr.arpa")["records"] == {
+        "21": [{"type": "PTR", "value": "other.example.com."}],
+        "22": [{"type": "PTR", "value": "web1.prod.example.com."}],
+        "sub": [{"type": "NS", "value": "ns.example.net."}],
+        "weird": [{"type": "A", "value": "192.0.2.5"}]}
+    f2 = zone_file(tmp_path, "20 PTR wrong.example.com.\n", "db2")
+    r = inventory.ok("import", "zone", f2, "--zone", "2.0.192.in-addr.arpa")
+    assert (f"{f2}:4: 20.2.0.192.in-addr.arpa PTR wrong.example.com: 192.0.2.20 belongs to host "
+            "web1.prod.example.com (hosts/web1.prod.example.com.yaml), whose PTR is "
+            "web1.prod.example.com") in r.out
 
 
-def test_an_address_held_by_another_host_stops_the_zone_import(inventory, tmp_path):
-    inventory.ok("host", "add", "old", "--kind", "physical", "--network", "prod",
-                 "--ipv4", "192.0.2.20", "--ipv6", "none")
+def test_latin1_byte_in_a_comment_is_fine_in_data_it_is_refused(inventory, tmp_path):
+    f = tmp_path / "db"
+    f.write_bytes(HEAD.encode() + b"; caf\xe9 du coin\nweb A 192.0.2.20 ; \xe9t\xe9\n")
+    inventory.ok("import", "zone", f, "--zone", "prod.example.com")
+    g = tmp_path / "db2"
+    g.write_bytes(HEAD.encode() + b"t TXT caf\xe9\n")
+    r = both(inventory, "import", "zone", g, "--zone", "prod.example.com")
+    assert r.code == 1 and r.err.startswith(f"cinv: {g}:4: ")
+    assert "not UTF-8" in r.err
+
+
+def test_generate(inventory, tmp_path):
+    f = zone_file(tmp_path, "$GENERATE 10-12 vm$ A 192.0.2.$\n"
+                            "$GENERATE 1-2 $.rr A 192.0.2.${50,0,d}\n")
+    r = inventory.ok("import", "zone", f, "--zone", "prod.example.com")
+    for n in (10, 11, 12):
+        assert f"create host vm{n}.prod.example.com: eth0 192.0.2.{n} on prod" in r.out
+    assert "create host 1.rr.prod.example.com: eth0 192.0.2.51 on prod" in r.out
+
+
+def test_include_inside_the_folder_or_under_root(inventory, tmp_path):
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "web.inc").write_text("web A 192.0.2.20\n$ORIGIN x.example.org.\n")
+    f = zone_file(tmp_path, "$INCLUDE keys/web.inc\nafter A 192.0.2.21\n"
+                            '$INCLUDE "keys/web.inc" lab.prod.example.com.\n')
+    r = inventory.ok("import", "zone", f, "--zone", "prod.example.com")
+    assert "create host web.prod.example.com" in r.out
+    assert "create host after.prod.example.com" in r.out  # the include's $ORIGIN ended with it
+    assert "web.lab.prod.example.com" in r.out
+    root = tmp_path / "root"
+    (root / "etc" / "bind").mkdir(parents=True)
+    (root / "etc" / "bind" / "more.inc").write_text("more A 192.0.2.22\n")
+    g = zone_file(tmp_path, "$INCLUDE /etc/bind/more.inc\n", "db2")
+    r = inventory.run("import", "zone", g, "--zone", "prod.example.com")
+    assert r.code == 1 and r.err == (f"cinv: {g}:4: $INCLUDE /etc/bind/more.inc: an absolute "
+                                     "path is read only under --root DIR (the folder standing "
+                                     "for /)\n")
+    r = inventory.ok("import", "zone", g, "--zone", "prod.example.com", "--root", root)
+    assert "create host more.prod.example.com" in r.out
+
+
+@pytest.mark.parametrize("line, why", [
+    ("$INCLUDE ../outside.inc", "has an empty, '.' or '..' component"),
+    ("$INCLUDE .hidden/k.inc", "has a hidden component"),
+    ("$INCLUDE link.inc", "leads out of"),
+    ("$INCLUDE db", "$INCLUDE loop"),
+    ("$INCLUDE missing.inc", "no such file"),
+])
+def test_unsafe_or_broken_includes_are_refused(inventory, tmp_path, line, why):
+    (tmp_path.parent / "outside.inc").write_text("x A 192.0.2.9\n")
+    os.symlink(tmp_path.parent / "outside.inc", tmp_path / "link.inc")
+    f = zone_file(tmp_path, line + "\n")
     snap = inventory.snapshot()
-    r = inventory.run("import", "zone", SAMPLE, "--zone", "prod.example.com")
-    assert r.code == 1
-    assert "address 192.0.2.20 of web1.prod.example.com is already held by old" in r.err
+    r = both(inventory, "import", "zone", f, "--zone", "prod.example.com")
+    assert r.code == 1 and why in r.err and (f"{f}:4: " in r.err or "loop" in r.err), r
     assert inventory.snapshot() == snap
 
 
-def test_the_sample_is_a_zone_named_accepts(tmp_path):
+def test_cname_beside_other_data_is_refused_naming_both_lines(inventory, tmp_path):
+    f = zone_file(tmp_path, "x CNAME y\nx TXT hello\n")
+    r = both(inventory, "import", "zone", f, "--zone", "prod.example.com")
+    assert r.code == 1
+    assert r.err == (f"{f}:4: x.prod.example.com: a CNAME beside other data (TXT at {f}:5); "
+                     "named refuses this zone, and so does cinv\n")
+
+
+@pytest.mark.parametrize("body, message", [
+    ("x TXT \"open\n", "newline in quoted string"),
+    ("x A 1.2.3\n", "malformed"),
+    ("x BOGUS 1\n", "unknown rdatatype 'BOGUS'"),
+    ("x CH A 1.2.3.4\n", "RR class is not zone's class"),
+])
+def test_malformed_records_are_refused_with_file_and_line(inventory, tmp_path, body, message):
+    f = zone_file(tmp_path, body)
+    r = both(inventory, "import", "zone", f, "--zone", "prod.example.com")
+    assert r.code == 1 and r.err.startswith(f"cinv: {f}:4: ") and message in r.err, r
+
+
+def test_an_address_held_by_another_host_becomes_its_extra_name(inventory):
+    inventory.ok("host", "add", "old", "--kind", "physical", "--network", "prod",
+                 "--ipv4", "192.0.2.20", "--ipv6", "2001:db8:0:1::20")
+    r = inventory.ok("import", "zone", SAMPLE, "--zone", "prod.example.com")
+    assert "update host old.prod.example.com: interfaces.eth0.names = [web1]" in r.out
+    assert inventory.problems() == []
+
+
+def test_the_sample_is_a_zone_named_accepts():
     from checkers import require, run
     run([require("named-checkzone"), "prod.example.com", SAMPLE], "named-checkzone")

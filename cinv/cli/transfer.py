@@ -9,6 +9,7 @@ import click
 from cinv import export as exports
 from cinv import ops
 from cinv.cli import _workspace, cli, complete_host, complete_network, no_commit_option
+from cinv.errors import Problem, ProblemsError
 from cinv.importers import dhcpd, libvirt, plan, zone
 
 dry_run_option = click.option("--dry-run", is_flag=True,
@@ -19,6 +20,9 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 def _run(ctx, read, dry_run: bool, no_commit: bool) -> None:
     result, sha = plan.run(_workspace(ctx), read, dry_run, commit=not no_commit)
     click.echo(result.text())
+    if dry_run and result.refused:  # exit as the real run would
+        raise ProblemsError([Problem(result.source, 0, "import refused, nothing written:",
+                                     "error", "import"), *result.refused])
     if dry_run:
         click.echo("Dry run: nothing written.")
     elif not result.changes:
@@ -63,18 +67,24 @@ def import_dhcpd(ctx, file, network, networks, dry_run, no_commit):
 @import_.command("zone")
 @click.argument("file", type=_FILE)
 @click.option("--zone", "zone_name", required=True, metavar="ZONE",
-              help="The zone's name (its origin), e.g. prod.example.com.")
+              help="The zone's name (its origin), e.g. prod.example.com. No name outside it is "
+                   "ever imported.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="The folder standing for / when a $INCLUDE names an absolute path.")
 @dry_run_option
 @no_commit_option
 @click.pass_context
-def import_zone(ctx, file, zone_name, dry_run, no_commit):
-    """Import the A, AAAA and CNAME records of a BIND zone file.
+def import_zone(ctx, file, zone_name, root, dry_run, no_commit):
+    """Import a BIND zone file (forward or reverse): hosts, their extra names and aliases, and
+    every other record (MX, TXT, SRV, wildcards, delegations ...) into zones/<zone>.yaml, TTLs
+    kept. The SOA and apex NS stay the inventory's. A name outside ZONE refuses the import.
 
     \b
     Example:
       cinv import zone /etc/bind/db.prod.example.com --zone prod.example.com --dry-run
+      cinv import zone /etc/bind/db.2.0.192 --zone 2.0.192.in-addr.arpa
     """
-    _run(ctx, lambda inv: zone.read(file, str(file), inv, zone_name), dry_run, no_commit)
+    _run(ctx, lambda inv: zone.read(file, str(file), inv, zone_name, root), dry_run, no_commit)
 
 
 @import_.command("libvirt")

@@ -30,6 +30,7 @@ class FoundIface:
     ipv6: ipaddress.IPv6Address | None = None
     name: str | None = None  # the interface name when the source says (zone: <if>.<host>)
     aliases: list[str] = field(default_factory=list)  # FQDNs
+    names: list[str] = field(default_factory=list)  # FQDNs with their own A/AAAA (zone)
 
 
 @dataclass
@@ -52,6 +53,25 @@ class FoundNetwork:
     fields: dict  # the record as stored (networks/<name>.yaml), only the keys the source knows
 
 
+@dataclass
+class FoundRecord:
+    owner: str  # relative to its zone ("@" the apex)
+    type: str
+    value: str | list  # as zones/<zone>.yaml keeps it
+    ttl: int | None
+    where: str  # file:line of the source
+
+
+@dataclass
+class FoundZone:
+    """A zone's own records found in a source (zone files): added to zones/<name>.yaml."""
+
+    name: str
+    where: str
+    ttl: int | None = None  # the zone's default TTL, where the source's differs
+    records: list[FoundRecord] = field(default_factory=list)
+
+
 @dataclass(frozen=True)
 class Unmapped:
     where: str
@@ -67,6 +87,7 @@ class Findings:
     source: str  # the file as the user named it (for messages and the commit)
     hosts: list[FoundHost] = field(default_factory=list)
     networks: list[FoundNetwork] = field(default_factory=list)
+    zones: list[FoundZone] = field(default_factory=list)
     unmapped: list[Unmapped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 

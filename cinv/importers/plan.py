@@ -48,7 +48,7 @@ class Plan:
 
     def counts(self) -> str:
         parts = []
-        for kind in ("network", "host"):
+        for kind in ("network", "host", "zone"):
             for verb, word in (("create", "to create" if self.dry_run else "created"),
                                ("update", "to update" if self.dry_run else "updated")):
                 n = sum(1 for a in self.actions if a.kind == kind and a.verb == verb)
@@ -111,6 +111,8 @@ def build(inv: Inventory, found: Findings) -> Plan:
         whence[target].append(fh.where)
     for name, data in touched.items():
         _host_action(inv, name, data, originals.get(name), whence[name], plan)
+    for fz in found.zones:
+        _zone(inv, fz, plan)
     plan.refused += _conflicts(inv, set(touched), {n: w[-1] for n, w in whence.items()})
     return plan
 
@@ -207,17 +209,20 @@ def _merge_iface(ifaces: list[dict], fi: FoundIface, inv: Inventory) -> None:
     for key, new in (("network", fi.network), ("mac", mac), ("ipv4", v4), ("ipv6", v6)):
         if new is not None:
             match[key] = new
-    if fi.aliases:
+    for key in ("aliases", "names"):
+        found = getattr(fi, key)
+        if not found:
+            continue
         domain = inv.domain_of(match.get("network"))
-        aliases = list(match.get("aliases") or [])
-        have = {inv.alias_fqdn(a, _Net(match.get("network"))) for a in aliases}
-        for fqdn in fi.aliases:
+        items = list(match.get(key) or [])
+        have = {inv.alias_fqdn(a, _Net(match.get("network"))) for a in items}
+        for fqdn in found:
             if fqdn in have:
                 continue
             label, _, rest = fqdn.partition(".")
-            aliases.append(label if rest == domain else fqdn)
+            items.append(label if rest == domain else fqdn)
             have.add(fqdn)
-        match["aliases"] = aliases
+        match[key] = items
 
 
 @dataclass
@@ -247,12 +252,48 @@ def _host_action(inv: Inventory, name: str, data: dict, old: dict | None, whence
                                    "; ".join([*notes, _changes(old, new)]), rel, new))
 
 
+def _zone(inv: Inventory, fz, plan: Plan) -> None:
+    """A zone's own records from the source into zones/<zone>.yaml: each RRset the source has
+    replaces the zone file's RRset of that name and type; other records stay. New records keep
+    the source's file:line (what `cinv check` then names)."""
+    from cinv.model import Zone, ZoneRecord
+    existing = inv.zones.get(fz.name)
+    rel = existing.path if existing is not None else f"zones/{fz.name}.yaml"
+    old = existing.to_dict() if existing is not None else None
+    ttl = existing.ttl if existing is not None else None
+    effective = ttl if ttl is not None else inv.settings.dns.ttl
+    if fz.ttl is not None and fz.ttl != effective:
+        ttl = fz.ttl
+    replaced = {(r.owner, r.type) for r in fz.records}
+    records = [r for r in (existing.records if existing is not None else [])
+               if (r.owner, r.type) not in replaced]
+    for fr in fz.records:  # fr.ttl is None where it is the source's default, now the zone's
+        path, _, line = fr.where.rpartition(":")
+        records.append(ZoneRecord(fr.owner, fr.type, fr.value, fr.ttl,
+                                  int(line) if line.isdigit() else 0, path or fr.where))
+    zone = Zone(name=fz.name, ttl=ttl, records=records, path=rel)
+    new = zone.to_dict()
+    if old == new:
+        plan.actions.append(Action("skip", "zone", fz.name, "unchanged"))
+        return
+    inv.zones[fz.name] = zone
+    added = len(fz.records)
+    detail = f"{added} record{'s' if added != 1 else ''}" + (
+        f", default TTL {ttl}" if ttl is not None and (old or {}).get("ttl") != ttl else "")
+    if old is None:
+        plan.actions.append(Action("create", "zone", fz.name, f"{detail} ({rel})", rel, new))
+    else:
+        plan.actions.append(Action("update", "zone", fz.name, f"{detail} ({rel})", rel, new))
+
+
 def _summary(host) -> str:
     parts = []
     for i in host.interfaces:
         bits = [b for b in (i.mac_str, i.ipv4, i.ipv6) if b is not None]
         aliases = f" (aliases {', '.join(i.aliases)})" if i.aliases else ""
-        parts.append(" ".join([i.name, *map(str, bits), "on", str(i.network)]) + aliases)
+        extra = f" (names {', '.join(i.names)})" if i.names else ""
+        parts.append(" ".join([i.name, *map(str, bits), "on", str(i.network)]) + extra
+                     + aliases)
     return "; ".join(parts) or "no interfaces"
 
 

@@ -1,234 +1,588 @@
-"""BIND zone files (RFC 1035 master format): A, AAAA and CNAME records become hosts, interface
-addresses and aliases on the network whose prefix holds each address.
+"""BIND zone files (RFC 1035 master format), read by dnspython's zone parser: every RRset becomes
+a host, part of a host (an extra name, an alias) or a record of zones/, with its TTL.
 
-Supported: $ORIGIN, $TTL, relative and absolute names, '@', an omitted owner (the previous one
-again), parentheses spanning lines (a multi-line SOA), ';' comments, quoted strings, class IN and
-the TTL both optional and in either order. Other record types, other classes, $INCLUDE,
-$GENERATE, wildcards and names with escapes are listed as unmapped.
+Reading: $ORIGIN, $TTL, $GENERATE, relative names, '@', omitted owners, parentheses, comments,
+every record type dnspython knows (RFC 3597 TYPEnnn too). A byte that is not UTF-8 is fine in a
+comment. $INCLUDE reads a file inside the zone file's folder (a relative name), or, for an
+absolute name, under --root DIR; every path goes through cinv.paths. Each record keeps the
+file:line it came from. A name outside --zone (after $ORIGIN, an absolute name, $INCLUDE with
+an origin) refuses the whole import, every such name listed with its file:line: an import never
+writes a name outside the zone it imports.
+
+Mapping (a forward zone): a name whose A and AAAA records are one address each, in networks of
+the inventory (one network for both), becomes a host; further names on exactly those addresses
+become that host's `names:`; a CNAME to a host's name becomes an alias. Everything else is a
+record of zones/<zone>.yaml (of the zone cinv serves that holds the name, which lies inside
+--zone): round-robin, wildcards, delegations and their glue, MX, TXT, SRV, CAA, NAPTR ... The
+SOA and the apex NS are the inventory's (cinv.yaml dns:). A reverse zone makes no hosts: a PTR
+at an address a host holds is checked against that host (its own name, or another of its names
+as an extra PTR record); a mismatch is listed and not imported; all else is kept as records.
+
+TTLs: each zone the import writes to takes the source's most common TTL as its default ($TTL);
+every RRset with another TTL keeps it (a host's: a record repeating the host's data with it).
 """
 from __future__ import annotations
 
+import io
 import re
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import names, values
-from cinv.errors import CinvError
+from cinv import names, paths
+from cinv import zones as zonelib
+from cinv.errors import CinvError, Problem, ProblemsError
 from cinv.importers import (
     Findings,
     FoundHost,
     FoundIface,
+    FoundRecord,
+    FoundZone,
     domains,
     fold_interfaces,
     network_holding,
-    read_text,
 )
 from cinv.model import Inventory
 
-_TTL = re.compile(r"^(\d+[wdhms]?)+\Z", re.IGNORECASE)
-_CLASSES = {"IN", "CH", "HS", "CS", "ANY"}
-_ZONE_LEVEL = {"SOA", "NS"}
+MAX_ZONE_FILE = 64 << 20  # a zone of 50,000 records is a few MB
+MAX_FILES = 64  # files one import may read ($INCLUDE)
+MAX_DEPTH = 8
+DIRECTIVES = {"$GENERATE", "$ORIGIN", "$TTL"}
+SIGNER = {"RRSIG", "NSEC", "NSEC3", "NSEC3PARAM"}
+_INCLUDE = re.compile(r"^\$include(?=[ \t;]|$)", re.IGNORECASE)
+_STATE = ("current_origin", "last_name", "last_ttl", "last_ttl_known", "default_ttl",
+          "default_ttl_known", "default_ttl_from_soa")
 
 
 @dataclass
-class Entry:
-    tokens: list[str]
-    line: int
-    blank_owner: bool
+class Row:
+    name: str  # absolute, lower-case, no final dot
+    ttl: int
+    rdata: object  # dnspython rdata
+    where: str  # file:line
 
 
-def entries(text: str, shown: str) -> list[Entry]:
-    """Logical lines: comments gone, parentheses joined, quoted strings kept whole."""
-    out: list[Entry] = []
-    tokens: list[str] = []
-    depth, line, start, blank = 0, 1, 1, False
-    at_line_start = True
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if at_line_start and depth == 0:
-            start, blank, at_line_start = line, c in " \t", False
-        if c == "\n":
-            line += 1
-            i += 1
-            if depth == 0:
-                if tokens:
-                    out.append(Entry(tokens, start, blank))
-                tokens = []
-                at_line_start = True
-        elif c == ";":
-            while i < n and text[i] != "\n":
-                i += 1
-        elif c in " \t\r":
-            i += 1
-        elif c == "(":
-            depth += 1
-            i += 1
-        elif c == ")":
-            if depth == 0:
-                raise CinvError(f"{shown}:{line}: ')' without '('")
-            depth -= 1
-            i += 1
-        elif c == '"':
-            j, buf = i + 1, []
-            while j < n and text[j] != '"':
-                if text[j] == "\\" and j + 1 < n:
-                    buf.append(text[j:j + 2])
-                    j += 2
-                    continue
-                if text[j] == "\n":
-                    raise CinvError(f"{shown}:{line}: a quoted string runs past the end of the "
-                                    "line")
-                buf.append(text[j])
-                j += 1
-            if j >= n:
-                raise CinvError(f"{shown}:{line}: a quoted string is not closed")
-            tokens.append('"' + "".join(buf) + '"')
-            i = j + 1
-        else:
-            j = i
-            while j < n and text[j] not in ' \t\r\n;()"':
-                j += 2 if text[j] == "\\" else 1
-            tokens.append(text[i:j])
-            i = j
-    if depth:
-        raise CinvError(f"{shown}:{start}: '(' is never closed")
-    if tokens:
-        out.append(Entry(tokens, start, blank))
+@dataclass
+class RRset:
+    name: str
+    type: str
+    ttl: int
+    rdatas: list = field(default_factory=list)
+    wheres: list = field(default_factory=list)
+
+    @property
+    def where(self) -> str:
+        return self.wheres[0]
+
+
+# --- parsing with dnspython -----------------------------------------------------------------
+
+class _Txn:
+    """What dns.zonefile.Reader writes into: every record with the line it started on. The
+    zone origin it reports is the root, so dnspython drops no name as out of zone: cinv lists
+    those itself, with their lines."""
+
+    def __init__(self, shown: str):
+        import dns.name
+        self.manager = self
+        self.root = dns.name.root
+        self.shown = shown
+        self.rows: list[tuple] = []
+        self.reader = None
+
+    def origin_information(self):
+        return self.root, False, self.root
+
+    def check_put_rdataset(self, check) -> None:
+        pass  # CNAME beside other data is found after reading, with both lines
+
+    def _set_origin(self, origin) -> None:
+        pass
+
+    def add(self, name, ttl, rdata) -> None:
+        self.rows.append((name, ttl, rdata, f"{self.shown}:{self.reader.line}"))
+
+
+def _reader_class():
+    import dns.zonefile
+
+    class Reader(dns.zonefile.Reader):
+        line = 0
+
+        def _rr_line(self):
+            self.line = self.tok.line_number
+            return super()._rr_line()
+
+        def _generate_line(self):
+            self.line = self.tok.line_number
+            return super()._generate_line()
+    return Reader
+
+
+class _Parser:
+    """The top file and its $INCLUDEs, each cut at its $INCLUDE lines into pieces that one
+    dnspython Reader each reads, the reader's state carried from piece to piece."""
+
+    def __init__(self, top: Path, shown: str, root: Path | None):
+        self.base = top.resolve().parent
+        self.root = root
+        self.files = 0
+        self.stack: list[Path] = []
+        self.rows: list[tuple] = []
+        self.reader_class = _reader_class()
+
+    def file(self, path: Path, shown: str, state: dict, depth: int) -> None:
+        real = path.resolve()
+        if real in self.stack:
+            raise CinvError(f"{shown}: $INCLUDE loop ({' -> '.join(p.name for p in self.stack)}"
+                            f" -> {real.name}); refusing")
+        self.files += 1
+        if self.files > MAX_FILES or depth > MAX_DEPTH:
+            raise CinvError(f"{shown}: more than {MAX_FILES} files or {MAX_DEPTH} levels of "
+                            "$INCLUDE; refusing")
+        self.stack.append(real)
+        text = read_zone_text(path, shown)
+        lines = text.split("\n")
+        start = 0
+        for i, line in enumerate(lines):
+            if _INCLUDE.match(line):
+                self.piece("\n".join(lines[start:i]), shown, start + 1, state)
+                self.include(line, shown, i + 1, path, state, depth)
+                start = i + 1
+        self.piece("\n".join(lines[start:]), shown, start + 1, state)
+        self.stack.pop()
+
+    def piece(self, text: str, shown: str, first_line: int, state: dict) -> None:
+        import dns.exception
+        import dns.rdataclass
+        import dns.tokenizer
+        if not text.strip():
+            return
+        txn = _Txn(shown)
+        tok = dns.tokenizer.Tokenizer(io.StringIO(text), shown)
+        tok.line_number = first_line
+        reader = self.reader_class(tok, dns.rdataclass.IN, txn, allow_directives=DIRECTIVES)
+        txn.reader = reader
+        for key in _STATE:
+            setattr(reader, key, state[key])
+        try:
+            reader.read()
+        except dns.exception.DNSException as e:
+            line = reader.line or tok.line_number
+            lines = text.split("\n")
+            at = lines[line - first_line] if 0 <= line - first_line < len(lines) else ""
+            raise CinvError(f"{shown}:{line}: {_why(e, at)}") from None
+        except (UnicodeError, ValueError) as e:
+            raise CinvError(f"{shown}:{reader.line or tok.line_number}: {e}") from None
+        for key in _STATE:
+            state[key] = getattr(reader, key)
+        self.rows.extend(txn.rows)
+
+    def include(self, line: str, shown: str, lineno: int, path: Path, state: dict,
+                depth: int) -> None:
+        import dns.exception
+        import dns.name
+        import dns.tokenizer
+        tok = dns.tokenizer.Tokenizer(io.StringIO(line), shown)
+        try:
+            tok.get()  # $INCLUDE
+            target = tok.get()
+            origin_tok = tok.get()
+            origin = state["current_origin"]
+            if origin_tok.is_identifier():
+                origin = dns.name.from_text(origin_tok.value, origin)
+        except dns.exception.DNSException as e:
+            raise CinvError(f"{shown}:{lineno}: $INCLUDE: {_why(e, line)}") from None
+        name = target.value
+        if not (target.is_identifier() or target.is_quoted_string()) or not name:
+            raise CinvError(f"{shown}:{lineno}: $INCLUDE wants a file name")
+        try:
+            if name.startswith("/"):
+                if self.root is None:
+                    raise CinvError(f"{shown}:{lineno}: $INCLUDE {name}: an absolute path is "
+                                    "read only under --root DIR (the folder standing for /)")
+                found = paths.resolve_inside(self.root, name.lstrip("/"), "$INCLUDE file")
+            else:
+                found = paths.resolve_inside(self.base, name, "$INCLUDE file")
+        except paths.UnsafePath as e:
+            raise CinvError(f"{shown}:{lineno}: {e}; refusing") from None
+        if not found.is_file():
+            raise CinvError(f"{shown}:{lineno}: $INCLUDE {name}: no such file ({found})")
+        inner = dict(state, current_origin=origin, last_name=origin)
+        self.file(found, name, inner, depth + 1)
+
+
+def _why(e: Exception, line: str) -> str:
+    message = str(e) or type(e).__name__
+    message = re.sub(r"^\S+:\d+: ", "", message)
+    message = message.replace("caught exception ", "")
+    if any("\udc80" <= c <= "\udcff" for c in line):
+        message += " (the line holds bytes that are not UTF-8: fine in a comment, not in data)"
+    return message or "syntax error"
+
+
+def read_zone_text(path: Path, shown: str) -> str:
+    """A zone file as text: UTF-8, with any other byte kept aside (fine in comments)."""
+    try:
+        if not path.is_file():
+            raise CinvError(f"{shown}: not a regular file")
+        size = path.stat().st_size
+        if size > MAX_ZONE_FILE:
+            raise CinvError(f"{shown}: {size} bytes is over the import limit of {MAX_ZONE_FILE}")
+        with open(path, "rb") as f:
+            raw = f.read(MAX_ZONE_FILE + 1)
+    except OSError as e:
+        raise CinvError(f"{shown}: cannot be read: {e.strerror or e}") from None
+    if b"\0" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\0")) + 1
+        raise CinvError(f"{shown}:{line}: holds a NUL byte (not a zone file)")
+    text = raw.decode("utf-8", "surrogateescape")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n")
+
+
+def parse(path: Path, shown: str, zone: str, root: Path | None = None) -> list[Row]:
+    """Every record of the file and its includes, in file order, with absolute names."""
+    import dns.name
+    origin = dns.name.from_text(zone + ".")
+    state = {"current_origin": origin, "last_name": origin, "last_ttl": 0,
+             "last_ttl_known": False, "default_ttl": 0, "default_ttl_known": False,
+             "default_ttl_from_soa": False}
+    parser = _Parser(path, shown, root)
+    parser.file(path, shown, state, 0)
+    return [Row(n.to_text(omit_final_dot=True).lower() or ".", ttl, rd, where)
+            for n, ttl, rd, where in parser.rows]
+
+
+# --- mapping -------------------------------------------------------------------------------
+
+def _problem(where: str, message: str) -> Problem:
+    path, _, line = where.rpartition(":")
+    return Problem(path, int(line), message, "error", "import") if line.isdigit() else \
+        Problem(where, 0, message, "error", "import")
+
+
+def _rrsets(rows: list[Row]) -> dict[tuple[str, str], RRset]:
+    """Records grouped into RRsets, in file order; an RRset has the TTL of its first record
+    (as named keeps it)."""
+    import dns.rdatatype
+    out: dict[tuple[str, str], RRset] = {}
+    for row in rows:
+        rtype = dns.rdatatype.to_text(row.rdata.rdtype)
+        rs = out.get((row.name, rtype))
+        if rs is None:
+            rs = out[(row.name, rtype)] = RRset(row.name, rtype, row.ttl)
+        if row.rdata not in rs.rdatas:
+            rs.rdatas.append(row.rdata)
+            rs.wheres.append(row.where)
     return out
 
 
-def _absolute(name: str, origin: str) -> str:
-    if name == "@":
-        return origin
-    if name.endswith("."):
-        return name[:-1].lower()
-    return f"{name}.{origin}".lower() if origin else name.lower()
-
-
-def read(path: Path, shown: str, inv: Inventory, zone: str) -> Findings:
+def read(path: Path, shown: str, inv: Inventory, zone: str, root: Path | None = None) -> Findings:
     try:
-        origin = names.check_fqdn(zone)
+        zone = names.check_fqdn(zone)
     except ValueError as e:
         raise CinvError(f"--zone: {e}") from None
-    found = Findings(source=shown)
-    addrs: dict[str, list] = {}
-    cnames: dict[str, tuple[str, str]] = {}
-    owner = None
-    for e in entries(read_text(path, shown), shown):
-        where = f"{shown}:{e.line}"
-        toks = e.tokens
-        if toks[0].startswith("$"):
-            directive = toks[0].upper()
-            if directive == "$ORIGIN" and len(toks) == 2:
-                origin = _absolute(toks[1], origin)
-            elif directive == "$TTL" and len(toks) == 2 and _TTL.match(toks[1]):
-                pass  # TTLs are cinv.yaml's dns.ttl; nothing per host
+    rows = parse(path, shown, zone, root)
+    outside = [r for r in rows if r.name != zone and not r.name.endswith("." + zone)]
+    if outside:
+        raise ProblemsError([_problem(r.where, f"{r.name}: lies outside the zone {zone}; an "
+                                      "import never writes a name outside the zone it imports "
+                                      "(nothing was written)") for r in outside])
+    rrsets = _rrsets(rows)
+    _refuse_cname_and_other_data(rrsets)
+    return _Mapper(inv, zone, shown, rrsets).run()
+
+
+def _refuse_cname_and_other_data(rrsets: dict) -> None:
+    by_name: dict[str, list[RRset]] = {}
+    for (name, _t), rs in rrsets.items():
+        by_name.setdefault(name, []).append(rs)
+    bad = []
+    for name, sets in by_name.items():
+        kinds = {rs.type for rs in sets} - SIGNER
+        cname = next((rs for rs in sets if rs.type == "CNAME"), None)
+        if cname is not None and (len(kinds) > 1 or len(cname.rdatas) > 1):
+            others = ", ".join(f"{rs.type} at {rs.where}" for rs in sets if rs is not cname)
+            others = others or f"a second CNAME at {cname.wheres[1]}"
+            bad.append(_problem(cname.where, f"{name}: a CNAME beside other data ({others}); "
+                                "named refuses this zone, and so does cinv"))
+    if bad:
+        raise ProblemsError(bad)
+
+
+class _Mapper:
+    def __init__(self, inv: Inventory, zone: str, shown: str, rrsets: dict):
+        self.inv = inv
+        self.zone = zone
+        self.rrsets = rrsets
+        self.found = Findings(source=shown)
+        self.served = zonelib.served_zones(inv)
+        self.homes = set(self.served) | {zone}
+        self.reverse = zonelib.is_reverse(zone)
+        self.cuts = {name for (name, t) in rrsets if t == "NS" and name != zone}
+        self.cuts |= {z.fqdn(r.owner) for z in inv.zones.values() for r in z.records
+                      if r.type == "NS" and r.owner != "@"}
+        self.records: list[tuple[RRset, list, str]] = []  # (rrset, rdatas, home zone)
+        self.hosts: dict[str, FoundHost] = {}
+        self.restate: list[tuple[RRset, str]] = []  # host data, with its home zone
+
+    def home(self, name: str) -> str:
+        return zonelib.zone_of(name, self.homes)
+
+    def run(self) -> Findings:
+        apex_skipped = []
+        for (name, rtype), rs in self.rrsets.items():
+            if rtype == "SOA":
+                if name == self.zone:
+                    apex_skipped.append(rs.where)
+                else:
+                    self.found.skip(rs.where, f"{name} SOA", "a SOA below the zone's apex")
+            elif rtype == "NS" and name == self.zone:
+                apex_skipped.append(rs.where)
+            elif rtype in SIGNER:
+                for where in rs.wheres:
+                    self.found.skip(where, f"{name} {rtype}", "signatures and denial records "
+                                    "are made by the signer, not kept")
+            elif rtype in ("NS", "DS") and name in self.served:
+                for where in rs.wheres:
+                    self.found.skip(where, f"{name} {rtype}", f"{name} is a zone cinv serves; "
+                                    "its delegation is cinv's")
+        if apex_skipped:
+            self.found.notes.append(f"{', '.join(apex_skipped)}: the SOA and apex NS of "
+                                    f"{self.zone} are the inventory's (cinv.yaml dns:), not "
+                                    "imported")
+        todo = {k: rs for k, rs in self.rrsets.items() if k[1] not in SIGNER
+                and k[1] != "SOA" and not (k[1] == "NS" and k[0] == self.zone)
+                and not (k[1] in ("NS", "DS") and k[0] in self.served and k[0] != self.zone)}
+        if self.reverse:
+            self._reverse(todo)
+        else:
+            self._forward(todo)
+        for rs in todo.values():
+            self.records.append((rs, list(rs.rdatas), self.home(rs.name)))
+        self._zones()
+        hosts = list(self.hosts.values())
+        self.found.hosts = fold_interfaces(hosts, self.inv, domains(self.inv) | self.homes)
+        return self.found
+
+    # --- forward zones: hosts, extra names, aliases ------------------------------------------
+
+    def _forward(self, todo: dict) -> None:
+        inv = self.inv
+        not_hosts = domains(inv) | self.homes
+        held = {}
+        for host in inv.active_hosts():
+            for index, iface in enumerate(host.interfaces):
+                key = (iface.ipv4, iface.ipv6)
+                if key != (None, None):
+                    fqdn = host.name if index == 0 else f"{iface.name}.{host.name}"
+                    held.setdefault(key, (host, iface, fqdn))
+        taken = {a for key in held for a in key if a is not None}  # by an interface already
+        first_by_key: dict[tuple, str] = {}
+        names_of: dict[str, list[str]] = {}
+        order = list(dict.fromkeys(name for name, rtype in todo if rtype in ("A", "AAAA")))
+        for name in order:
+            a, aaaa = todo.get((name, "A")), todo.get((name, "AAAA"))
+            key = self._host_key(name, a, aaaa, not_hosts)
+            if key is None:
+                continue
+            v4, v6, net = key
+            if name in inv.hosts:
+                self._host(name, a, aaaa, v4, v6, net)
+                first_by_key.setdefault((v4, v6), name)
+                taken |= {v4, v6} - {None}
+            elif (v4, v6) in held:
+                host, iface, fqdn = held[(v4, v6)]
+                if name != fqdn:
+                    self._extra_name(host.name, iface.name, iface.network, name, a, aaaa)
+                else:
+                    self._restate(a, aaaa)
+            elif (v4, v6) in first_by_key:
+                names_of.setdefault(first_by_key[(v4, v6)], []).append(name)
+                self._restate(a, aaaa)
+            elif taken & {v4, v6} - {None}:
+                continue  # one of its addresses is another interface's: a record says so
             else:
-                found.skip(where, " ".join(toks)[:80], "directive not supported")
-            continue
-        if not e.blank_owner:
-            owner, toks = _absolute(toks[0], origin), toks[1:]
-        if owner is None:
-            raise CinvError(f"{where}: the first record has no owner name")
-        rtype, rdata = _split(toks)
-        show = f"{owner} {(rtype or '').lstrip('!')} {' '.join(rdata)}"[:100]
-        if rtype is None:
-            found.skip(where, " ".join(e.tokens)[:80], "not a resource record")
-        elif rtype.startswith("!"):
-            found.skip(where, show, f"class {rtype[1:]} is not IN")
-        elif owner != origin and not owner.endswith("." + origin):
-            found.skip(where, show, f"outside the zone {origin}")
-        elif "\\" in owner or "*" in owner.split("."):
-            found.skip(where, show, "wildcards and escaped names are not host names")
-        elif rtype in ("A", "AAAA") and len(rdata) == 1:
+                first_by_key[(v4, v6)] = name
+                taken |= {v4, v6} - {None}
+                self._host(name, a, aaaa, v4, v6, net)
+            for rs in (a, aaaa):
+                if rs is not None:
+                    del todo[(name, rs.type)]
+        for owner, extra in names_of.items():
+            self.hosts[owner].interfaces[0].names.extend(extra)
+        self._aliases(todo, not_hosts)
+
+    def _host_key(self, name: str, a, aaaa, not_hosts: set):
+        """(IPv4, IPv6, network) if this name can be a host (or a host's extra name)."""
+        if name in not_hosts or zonelib.zone_of(name, self.cuts) is not None:
+            return None
+        try:
+            if names.check_fqdn(name) != name:
+                return None
+        except ValueError:
+            return None
+        if (a is not None and len(a.rdatas) != 1) or (aaaa is not None and len(aaaa.rdatas)
+                                                       != 1):
+            return None  # round-robin: records
+        import ipaddress
+        v4 = ipaddress.IPv4Address(a.rdatas[0].address) if a is not None else None
+        v6 = ipaddress.IPv6Address(aaaa.rdatas[0].address) if aaaa is not None else None
+        held = [network_holding(self.inv.networks.values(), x) for x in (v4, v6) if x]
+        nets = {n.name if n is not None else None for n in held}
+        if len(nets) != 1 or None in nets:
+            return None  # no network holds it, or A and AAAA lie in two: records
+        return v4, v6, nets.pop()
+
+    def _host(self, name, a, aaaa, v4, v6, net) -> None:
+        where = (a or aaaa).where
+        iface = FoundIface(where=where, network=net, ipv4=v4, ipv6=v6)
+        self.hosts[name] = FoundHost(name=name, where=where, interfaces=[iface])
+        self._restate(a, aaaa)
+
+    def _extra_name(self, host: str, ifname: str, network: str, name: str, a, aaaa) -> None:
+        where = (a or aaaa).where
+        fh = self.hosts.setdefault(host, FoundHost(name=host, where=where))
+        fh.interfaces.append(FoundIface(where=where, network=network, name=ifname,
+                                        names=[name]))
+        self._restate(a, aaaa)
+
+    def _restate(self, *sets) -> None:
+        """An RRset a host renders keeps a TTL other than its zone's as a record repeating it
+        (decided once the zone's default TTL is known)."""
+        for rs in sets:
+            if rs is not None:
+                self.restate.append((rs, self.home(rs.name)))
+
+    def _aliases(self, todo: dict, not_hosts: set) -> None:
+        """A CNAME to the name of a host's interface is an alias of that interface."""
+        targets = {}
+        for h in self.inv.active_hosts():
+            for fqdn, iface, is_alias in self.inv.dns_names(h):
+                if not is_alias:
+                    targets[fqdn] = (h.name, iface.name, iface.network)
+        for name, fh in self.hosts.items():
+            if name not in self.inv.hosts and fh.interfaces and fh.interfaces[0].name is None:
+                targets[name] = (name, None, fh.interfaces[0].network)
+        for (name, rtype), rs in list(todo.items()):
+            if rtype != "CNAME" or name in not_hosts or \
+                    zonelib.zone_of(name, self.cuts) is not None:
+                continue
+            target = rs.rdatas[0].target.to_text(omit_final_dot=True).lower()
             try:
-                addr = values.parse_ip(rdata[0], 4 if rtype == "A" else 6)
-            except ValueError as err:
-                found.skip(where, show, str(err))
+                if target not in targets or names.check_fqdn(name) != name:
+                    continue
+            except ValueError:
                 continue
-            addrs.setdefault(owner, []).append((addr, where, show))
-        elif rtype == "CNAME" and len(rdata) == 1:
-            cnames[owner] = (_absolute(rdata[0], origin), where)
-        elif rtype in _ZONE_LEVEL and owner == origin:
-            found.skip(where, f"{owner} {rtype}", "zone data (cinv.yaml dns: settings), "
-                       "not host data")
-        else:
-            found.skip(where, show, f"record type {rtype} is not part of the inventory")
-    hosts = _hosts(addrs, cnames, inv, found)
-    found.hosts = fold_interfaces(hosts, inv, domains(inv) | {origin})
-    return found
+            host, ifname, network = targets[target]
+            if ifname is None:
+                self.hosts[host].interfaces[0].aliases.append(name)
+            else:
+                fh = self.hosts.setdefault(host, FoundHost(name=host, where=rs.where))
+                fh.interfaces.append(FoundIface(where=rs.where, network=network, name=ifname,
+                                                aliases=[name]))
+            self.restate.append((rs, self.home(name)))
+            del todo[(name, rtype)]
 
+    # --- reverse zones: PTRs checked against the hosts -----------------------------------------
 
-def _split(toks: list[str]) -> tuple[str | None, list[str]]:
-    """[ttl] [class] type rdata (ttl and class in either order) -> (TYPE, rdata)."""
-    i = 0
-    while i < len(toks) and i < 2:
-        t = toks[i].upper()
-        if _TTL.match(t):
-            i += 1
-        elif t in _CLASSES:
-            if t != "IN":
-                return "!" + t, toks[i + 1:]
-            i += 1
-        else:
-            break
-    if i >= len(toks):
-        return None, []
-    return toks[i].upper(), toks[i + 1:]
-
-
-def _valid(name: str, where: str, what: str, found: Findings) -> bool:
-    try:
-        names.check_fqdn(name)
-    except ValueError as e:
-        found.skip(where, what, f"not a valid host name ({e})")
-        return False
-    return True
-
-
-def _hosts(addrs: dict, cnames: dict, inv: Inventory, found: Findings) -> list[FoundHost]:
-    hosts: dict[str, FoundHost] = {}
-    for owner, items in addrs.items():
-        if owner in cnames:
-            found.skip(cnames[owner][1], f"{owner} CNAME", "a CNAME beside other records")
-            del cnames[owner]
-        if not _valid(owner, items[0][1], owner, found):
-            continue
-        by_net: dict[str, FoundIface] = {}
-        for addr, where, show in items:
-            net = network_holding(inv.networks.values(), addr)
-            if net is None:
-                found.skip(where, show, f"no network holds {addr}; add it with `cinv net add`")
+    def _reverse(self, todo: dict) -> None:
+        inv = self.inv
+        rz = zonelib.ReverseZones(inv.networks.values())
+        holders = {}
+        for host in inv.active_hosts():
+            for index, iface in enumerate(host.interfaces):
+                target = host.name if index == 0 else f"{iface.name}.{host.name}"
+                own = {target, *zonelib.names_of(inv, host, iface)}
+                for addr, place in ((iface.ipv4, rz.place4), (iface.ipv6, rz.place6)):
+                    if addr is not None:
+                        spot = place(int(addr))
+                        where = zonelib.fqdn(*spot) if spot else None
+                        holders[(addr.version, int(addr))] = (host, target, own, where, addr)
+        generated = {f"{a & 255}.{parent}" for parent, _l, _c, block in rz.delegations()
+                     for a in block}
+        for (name, rtype), rs in list(todo.items()):
+            spot = zonelib.reverse_address(name)
+            holder = holders.get(spot) if spot else None
+            if holder is None:
+                if name in generated:
+                    for where in rs.wheres:
+                        self.found.skip(where, f"{name} {rtype}", "cinv writes the RFC 2317 "
+                                        "CNAME of this address here")
+                    del todo[(name, rtype)]
                 continue
-            iface = by_net.setdefault(net.name, FoundIface(where=where, network=net.name))
-            family = "ipv4" if addr.version == 4 else "ipv6"
-            if getattr(iface, family) is not None:
-                found.skip(where, show, f"a second IPv{addr.version} address of {owner} on "
-                           f"network {net.name}; cinv keeps one per interface")
+            host, target, own, where, addr = holder
+            if rtype != "PTR":
+                for w in rs.wheres:
+                    self.found.skip(w, f"{name} {rtype}", f"{addr} belongs to host {host.name} "
+                                    f"({host.path}), whose PTR cinv writes")
+                del todo[(name, rtype)]
                 continue
-            setattr(iface, family, addr)
-        if by_net:
-            hosts[owner] = FoundHost(name=owner, where=items[0][1],
-                                     interfaces=list(by_net.values()))
-    targets = {}
-    for h in inv.active_hosts():
-        for fqdn, iface, is_alias in inv.dns_names(h):
-            if not is_alias:
-                targets[fqdn] = (h, iface)
-    for alias, (target, where) in cnames.items():
-        what = f"{alias} CNAME {target}"
-        if not _valid(alias, where, what, found):
-            continue
-        if target in hosts:
-            hosts[target].interfaces[0].aliases.append(alias)
-        elif target in targets:
-            h, iface = targets[target]
-            extra = hosts.setdefault(h.name, FoundHost(name=h.name, where=where))
-            extra.interfaces.append(FoundIface(where=where, network=iface.network,
-                                               name=iface.name, aliases=[alias]))
-        else:
-            why = ("a CNAME to another alias" if target in cnames else
-                   "its target is neither an address in this zone nor a host of the inventory")
-            found.skip(where, what, why)
-    return list(hosts.values())
+            keep, matched = [], False
+            for rd, w in zip(rs.rdatas, rs.wheres):
+                got = rd.target.to_text(omit_final_dot=True).lower()
+                if got == target:
+                    matched = True
+                elif got in own and where == name:
+                    keep.append(rd)
+                else:
+                    self.found.skip(w, f"{name} PTR {got}", f"{addr} belongs to host "
+                                    f"{host.name} ({host.path}), whose PTR is {target}")
+            del todo[(name, rtype)]
+            if where != name:
+                if keep:
+                    for rd in keep:
+                        self.found.skip(rs.where, f"{name} PTR {rd.target}", "cinv serves "
+                                        f"this address's PTR at {where}")
+                continue
+            if keep or matched:
+                if keep:
+                    self.records.append((rs, keep, self.home(name)))
+                if matched:
+                    self.restate.append((RRset(name, "PTR", rs.ttl,
+                                               [r for r in rs.rdatas if
+                                                r.target.to_text(omit_final_dot=True).lower()
+                                                == target], rs.wheres), self.home(name)))
+
+    # --- zones ---------------------------------------------------------------------------
+
+    def _zones(self) -> None:
+        """Each zone written to: its default TTL (the source's most common), and its records
+        (an RRset's own TTL where it differs, and host data restated with a TTL of its own)."""
+        ttls: dict[str, Counter] = {}
+        for rs, _rds, home in [*self.records, *((rs, None, h) for rs, h in self.restate)]:
+            ttls.setdefault(home, Counter())[rs.ttl] += 1
+        found: dict[str, FoundZone] = {}
+        for home, counter in ttls.items():
+            best = max(counter.items(), key=lambda kv: (kv[1], -kv[0]))[0]
+            found[home] = FoundZone(name=home, where=self.found.source, ttl=best)
+        if self.zone not in self.served and self.zone not in found:
+            found[self.zone] = FoundZone(name=self.zone, where=self.found.source)
+        for rs, rdatas, home in self.records:
+            self._add(found[home], rs, rdatas)
+        for rs, home in self.restate:
+            if rs.ttl != found[home].ttl:
+                self._add(found[home], rs, rs.rdatas)
+        self.found.zones = [found[z] for z in sorted(found)]
+
+    def _add(self, fz: FoundZone, rs: RRset, rdatas: list) -> None:
+        owner_text = zonelib.relative(rs.name, fz.name)
+        try:
+            owner = zonelib.owner(owner_text, fz.name)
+        except ValueError as e:
+            for w in rs.wheres:
+                self.found.skip(w, f"{rs.name} {rs.type}", f"owner name: {e}")
+            return
+        ttl = None if rs.ttl == fz.ttl else rs.ttl
+        for rd in rdatas:
+            where = rs.wheres[rs.rdatas.index(rd)]
+            value = zonelib.stored_value(fz.name, rd)
+            try:
+                zonelib.rtype(rs.type)
+                zonelib.check_value(fz.name, rs.type, value)
+            except ValueError as e:
+                self.found.skip(where, f"{rs.name} {rs.type}", str(e))
+                continue
+            fz.records.append(FoundRecord(owner, rs.type, value, ttl, where))
