@@ -189,6 +189,11 @@ class GitRefSource(Source):
     def exists(self, rel: str) -> bool:
         return self._entry(rel) is not None
 
+    def blob_id(self, rel: str) -> str | None:
+        """The git object id of a file (what a cache of its parsed content is keyed by)."""
+        entry = self._entry(rel)
+        return entry.hexsha if entry is not None and entry.type == "blob" else None
+
     def listdir(self, rel: str) -> list[tuple[str, bool]]:
         entry = self._entry(rel)
         if entry is None or entry.type != "tree":

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cinv import names, paths, schema, yamlio
 from cinv.errors import CinvError, Problem
-from cinv.model import Host, Inventory
+from cinv.model import Host, Inventory, Zone
 
 SETTINGS_FILE = "cinv.yaml"
 INPUT_DIRS = tuple(p for p in paths.INVENTORY_INPUTS if p != SETTINGS_FILE)
@@ -125,15 +125,24 @@ class DirSource(Source):
 
 def parse_file(source: Source, rel: str, problems: list, limit: int = MAX_FILE_SIZE):
     """The YAML document of one file, or None with a problem noted."""
+    raw = read_file(source, rel, problems, limit)
+    return None if raw is None else parse_bytes(raw, rel, problems, limit)
+
+
+def read_file(source: Source, rel: str, problems: list, limit: int = MAX_FILE_SIZE):
+    """The bytes of one file, or None with a problem noted."""
     try:
-        raw = source.read(rel, limit)
+        return source.read(rel, limit)
     except CinvError as e:
         message = str(e).removeprefix(f"{rel}: ")
         problems.append(Problem(rel, 0, message, "error", "file"))
-        return None
     except OSError as e:
         problems.append(Problem(rel, 0, f"cannot be read: {e.strerror or e}", "error", "file"))
-        return None
+    return None
+
+
+def parse_bytes(raw: bytes, rel: str, problems: list, limit: int = MAX_FILE_SIZE):
+    """The YAML document in a file's bytes, or None with a problem noted."""
     if len(raw) > limit:
         problems.append(Problem(rel, 0, f"is over the limit of {limit} bytes", "error",
                                 "file"))
@@ -164,14 +173,16 @@ def host_name_of(rel: str) -> str | None:
 PARALLEL_MIN = 4000  # files to parse before a second process pays for itself
 
 
-def load_inventory(source: Source, cache_root: Path | None = None) -> Inventory:
+def load_inventory(source: Source, cache_root: Path | None = None,
+                   zone_cache: Path | None = None) -> Inventory:
     """Read settings, networks and hosts; problems are collected, never raised.
 
     With cache_root (a work tree), each host file's parsed record and problems are taken from
     the cache under .cinv/cache when the file's stat is unchanged (see cinv/cache.py), and only
-    new or changed files are parsed (by two processes when there are thousands)."""
+    new or changed files are parsed (by two processes when there are thousands). zone_cache
+    (the work tree's root, also for a git ref) caches parsed zone files (see load_zones)."""
     with no_gc():
-        return _load_inventory(source, cache_root)
+        return _load_inventory(source, cache_root, zone_cache or cache_root)
 
 
 @contextmanager
@@ -189,8 +200,9 @@ def no_gc():
             gc.enable()
 
 
-def _load_inventory(source: Source, cache_root: Path | None) -> Inventory:
-    inv = load_networks(source)
+def _load_inventory(source: Source, cache_root: Path | None, zone_cache: Path | None
+                    ) -> Inventory:
+    inv = load_networks(source, cache_root=zone_cache)
     problems = inv.problems
     keys = None
     if cache_root is not None:
@@ -302,8 +314,10 @@ def load_host(source: Source, rel: str, name: str, problems: list) -> Host | Non
     return schema.parse_host(name, data, rel, problems)
 
 
-def load_networks(source: Source) -> Inventory:
-    """Settings and networks only (hosts are left to the caller, e.g. through the index)."""
+def load_networks(source: Source, zones: bool = True, cache_root: Path | None = None
+                  ) -> Inventory:
+    """Settings and networks only (hosts are left to the caller, e.g. through the index), and
+    the zones of zones/ unless zones=False."""
     problems: list[Problem] = []
     data = parse_file(source, SETTINGS_FILE, problems) if source.exists(SETTINGS_FILE) else None
     settings = schema.parse_settings(data, SETTINGS_FILE, problems)
@@ -324,35 +338,77 @@ def load_networks(source: Source) -> Inventory:
         net = schema.parse_network(name, data, rel, problems)
         if net is not None:
             inv.networks[name] = net
-    load_zones(source, inv)
+    if zones:
+        load_zones(source, inv, cache_root)
     return inv
 
 
-def load_zones(source: Source, inv: Inventory) -> None:
-    """zones/<zone>.yaml: a zone's default TTL and own records (a few files, parsed each time)."""
+def load_zones(source: Source, inv: Inventory, cache_root: Path | None = None) -> None:
+    """zones/<zone>.yaml: a zone's default TTL and own records. A few files, but one may hold
+    a big zone: with cache_root, each file's parsed zone is cached under .cinv/cache keyed by
+    its content (its git blob id), so the work tree and the commits SOA serials read share
+    one parse."""
     from cinv import zones
     problems = inv.problems
-    for rel in source.walk("zones", problems):
-        if not rel.endswith(".yaml"):
-            if rel.endswith(".yml"):
-                problems.append(Problem(rel, 0, "not read: zone files end in .yaml", "warning",
-                                        "file"))
+    rels = [r for r in source.walk("zones", problems) if r.endswith((".yaml", ".yml"))]
+    cached: dict = {}
+    if cache_root is not None and rels:
+        from cinv import cache
+        cached = cache.read(cache_root, "zones")
+        cached = cached if isinstance(cached, dict) else {}
+    blob_id = getattr(source, "blob_id", None)  # a git ref knows its blobs' ids unread
+    used: dict = {}
+    for rel in rels:
+        if rel.endswith(".yml"):
+            problems.append(Problem(rel, 0, "not read: zone files end in .yaml", "warning",
+                                    "file"))
             continue
-        name = rel[len("zones/"):-len(".yaml")]
-        try:
-            if "/" in name or zones.check_zone_name(name) != name:
-                raise ValueError(f"{name!r} is not a lower-case zone name")
-        except ValueError as e:
-            problems.append(Problem(rel, 0, f"file name: {e} (zones/<zone>.yaml)", "error",
-                                    "name"))
-            continue
-        before = len(problems)
-        data = parse_file(source, rel, problems, MAX_ZONE_FILE_SIZE)
-        if data is None and len(problems) > before:
-            continue
-        zone = zones.parse_zone(name, data, rel, problems)
-        if zone is not None:
-            inv.zones[name] = zone
+        raw, key = None, None
+        if blob_id is not None:
+            key = (rel, blob_id(rel))
+        if key not in cached:
+            file_problems: list = []
+            raw = read_file(source, rel, file_problems, MAX_ZONE_FILE_SIZE)
+            if raw is None:
+                problems.extend(file_problems)
+                continue
+            key = (rel, git_blob_id(raw))
+        result = cached.get(key)
+        if result is None:
+            result = _zone_file(raw, rel, zones)
+        zone_tuple, file_problems = result
+        problems.extend(Problem(*p) for p in file_problems)
+        if zone_tuple is not None:
+            zone = Zone.from_tuple(zone_tuple)
+            inv.zones[zone.name] = zone
+        used[key] = result
+    if cache_root is not None and any(k not in cached for k in used):
+        older = [k for k in cached if k not in used][-64:]  # other commits' versions
+        cache.write(cache_root, "zones", {**{k: cached[k] for k in older}, **used})
+
+
+def git_blob_id(data: bytes) -> str:
+    """What git names a file of this content (its blob id)."""
+    import hashlib
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _zone_file(raw: bytes, rel: str, zones) -> tuple:
+    """(the zone as Zone.to_tuple() or None, [problem tuples]) of one file under zones/."""
+    problems: list[Problem] = []
+    zone = None
+    name = rel[len("zones/"):-len(".yaml")]
+    try:
+        if "/" in name or zones.check_zone_name(name) != name:
+            raise ValueError(f"{name!r} is not a lower-case zone name")
+    except ValueError as e:
+        problems.append(Problem(rel, 0, f"file name: {e} (zones/<zone>.yaml)", "error", "name"))
+    else:
+        data = parse_bytes(raw, rel, problems, MAX_ZONE_FILE_SIZE)
+        if data is not None or not problems:
+            zone = zones.parse_zone(name, data, rel, problems)
+    return (zone.to_tuple() if zone is not None else None,
+            [(p.path, p.line, p.message, p.severity, p.code) for p in problems])
 
 
 # --- writing ------------------------------------------------------------------------------
@@ -408,8 +464,10 @@ def write_if_changed(path: Path, content: bytes) -> bool:
 
 
 def write_record(root: Path, rel: str, data: dict) -> bool:
-    """Store a record; returns False (and writes nothing) if the file already says the same."""
-    return write_if_changed(record_path(root, rel), yamlio.dump(data).encode())
+    """Store a record; returns False (and writes nothing) if the file already says the same.
+    Zone files (zones/, maybe 50,000 records) go through the fast block emitter."""
+    text = yamlio.dump_block(data) if rel.startswith("zones/") else yamlio.dump(data)
+    return write_if_changed(record_path(root, rel), text.encode())
 
 
 def remove_record(root: Path, rel: str) -> None:

@@ -284,19 +284,34 @@ class Zone:
     def where(self, record: ZoneRecord) -> tuple[str, int]:
         return (record.path or self.path, record.line or self.line)
 
+    def to_tuple(self) -> tuple:
+        """Builtins only (for marshal): the cache's form of a parsed, validated zone file."""
+        return (self.name, self.ttl, [(r.owner, r.type, r.value, r.ttl, r.line)
+                                      for r in self.records], self.path, self.line, self.lines)
+
+    @classmethod
+    def from_tuple(cls, t: tuple) -> Zone:
+        name, ttl, records, path, line, lines = t
+        return cls(name, ttl, [ZoneRecord(*r) for r in records], path, line, lines)
+
+    def by_owner(self) -> list[tuple[str, list[ZoneRecord]]]:
+        """Owners in DNS order (the apex first), each owner's records by type and value: the
+        order of the stored file, however records were added."""
+        groups: dict[str, list] = {}
+        for r in self.records:
+            groups.setdefault(r.owner, []).append(r)
+        return [(owner, sorted(groups[owner], key=lambda r: (r.type, str(r.value))))
+                for owner in sorted(groups, key=_owner_key)]
+
     def to_dict(self) -> dict:
-        """As stored: owners in DNS order (the apex first), each owner's records by type and
-        value, so the file reads the same however records were added."""
+        """As stored (see by_owner for the order)."""
         out: dict = {}
         if self.ttl is not None:
             out["ttl"] = self.ttl
-        by_owner: dict[str, list] = {}
-        for r in self.records:
-            by_owner.setdefault(r.owner, []).append(r)
         records: dict = {}
-        for owner in sorted(by_owner, key=_owner_key):
+        for owner, recs in self.by_owner():
             items = []
-            for r in sorted(by_owner[owner], key=lambda r: (r.type, str(r.value))):
+            for r in recs:
                 item: dict = {"type": r.type, "value": list(r.value) if isinstance(r.value, list)
                               else r.value}
                 if r.ttl is not None:

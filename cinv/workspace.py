@@ -120,7 +120,7 @@ class Workspace:
         self._refuse_read_only(what)
         with lock.inventory_lock(self.root):
             load.clean_stale_temp_files(self.root)
-            base = load.load_networks(load.DirSource(self.root))
+            base = load.load_networks(load.DirSource(self.root), cache_root=self.root)
             idx = index.build(self.root, base.networks, base.settings.domain)
             yield Store(self.root, base, idx)
 

@@ -123,12 +123,20 @@ def _host_data(inv: Inventory, host, iface, is_alias: bool) -> dict[str, set]:
     return out
 
 
+_LAST: list = [None, None]  # (signature, Facts) of the inventory last asked about
+
+
 def facts(inv: Inventory) -> Facts | None:
-    """What the rules share (None without zone records: they have nothing to do). Parsed data
-    is remembered across calls (cinv.zones.parsed), so each rule building its own is cheap."""
+    """What the rules share (None without zone records: they have nothing to do), computed once
+    for the rules of one check: kept while the inventory holds the same zone and host objects
+    (a change replaces the objects it changes, so a changed inventory gets new facts)."""
     if not any(z.records for z in inv.zones.values()):
         return None
-    return Facts(inv)
+    signature = (id(inv), tuple(map(id, inv.zones.values())), len(inv.hosts),
+                 sum(map(id, inv.hosts.values())))
+    if _LAST[0] != signature:
+        _LAST[0], _LAST[1] = signature, Facts(inv)
+    return _LAST[1]
 
 
 def _p(zone: Zone, rec: ZoneRecord | None, message: str, code: str,
@@ -306,7 +314,7 @@ def zone_targets_have_addresses(inv: Inventory) -> list[Problem]:
                 and zonelib.zone_of(target, f.served) == zone.name and target not in addressed:
             out.append(_p(zone, rec, f"{_label(zone, rec)}: {target} has no address record "
                           "(A or AAAA) in this zone", "zone-glue", "warning"))
-        cut = zonelib.zone_of(name.split(".", 1)[1], cuts) if "." in name else None
+        cut = zonelib.zone_of(name.split(".", 1)[1], cuts) if cuts and "." in name else None
         if name in cuts and rec.type not in ("NS", "DS"):
             cut = name  # at the delegation itself only NS (and DS) are the parent's
         if cut is not None and cut != zone.name and not (

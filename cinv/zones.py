@@ -345,6 +345,18 @@ def parse_zone(name: str, data, path: str, problems: list) -> Zone | None:
     return zone
 
 
+def file_text(zone: Zone) -> tuple[str, Zone]:
+    """The zone file as written (yamlio.dump_block), and the zone with each record's line in
+    it (what `cinv check` will name), without parsing the file again."""
+    from cinv import yamlio
+    lines: dict = {}
+    text = yamlio.dump_block(zone.to_dict(), lines)
+    records = [ZoneRecord(r.owner, r.type, r.value, r.ttl,
+                          lines.get(("records", owner, index), 0))
+               for owner, recs in zone.by_owner() for index, r in enumerate(recs)]
+    return text, Zone(zone.name, zone.ttl, records, zone.path, 1, {})
+
+
 def check_zone_name(name: str) -> str:
     """A zone's name as in zones/<name>.yaml: a lower-case FQDN (reverse zones included)."""
     return names.check_fqdn(name)

@@ -82,7 +82,8 @@ def record_list(ctx, zone, fmt):
     Example:
       cinv record list example.com --format json
     """
-    inv = load.load_networks(_workspace(ctx).source())
+    ws = _workspace(ctx)
+    inv = load.load_networks(ws.source(), cache_root=ws.cache_root())
     items = ops.list_records(inv, zone)
     if fmt in ("json", "yaml"):
         click.echo(show.records(items, fmt))

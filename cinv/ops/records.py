@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from cinv import names, yamlio
 from cinv import zones as zonelib
-from cinv.errors import CinvError, ProblemsError
+from cinv.errors import CinvError
 from cinv.model import Inventory, Zone, ZoneRecord
 from cinv.workspace import Workspace
 
@@ -33,14 +33,13 @@ def owner_of(zone: str, name: str) -> str:
         raise CinvError(f"name: {e}") from None
 
 
-def _reparse(zone: Zone) -> Zone:
-    """The zone as its stored file reads (validated as a file would be, with its lines)."""
+def _valid(zone: str, rec: ZoneRecord) -> None:
+    """The record checked exactly as its zone file will be (schema and data)."""
     problems: list = []
-    parsed = zonelib.parse_zone(zone.name, yamlio.load(yamlio.dump(zone.to_dict())), zone.path,
-                                problems)
-    if problems or parsed is None:
-        raise ProblemsError(problems)
-    return parsed
+    one = Zone(zone, records=[rec], path=f"zones/{zone}.yaml")
+    zonelib.parse_zone(zone, yamlio.load(yamlio.dump_block(one.to_dict())), one.path, problems)
+    if problems:
+        raise CinvError("; ".join(p.message for p in problems))
 
 
 def _near(store, zone: Zone, recs: list[ZoneRecord]):
@@ -97,8 +96,9 @@ def add_record(ws: Workspace, zone: str, name: str, rtype: str, value: str,
                 raise CinvError(f"zone {zname} has this record already: "
                                 f"{describe(zone_, rec)} ({zone_.path}:{rec.line})")
         new = ZoneRecord(owner, type_, value, ttl)
+        _valid(zname, new)
         zone_.records.append(new)
-        zone_ = _reparse(zone_)
+        zone_ = zonelib.file_text(zone_)[1]
         rec = next(r for r in zone_.records if (r.owner, r.type) == (owner, type_)
                    and zonelib.parsed(zname, r.type, r.value)[1] == data)
         what = describe(zone_, rec)
@@ -140,8 +140,8 @@ def remove_records(ws: Workspace, zone: str, name: str, rtype: str, value: str |
             shown = zonelib.fqdn(zname, owner)
             raise CinvError(f"zone {zname} has no {type_} record at {shown}"
                             + (f" with data {value}" if value is not None else ""))
-        zone_ = _reparse(Zone(name=zname, ttl=old.ttl, path=old.path,
-                              records=[r for r in old.records if not matches(r)]))
+        zone_ = zonelib.file_text(Zone(name=zname, ttl=old.ttl, path=old.path,
+                                       records=[r for r in old.records if not matches(r)]))[1]
         shown = [describe(old, r) for r in gone]
         message = (f"Remove record {shown[0]} from zone {zname}" if len(shown) == 1 else
                    f"Remove {len(shown)} records from zone {zname}: {'; '.join(shown)}")

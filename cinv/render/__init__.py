@@ -156,7 +156,7 @@ def run(ws: Workspace, names: list[str], out: str | None = None,
     if ws.ref and out is None and not check_only:
         raise CinvError(f"--ref {ws.ref}: name the output dir with --out (the default one holds "
                         "the files of the checked-out branch, which this would overwrite)")
-    settings = load.load_networks(ws.source()).settings
+    settings = load.load_networks(ws.source(), zones=False).settings
     path = out_dir(ws, settings, out)
     if path.exists() and not path.is_dir():
         raise CinvError(f"{path}: is not a directory")

@@ -31,6 +31,7 @@ from cinv import gitstore, load
 from cinv import paths as path_rule
 from cinv.errors import CinvError
 from cinv.lock import state_dir
+from cinv.model import Inventory
 
 MAX_WALK = 1000
 CACHE_FILE = "serials.json"
@@ -63,7 +64,7 @@ def _zones(inv) -> dict[str, str]:
 def _host_zones(base, host) -> dict[str, str]:
     """What one host adds to each zone, as that zone's digest with only this host in it (the
     zones of zones/ are there, without their records: those are the same on both sides)."""
-    from cinv.model import Inventory, Zone
+    from cinv.model import Zone
     inv = Inventory(settings=base.settings, networks=base.networks,
                     zones={n: Zone(n, z.ttl) for n, z in base.zones.items()})
     if host is not None and not host.retired:
@@ -111,28 +112,44 @@ def changed_zones(root: Path, before: str | None, after: str | None,
                   paths: list[str]) -> tuple[set, set]:
     """(zones whose content differs, zones that exist only after) between commit `before` and
     commit `after` (None: the work tree), given the inventory paths that differ. Settings or
-    networks or zones/ changed: both sides are loaded whole. Only host records changed: each changed
-    host's contribution is compared alone, so a step costs what it changed, not the inventory."""
+    networks changed, or zones/ files added or removed: both sides are loaded whole. Otherwise
+    a step costs what it changed, not the inventory: zones/ files changed are compared without
+    the hosts (the same on both sides), and each changed host's contribution alone."""
     def source(sha):
         return load.DirSource(root) if sha is None else gitstore.GitRefSource(root, sha)
 
-    if before is None:  # a root commit in the middle of the walk: everything is new
-        after_zones = _zones(load.load_inventory(source(after)))
-        return set(after_zones), set(after_zones)
-    if any(p == load.SETTINGS_FILE or p.startswith(("networks/", "zones/")) for p in paths):
-        old = _zones(load.load_inventory(source(before)))
-        new = _zones(load.load_inventory(source(after), root if after is None else None))
+    def whole() -> tuple[set, set]:
+        old = _zones(load.load_inventory(source(before), zone_cache=root))
+        new = _zones(load.load_inventory(source(after), root if after is None else None,
+                                         zone_cache=root))
         return {z for z, d in new.items() if old.get(z) != d}, set(new) - set(old)
+
+    if before is None:  # a root commit in the middle of the walk: everything is new
+        after_zones = _zones(load.load_inventory(source(after), zone_cache=root))
+        return set(after_zones), set(after_zones)
+    if any(p == load.SETTINGS_FILE or p.startswith("networks/") for p in paths):
+        return whole()
     hosts = [p for p in paths if p.startswith("hosts/") and p.endswith(".yaml")]
-    if not hosts:
+    zone_files = [p for p in paths if p.startswith("zones/")]
+    if not hosts and not zone_files:
         return set(), set()
-    base = load.load_networks(source(after))
+    base = load.load_networks(source(after), cache_root=root)
+    changed: set = set()
+    if zone_files:
+        old_base = load.load_networks(source(before), cache_root=root)
+        if set(old_base.zones) != set(base.zones):
+            return whole()  # the set of zones moved: hosts' names may land elsewhere
+        old = _zones(Inventory(settings=base.settings, networks=base.networks,
+                               zones=old_base.zones))
+        new = _zones(Inventory(settings=base.settings, networks=base.networks, zones=base.zones))
+        changed |= {z for z in set(old) | set(new) if old.get(z) != new.get(z)}
+    if not hosts:
+        return changed, set()
     old_files = gitstore.read_blobs(root, before, hosts)
     if after is None:
         new_files = _work_tree_files(root, hosts)
     else:
         new_files = gitstore.read_blobs(root, after, hosts)
-    changed: set = set()
     for rel in hosts:
         old = _host_zones(base, _host_at(old_files, rel))
         new = _host_zones(base, _host_at(new_files, rel))
