@@ -222,9 +222,17 @@ def _scalar(value) -> str:
             and "\u2028" not in text and "\u2029" not in text
             and isinstance(_plain(text), str)):
         return text
-    import json
-    out = json.dumps(text, ensure_ascii=not text.isprintable())
-    return out.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return '"' + "".join(_ESCAPES.get(c) or (c if c.isprintable() and c not in "\u2028\u2029"
+                                             else _escape(c)) for c in text) + '"'
+
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\t": "\\t", "\n": "\\n"}
+
+
+def _escape(c: str) -> str:
+    code = ord(c)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 \
+        else f"\\U{code:08x}"
 
 
 def dump_block(data, lines: dict | None = None) -> str:
