@@ -219,3 +219,32 @@ def test_an_address_held_by_another_host_becomes_its_extra_name(inventory):
 def test_the_sample_is_a_zone_named_accepts():
     from checkers import require, run
     run([require("named-checkzone"), "prod.example.com", SAMPLE], "named-checkzone")
+
+
+def test_a_reverse_zone_over_an_rfc2317_block(inventory, tmp_path):
+    """mgmt is 198.51.100.0/26: cinv serves its PTRs from the child zone 0-26.100.51.198...,
+    reached by CNAMEs in the /24 zone. A source PTR in the block moves to the child (it answers
+    through the CNAME); the host's own PTR is already there; the delegation is cinv's."""
+    inventory.ok("host", "add", "bmc1", "--kind", "physical", "--network", "mgmt",
+                 "--ipv4", "198.51.100.11")
+    f = zone_file(tmp_path, "11 PTR bmc1.mgmt.example.com.\n12 PTR other.example.com.\n"
+                            "12 TXT note\n70 PTR outside.example.com.\n"
+                            "0-26 NS ns1.example.net.\n")
+    r = inventory.ok("import", "zone", f, "--zone", "100.51.198.in-addr.arpa")
+    assert r.out.splitlines()[1:3] == [
+        "  create zone 0-26.100.51.198.in-addr.arpa: 1 record "
+        "(zones/0-26.100.51.198.in-addr.arpa.yaml)",
+        "  create zone 100.51.198.in-addr.arpa: 1 record (zones/100.51.198.in-addr.arpa.yaml)"]
+    assert _left(r.out) == [
+        f"{f}:8: 0-26.100.51.198.in-addr.arpa NS: 0-26.100.51.198.in-addr.arpa is a zone cinv "
+        "serves; its delegation is cinv's",
+        f"{f}:6: 12.100.51.198.in-addr.arpa TXT: cinv writes the RFC 2317 CNAME of this "
+        "address here"]
+    assert records(inventory, "0-26.100.51.198.in-addr.arpa") == {"records": {
+        "12": [{"type": "PTR", "value": "other.example.com."}]}}
+    assert inventory.problems() == []
+
+
+def _left(out: str) -> list[str]:
+    lines = out.split("Not mapped", 1)[1].splitlines()[1:]
+    return [x.strip() for x in lines if x.startswith("  ")]

@@ -501,17 +501,21 @@ class _Mapper:
                         spot = place(int(addr))
                         where = zonelib.fqdn(*spot) if spot else None
                         holders[(addr.version, int(addr))] = (host, target, own, where, addr)
-        generated = {f"{a & 255}.{parent}" for parent, _l, _c, block in rz.delegations()
-                     for a in block}
+        generated = {f"{a & 255}.{parent}": f"{a & 255}.{child}"
+                     for parent, _l, child, block in rz.delegations() for a in block}
         for (name, rtype), rs in list(todo.items()):
             spot = zonelib.reverse_address(name)
             holder = holders.get(spot) if spot else None
             if holder is None:
-                if name in generated:
+                if name in generated:  # cinv's CNAME into the RFC 2317 child is here
+                    del todo[(name, rtype)]
+                    if rtype == "PTR":  # the PTR answers through it, from the child zone
+                        moved = RRset(generated[name], rtype, rs.ttl, rs.rdatas, rs.wheres)
+                        self.records.append((moved, list(rs.rdatas), self.home(moved.name)))
+                        continue
                     for where in rs.wheres:
                         self.found.skip(where, f"{name} {rtype}", "cinv writes the RFC 2317 "
                                         "CNAME of this address here")
-                    del todo[(name, rtype)]
                 continue
             host, target, own, where, addr = holder
             if rtype != "PTR":
