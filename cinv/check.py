@@ -350,8 +350,9 @@ def nameservers_have_addresses(inv: Inventory) -> list[Problem]:
     """A nameserver inside a forward zone cinv writes (a network's domain, the default domain or
     a zone of zones/) has an address there: a host's name, an extra name of `names:` or an A/AAAA
     record of zones/ (warning: named refuses such a zone, so `cinv render dns` does too)."""
+    from cinv import zonemap
     from cinv import zones as zonelib
-    zones = zonelib.forward_zones(inv)
+    zones = zonemap.forward_zones(inv)
     addressed = {fqdn for host in inv.active_hosts()
                  for fqdn, iface, is_alias in inv.dns_names(host)
                  if not is_alias and (iface.ipv4 is not None or iface.ipv6 is not None)}

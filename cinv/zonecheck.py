@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from cinv import zonemap
 from cinv import zones as zonelib
 from cinv.check import validator
 from cinv.errors import Problem
@@ -26,7 +27,7 @@ class Facts:
 
     def __init__(self, inv: Inventory):
         self.inv = inv
-        self.served = zonelib.served_zones(inv)
+        self.served = zonemap.served_zones(inv)
         self.records: list[tuple[Zone, ZoneRecord, str, object]] = []
         self.bad: set[int] = set()  # id() of records whose data does not parse
         self.errors: dict[int, str] = {}
@@ -86,7 +87,7 @@ class Facts:
             wanted = {name for name in self.by_name if zonelib.is_reverse(name)}
             out: dict[str, tuple] = {}
             if wanted:
-                rz = zonelib.ReverseZones(self.inv.networks.values())
+                rz = zonemap.ReverseZones(self.inv.networks.values())
                 deeper = any(zonelib.is_reverse(z) and z not in rz.kinds for z in self.inv.zones)
                 for host in self.inv.active_hosts():
                     for index, iface in enumerate(host.interfaces):
@@ -282,7 +283,7 @@ def zone_records_and_hosts(inv: Inventory) -> list[Problem]:
                                   "would no longer answer it", "zone-host"))
         if name in ptrs and zonelib.is_reverse(zone.name):
             host, iface, target = ptrs[name]
-            own = {target, *zonelib.names_of(inv, host, iface)}
+            own = {target, *zonemap.names_of(inv, host, iface)}
             got = rd.target.to_text().rstrip(".") if rec.type == "PTR" else None
             if got not in own:
                 address = iface.ipv4 if zonelib.fqdn(zone.name, rec.owner).endswith(

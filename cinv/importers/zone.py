@@ -1,13 +1,8 @@
-"""BIND zone files (RFC 1035 master format), read by dnspython's zone parser: every RRset becomes
-a host, part of a host (an extra name, an alias) or a record of zones/, with its TTL.
-
-Reading: $ORIGIN, $TTL, $GENERATE, relative names, '@', omitted owners, parentheses, comments,
-every record type dnspython knows (RFC 3597 TYPEnnn too). A byte that is not UTF-8 is fine in a
-comment. $INCLUDE reads a file inside the zone file's folder (a relative name), or, for an
-absolute name, under --root DIR; every path goes through cinv.paths. Each record keeps the
-file:line it came from. A name outside --zone (after $ORIGIN, an absolute name, $INCLUDE with
-an origin) refuses the whole import, every such name listed with its file:line: an import never
-writes a name outside the zone it imports.
+"""BIND zone files (RFC 1035 master format), read by dnspython's zone parser (see zonefile.py):
+every RRset becomes a host, part of a host (an extra name, an alias) or a record of zones/, with
+its TTL. A name outside --zone (after $ORIGIN, an absolute name, $INCLUDE with an origin)
+refuses the whole import, every such name listed with its file:line: an import never writes a
+name outside the zone it imports.
 
 Mapping (a forward zone): a name whose A and AAAA records are one address each, in networks of
 the inventory (one network for both), becomes a host; further names on exactly those addresses
@@ -23,13 +18,11 @@ every RRset with another TTL keeps it (a host's: a record repeating the host's d
 """
 from __future__ import annotations
 
-import io
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import names, paths
+from cinv import names, zonemap
 from cinv import zones as zonelib
 from cinv.errors import CinvError, Problem, ProblemsError
 from cinv.importers import (
@@ -42,24 +35,10 @@ from cinv.importers import (
     fold_interfaces,
     network_holding,
 )
+from cinv.importers.zonefile import Row, parse
 from cinv.model import Inventory
 
-MAX_ZONE_FILE = 64 << 20  # a zone of 50,000 records is a few MB
-MAX_FILES = 64  # files one import may read ($INCLUDE)
-MAX_DEPTH = 8
-DIRECTIVES = {"$GENERATE", "$ORIGIN", "$TTL"}
 SIGNER = {"RRSIG", "NSEC", "NSEC3", "NSEC3PARAM"}
-_INCLUDE = re.compile(r"^\$include(?=[ \t;]|$)", re.IGNORECASE)
-_STATE = ("current_origin", "last_name", "last_ttl", "last_ttl_known", "default_ttl",
-          "default_ttl_known", "default_ttl_from_soa")
-
-
-@dataclass
-class Row:
-    name: str  # absolute, lower-case, no final dot
-    ttl: int
-    rdata: object  # dnspython rdata
-    where: str  # file:line
 
 
 @dataclass
@@ -73,186 +52,6 @@ class RRset:
     @property
     def where(self) -> str:
         return self.wheres[0]
-
-
-# --- parsing with dnspython -----------------------------------------------------------------
-
-class _Txn:
-    """What dns.zonefile.Reader writes into: every record with the line it started on. The
-    zone origin it reports is the root, so dnspython drops no name as out of zone: cinv lists
-    those itself, with their lines."""
-
-    def __init__(self, shown: str):
-        import dns.name
-        self.manager = self
-        self.root = dns.name.root
-        self.shown = shown
-        self.rows: list[tuple] = []
-        self.reader = None
-
-    def origin_information(self):
-        return self.root, False, self.root
-
-    def check_put_rdataset(self, check) -> None:
-        pass  # CNAME beside other data is found after reading, with both lines
-
-    def _set_origin(self, origin) -> None:
-        pass
-
-    def add(self, name, ttl, rdata) -> None:
-        self.rows.append((name, ttl, rdata, f"{self.shown}:{self.reader.line}"))
-
-
-def _reader_class():
-    import dns.zonefile
-
-    class Reader(dns.zonefile.Reader):
-        line = 0
-
-        def _rr_line(self):
-            self.line = self.tok.line_number
-            return super()._rr_line()
-
-        def _generate_line(self):
-            self.line = self.tok.line_number
-            return super()._generate_line()
-    return Reader
-
-
-class _Parser:
-    """The top file and its $INCLUDEs, each cut at its $INCLUDE lines into pieces that one
-    dnspython Reader each reads, the reader's state carried from piece to piece."""
-
-    def __init__(self, top: Path, shown: str, root: Path | None):
-        self.base = top.resolve().parent
-        self.root = root
-        self.files = 0
-        self.stack: list[Path] = []
-        self.rows: list[tuple] = []
-        self.reader_class = _reader_class()
-
-    def file(self, path: Path, shown: str, state: dict, depth: int) -> None:
-        real = path.resolve()
-        if real in self.stack:
-            raise CinvError(f"{shown}: $INCLUDE loop ({' -> '.join(p.name for p in self.stack)}"
-                            f" -> {real.name}); refusing")
-        self.files += 1
-        if self.files > MAX_FILES or depth > MAX_DEPTH:
-            raise CinvError(f"{shown}: more than {MAX_FILES} files or {MAX_DEPTH} levels of "
-                            "$INCLUDE; refusing")
-        self.stack.append(real)
-        text = read_zone_text(path, shown)
-        lines = text.split("\n")
-        start = 0
-        for i, line in enumerate(lines):
-            if _INCLUDE.match(line):
-                self.piece("\n".join(lines[start:i]), shown, start + 1, state)
-                self.include(line, shown, i + 1, path, state, depth)
-                start = i + 1
-        self.piece("\n".join(lines[start:]), shown, start + 1, state)
-        self.stack.pop()
-
-    def piece(self, text: str, shown: str, first_line: int, state: dict) -> None:
-        import dns.exception
-        import dns.rdataclass
-        import dns.tokenizer
-        if not text.strip():
-            return
-        txn = _Txn(shown)
-        tok = dns.tokenizer.Tokenizer(io.StringIO(text), shown)
-        tok.line_number = first_line
-        reader = self.reader_class(tok, dns.rdataclass.IN, txn, allow_directives=DIRECTIVES)
-        txn.reader = reader
-        for key in _STATE:
-            setattr(reader, key, state[key])
-        try:
-            reader.read()
-        except dns.exception.DNSException as e:
-            line = reader.line or tok.line_number
-            lines = text.split("\n")
-            at = lines[line - first_line] if 0 <= line - first_line < len(lines) else ""
-            raise CinvError(f"{shown}:{line}: {_why(e, at)}") from None
-        except (UnicodeError, ValueError) as e:
-            raise CinvError(f"{shown}:{reader.line or tok.line_number}: {e}") from None
-        for key in _STATE:
-            state[key] = getattr(reader, key)
-        self.rows.extend(txn.rows)
-
-    def include(self, line: str, shown: str, lineno: int, path: Path, state: dict,
-                depth: int) -> None:
-        import dns.exception
-        import dns.name
-        import dns.tokenizer
-        tok = dns.tokenizer.Tokenizer(io.StringIO(line), shown)
-        try:
-            tok.get()  # $INCLUDE
-            target = tok.get()
-            origin_tok = tok.get()
-            origin = state["current_origin"]
-            if origin_tok.is_identifier():
-                origin = dns.name.from_text(origin_tok.value, origin)
-        except dns.exception.DNSException as e:
-            raise CinvError(f"{shown}:{lineno}: $INCLUDE: {_why(e, line)}") from None
-        name = target.value
-        if not (target.is_identifier() or target.is_quoted_string()) or not name:
-            raise CinvError(f"{shown}:{lineno}: $INCLUDE wants a file name")
-        try:
-            if name.startswith("/"):
-                if self.root is None:
-                    raise CinvError(f"{shown}:{lineno}: $INCLUDE {name}: an absolute path is "
-                                    "read only under --root DIR (the folder standing for /)")
-                found = paths.resolve_inside(self.root, name.lstrip("/"), "$INCLUDE file")
-            else:
-                found = paths.resolve_inside(self.base, name, "$INCLUDE file")
-        except paths.UnsafePath as e:
-            raise CinvError(f"{shown}:{lineno}: {e}; refusing") from None
-        if not found.is_file():
-            raise CinvError(f"{shown}:{lineno}: $INCLUDE {name}: no such file ({found})")
-        inner = dict(state, current_origin=origin, last_name=origin)
-        self.file(found, name, inner, depth + 1)
-
-
-def _why(e: Exception, line: str) -> str:
-    message = str(e) or type(e).__name__
-    message = re.sub(r"^\S+:\d+: ", "", message)
-    message = message.replace("caught exception ", "")
-    if any("\udc80" <= c <= "\udcff" for c in line):
-        message += " (the line holds bytes that are not UTF-8: fine in a comment, not in data)"
-    return message or "syntax error"
-
-
-def read_zone_text(path: Path, shown: str) -> str:
-    """A zone file as text: UTF-8, with any other byte kept aside (fine in comments)."""
-    try:
-        if not path.is_file():
-            raise CinvError(f"{shown}: not a regular file")
-        size = path.stat().st_size
-        if size > MAX_ZONE_FILE:
-            raise CinvError(f"{shown}: {size} bytes is over the import limit of {MAX_ZONE_FILE}")
-        with open(path, "rb") as f:
-            raw = f.read(MAX_ZONE_FILE + 1)
-    except OSError as e:
-        raise CinvError(f"{shown}: cannot be read: {e.strerror or e}") from None
-    if b"\0" in raw:
-        line = raw.count(b"\n", 0, raw.index(b"\0")) + 1
-        raise CinvError(f"{shown}:{line}: holds a NUL byte (not a zone file)")
-    text = raw.decode("utf-8", "surrogateescape")
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text.replace("\r\n", "\n")
-
-
-def parse(path: Path, shown: str, zone: str, root: Path | None = None) -> list[Row]:
-    """Every record of the file and its includes, in file order, with absolute names."""
-    import dns.name
-    origin = dns.name.from_text(zone + ".")
-    state = {"current_origin": origin, "last_name": origin, "last_ttl": 0,
-             "last_ttl_known": False, "default_ttl": 0, "default_ttl_known": False,
-             "default_ttl_from_soa": False}
-    parser = _Parser(path, shown, root)
-    parser.file(path, shown, state, 0)
-    return [Row(n.to_text(omit_final_dot=True).lower() or ".", ttl, rd, where)
-            for n, ttl, rd, where in parser.rows]
 
 
 # --- mapping -------------------------------------------------------------------------------
@@ -318,7 +117,7 @@ class _Mapper:
         self.zone = zone
         self.rrsets = rrsets
         self.found = Findings(source=shown)
-        self.served = zonelib.served_zones(inv)
+        self.served = zonemap.served_zones(inv)
         self.homes = set(self.served) | {zone}
         self.reverse = zonelib.is_reverse(zone)
         self.cuts = {name for (name, t) in rrsets if t == "NS" and name != zone}
@@ -490,12 +289,12 @@ class _Mapper:
 
     def _reverse(self, todo: dict) -> None:
         inv = self.inv
-        rz = zonelib.ReverseZones(inv.networks.values())
+        rz = zonemap.ReverseZones(inv.networks.values())
         holders = {}
         for host in inv.active_hosts():
             for index, iface in enumerate(host.interfaces):
                 target = host.name if index == 0 else f"{iface.name}.{host.name}"
-                own = {target, *zonelib.names_of(inv, host, iface)}
+                own = {target, *zonemap.names_of(inv, host, iface)}
                 for addr, place in ((iface.ipv4, rz.place4), (iface.ipv6, rz.place6)):
                     if addr is not None:
                         spot = place(int(addr))
@@ -504,7 +303,7 @@ class _Mapper:
         generated = {f"{a & 255}.{parent}": f"{a & 255}.{child}"
                      for parent, _l, child, block in rz.delegations() for a in block}
         for (name, rtype), rs in list(todo.items()):
-            spot = zonelib.reverse_address(name)
+            spot = zonemap.reverse_address(name)
             holder = holders.get(spot) if spot else None
             if holder is None:
                 if name in generated:  # cinv's CNAME into the RFC 2317 child is here

@@ -7,7 +7,7 @@ address of a reverse name), found through the host index; it is refused if it ad
 """
 from __future__ import annotations
 
-from cinv import names, yamlio
+from cinv import names, yamlio, zonemap
 from cinv import zones as zonelib
 from cinv.errors import CinvError
 from cinv.model import Inventory, Zone, ZoneRecord
@@ -49,7 +49,7 @@ def _near(store, zone: Zone, recs: list[ZoneRecord]):
         wanted.add(fqdn)
         if rec.type in ("NS", "DNAME"):
             below.add(fqdn)
-        spot = zonelib.reverse_address(fqdn)
+        spot = zonemap.reverse_address(fqdn)
         if spot is not None:
             addresses.add(spot)
         rd = zonelib.parsed(zone.name, rec.type, rec.value)[0]
@@ -85,7 +85,7 @@ def add_record(ws: Workspace, zone: str, name: str, rtype: str, value: str,
         raise CinvError(f"value: {e}") from None
     with ws.changing("record add") as store:
         old = store.zones.get(zname)
-        created = old is None and zname not in zonelib.served_zones(
+        created = old is None and zname not in zonemap.served_zones(
             Inventory(settings=store.settings, networks=store.networks, zones=store.zones))
         zone_ = Zone(name=zname, ttl=old.ttl if old else None,
                      records=list(old.records) if old else [],

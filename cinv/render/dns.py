@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 
+from cinv import zonemap
 from cinv import zones as zonelib
 from cinv.errors import CinvError
 from cinv.render.view import Item
@@ -39,8 +40,8 @@ def _record_key(rec: tuple) -> tuple:
 
 
 relative = zonelib.relative
-v4_zone_name = zonelib.v4_zone_name
-v6_zone_name = zonelib.v6_zone_name
+v4_zone_name = zonemap.v4_zone_name
+v6_zone_name = zonemap.v6_zone_name
 
 
 def zone_file(name: str) -> str:
@@ -104,10 +105,10 @@ def build_zones(view, strict: bool = True) -> list[dict]:
     inv = view.model
     dns = view.settings["dns"]
     zs = ZoneSet(dns, {z.name: z.ttl for z in inv.zones.values() if z.ttl is not None})
-    kinds = zonelib.served_zones(inv)
+    kinds = zonemap.served_zones(inv)
     for name, kind in kinds.items():
         zs.add_zone(name, kind)
-    forward = zonelib.forward_zones(inv)
+    forward = zonemap.forward_zones(inv)
     served = set(kinds)
     addresses: dict[str, list[tuple[str, str]]] = {}  # fqdn -> [(A|AAAA, address)], for glue
     _hosts_forward(view, zs, forward, addresses)
@@ -189,7 +190,7 @@ def _delegations(zs: ZoneSet, served: set, nameservers: list, addresses: dict) -
 
 def _reverse(view, zs: ZoneSet, served: set) -> None:
     inv = view.model
-    rz = zonelib.ReverseZones(inv.networks.values())
+    rz = zonemap.ReverseZones(inv.networks.values())
     for parent, label, _child, block in rz.delegations():
         for a in block:
             zs.add(parent, str(a & 255), "CNAME", f"{a & 255}.{label}")
