@@ -133,11 +133,39 @@ def _settings_dict(inv: Inventory) -> dict:
             "kea": {"interfaces": s.kea_interfaces}, "ansible": asdict(s.ansible)}
 
 
+def _zone_dict(zone) -> dict:
+    """A zone as the diff shows it: one entry per record, "<owner> <TYPE> <value>" -> its TTL
+    (a flat mapping, so a record added, removed or re-timed is one line)."""
+    out: dict = {"ttl": zone.ttl}
+    for owner, recs in zone.by_owner():
+        for r in recs:
+            value = " ".join(r.value) if isinstance(r.value, list) else r.value
+            out[f"{owner} {r.type} {value}".replace(".", "\u2024")] = \
+                r.ttl if r.ttl is not None else "default"
+    return out
+
+
+class _ZoneView:
+    def __init__(self, zone):
+        self.zone = zone
+
+    def to_dict(self) -> dict:
+        return _zone_dict(self.zone)
+
+
 def diff(old: Inventory, new: Inventory, renames: dict | None = None) -> list[RecordDiff]:
     """renames: {old host name: new host name} (gitstore.renames_between, content_renames):
     those hosts show as renamed, with their field changes."""
     out = _records("network", old.networks, new.networks)
     out += _records("host", old.hosts, new.hosts, renames)
+    zones = _records("zone", {n: _ZoneView(z) for n, z in old.zones.items()},
+                     {n: _ZoneView(z) for n, z in new.zones.items()})
+    for d in zones:  # the keys were kept from flattening at dots; give them back
+        for c in d.changes:
+            c.field = c.field.replace("\u2024", ".")
+        if d.record is not None:
+            d.record = {k.replace("\u2024", "."): v for k, v in d.record.items()}
+    out += zones
     changes = compare_records(_settings_dict(old), _settings_dict(new))
     if changes:
         out.insert(0, RecordDiff("settings", "cinv.yaml", "changed", changes))

@@ -378,11 +378,6 @@ class Inventory:
     problems: list = field(default_factory=list)
     zones: dict[str, Zone] = field(default_factory=dict)  # zones/<name>.yaml, by zone name
 
-    def managed_domains(self) -> set[str]:
-        """Every domain the inventory serves: the default domain, each network's domain and each
-        zone of zones/ (forward or reverse)."""
-        return ({self.settings.domain} | {n.domain for n in self.networks.values() if n.domain}
-                | set(self.zones))
 
     def active_hosts(self):
         return (h for h in self.hosts.values() if not h.retired)
@@ -392,9 +387,10 @@ class Inventory:
 
     def managed_domains(self) -> set[str]:
         """The DNS domains this inventory manages: cinv.yaml's domain, each network's domain
-        (and each zone of zones/ where those are loaded). Every name a host carries must lie
-        under one of them (check: names_in_managed_domains)."""
-        return {self.settings.domain, *(n.domain for n in self.networks.values() if n.domain)}
+        and each zone of zones/ (forward or reverse). Every name a host carries must lie under
+        one of them (check: names_in_managed_domains)."""
+        return ({self.settings.domain} | {n.domain for n in self.networks.values() if n.domain}
+                | set(self.zones))
 
     def domain_of(self, network: str | None) -> str:
         net = self.networks.get(network) if network else None

@@ -132,3 +132,15 @@ def test_a_record_change_moves_its_zones_serial_only(inventory):
     assert serial(inventory, "prod.example.com") == before["prod.example.com"]
     assert '@\tIN\tTXT\t"v=spf1 mx -all"' in \
         (inventory.root / "build" / "dns" / "db.example.com").read_text()
+
+
+def test_diff_shows_zone_records(inventory):
+    inventory.ok("record", "add", "example.com", "@", "MX", "10 mail")
+    inventory.ok("record", "add", "example.com", "www", "A", "192.0.2.80", "--ttl", "60",
+                 "--no-commit")
+    inventory.ok("record", "rm", "example.com", "@", "MX", "--no-commit")
+    inventory.ok("record", "add", "example.org", "@", "A", "203.0.113.5", "--no-commit")
+    assert inventory.ok("diff").out.splitlines() == [
+        "~ zone example.com: @ MX 10 mail default -> (unset)",
+        "~ zone example.com: www A 192.0.2.80 (unset) -> 60",
+        "+ zone example.org"]
