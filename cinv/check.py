@@ -186,10 +186,10 @@ def under(name: str, domains: set[str]) -> bool:
 
 @validator
 def names_in_managed_domains(inv: Inventory) -> list[Problem]:
-    """Every name a host that is not retired carries (its own and its aliases) lies under a
-    domain the inventory manages (Inventory.managed_domains: cinv.yaml's domain, a network's
-    domain, a zone): a record must not claim a name such as pypi.org for its own address in
-    /etc/hosts or dnsmasq."""
+    """Every name a host that is not retired carries (its own, its extra names and its
+    aliases) lies under a domain the inventory manages (Inventory.managed_domains: cinv.yaml's
+    domain, a network's domain, a zone): a record must not claim a name such as pypi.org for
+    its own address in /etc/hosts or dnsmasq."""
     domains = inv.managed_domains()
     shown = ", ".join(sorted(domains))
     out = []
@@ -199,12 +199,13 @@ def names_in_managed_domains(inv: Inventory) -> list[Problem]:
                                f"domain this inventory manages ({shown})", "error",
                                "outside-domain"))
         for i, iface in enumerate(host.interfaces):
-            for alias in iface.aliases:
-                fqdn = inv.alias_fqdn(alias, iface)
-                if not under(fqdn, domains):
-                    out.append(_at(host, iface, "aliases", f"interfaces[{i}].aliases: {fqdn} "
-                                   f"lies outside every domain this inventory manages "
-                                   f"({shown})", "outside-domain"))
+            for key in ("aliases", "names"):
+                for alias in getattr(iface, key):
+                    fqdn = inv.alias_fqdn(alias, iface)
+                    if not under(fqdn, domains):
+                        out.append(_at(host, iface, key, f"interfaces[{i}].{key}: {fqdn} lies "
+                                       f"outside every domain this inventory manages ({shown})",
+                                       "outside-domain"))
     return out
 
 
@@ -351,7 +352,7 @@ def nameservers_have_addresses(inv: Inventory) -> list[Problem]:
     a zone of zones/) has an address there: a host's name, an extra name of `names:` or an A/AAAA
     record of zones/ (warning: named refuses such a zone, so `cinv render dns` does too)."""
     from cinv import zonemap
-    from cinv import zones as zonelib
+    from cinv.zones import zone_of
     zones = zonemap.forward_zones(inv)
     addressed = {fqdn for host in inv.active_hosts()
                  for fqdn, iface, is_alias in inv.dns_names(host)
@@ -363,7 +364,7 @@ def nameservers_have_addresses(inv: Inventory) -> list[Problem]:
     out = []
     for ns in inv.settings.dns.nameservers:
         target = ns.rstrip(".")
-        zone = zonelib.zone_of(target, zones)
+        zone = zone_of(target, zones)
         if zone is not None and target not in addressed:
             out.append(Problem(inv.settings.path, inv.settings.line_of("dns"),
                                f"dns.nameservers: {ns} lies in zone {zone}, but no host has that "
