@@ -70,7 +70,7 @@ def cli(directory, ref, debug):
 
 
 # Register the commands of each topic on the group.
-from cinv.cli import core, gitcmds, hosts, networks, records, render, transfer  # noqa: E402,F401
+from cinv.cli import audit, core, gitcmds, hosts, networks, records, render, transfer  # noqa: E402,F401
 
 # --- entry point --------------------------------------------------------------------------
 
