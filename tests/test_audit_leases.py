@@ -100,7 +100,7 @@ def test_files_are_read_in_the_order_given_the_last_record_winning(tmp_path):
 
 # --- ISC dhcpd.leases rules ---------------------------------------------------------------
 
-ISC = f"""# The format of this file is documented in the dhcpd.leases(5) manual page.
+ISC = """# The format of this file is documented in the dhcpd.leases(5) manual page.
 # This lease file was written by isc-dhcp-4.4.3-P1
 
 # authoring-byte-order entry is generated, DO NOT DELETE
@@ -108,13 +108,13 @@ authoring-byte-order little-endian;
 
 server-duid "\\000\\001\\000\\001+\\312\\350\\262\\000\\026>\\000\\000\\001";
 
-failover peer "dhcp-peer" state {{
+failover peer "dhcp-peer" state {
   my state normal at 3 2030/05/29 10:00:00;
   partner state normal at 3 2030/05/29 10:00:00;
   mclt 3600;
-}}
+}
 
-lease 192.0.2.200 {{
+lease 192.0.2.200 {
   starts 6 2030/06/01 10:00:00;
   ends 6 2030/06/01 22:00:00;
   cltt 6 2030/06/01 10:00:00;
@@ -124,14 +124,14 @@ lease 192.0.2.200 {{
   hardware ethernet 02:00:00:00:00:01;
   uid "\\001\\002\\000\\000\\000\\000\\001";
   client-hostname "laptop;1";
-}}
-lease 192.0.2.201 {{
+}
+lease 192.0.2.201 {
   starts 6 2030/06/01 10:00:00;
   ends 6 2030/06/01 11:00:00;
   binding state active;
   hardware ethernet 02:00:00:00:00:02;
-}}
-lease 192.0.2.202 {{
+}
+lease 192.0.2.202 {
   starts 6 2030/06/01 10:00:00;
   ends 6 2030/06/01 22:00:00;
   tstp 6 2030/06/01 22:00:00;
@@ -139,58 +139,58 @@ lease 192.0.2.202 {{
   atsfp 6 2030/06/01 22:00:00;
   binding state backup;
   hardware ethernet 02:00:00:00:00:03;
-}}
-lease 192.0.2.203 {{
+}
+lease 192.0.2.203 {
   starts 6 2030/06/01 10:00:00;
   ends 6 2030/06/01 22:00:00;
   binding state abandoned;
   next binding state free;
-}}
-lease 192.0.2.204 {{
+}
+lease 192.0.2.204 {
   starts 6 2030/06/01 10:00:00;
   ends never;
   binding state active;
   hardware ethernet 2:0:0:0:0:4;
-  on expiry {{
+  on expiry {
     set ddns-fwd-name = "x";
-  }}
-}}
-lease 192.0.2.205 {{
+  }
+}
+lease 192.0.2.205 {
   starts epoch 1906538400; # Sat Jun 01 10:00:00 2030
   ends epoch 1906581600; # Sat Jun 01 22:00:00 2030
   binding state active;
   hardware ethernet 02-00-00-00-00-05;
-}}
-lease 192.0.2.206 {{
+}
+lease 192.0.2.206 {
   ends 6 2030/06/01 22:00:00;
   hardware ethernet 02:00:00:00:00:06;
-}}
-lease 192.0.2.207 {{
+}
+lease 192.0.2.207 {
   ends 6 2030/06/01 09:00:00;
   hardware ethernet 02:00:00:00:00:07;
-}}
-lease 192.0.2.208 {{
+}
+lease 192.0.2.208 {
   ends 6 2030/06/01 22:00:00;
   binding state active;
   hardware ethernet 02:00:00:00:00:08;
-}}
-lease 192.0.2.209 {{
+}
+lease 192.0.2.209 {
   ends 6 2030/06/01 22:00:00;
   binding state free;
   hardware ethernet 02:00:00:00:00:09;
-}}
-lease 192.0.2.208 {{
+}
+lease 192.0.2.208 {
   ends 6 2030/06/01 22:00:00;
   binding state free;
   hardware ethernet 02:00:00:00:00:08;
-}}
-lease 192.0.2.209 {{ ends 6 2030/06/01 22:00:00; binding state active;
-  hardware ethernet 02:00:00:00:00:09; }}
-host fixed1 {{
+}
+lease 192.0.2.209 { ends 6 2030/06/01 22:00:00; binding state active;
+  hardware ethernet 02:00:00:00:00:09; }
+host fixed1 {
   dynamic;
   hardware ethernet 02:00:00:00:00:aa;
   fixed-address 192.0.2.99;
-}}
+}
 """
 
 
@@ -213,56 +213,56 @@ def test_isc_states_expiry_and_the_last_declaration(tmp_path):
     assert found["192.0.2.203"].mac is None and found["192.0.2.203"].state == "abandoned"
 
 
-ISC6 = f"""server-duid "\\000\\001\\000\\001+\\312\\350\\262\\000\\026>\\000\\000\\001";
+ISC6 = """server-duid "\\000\\001\\000\\001+\\312\\350\\262\\000\\026>\\000\\000\\001";
 
-ia-na "\\001\\000\\000\\000\\000\\001\\000\\001+\\312\\350\\262RT\\000\\000\\000\\001" {{
+ia-na "\\001\\000\\000\\000\\000\\001\\000\\001+\\312\\350\\262RT\\000\\000\\000\\001" {
   cltt 6 2030/06/01 10:00:00;
-  iaaddr 2001:db8:0:1::10 {{
+  iaaddr 2001:db8:0:1::10 {
     binding state active;
     preferred-life 1800;
     max-life 3600;
     ends 6 2030/06/01 13:00:00;
-  }}
-}}
-ia-na 01:00:00:00:00:03:00:01:02:00:00:00:00:61 {{
+  }
+}
+ia-na 01:00:00:00:00:03:00:01:02:00:00:00:00:61 {
   cltt 6 2030/06/01 10:00:00;
-  iaaddr 2001:db8:0:1::61 {{
+  iaaddr 2001:db8:0:1::61 {
     binding state active;
     ends 6 2030/06/01 13:00:00;
-  }}
-  iaaddr 2001:db8:0:1::62 {{
+  }
+  iaaddr 2001:db8:0:1::62 {
     binding state active;
     ends 6 2030/06/01 13:00:00;
-  }}
-}}
-ia-na 01:00:00:00:00:03:00:01:02:00:00:00:00:61 {{
+  }
+}
+ia-na 01:00:00:00:00:03:00:01:02:00:00:00:00:61 {
   cltt 6 2030/06/01 11:00:00;
-  iaaddr 2001:db8:0:1::61 {{
+  iaaddr 2001:db8:0:1::61 {
     binding state active;
     ends 6 2030/06/01 13:00:00;
-  }}
-}}
-ia-ta "\\002\\000\\000\\000\\000\\002\\000\\000\\011\\277abc" {{
-  iaaddr 2001:db8:0:1::7e57 {{
+  }
+}
+ia-ta "\\002\\000\\000\\000\\000\\002\\000\\000\\011\\277abc" {
+  iaaddr 2001:db8:0:1::7e57 {
     binding state active;
     ends 6 2030/06/01 13:00:00;
-  }}
-}}
-ia-pd "\\003\\000\\000\\000\\000\\003\\000\\001\\002\\000\\000\\000\\000\\070" {{
+  }
+}
+ia-pd "\\003\\000\\000\\000\\000\\003\\000\\001\\002\\000\\000\\000\\000\\070" {
   cltt 6 2030/06/01 10:00:00;
-  iaprefix 2001:db8:100::/56 {{
+  iaprefix 2001:db8:100::/56 {
     binding state active;
     preferred-life 1800;
     max-life 3600;
     ends 6 2030/06/01 13:00:00;
-  }}
-}}
-ia-na "\\004\\000\\000\\000\\000\\003\\000\\001\\002\\000\\000\\000\\000\\071" {{
-  iaaddr 2001:db8:0:1::71 {{
+  }
+}
+ia-na "\\004\\000\\000\\000\\000\\003\\000\\001\\002\\000\\000\\000\\000\\071" {
+  iaaddr 2001:db8:0:1::71 {
     binding state expired;
     ends 6 2030/06/01 11:00:00;
-  }}
-}}
+  }
+}
 """
 
 
@@ -273,8 +273,8 @@ def test_isc_v6_ias_give_the_mac_inside_their_duid(tmp_path):
                              "2001:db8:0:1::7e57", "2001:db8:100::/56"]
     assert found["2001:db8:0:1::10"].mac == 0x525400000001  # DUID-LLT
     assert found["2001:db8:0:1::61"].mac == 0x020000000061  # DUID-LL
-    # the second declaration of the IA
-    assert found["2001:db8:0:1::61"].where == f"dhcpd6.leases:{ISC6.splitlines().index('  cltt 6 2030/06/01 11:00:00;') + 2}"
+    second = ISC6.splitlines().index("  cltt 6 2030/06/01 11:00:00;") + 2  # the IA again
+    assert found["2001:db8:0:1::61"].where == f"dhcpd6.leases:{second}"
     assert found["2001:db8:0:1::7e57"].mac is None  # DUID-EN: no MAC in it
     assert found["2001:db8:0:1::7e57"].client == "00:02:00:00:09:bf:61:62:63"
     assert found["2001:db8:0:1::7e57"].kind == "ta"
@@ -300,7 +300,7 @@ def test_kea_rows_are_read_by_column_name(tmp_path):
             + f"192.0.2.32,02:00:00:00:00:32,,3600,{NOW - 1},1,0,0,,0,\n"
             + f"192.0.2.33,02:00:00:00:00:33,,3600,{later},1,0,0,,0,\n"
             + f"192.0.2.33,02:00:00:00:00:33,,0,{later},1,0,0,,0,\n"
-            + f"192.0.2.34,,01:02:00:00:00:00:34,4294967295,0,1,0,0,,0,"
+            + "192.0.2.34,,01:02:00:00:00:00:34,4294967295,0,1,0,0,,0,"
               '{ "comment": "x&#x2c y" }\n')
     found = by_address(read(tmp_path, text, "kea-leases4.csv"))
     assert sorted(found) == ["192.0.2.30", "192.0.2.31", "192.0.2.32", "192.0.2.34"]
