@@ -198,4 +198,4 @@ def compare_zone(zone: str, expected: dict, actual: dict, where: str) -> list[Fi
 
 def _rrset(value: tuple) -> str:
     ttl, datas = value
-    return f"{ttl} " + " | ".join(datas)
+    return f"{ttl} " + " | ".join(sorted(str(d) for d in datas))
