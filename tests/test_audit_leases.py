@@ -309,8 +309,8 @@ def test_kea_rows_are_read_by_column_name(tmp_path):
     running = {x.shown for x in leases.active(list(found.values()), NOW)}
     assert running == {"192.0.2.30", "192.0.2.34"}
     # the same columns in another order, as a newer Kea might write them
-    shuffled = "hwaddr,address,expire,valid_lifetime,state,subnet_id\n" \
-               f"02:00:00:00:00:40,192.0.2.40,{later},3600,0,1\n"
+    shuffled = "hwaddr,address,expire,valid_lifetime,subnet_id\n" \
+               f"02:00:00:00:00:40,192.0.2.40,{later},3600,1\n"  # and no state, as Kea 1.0
     (lease,) = read(tmp_path, shuffled, "other.csv")
     assert (lease.shown, lease.mac, lease.active(NOW)) == ("192.0.2.40", 0x020000000040, True)
     v6 = (KEA6
@@ -343,7 +343,7 @@ def test_kea_rows_are_read_by_column_name(tmp_path):
      "names 11"),
     (KEA4 + "192.0.2.1,02:00:00:00:00:01,,36x0,1,1,0,0,,0,\n", "dhcpd.leases:2: not a Kea lease"),
     ("address,hwaddr\n", "dhcpd.leases:1: a Kea lease file header without valid_lifetime, "
-     "expire, state"),
+     "expire"),
 ])
 def test_a_damaged_file_is_refused_at_its_line(tmp_path, text, message):
     with pytest.raises(CinvError) as e:
@@ -513,3 +513,14 @@ def test_the_vendor_comes_from_netaddrs_oui_registry():
     assert compare.vendor(0x001B21000001) == "Intel Corporate"
     assert compare.vendor(0x525400000001) == "locally administered (no vendor)"
     assert compare.vendor(0x0C00000000AA) == "OUI not registered"
+
+
+def test_an_inventory_with_errors_is_not_audited(site, tmp_path):
+    path = tmp_path / "dhcpd.leases"
+    path.write_text(lease("192.0.2.10", "52:54:00:00:00:01"))
+    (site.root / "hosts" / "bad.prod.example.com.yaml").write_text("kind: [virtual\n")
+    r = site.run("audit", "leases", path, "--now", NOW_TEXT)
+    assert (r.code, r.out) == (1, "")
+    lines = r.err.splitlines()
+    assert lines[0].startswith("hosts/bad.prod.example.com.yaml:")
+    assert lines[-1] == "cinv: audit refused: the inventory has 1 error (see `cinv check`)"

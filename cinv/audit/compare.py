@@ -48,9 +48,11 @@ def as_table(findings: list[Finding]) -> str:
         tail = "; ".join(x for x in (f.where, f.note) if x)
         rows.append((f.kind, f.subject, "-" if f.expected is None else f.expected,
                      "-" if f.actual is None else f.actual, tail))
+    if len(rows) == 1:
+        return ""
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4]
-                     for r in rows).rstrip() if len(rows) > 1 else ""
+    return "\n".join(("  ".join(c.ljust(w) for c, w in zip(r[:4], widths)) + "  " + r[4])
+                     .rstrip() for r in rows)
 
 
 # --- leases --------------------------------------------------------------------------------

@@ -226,8 +226,9 @@ def active(leases: list[Lease], now: float | None = None) -> list[Lease]:
 KEA_STATES = {0: "assigned", 1: "declined", 2: "expired-reclaimed", 3: "released",
               4: "registered"}
 KEA_V6_TYPES = {0: NA, 1: TA, 2: PD}
-_KEA4 = ("address", "hwaddr", "valid_lifetime", "expire", "state")
-_KEA6 = ("address", "duid", "valid_lifetime", "expire", "lease_type", "state")
+# the columns a lease needs (state came with Kea 1.1; without it a lease is assigned)
+_KEA4 = ("address", "valid_lifetime", "expire")
+_KEA6 = ("address", "duid", "valid_lifetime", "expire", "lease_type")
 
 
 def _read_kea(text: str, shown: str, state: dict) -> None:
@@ -240,7 +241,7 @@ def _read_kea(text: str, shown: str, state: dict) -> None:
                         f"(has: {lines[0].strip()})")
     col = {name: i for i, name in enumerate(header)}
     width = len(header)
-    ia, ie, il, ist = col["address"], col["expire"], col["valid_lifetime"], col["state"]
+    ia, ie, il, ist = col["address"], col["expire"], col["valid_lifetime"], col.get("state")
     ihw, ihost = col.get("hwaddr"), col.get("hostname")
     iduid, itype, iplen = col.get("duid"), col.get("lease_type"), col.get("prefix_len")
     iclient = col.get("client_id")
@@ -255,7 +256,7 @@ def _read_kea(text: str, shown: str, state: dict) -> None:
         try:
             address = ipaddress.ip_address(row[ia])
             lifetime, expire = int(row[il]), int(row[ie])
-            code = int(row[ist]) if row[ist] else 0
+            code = int(row[ist]) if ist is not None and row[ist] else 0
             kind = KEA_V6_TYPES[int(row[itype])] if v6 else V4
         except (ValueError, KeyError) as e:
             raise CinvError(f"{where}: not a Kea lease ({e})") from None
