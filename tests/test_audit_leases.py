@@ -524,3 +524,18 @@ def test_an_inventory_with_errors_is_not_audited(site, tmp_path):
     lines = r.err.splitlines()
     assert lines[0].startswith("hosts/bad.prod.example.com.yaml:")
     assert lines[-1] == "cinv: audit refused: the inventory has 1 error (see `cinv check`)"
+
+
+def test_the_fingerprint_runs_in_a_child_and_falls_back_to_this_process(monkeypatch):
+    import os
+
+    from cinv import audit
+    assert audit._Background(os.getpid).result() != os.getpid()  # it ran in another process
+    parent = os.getpid()
+    only_here = audit._Background(lambda: "here" if os.getpid() == parent else 1 // 0)
+    assert only_here.result() == "here"  # the child failed: computed here instead
+
+    def no_fork():
+        raise OSError("no more processes")
+    monkeypatch.setattr(os, "fork", no_fork)
+    assert audit._Background(os.getpid).result() == os.getpid()

@@ -7,6 +7,8 @@ inventory (a work tree or a git ref) and return findings: none means all agrees.
 """
 from __future__ import annotations
 
+import marshal
+import os
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,33 +31,54 @@ def _fingerprint(root: str) -> str | None:
 
 
 class _Background:
-    """fn(*args) in a forked process (a core of its own) while this one goes on; result()
-    waits for it, or computes it here when no second process can be had."""
+    """fn(*args) in a forked child (a core of its own) while this process goes on; result()
+    waits for it (its value must be marshal-able), or computes it here when no child can be
+    had or it failed. A plain fork and a pipe: no pool, no threads."""
 
     def __init__(self, fn, *args):
-        self.fn, self.args, self.future, self.pool = fn, args, None, None
+        self.fn, self.args, self.pid, self.fd = fn, args, None, None
         try:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-            self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-            self.future = self.pool.submit(fn, *args)
-        except (OSError, RuntimeError, ValueError):
-            self.close()
+            read_fd, write_fd = os.pipe()
+            pid = os.fork()
+        except OSError:
+            return
+        if pid == 0:  # the child: compute, write, leave without running any cleanup
+            status = 1
+            try:
+                os.close(read_fd)
+                data = marshal.dumps(fn(*args))
+                with os.fdopen(write_fd, "wb") as out:
+                    out.write(data)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_fd)
+        self.pid, self.fd = pid, read_fd
 
     def result(self):
+        if self.pid is None:
+            return self.fn(*self.args)
         try:
-            if self.future is not None:
-                return self.future.result()
-        except (OSError, RuntimeError, ValueError):
+            with os.fdopen(self.fd, "rb") as pipe:
+                data = pipe.read()
+            _pid, status = os.waitpid(self.pid, 0)
+            if os.waitstatus_to_exitcode(status) == 0:
+                return marshal.loads(data)
+        except (OSError, ValueError, EOFError):
             pass
         finally:
-            self.close()
+            self.pid = None
         return self.fn(*self.args)
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool, self.future = None, None
+        """Wait for the child without its result (this process is leaving early)."""
+        if self.pid is not None:
+            try:
+                os.close(self.fd)
+                os.waitpid(self.pid, 0)
+            except OSError:
+                pass
+            self.pid = None
 
 
 def _load_facts(ws: Workspace, fingerprint: str | None = None) -> dict:

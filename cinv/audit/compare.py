@@ -12,8 +12,6 @@ import functools
 import json
 from dataclasses import dataclass
 
-import netaddr
-
 from cinv.values import mac_str
 
 
@@ -60,6 +58,7 @@ def as_table(findings: list[Finding]) -> str:
 @functools.lru_cache(maxsize=None)
 def vendor(mac: int) -> str:
     """Who made a MAC, from netaddr's copy of the IEEE OUI registry."""
+    import netaddr  # its OUI registry loads on first use
     if (mac >> 41) & 1:
         return "locally administered (no vendor)"
     try:
@@ -100,6 +99,7 @@ def lease_facts(inv) -> dict:
 
 
 def _addr(version: int, value: int) -> str:
+    import netaddr
     return str(netaddr.IPAddress(value, version))
 
 

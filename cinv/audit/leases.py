@@ -31,8 +31,6 @@ import socket
 import time
 from pathlib import Path
 
-import netaddr
-
 from cinv.errors import CinvError
 
 MAX_LEASE_FILE = 1 << 30  # busy servers keep hundreds of MB; a hard stop against odd files
@@ -114,6 +112,7 @@ def parse_mac(text: str) -> int | None:
     if _CANONICAL_MAC.match(text):
         value = int(text.replace(":", ""), 16)
     else:
+        import netaddr  # imported when needed: most lease files take the fast path
         try:
             if not _MAC_SHAPE.fullmatch(text):
                 raise ValueError

@@ -1,5 +1,6 @@
 """`cinv audit`: compare what really runs (DHCP leases, a libvirt host, a DNS server) with the
-inventory. Read-only; exit 0 when all agrees, 1 when anything differs or cannot be read."""
+inventory. Read-only; exit 0 when all agrees, 1 when anything differs or cannot be read.
+cinv.audit is imported when an audit runs, so other commands do not pay for it."""
 from __future__ import annotations
 
 import calendar
@@ -8,8 +9,6 @@ from contextlib import contextmanager
 
 import click
 
-from cinv import audit as audits
-from cinv.audit import compare
 from cinv.cli import _workspace, cli, complete_host
 from cinv.errors import CinvError, ProblemsError
 
@@ -37,6 +36,7 @@ def _refused_on_errors():
 
 
 def _report(ctx: click.Context, findings: list, fmt: str, what: str) -> None:
+    from cinv.audit import compare
     if fmt == "json":
         click.echo(compare.as_json(findings))
     elif findings:
@@ -97,6 +97,7 @@ def leases(ctx, files, now, fmt):
     Example:
       cinv audit leases /var/lib/dhcp/dhcpd.leases /var/lib/kea/kea-leases4.csv
     """
+    from cinv import audit as audits
     with _refused_on_errors():
         findings = audits.audit_leases(_workspace(ctx), list(files), now)
     _report(ctx, findings, fmt, "leases")
@@ -122,6 +123,7 @@ def libvirt(ctx, uri, parent, timeout, fmt):
     Example:
       cinv audit libvirt --connect qemu+ssh://root@hv1.example.com/system
     """
+    from cinv import audit as audits
     findings, notes = audits.audit_libvirt(_workspace(ctx), uri, parent, timeout)
     for note in notes:
         click.echo(f"cinv: note: {note}", err=True)
@@ -156,6 +158,7 @@ def dns(ctx, server, port, zones, timeout, fmt):
     Example:
       cinv audit dns --server 192.0.2.53 --zone prod.example.com
     """
+    from cinv import audit as audits
     with _refused_on_errors():
         expected = audits.expected_zones(_workspace(ctx))
     wanted = [z.lower().rstrip(".") for z in zones] or sorted(expected)
