@@ -539,3 +539,21 @@ def test_the_fingerprint_runs_in_a_child_and_falls_back_to_this_process(monkeypa
         raise OSError("no more processes")
     monkeypatch.setattr(os, "fork", no_fork)
     assert audit._Background(os.getpid).result() == os.getpid()
+
+
+@pytest.mark.parametrize("name", sorted(n for n in CORPUS_COUNTS if "leases" in n
+                                        and not n.endswith(".csv")) + ["ISC", "ISC6"])
+def test_the_fast_paths_read_what_the_tokenizer_reads(name):
+    """dhcpd's own layout is read by two regexes; the strict tokenizer alone must find the
+    very same leases, fields and lines in every file."""
+    text = globals()[name] if name.startswith("ISC") else (CORPUS / name).read_text()
+
+    def seen(found) -> list:
+        return sorted((x.shown, x.kind, x.state, x.ends, x.mac, x.where, x.client, x.hostname)
+                      for x in found)
+    fast = leases.read_files_text(text, name)
+    state: dict = {}
+    leases.IscReader(text, name, state).read_tokens(text, 1)
+    slow = [x for x in state.values() if x is not None]
+    assert seen(fast) == seen(slow)
+    assert len(fast) > 0 or name == "wenisatgithub.dhcpd6.leases"

@@ -199,13 +199,26 @@ def read_files(paths: list[tuple[Path, str]]) -> list[Lease]:
     the order given and may be of either format (told apart by their first line)."""
     state: dict = {}
     for path, shown in paths:
-        data = read_bytes(path, shown)
-        text = data.decode("utf-8", errors="replace")
-        first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
-        if not first.startswith("#") and "address" in (f.strip() for f in first.split(",")):
-            _read_kea(text, shown, state)
-        else:
-            IscReader(text, shown, state).read()
+        _read_text(read_bytes(path, shown).decode("utf-8", errors="replace"), shown, state)
+    return _finish(state)
+
+
+def read_files_text(text: str, shown: str) -> list[Lease]:
+    """The leases of one file's text (read_files for a file already read)."""
+    state: dict = {}
+    _read_text(text, shown, state)
+    return _finish(state)
+
+
+def _read_text(text: str, shown: str, state: dict) -> None:
+    first = text.lstrip("\ufeff").split("\n", 1)[0].strip()
+    if not first.startswith("#") and "address" in (f.strip() for f in first.split(",")):
+        _read_kea(text, shown, state)
+    else:
+        IscReader(text, shown, state).read()
+
+
+def _finish(state: dict) -> list[Lease]:
     out = []
     for value, lease in state.items():
         if type(lease) is tuple:  # an ISC lease read by a regex: its fields on demand
