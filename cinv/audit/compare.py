@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from cinv.values import mac_str
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Finding:
     """One difference. `subject` names what differs (a MAC, an address, a host and its
     domain, a DNS name and type); expected and actual are None where a side has nothing."""
@@ -32,8 +32,14 @@ class Finding:
                 "actual": self.actual, "where": self.where, "note": self.note}
 
 
+    def key(self) -> tuple:
+        return (self.kind, self.subject, self.expected or "", self.actual or "", self.where,
+                self.note)
+
+
 def ordered(findings) -> list[Finding]:
-    return sorted(set(findings))
+    """Each finding once, in a stable order (kind, subject, expected, actual)."""
+    return sorted(set(findings), key=Finding.key)
 
 
 def as_json(findings: list[Finding]) -> str:
