@@ -57,8 +57,10 @@ class Domain:
 
 
 def read_domain(text: str, shown: str) -> Domain:
-    """A domain XML (untrusted: no DOCTYPE or entities) as a Domain."""
-    root = parse_xml(text, shown)
+    """A domain XML (untrusted: the importer's parse refuses DOCTYPE and entities) as a
+    Domain."""
+    parsed = parse_xml(text, shown)
+    root = getattr(parsed, "root", parsed)  # the element, or a tree that also keeps lines
     if root.tag != "domain":
         raise CinvError(f"{shown}: the root element is <{root.tag}>, not <domain>")
     name = (root.findtext("name") or "").strip()
