@@ -85,14 +85,15 @@ def _load_facts(ws: Workspace, fingerprint: str | None = None) -> dict:
     """compare.lease_facts of the inventory, cached like `cinv check`'s result: keyed by the
     stat of every input file (work tree; fingerprint: computed already) or the tree id (ref)."""
     fp = None
+    example = getattr(ws, "example", False)  # cinv's read-only example: nothing cached
     if ws.ref:
         fp = f"ref:{ws.source().tree.hexsha}"
-    elif not ws.example:
+    elif not example:
         fp = fingerprint or _fingerprint(str(ws.root))
-    hit = None if ws.example else cache.get_result(ws.root, "audit-leases", fp)
+    hit = None if example else cache.get_result(ws.root, "audit-leases", fp)
     if hit is not None:
         return hit
-    keys = None if ws.ref or ws.example else cache.scan(ws.root)
+    keys = None if ws.ref or example else cache.scan(ws.root)
     if keys is not None:
         fp = cache.fingerprint(keys)
     inv = ws.load()
@@ -102,7 +103,7 @@ def _load_facts(ws: Workspace, fingerprint: str | None = None) -> dict:
     facts = compare.lease_facts(inv)
     if ws.ref:
         cache.write(ws.root, "audit-leases", (fp, facts))
-    elif not ws.example:
+    elif not example:
         cache.put_result(ws.root, "audit-leases", fp, keys, facts)
     return facts
 
@@ -112,7 +113,8 @@ def audit_leases(ws: Workspace, files: list[str], now: float | None = None) -> l
     the inventory. At 50,000 leases reading them is most of the work: a second process takes
     the inventory's fingerprint meanwhile."""
     from cinv.load import no_gc
-    background = None if ws.ref or ws.example else _Background(_fingerprint, str(ws.root))
+    background = None if ws.ref or getattr(ws, "example", False) else \
+        _Background(_fingerprint, str(ws.root))
     try:
         with no_gc():
             read = lease_source.read_files([(Path(f), f) for f in files])
