@@ -20,7 +20,7 @@ from cinv import __version__, paths
 from cinv.errors import CinvError
 from cinv.load import INPUT_DIRS, SETTINGS_FILE, STATE_DIR, atomic_write
 
-FORMAT = 3  # 3: interfaces carry names
+FORMAT = 4  # 3: interfaces carry names; 4: dhcp blocks and the libvirt block in host tuples
 RACY_SECONDS = 2.0
 
 

@@ -63,7 +63,7 @@ def networks_known(inv: Inventory) -> list[Problem]:
 
 @validator
 def addresses_fit_network(inv: Inventory) -> list[Problem]:
-    """An address lies inside its network, and is not its network, broadcast, gateway or pool
+    """An address lies inside its network, and is not its network, broadcast or gateway
     address."""
     out = []
     for host, i, iface in _ifaces(inv):
@@ -72,7 +72,6 @@ def addresses_fit_network(inv: Inventory) -> list[Problem]:
             continue
         if iface.ipv4 is not None:
             why = None
-            a = int(iface.ipv4)
             if net.ipv4 is None:
                 why = f"network {net.name} has no IPv4 prefix"
             elif iface.ipv4 not in net.ipv4:
@@ -83,8 +82,6 @@ def addresses_fit_network(inv: Inventory) -> list[Problem]:
                 why = f"is the broadcast address of {net.ipv4}"
             elif iface.ipv4 == net.gateway4:
                 why = f"is the gateway of network {net.name}"
-            elif net.dhcp_pool and net.dhcp_pool[0] <= a <= net.dhcp_pool[1]:
-                why = f"lies in the DHCP pool of network {net.name}"
             if why:
                 out.append(_at(host, iface, "ipv4", f"interfaces[{i}].ipv4: {iface.ipv4} {why}",
                                "address"))
@@ -101,6 +98,22 @@ def addresses_fit_network(inv: Inventory) -> list[Problem]:
             if why:
                 out.append(_at(host, iface, "ipv6", f"interfaces[{i}].ipv6: {iface.ipv6} {why}",
                                "address"))
+    return out
+
+
+@validator
+def addresses_in_pool(inv: Inventory) -> list[Problem]:
+    """An address inside its network's DHCP pool is allowed, as dhcpd allows it (warning): the
+    rendered pools of dhcpd, Kea and dnsmasq leave it out, so no other client leases it."""
+    out = []
+    for host, i, iface in _ifaces(inv):
+        net = inv.networks.get(iface.network)
+        if net is None or iface.ipv4 is None or not net.dhcp_pool:
+            continue
+        if net.dhcp_pool[0] <= int(iface.ipv4) <= net.dhcp_pool[1]:
+            out.append(_at(host, iface, "ipv4", f"interfaces[{i}].ipv4: {iface.ipv4} lies in "
+                           f"the DHCP pool of network {net.name}; the rendered pools leave it "
+                           "out", "address-in-pool", "warning"))
     return out
 
 

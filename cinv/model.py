@@ -26,6 +26,35 @@ TRANSITIONS = {
 
 
 @dataclass(slots=True)
+class Dhcp:
+    """Boot and DHCP options of a network or an interface (an interface's win). `options` maps
+    an option's ISC dhcpd name to its normalised value (see cinv/dhcpopts.py); `provisioning`
+    ({bios, uefi} boot files for hosts in state provisioning) and `interface` (the DHCP
+    server's interface) belong to networks only."""
+
+    next_server: str | None = None
+    filename: str | None = None
+    options: dict = field(default_factory=dict)
+    provisioning: dict | None = None
+    interface: str | None = None
+
+    def to_dict(self) -> dict:
+        out: dict = {}
+        for key in ("interface", "next_server", "filename"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.provisioning:
+            out["provisioning"] = dict(self.provisioning)
+        if self.options:
+            out["options"] = {k: (list(v) if isinstance(v, list) else v)
+                              for k, v in sorted(self.options.items())}
+        return out
+
+    def to_tuple(self) -> tuple:
+        return (self.next_server, self.filename, self.options, self.provisioning, self.interface)
+
+
+@dataclass(slots=True)
 class Interface:
     name: str
     network: str | None = None
@@ -36,6 +65,7 @@ class Interface:
     line: int = 0
     lines: dict = field(default_factory=dict, repr=False, compare=False)
     names: list[str] = field(default_factory=list)  # extra names with their own A/AAAA
+    dhcp: Dhcp | None = None
 
     @property
     def mac_str(self) -> str | None:
@@ -55,6 +85,8 @@ class Interface:
             out["aliases"] = list(self.aliases)
         if self.names:
             out["names"] = list(self.names)
+        if self.dhcp is not None and self.dhcp.to_dict():
+            out["dhcp"] = self.dhcp.to_dict()
         return out
 
 
@@ -95,15 +127,159 @@ class Hardware:
 
 
 @dataclass(slots=True)
+class LibvirtDisk:
+    """A disk as the libvirt domain has it (no size needed): path, format, bus, target."""
+
+    device: str = "disk"  # disk | cdrom | floppy | lun
+    type: str = "file"  # file | block | volume | dir
+    source: str | None = None  # a path; "pool/volume" for type volume; None: an empty drive
+    format: str | None = None  # the driver type: qcow2, raw, ...
+    bus: str | None = None
+    target: str | None = None
+    readonly: bool = False
+    shareable: bool = False
+    driver: dict = field(default_factory=dict)  # other <driver> attributes (cache, io, ...)
+    xml: list[str] = field(default_factory=list)  # other child elements, kept verbatim
+
+    def to_dict(self) -> dict:
+        out: dict = {"device": self.device, "type": self.type}
+        for key in ("source", "format", "bus", "target"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        for key in ("readonly", "shareable"):
+            if getattr(self, key):
+                out[key] = True
+        if self.driver:
+            out["driver"] = dict(self.driver)
+        if self.xml:
+            out["xml"] = list(self.xml)
+        return out
+
+    def to_tuple(self) -> tuple:
+        return (self.device, self.type, self.source, self.format, self.bus, self.target,
+                self.readonly, self.shareable, self.driver, tuple(self.xml))
+
+    @classmethod
+    def from_tuple(cls, t: tuple) -> LibvirtDisk:
+        *head, xml = t
+        return cls(*head, list(xml))
+
+
+@dataclass(slots=True)
+class LibvirtNic:
+    """How an interface appears in the domain: `bridge` or `network` source, NIC model, and
+    its other child elements (PCI address, driver, boot order ...) kept verbatim."""
+
+    type: str = "bridge"  # bridge | network
+    source: str = ""
+    model: str | None = None
+    xml: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        out: dict = {"type": self.type, "source": self.source}
+        if self.model is not None:
+            out["model"] = self.model
+        if self.xml:
+            out["xml"] = list(self.xml)
+        return out
+
+
+@dataclass(slots=True)
+class LibvirtOS:
+    """<os>: type, arch, machine, firmware; loader and nvram as {path, attribute: value}; boot
+    devices in order; other children (bootmenu, smbios, kernel ...) kept verbatim."""
+
+    type: str = "hvm"
+    arch: str | None = None
+    machine: str | None = None
+    firmware: str | None = None
+    loader: dict = field(default_factory=dict)
+    nvram: dict = field(default_factory=dict)
+    boot: list[str] = field(default_factory=list)
+    xml: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        out: dict = {"type": self.type}
+        for key in ("arch", "machine", "firmware"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        for key in ("loader", "nvram"):
+            if getattr(self, key):
+                out[key] = dict(getattr(self, key))
+        for key in ("boot", "xml"):
+            if getattr(self, key):
+                out[key] = list(getattr(self, key))
+        return out
+
+
+@dataclass(slots=True)
 class Libvirt:
-    """What a libvirt domain keeps across import and render: its name (may differ from the
-    host's FQDN) and its UUID (derived from the host name when absent)."""
+    """What a libvirt domain keeps across import and render. `name` (may differ from the host's
+    FQDN) and `uuid` (derived from the host name when absent); for an imported domain also its
+    type, <os>, currentMemory, emulator, disks (replacing the ones cinv derives from
+    hardware.disks), per-interface NIC details, and every other element verbatim: `xml` at the
+    top level (features, cpu, clock ...), `devices` inside <devices> (graphics, video ...)."""
 
     name: str | None = None
     uuid: str | None = None
+    type: str | None = None
+    current_memory: int | None = None
+    os: LibvirtOS | None = None
+    emulator: str | None = None
+    disks: list[LibvirtDisk] | None = None
+    interfaces: dict[str, LibvirtNic] = field(default_factory=dict)
+    xml: list[str] = field(default_factory=list)
+    devices: list[str] = field(default_factory=list)
+
+    @property
+    def keeps_xml(self) -> bool:
+        """A domain that keeps elements is rendered from them, without cinv's defaults."""
+        return bool(self.xml or self.devices)
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in (("name", self.name), ("uuid", self.uuid)) if v is not None}
+        out: dict = {}
+        for key in ("name", "uuid", "type"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.current_memory is not None:
+            out["current_memory"] = format_size(self.current_memory)
+        if self.os is not None:
+            out["os"] = self.os.to_dict()
+        if self.emulator is not None:
+            out["emulator"] = self.emulator
+        if self.disks is not None:
+            out["disks"] = [d.to_dict() for d in self.disks]
+        if self.interfaces:
+            out["interfaces"] = {k: v.to_dict() for k, v in self.interfaces.items()}
+        for key in ("xml", "devices"):
+            if getattr(self, key):
+                out[key] = list(getattr(self, key))
+        return out
+
+    def to_tuple(self) -> tuple:
+        os_ = self.os
+        return (self.name, self.uuid, self.type, self.current_memory,
+                None if os_ is None else (os_.type, os_.arch, os_.machine, os_.firmware,
+                                          os_.loader, os_.nvram, tuple(os_.boot),
+                                          tuple(os_.xml)),
+                self.emulator,
+                None if self.disks is None else tuple(d.to_tuple() for d in self.disks),
+                {k: (n.type, n.source, n.model, tuple(n.xml))
+                 for k, n in self.interfaces.items()},
+                tuple(self.xml), tuple(self.devices))
+
+    @classmethod
+    def from_tuple(cls, t: tuple) -> Libvirt:
+        name, uuid_, type_, current, os_, emulator, disks, nics, xml, devices = t
+        if os_ is not None:
+            o_type, arch, machine, firmware, loader, nvram, boot, o_xml = os_
+            os_ = LibvirtOS(o_type, arch, machine, firmware, loader, nvram, list(boot),
+                            list(o_xml))
+        return cls(name, uuid_, type_, current, os_, emulator,
+                   None if disks is None else [LibvirtDisk.from_tuple(d) for d in disks],
+                   {k: LibvirtNic(nt, src, model, list(nx))
+                    for k, (nt, src, model, nx) in nics.items()},
+                   list(xml), list(devices))
 
 
 @dataclass(slots=True)
@@ -146,9 +322,9 @@ class Host:
                  hw.model, hw.serial),
                 tuple((i.name, i.network, i.mac, None if i.ipv4 is None else int(i.ipv4),
                        None if i.ipv6 is None else int(i.ipv6), tuple(i.aliases), i.line,
-                       i.lines, tuple(i.names)) for i in self.interfaces),
-                self.vars, self.path, self.line, self.lines,
-                (self.libvirt.name, self.libvirt.uuid))
+                       i.lines, tuple(i.names), None if i.dhcp is None else i.dhcp.to_tuple())
+                      for i in self.interfaces),
+                self.vars, self.path, self.line, self.lines, self.libvirt.to_tuple())
 
     @classmethod
     def from_tuple(cls, t: tuple) -> Host:
@@ -161,9 +337,11 @@ class Host:
                    [Interface(iname, network, mac,
                               None if v4 is None else ipaddress.IPv4Address(v4),
                               None if v6 is None else ipaddress.IPv6Address(v6),
-                              list(aliases), iline, ilines, list(inames))
-                    for iname, network, mac, v4, v6, aliases, iline, ilines, inames in ifaces],
-                   vars_, path, line, lines, Libvirt(*libvirt))
+                              list(aliases), iline, ilines, list(inames),
+                              None if dhcp is None else Dhcp(*dhcp))
+                    for iname, network, mac, v4, v6, aliases, iline, ilines, inames, dhcp
+                    in ifaces],
+                   vars_, path, line, lines, Libvirt.from_tuple(libvirt))
 
     def to_dict(self, with_name: bool = False) -> dict:
         out: dict = {"name": self.name} if with_name else {}
@@ -202,6 +380,7 @@ class Network:
     bridge: str | None = None
     subnet_id: int | None = None
     description: str | None = None
+    dhcp: Dhcp | None = None
     path: str = ""
     line: int = 1
     lines: dict = field(default_factory=dict, repr=False, compare=False)
@@ -245,6 +424,8 @@ class Network:
             out["bridge"] = self.bridge
         if self.subnet_id is not None:
             out["subnet_id"] = self.subnet_id
+        if self.dhcp is not None and self.dhcp.to_dict():
+            out["dhcp"] = self.dhcp.to_dict()
         return out
 
 

@@ -9,21 +9,20 @@ from __future__ import annotations
 import difflib
 import math
 import re
-import uuid
 
-from cinv import names, paths, values
+from cinv import dhcpopts, libvirtdom, names, paths, values
 from cinv.errors import Problem
 from cinv.model import (
     IPV6_MODES,
     KINDS,
     STATES,
     AnsibleSettings,
+    Dhcp,
     Disk,
     DnsSettings,
     Hardware,
     Host,
     Interface,
-    Libvirt,
     Network,
     Settings,
     Target,
@@ -32,13 +31,14 @@ from cinv.yamlio import LList, LMap
 
 HOST_KEYS = ("name", "kind", "state", "description", "tags", "parent", "location", "hardware",
              "interfaces", "libvirt", "vars")
-LIBVIRT_KEYS = ("name", "uuid")
 HARDWARE_KEYS = ("cpus", "memory", "disks", "vendor", "model", "serial")
 DISK_KEYS = ("name", "size")
-IFACE_KEYS = ("name", "mac", "network", "ipv4", "ipv6", "aliases", "names")
+IFACE_KEYS = ("name", "mac", "network", "ipv4", "ipv6", "aliases", "names", "dhcp")
+DHCP_KEYS = ("next_server", "filename", "options")
+NETWORK_DHCP_KEYS = ("interface", "next_server", "filename", "provisioning", "options")
 NETWORK_KEYS = ("name", "description", "domain", "ipv4", "gateway4", "ipv6", "gateway6",
                 "ipv6_mode", "dhcp_pool", "reserved", "dns_servers", "vlan", "bridge",
-                "subnet_id")
+                "subnet_id", "dhcp")
 SETTINGS_KEYS = ("domain", "mac_prefix", "dns", "render", "libvirt", "git", "kea", "ansible")
 ANSIBLE_KEYS = ("host", "vars", "group_vars")
 ANSIBLE_HOST = ("ip", "fqdn")
@@ -49,7 +49,6 @@ EACH = ("once", "host", "network", "zone")
 VAR_INT_MIN, VAR_INT_MAX = -(1 << 63), (1 << 64) - 1  # numbers in vars: 64 bits
 _TEXT_BAD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # C0, DEL, C1, line separators
 _VAR_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
-_DOMAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}\Z")
 _BRIDGE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,14}\Z")
 _TEMPLATE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*(/[A-Za-z0-9_][A-Za-z0-9_.-]*)*\Z")
 
@@ -215,11 +214,6 @@ def parse_host(name: str, data, path: str, problems: list) -> Host | None:
     hw = r.mapping(data.get("hardware"), "hardware", data.line_of("hardware"))
     if hw is not None:
         host.hardware = _parse_hardware(r, hw)
-    lv = r.mapping(data.get("libvirt"), "libvirt", data.line_of("libvirt"))
-    if lv is not None:
-        r.keys(lv, LIBVIRT_KEYS, "libvirt.")
-        host.libvirt = Libvirt(name=r.field(lv, "name", _domain_name, "libvirt."),
-                               uuid=r.field(lv, "uuid", _uuid, "libvirt."))
     for index, item in enumerate(r.sequence(data, "interfaces", "interfaces")):
         prefix = f"interfaces[{index}]."
         m = r.mapping(item, f"interfaces[{index}]", data.line_of("interfaces"))
@@ -228,22 +222,40 @@ def parse_host(name: str, data, path: str, problems: list) -> Host | None:
         iface = _parse_interface(r, m, prefix)
         if iface is not None:
             host.interfaces.append(iface)
+    lv = r.mapping(data.get("libvirt"), "libvirt", data.line_of("libvirt"))
+    if lv is not None:
+        host.libvirt = libvirtdom.parse(r, lv, [i.name for i in host.interfaces])
     return host
 
 
-def _domain_name(value) -> str:
-    """A libvirt domain name: letters, digits, '_', '.', '+', '-' (at most 64)."""
-    if not isinstance(value, str) or not _DOMAIN_NAME.match(value):
-        raise ValueError(f"{value!r} is not a libvirt domain name (letters, digits, '_', '.', "
-                         "'+', '-'; at most 64)")
-    return value
-
-
-def _uuid(value) -> str:
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        raise ValueError(f"{value!r} is not a UUID") from None
+def parse_dhcp(r: Reader, m: LMap, prefix: str, network: bool) -> Dhcp:
+    """A `dhcp:` block: boot server and file, options; a network's also its provisioning
+    boot files and the DHCP server's interface."""
+    r.keys(m, NETWORK_DHCP_KEYS if network else DHCP_KEYS, prefix)
+    out = Dhcp(next_server=r.field(m, "next_server", dhcpopts.ipv4, prefix),
+               filename=r.field(m, "filename", dhcpopts.filename, prefix))
+    opts = r.mapping(m.get("options"), f"{prefix}options", m.line_of("options"))
+    for key, value in (opts or {}).items():
+        try:
+            name, parsed = dhcpopts.parse_option(key, value)
+        except ValueError as e:
+            r.error(opts.line_of(key), f"{prefix}options.{key}: {e}")
+            continue
+        if name in out.options:
+            r.error(opts.line_of(key), f"{prefix}options.{key}: option {name} is given twice")
+        out.options[name] = parsed
+    out.options = dict(sorted(out.options.items()))
+    if network:
+        out.interface = r.field(m, "interface", dhcpopts.server_interface, prefix)
+        prov = r.mapping(m.get("provisioning"), f"{prefix}provisioning",
+                         m.line_of("provisioning"))
+        if prov is not None:
+            r.keys(prov, ("bios", "uefi"), f"{prefix}provisioning.")
+            files = {k: r.field(prov, k, dhcpopts.filename, f"{prefix}provisioning.",
+                                required=True) for k in ("bios", "uefi")}
+            if all(files.values()):
+                out.provisioning = files
+    return out
 
 
 def _not_mapping(value):
@@ -278,7 +290,7 @@ def _parse_interface(r: Reader, m: LMap, prefix: str) -> Interface | None:
     name = r.field(m, "name", names.check_ifname, prefix, required=True)
     if name is None:
         return None
-    return Interface(
+    iface = Interface(
         name=name,
         network=r.field(m, "network", names.check_network_name, prefix, required=True),
         mac=r.field(m, "mac", _mac, prefix),
@@ -287,6 +299,10 @@ def _parse_interface(r: Reader, m: LMap, prefix: str) -> Interface | None:
         aliases=r.items(m, "aliases", _alias, prefix),
         line=m.line, lines=m.key_lines,
         names=r.items(m, "names", _alias, prefix))
+    dhcp = r.mapping(m.get("dhcp"), f"{prefix}dhcp", m.line_of("dhcp"))
+    if dhcp is not None:
+        iface.dhcp = parse_dhcp(r, dhcp, f"{prefix}dhcp.", network=False)
+    return iface
 
 
 def _mac(value) -> int:
@@ -335,6 +351,9 @@ def parse_network(name: str, data, path: str, problems: list) -> Network | None:
     net.vlan = r.field(data, "vlan", integer(1, 4094))
     net.bridge = r.field(data, "bridge", _bridge)
     net.subnet_id = r.field(data, "subnet_id", integer(1, 4294967294))
+    dhcp = r.mapping(data.get("dhcp"), "dhcp", data.line_of("dhcp"))
+    if dhcp is not None:
+        net.dhcp = parse_dhcp(r, dhcp, "dhcp.", network=True)
     if data.get("ipv4") is None and data.get("ipv6") is None:  # (a bad one is reported)
         r.error(data.line, "a network needs ipv4 or ipv6 (or both)", "missing")
     return net

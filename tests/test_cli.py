@@ -638,8 +638,6 @@ BAD_INPUT = {
                      "zz:zz"), "'zz:zz' is not a MAC address"),
     "address outside network": (("host", "add", "web2", "--kind", "virtual", "--network", "prod",
                                  "--ipv4", "10.0.0.5"), "10.0.0.5 is outside network prod"),
-    "address in pool": (("host", "add", "web2", "--kind", "virtual", "--network", "prod",
-                         "--ipv4", "192.0.2.222"), "192.0.2.222 lies in the DHCP pool"),
     "gateway address": (("host", "add", "web2", "--kind", "virtual", "--network", "prod",
                          "--ipv4", "192.0.2.1"), "192.0.2.1 is the gateway"),
     "garbage address": (("host", "add", "web2", "--kind", "virtual", "--network", "prod",

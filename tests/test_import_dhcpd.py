@@ -169,13 +169,13 @@ def test_an_address_held_by_another_record_stops_the_import(inventory):
 
 def test_a_result_that_fails_check_is_refused(inventory, tmp_path):
     conf = tmp_path / "dhcpd.conf"
-    conf.write_text("host inpool { hardware ethernet 52:54:00:01:02:03; "
-                    "fixed-address 192.0.2.210; }\n")
+    conf.write_text("host gw { hardware ethernet 52:54:00:01:02:03; "
+                    "fixed-address 192.0.2.1; }\n")
     snap = inventory.snapshot()
     r = inventory.run("import", "dhcpd", conf)
     assert r.code == 1
     assert "would not pass `cinv check`" in r.err
-    assert "192.0.2.210 lies in the DHCP pool of network prod" in r.err
+    assert "192.0.2.1 is the gateway of network prod" in r.err
     assert inventory.snapshot() == snap
 
 

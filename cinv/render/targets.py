@@ -1,9 +1,9 @@
 """The target registry: a target is one or more outputs, each (template, each, output path).
 
-`each` is once | host | network | zone (built-ins may also use virtual_host). The path is itself
-a small template (`libvirt/{{ host.name }}.xml`). Adding a built-in target is one `builtin(...)`
-line here plus its template in templates/. User targets come from cinv.yaml render.targets; one
-with a built-in's name replaces that built-in.
+`each` is once | host | network | zone (built-ins may also use virtual_host and hypervisor).
+The path is itself a small template (`libvirt/{{ host.name }}.xml`). Adding a built-in target is
+one `builtin(...)` line here plus its template in templates/. User targets come from cinv.yaml
+render.targets; one with a built-in's name replaces that built-in.
 """
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ builtin("kea", Output("kea-dhcp4.conf.j2", "kea-dhcp4.conf"),
         Output("kea-dhcp6.conf.j2", "kea-dhcp6.conf"))
 builtin("dns", Output("zone.j2", "dns/{{ zone.file }}", "zone"),
         Output("named.conf.zones.j2", "dns/named.conf.zones"))
-builtin("libvirt", Output("libvirt-domain.xml.j2", "libvirt/{{ host.name }}.xml", "virtual_host"))
+builtin("libvirt", Output("libvirt-domain.xml.j2", "libvirt/{{ host.name }}.xml", "virtual_host"),
+        Output("libvirt-index.j2", "libvirt/{{ hypervisor.name }}.list", "hypervisor"))
 builtin("hosts", Output("hosts.j2", "hosts"))
 builtin("dnsmasq", Output("dnsmasq.conf.j2", "dnsmasq/cinv.conf"))
 builtin("ansible", Output("ansible-inventory.yaml.j2", "ansible/inventory.yaml"))
@@ -54,7 +55,8 @@ builtin("report", Output("report.html.j2", "report/index.html",
 
 # each -> (attribute of the view holding the items, name of the item in the template)
 EACH = {"once": (None, None), "host": ("hosts", "host"), "network": ("networks", "network"),
-        "zone": ("zones", "zone"), "virtual_host": ("virtual_hosts", "host")}
+        "zone": ("zones", "zone"), "virtual_host": ("virtual_hosts", "host"),
+        "hypervisor": ("hypervisors", "hypervisor")}
 
 
 def all_targets(settings: Settings) -> dict[str, tuple[Output, ...]]:

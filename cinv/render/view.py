@@ -10,16 +10,17 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-import uuid
 from collections import Counter
 from functools import cached_property
 
+from cinv import dhcpopts
 from cinv.model import Host, Inventory, Network
+from cinv.render import dhcpview, libvirtview
+from cinv.render.item import Item
 from cinv.values import mac_str
 
 DEFAULT_CPUS = 1
 DEFAULT_MEMORY = 1 << 30  # a virtual host without hardware.memory gets 1 GiB
-KEA_VALID_LIFETIME = 3600
 IFACE_VARS = ("name", "network", "mac", "ipv4", "ipv6", "fqdn")
 _GROUP_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
@@ -27,34 +28,6 @@ _GROUP_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 def group_name(prefix: str, value: str) -> str:
     """An Ansible group name: letters, digits and '_' only."""
     return _GROUP_UNSAFE.sub("_", f"{prefix}_{value}")
-
-
-def disk_target(index: int) -> str:
-    """vda, vdb, ... vdz, vdaa, vdab, ... (the kernel's naming)."""
-    letters = ""
-    n = index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(ord("a") + rem) + letters
-    return f"vd{letters}"
-
-
-class Item(dict):
-    """A dict whose keys templates may also read as attributes: Jinja2 tries getattr() before
-    item lookup, and a plain dict answers that with an exception each time (a third of render
-    time at 50,000 hosts)."""
-
-    __slots__ = ()
-
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-
-# Template errors name the type of the object at fault: "'record object' has no attribute 'x'".
-Item.__module__, Item.__name__, Item.__qualname__ = "builtins", "record", "record"
 
 
 def plain(value):
@@ -99,6 +72,7 @@ class View:
                     net["interfaces"].append(iface)
         for net in self.networks:
             net["ranges6"] = self._ranges6(net)
+            net["pools4"] = dhcpview.pools(net)
 
     # --- networks and hosts -------------------------------------------------------------
 
@@ -107,7 +81,7 @@ class View:
         pool = None
         if net.dhcp_pool is not None:
             pool = [str(ipaddress.IPv4Address(a)) for a in net.dhcp_pool]
-        return Item({
+        item = Item({
             "name": net.name,
             "domain": net.domain or self.model.settings.domain,
             "ipv4": str(v4) if v4 else None,
@@ -127,6 +101,8 @@ class View:
             "subnet_id": net.kea_subnet_id,
             "interfaces": [],  # every interface of an active host on this network, by host
         })
+        dhcpview.network_fields(net, item)
+        return item
 
     @staticmethod
     def _ranges6(net: dict) -> list[dict]:
@@ -144,11 +120,6 @@ class View:
     def _host(self, host: Host) -> dict:
         inv = self.model
         hw = host.hardware
-        disks = []
-        for n, disk in enumerate(hw.disks):
-            disks.append(Item({"name": disk.name, "size": disk.size, "size_kib": disk.size // 1024,
-                          "file": f"{inv.settings.image_dir.rstrip('/')}/{host.name}-{n}.qcow2",
-                          "target": disk_target(n)}))
         out = Item({
             "name": host.name, "short": host.short, "kind": host.kind, "state": host.state,
             "description": host.description, "tags": list(host.tags), "parent": host.parent,
@@ -156,11 +127,8 @@ class View:
             "cpus": hw.cpus if hw.cpus is not None else DEFAULT_CPUS,
             "memory": hw.memory if hw.memory is not None else DEFAULT_MEMORY,
             "vendor": hw.vendor, "model": hw.model, "serial": hw.serial,
-            "disks": disks,
             # as recorded (None where unset), where cpus and memory above have defaults
             "hardware": Item({"cpus": hw.cpus, "memory": hw.memory}),
-            "uuid": host.libvirt.uuid or str(uuid.uuid5(uuid.NAMESPACE_DNS, host.name)),
-            "domain_name": host.libvirt.name or host.name,
             "vars": plain(host.vars),
         })
         out["memory_kib"] = out["memory"] // 1024
@@ -170,7 +138,7 @@ class View:
                 aliases.setdefault(id(iface), []).append(fqdn)
                 continue
             net = inv.networks.get(iface.network) if iface.network else None
-            ifaces.append(Item({
+            item = Item({
                 "name": iface.name, "host": host.name, "fqdn": fqdn,
                 "block": f"{host.name}-{iface.name}",
                 "network": iface.network,
@@ -181,10 +149,15 @@ class View:
                 "ipv6": str(iface.ipv6) if iface.ipv6 is not None else None,
                 "aliases": [], "_id": id(iface),
                 "names": [inv.alias_fqdn(n, iface) for n in iface.names],
-            }))
+            })
+            dhcpview.interface_fields(host, iface, net, item)
+            ifaces.append(item)
         for item in ifaces:
             item["aliases"] = aliases.get(item.pop("_id"), [])
         out["interfaces"] = ifaces
+        libvirtview.host_fields(host, inv.settings, out)
+        if host.kind == "virtual":
+            libvirtview.domain_fields(host, out)
         out["ipv4"] = next((i["ipv4"] for i in ifaces if i["ipv4"]), None)
         out["ipv6"] = next((i["ipv6"] for i in ifaces if i["ipv6"]), None)
         return out
@@ -202,6 +175,11 @@ class View:
     def virtual_hosts(self) -> list[dict]:
         return [h for h in self.hosts if h["kind"] == "virtual"]
 
+    @cached_property
+    def hypervisors(self) -> list[dict]:
+        """Each parent of a virtual host with the domain files it runs (libvirt/<parent>.list)."""
+        return libvirtview.hypervisors(self.virtual_hosts)
+
     # --- DNS ----------------------------------------------------------------------------
 
     @cached_property
@@ -215,65 +193,22 @@ class View:
 
     # --- Kea ----------------------------------------------------------------------------
 
-    def _kea(self, family: int) -> dict:
-        s = self.settings
-        subnets = []
-        key = "ipv4" if family == 4 else "ipv6"
-        for net in sorted((n for n in self.networks if n[key]),
-                          key=lambda n: ipaddress.ip_network(n[key])):
-            subnet = {"id": net["subnet_id"], "subnet": net[key]}
-            options = []
-            if family == 4:
-                if net["pool4"]:
-                    subnet["pools"] = [{"pool": f"{net['pool4'][0]} - {net['pool4'][1]}"}]
-                if net["gateway4"]:
-                    options.append({"name": "routers", "data": net["gateway4"]})
-                if net["dns_servers4"]:
-                    options.append({"name": "domain-name-servers",
-                                    "data": ", ".join(net["dns_servers4"])})
-                options.append({"name": "domain-name", "data": net["domain"]})
-            else:
-                if net["dns_servers6"]:
-                    options.append({"name": "dns-servers", "data": ", ".join(net["dns_servers6"])})
-                options.append({"name": "domain-search", "data": net["domain"]})
-            subnet["option-data"] = options
-            reservations = []
-            for iface in net["interfaces"]:
-                if not iface["mac"] or not iface[key]:
-                    continue
-                r = {"hw-address": iface["mac"], "hostname": iface["fqdn"]}
-                if family == 4:
-                    r["ip-address"] = iface["ipv4"]
-                else:
-                    r["ip-addresses"] = [iface["ipv6"]]
-                reservations.append(r)
-            subnet["reservations"] = sorted(reservations, key=lambda r: r["hw-address"])
-            ifaces = [i for i in s["kea_interfaces"] if i != "*"]
-            if family == 6 and len(ifaces) == 1:
-                # kea-dhcp6 selects a subnet for a directly connected client only by its
-                # interface; with one interface named in cinv.yaml, that is the one.
-                subnet["interface"] = ifaces[0].split("/")[0]
-            subnets.append(subnet)
-        root = {
-            "interfaces-config": {"interfaces": list(s["kea_interfaces"])},
-            "lease-database": {"type": "memfile", "persist": True, "lfc-interval": 3600},
-            "valid-lifetime": KEA_VALID_LIFETIME,
-            "reservations-out-of-pool": True,
-        }
-        if family == 4:
-            root["subnet4"] = subnets
-            return {"Dhcp4": root}
-        root["subnet6"] = subnets
-        root["preferred-lifetime"] = KEA_VALID_LIFETIME // 2
-        return {"Dhcp6": root}
+    @property
+    def dhcpd_uefi_test(self) -> str:
+        """dhcpd's condition for a UEFI client (option 93), for provisioning boot files."""
+        return dhcpopts.uefi_test_dhcpd()
+
+    @cached_property
+    def uefi_arches(self) -> list[int]:
+        return list(dhcpopts.UEFI_ARCHES)
 
     @cached_property
     def kea4(self) -> dict:
-        return self._kea(4)
+        return dhcpview.kea(self, 4)
 
     @cached_property
     def kea6(self) -> dict:
-        return self._kea(6)
+        return dhcpview.kea(self, 6)
 
     # --- hosts file and Ansible -------------------------------------------------------------
 

@@ -1,0 +1,195 @@
+"""DHCP data for the templates: options, boot settings and pools of networks and interfaces in
+every server's syntax, and the Kea configurations.
+
+A network's options are the ones its fields imply (routers, domain name, name servers) with its
+`dhcp.options` on top (they win); an interface's `dhcp` adds to and overrides its network's for
+that host only. A host in state `provisioning` on a network with `dhcp.provisioning` boots the
+BIOS or UEFI file by its client architecture (option 93); in every other state it gets no such
+entry and boots from disk. Each value is already valid for every syntax (see cinv/dhcpopts.py).
+"""
+from __future__ import annotations
+
+import ipaddress
+
+from cinv import dhcpopts
+from cinv.model import Dhcp, Host, Interface, Network
+from cinv.render.item import Item
+
+KEA_VALID_LIFETIME = 3600
+PROVISIONING_STATE = "provisioning"
+
+
+def option_item(name: str, value) -> Item:
+    opt = dhcpopts.OPTIONS[name]
+    return Item(name=name, code=opt.code, kea=opt.kea, dhcpd=dhcpopts.dhcpd(opt, value),
+                kea_data=dhcpopts.kea(opt, value),
+                dnsmasq=f"{opt.dnsmasq_key},{dhcpopts.dnsmasq(opt, value)}")
+
+
+def _merged(implied: list[tuple[str, object]], own: dict, family: int) -> list[Item]:
+    """Implied options in their order, each replaced by an own option of that name, then the
+    remaining own options of this family by name."""
+    out, done = [], set()
+    for name, value in implied:
+        if name in own:
+            value = own[name]
+        if value not in (None, [], ""):
+            out.append(option_item(name, value))
+        done.add(name)
+    for name in sorted(own):
+        if name not in done and dhcpopts.OPTIONS[name].family == family:
+            out.append(option_item(name, own[name]))
+    return out
+
+
+def network_fields(net: Network, item: dict) -> None:
+    """options4/options6, next_server, filename, provisioning, dhcp_interface of a network."""
+    d = net.dhcp or Dhcp()
+    item["options4"] = _merged([("routers", [item["gateway4"]] if item["gateway4"] else None),
+                                ("domain-name", item["domain"]),
+                                ("domain-name-servers", item["dns_servers4"])],
+                               d.options, 4) if item["ipv4"] else []
+    item["options6"] = _merged([("dhcp6.domain-search", [item["domain"]]),
+                                ("dhcp6.name-servers", item["dns_servers6"])],
+                               d.options, 6) if item["ipv6"] else []
+    item["next_server"] = d.next_server
+    item["filename"] = d.filename
+    item["provisioning"] = dict(d.provisioning) if d.provisioning else None
+    item["dhcp_interface"] = d.interface
+
+
+def interface_fields(host: Host, iface: Interface, net: Network | None, item: dict) -> None:
+    """host_name, options4/options6, next_server, filename and boot (provisioning files) of an
+    interface, and whether it needs a host entry in the v4 / v6 servers."""
+    d = iface.dhcp or Dhcp()
+    own = dict(d.options)
+    item["host_name"] = own.pop("host-name", None) or item["fqdn"]
+    item["options4"] = [option_item(n, v) for n, v in sorted(own.items())
+                        if dhcpopts.OPTIONS[n].family == 4]
+    item["options6"] = [option_item(n, v) for n, v in sorted(own.items())
+                        if dhcpopts.OPTIONS[n].family == 6]
+    item["next_server"] = d.next_server
+    item["filename"] = d.filename
+    prov = net.dhcp.provisioning if net is not None and net.dhcp is not None else None
+    boot = None
+    if prov and host.state == PROVISIONING_STATE and d.filename is None:
+        boot = Item(bios=prov["bios"], uefi=prov["uefi"], network=net.name,
+                    next_server=d.next_server or net.dhcp.next_server)
+    item["boot"] = boot
+    item["tag"] = f"cinv-{item['block']}"  # dnsmasq's tag for this interface's own entries
+    own4 = bool(item["options4"] or d.next_server or d.filename or boot
+                or "host-name" in d.options)
+    item["dhcp4"] = bool(item["mac"] and (item["ipv4"] or own4))
+    item["dhcp6"] = bool(item["mac"] and item["ipv6"])
+    item["own_entries"] = bool(own4 or item["options6"])
+
+
+def pools(net: dict) -> list[list[str]]:
+    """The DHCP pool without the addresses hosts hold in it (a reservation inside a pool is
+    allowed, with a warning from `cinv check`; Kea and dnsmasq must not lease it to others)."""
+    if not net["pool4"]:
+        return []
+    first, last = (int(ipaddress.IPv4Address(a)) for a in net["pool4"])
+    held = sorted({int(ipaddress.IPv4Address(i["ipv4"])) for i in net["interfaces"]
+                   if i["ipv4"] and first <= int(ipaddress.IPv4Address(i["ipv4"])) <= last})
+    out, start = [], first
+    for a in held:
+        if a > start:
+            out.append((start, a - 1))
+        start = a + 1
+    if start <= last:
+        out.append((start, last))
+    return [[str(ipaddress.IPv4Address(a)), str(ipaddress.IPv4Address(b))] for a, b in out]
+
+
+# --- Kea --------------------------------------------------------------------------------------
+
+def _option_data(items: list) -> list[dict]:
+    return [{"name": o["kea"], "data": o["kea_data"]} for o in items]
+
+
+def kea(view, family: int) -> dict:
+    s = view.settings
+    key = "ipv4" if family == 4 else "ipv6"
+    single = [i for i in s["kea_interfaces"] if i != "*"]
+    server_ifaces = set()
+    subnets, classes = [], {}
+    for net in sorted((n for n in view.networks if n[key]),
+                      key=lambda n: ipaddress.ip_network(n[key])):
+        subnet = {"id": net["subnet_id"], "subnet": net[key]}
+        if family == 4:
+            if net["pools4"]:
+                subnet["pools"] = [{"pool": f"{a} - {b}"} for a, b in net["pools4"]]
+            if net["next_server"]:
+                subnet["next-server"] = net["next_server"]
+            if net["filename"]:
+                subnet["boot-file-name"] = net["filename"]
+        subnet["option-data"] = _option_data(net[f"options{family}"])
+        if family == 4 and net["provisioning"]:
+            classes.update(_boot_classes(net["name"], net["provisioning"], net["next_server"]))
+        reservations = []
+        for iface in net["interfaces"]:
+            if not iface[f"dhcp{family}"]:
+                continue
+            r = {"hw-address": iface["mac"], "hostname": iface["host_name"]}
+            if family == 4:
+                if iface["ipv4"]:
+                    r["ip-address"] = iface["ipv4"]
+                if iface["next_server"]:
+                    r["next-server"] = iface["next_server"]
+                if iface["filename"]:
+                    r["boot-file-name"] = iface["filename"]
+                if iface["boot"]:
+                    r["client-classes"] = [_provisioning_class(net["name"])]
+            else:
+                r["ip-addresses"] = [iface["ipv6"]]
+            if iface[f"options{family}"]:
+                r["option-data"] = _option_data(iface[f"options{family}"])
+            reservations.append(r)
+        subnet["reservations"] = sorted(reservations, key=lambda r: r["hw-address"])
+        if net["dhcp_interface"]:
+            subnet["interface"] = net["dhcp_interface"]
+            server_ifaces.add(net["dhcp_interface"])
+        elif family == 6 and len(single) == 1:
+            # kea-dhcp6 selects a subnet for a directly connected client only by its
+            # interface; with one interface named in cinv.yaml, that is the one.
+            subnet["interface"] = single[0].split("/")[0]
+        subnets.append(subnet)
+    listen = list(s["kea_interfaces"])
+    if "*" not in listen:
+        listen += sorted(server_ifaces - {i.split("/")[0] for i in listen})
+    root = {
+        "interfaces-config": {"interfaces": listen},
+        "lease-database": {"type": "memfile", "persist": True, "lfc-interval": 3600},
+        "valid-lifetime": KEA_VALID_LIFETIME,
+        "reservations-out-of-pool": True,
+    }
+    if classes:  # in the order they refer to each other
+        root["client-classes"] = list(classes.values())
+    if family == 4:
+        root["subnet4"] = subnets
+        return {"Dhcp4": root}
+    root["subnet6"] = subnets
+    root["preferred-lifetime"] = KEA_VALID_LIFETIME // 2
+    return {"Dhcp6": root}
+
+
+def _provisioning_class(network: str) -> str:
+    return f"cinv-provisioning-{network}"
+
+
+def _boot_classes(network: str, boot: dict, next_server: str | None) -> dict:
+    """The classes of a network with provisioning boot files, always defined, so a host's
+    state changes only its own reservation: a host being provisioned names the network's
+    provisioning class in its reservation; the two others (evaluated after the host lookup,
+    hence member('KNOWN')) give it the boot file by its architecture."""
+    member = f"member('KNOWN') and member('{_provisioning_class(network)}')"
+    uefi = dhcpopts.uefi_test_kea()
+    out = {_provisioning_class(network): {"name": _provisioning_class(network)}}
+    for arch, test, file in (("uefi", f"{member} and ({uefi})", boot["uefi"]),
+                             ("bios", f"{member} and not ({uefi})", boot["bios"])):
+        cls = {"name": f"cinv-{network}-{arch}", "test": test, "boot-file-name": file}
+        if next_server:
+            cls["next-server"] = next_server
+        out[cls["name"]] = cls
+    return out
