@@ -243,9 +243,11 @@ def _driver(value) -> dict:
         raise ValueError("expected a mapping of <driver> attributes")
     out = {}
     for key, item in value.items():
-        if not isinstance(key, str) or not _ATTR_NAME.match(key) or key in ("name", "type"):
-            raise ValueError(f"{key!r} is not a <driver> attribute cinv keeps here (name and "
-                             "type are format)")
+        if key == "name" and item != "qemu":
+            raise ValueError(f"driver name {item!r}: cinv writes qemu disks")
+        if not isinstance(key, str) or not _ATTR_NAME.match(key) or key == "type":
+            raise ValueError(f"{key!r} is not a <driver> attribute cinv keeps here (its type "
+                             "is format)")
         out[key] = _attr_value(key, item)
     return out
 

@@ -83,9 +83,10 @@ def check_libvirt(out: Path) -> list[Path]:
     validate = require("virt-xml-validate")
     virsh = require("virsh")
     domains = sorted((out / "libvirt").glob("*.xml")) if (out / "libvirt").is_dir() else []
+    import xml.etree.ElementTree as ET
     for path in domains:
         run([validate, path, "domain"], "virt-xml-validate")
-        name = path.name[:-len(".xml")]
+        name = ET.parse(path).getroot().findtext("name")  # the domain's, not always the FQDN
         run([virsh, "-q", "-c", "test:///default",
              f"define --validate {path}; undefine {name}"], "virsh define --validate")
     return domains

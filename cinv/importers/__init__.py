@@ -31,6 +31,8 @@ class FoundIface:
     name: str | None = None  # the interface name when the source says (zone: <if>.<host>)
     aliases: list[str] = field(default_factory=list)  # FQDNs
     names: list[str] = field(default_factory=list)  # FQDNs with their own A/AAAA (zone)
+    dhcp: dict | None = None  # the interface's dhcp block as stored (dhcpd host options)
+    libvirt: dict | None = None  # the NIC as libvirt.interfaces.<name> stores it
 
 
 @dataclass
@@ -44,6 +46,7 @@ class FoundHost:
     memory: int | None = None
     disks: list[tuple[str | None, int]] | None = None  # (name, bytes); None: not known
     description: str | None = None
+    libvirt: dict | None = None  # the record's libvirt block as stored (replaces the old one)
 
 
 @dataclass

@@ -1,21 +1,28 @@
-"""libvirt domain XML as `virsh dumpxml` writes it: a virtual host with vcpus, memory, disks and
-interfaces (MAC; bridge -> the network with that bridge).
+"""libvirt domain XML (`virsh dumpxml`, or a hand-written file): a virtual host that renders
+back as the same machine.
+
+The host gets what cinv models in its own fields (vcpus, memory, description, interfaces on
+the network whose bridge or name the NIC names, with their MACs); the record's `libvirt:` block
+keeps the domain's name (the FQDN is a separate thing), uuid, type, <os> (machine, loader,
+nvram, boot order ...), currentMemory, emulator, disks (path, format, bus, target; a domain XML
+has no sizes), each NIC's source and model, and every other element verbatim (features, cpu,
+clock, graphics, video, controllers, passthrough ...), which render re-emits. An element cinv
+may not keep (a namespaced extension such as `qemu:commandline`, an emulator outside the system
+folders) is listed with its line, as is runtime state (`id`, a disk source's `index`).
 
 The XML is untrusted: DOCTYPE and ENTITY declarations are refused before parsing (no entity
-expansion, no external entities), and the file is bounded like every import. A domain XML carries
-no disk sizes: a `<capacity unit=...>` child of a disk is used when present (cinv's own libvirt
-render does not write one); a disk without a size is listed as unmapped and the host's recorded
-disks are left as they are.
+expansion, no external entities), and the file is bounded like every import.
 """
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from xml.parsers import expat
 
-from cinv import names, values
+from cinv import libvirtdom, names, values
 from cinv.errors import CinvError
-from cinv.importers import Findings, FoundHost, FoundIface, host_name, read_text
+from cinv.importers import Findings, FoundHost, FoundIface, domains, host_name, read_text
 from cinv.model import Inventory
 
 # libvirt's scaled integers (docs: formatdomain.html#memory-allocation)
@@ -23,17 +30,74 @@ _UNITS = {"b": 1, "bytes": 1, "kb": 10**3, "k": 1 << 10, "kib": 1 << 10, "mb": 1
           "m": 1 << 20, "mib": 1 << 20, "gb": 10**9, "g": 1 << 30, "gib": 1 << 30,
           "tb": 10**12, "t": 1 << 40, "tib": 1 << 40}
 _DECL = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_RECORDED = {"disk", "interface", "emulator"}
+_SLUG = re.compile(r"[^a-z0-9.-]+")
 
 
-def parse_xml(text: str, shown: str) -> ET.Element:
+# --- parsing with line numbers ------------------------------------------------------------
+
+class Tree:
+    """A parsed document: the root element, and the line and prefixed name of each element."""
+
+    def __init__(self, root: ET.Element, lines: dict, qnames: dict):
+        self.root, self._lines, self._qnames = root, lines, qnames
+
+    def line(self, elem: ET.Element) -> int:
+        return self._lines.get(id(elem), 0)
+
+    def qname(self, elem: ET.Element) -> str:
+        return self._qnames.get(id(elem), elem.tag)
+
+
+def parse_xml(text: str, shown: str) -> Tree:
     if _DECL.search(text.encode()):
         raise CinvError(f"{shown}: DOCTYPE or ENTITY declarations are not accepted in a domain "
                         "XML; refusing")
+    parser = expat.ParserCreate(namespace_separator="}")
+    parser.namespace_prefixes = True
+    stack: list[ET.Element] = []
+    lines: dict[int, int] = {}
+    qnames: dict[int, str] = {}
+    top: list[ET.Element] = []
+
+    def name_of(raw: str) -> tuple[str, str]:
+        parts = raw.split("}")
+        if len(parts) == 1:
+            return raw, raw
+        uri, local = parts[0], parts[1]
+        prefix = parts[2] if len(parts) > 2 else ""
+        return f"{{{uri}}}{local}", f"{prefix}:{local}" if prefix else local
+
+    def start(raw, attrs):
+        tag, qname = name_of(raw)
+        elem = ET.Element(tag, {name_of(k)[0]: v for k, v in attrs.items()})
+        lines[id(elem)] = parser.CurrentLineNumber
+        qnames[id(elem)] = qname
+        if stack:
+            stack[-1].append(elem)
+        else:
+            top.append(elem)
+        stack.append(elem)
+
+    def end(_name):
+        stack.pop()
+
+    def data(text):
+        if not stack:
+            return
+        parent = stack[-1]
+        if len(parent):
+            parent[-1].tail = (parent[-1].tail or "") + text
+        else:
+            parent.text = (parent.text or "") + text
+
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.CharacterDataHandler = data
     try:
-        return ET.fromstring(text)
-    except ET.ParseError as e:
-        raise CinvError(f"{shown}:{e.position[0]}: not well-formed XML ({e})") from None
+        parser.Parse(text, True)
+    except expat.ExpatError as e:
+        raise CinvError(f"{shown}:{e.lineno}: not well-formed XML ({expat.errors.messages[e.code]})"
+                        ) from None
+    return Tree(top[0], lines, qnames)
 
 
 def scaled(elem: ET.Element, default_unit: str, where: str) -> int:
@@ -44,122 +108,327 @@ def scaled(elem: ET.Element, default_unit: str, where: str) -> int:
     return int(text) * _UNITS[unit]
 
 
+# --- the domain ---------------------------------------------------------------------------
+
 def read(paths: list[tuple[Path, str]], inv: Inventory, parent: str | None) -> Findings:
     found = Findings(source=", ".join(shown for _, shown in paths))
     for path, shown in paths:
-        host = _domain(parse_xml(read_text(path, shown), shown), shown, inv, found)
+        host = _Domain(parse_xml(read_text(path, shown), shown), shown, inv, found).host()
         if host is not None:
             host.parent = parent
             found.hosts.append(host)
     return found
 
 
-def _line(shown: str) -> str:
-    return shown  # ElementTree keeps no line numbers
+class _Domain:
+    def __init__(self, tree: Tree, shown: str, inv: Inventory, found: Findings):
+        self.tree, self.shown, self.inv, self.found = tree, shown, inv, found
+        self.lv: dict = {}
 
+    def at(self, elem: ET.Element) -> str:
+        return f"{self.shown}:{self.tree.line(elem)}"
 
-def _domain(root: ET.Element, shown: str, inv: Inventory, found: Findings) -> FoundHost | None:
-    where = _line(shown)
-    if root.tag != "domain":
-        raise CinvError(f"{shown}: the root element is <{root.tag}>, not <domain>")
-    raw = (root.findtext("name") or "").strip()
-    host = FoundHost(name="", where=where, kind="virtual")
-    vcpu = root.find("vcpu")
-    if vcpu is not None:
-        text = (vcpu.text or "").strip()
+    def skip(self, elem: ET.Element, what: str, why: str) -> None:
+        self.found.skip(self.at(elem), what, why)
+
+    def keep(self, elem: ET.Element, place: str, into: list) -> bool:
+        """Keep an element verbatim at `place`, or list it (with the reason) and return False."""
+        why = libvirtdom.why_not_kept(elem, place)
+        if why:
+            self.skip(elem, f"<{self.tree.qname(elem)}>", f"not kept: {why}")
+            return False
+        into.append(libvirtdom.serialize(elem))
+        return True
+
+    def host(self) -> FoundHost | None:
+        root = self.tree.root
+        if root.tag != "domain":
+            raise CinvError(f"{self.shown}: the root element is <{root.tag}>, not <domain>")
+        host = FoundHost(name="", where=self.at(root), kind="virtual")
+        for key, value in root.attrib.items():
+            if key == "type" and libvirtdom.DOMAIN_TYPES.match(value):
+                self.lv["type"] = value
+            else:
+                self.skip(root, f"domain {key}='{value}'", "runtime state or an attribute "
+                          "cinv does not keep" if key == "id" else "not a domain type cinv "
+                          "keeps" if key == "type" else "an attribute cinv does not keep")
+        kept: list[str] = []
+        raw_name = ""
+        for elem in root:
+            tag = elem.tag
+            if tag == "name":
+                raw_name = (elem.text or "").strip()
+            elif tag == "uuid":
+                self._uuid(elem)
+            elif tag == "memory":
+                host.memory = self._size(elem, "memory")
+            elif tag == "currentMemory":
+                self.lv["current_memory"] = self._size(elem, "currentMemory")
+            elif tag == "vcpu":
+                host.cpus = self._vcpu(elem)
+            elif tag == "description" and self._one_line(elem):
+                host.description = (elem.text or "").strip()
+            elif tag == "os":
+                self._os(elem)
+            elif tag == "devices":
+                host.interfaces = self._devices(elem)
+                host.disks = self._disk_sizes(elem)
+            else:
+                self.keep(elem, "domain", kept)
+        if kept:
+            self.lv["xml"] = kept
+        if self.lv.get("current_memory") is not None and self.lv["current_memory"] == host.memory:
+            del self.lv["current_memory"]
+        if "current_memory" in self.lv:
+            self.lv["current_memory"] = values.format_size(self.lv["current_memory"])
+        return self._named(host, raw_name, root)
+
+    def _named(self, host: FoundHost, raw: str, root: ET.Element) -> FoundHost | None:
+        try:
+            self.lv["name"] = libvirtdom.domain_name(raw)
+        except ValueError as e:
+            self.skip(root, f"domain name {raw!r}", f"{e}; the domain is not imported")
+            return None
+        first = host.interfaces[0].network if host.interfaces else None
+        slug = raw.lower()
+        if not any(slug.endswith("." + d) for d in domains(self.inv)):
+            slug = slug.replace(".", "-")  # ubuntu18.04: a name, not an FQDN
+        slug = re.sub(r"-{2,}", "-", _SLUG.sub("-", slug.replace("_", "-"))).strip("-.")
+        fqdn, why = host_name(slug or "domain", self.inv.domain_of(first))
+        if fqdn is None:
+            self.skip(root, f"domain {raw!r}", why)
+            return None
+        host.name = fqdn
+        host.libvirt = {k: self.lv[k] for k in libvirtdom.LIBVIRT_KEYS if k in self.lv}
+        return host
+
+    def _uuid(self, elem):
+        try:
+            self.lv["uuid"] = libvirtdom.domain_uuid((elem.text or "").strip())
+        except ValueError as e:
+            self.skip(elem, "uuid", str(e))
+
+    def _size(self, elem, what: str) -> int | None:
+        try:
+            size = scaled(elem, "KiB", self.shown)
+        except ValueError as e:
+            self.skip(elem, what, str(e))
+            return None
+        others = {k: v for k, v in elem.attrib.items() if k != "unit"}
+        if others:
+            self.skip(elem, f"<{what}> {others}", "attributes cinv does not keep")
+        return size
+
+    def _vcpu(self, elem) -> int | None:
+        text = (elem.text or "").strip()
+        others = {k: v for k, v in elem.attrib.items() if (k, v) != ("placement", "static")}
+        if others:
+            self.skip(elem, f"<vcpu> {others}", "cinv writes placement='static' and the count "
+                      "only")
         if text.isdigit() and 1 <= int(text) <= 4096:
-            host.cpus = int(text)
-        else:
-            found.skip(where, f"vcpu {text!r}", "not a number of cpus from 1 to 4096")
-    memory = root.find("memory")
-    if memory is not None:
-        try:
-            host.memory = scaled(memory, "KiB", shown)
-        except ValueError as e:
-            found.skip(where, "memory", str(e))
-    description = (root.findtext("description") or root.findtext("title") or "").strip()
-    if description:
-        host.description = description[:1000]
-    devices = root.find("devices")
-    devices = devices if devices is not None else ET.Element("devices")
-    disks = _disks(devices, shown, found)
-    if disks:
-        host.disks = disks
-    host.interfaces = _interfaces(devices, shown, inv, found)
-    others = sorted({d.tag for d in devices if d.tag not in _RECORDED})
-    if others:
-        found.skip(where, f"devices {', '.join(others)}", "hypervisor settings cinv does not "
-                   "record (its libvirt render writes its own)")
-    if root.findtext("uuid"):
-        found.skip(where, f"uuid {root.findtext('uuid').strip()}", "cinv derives a domain's "
-                   "UUID from its name")
-    first = host.interfaces[0].network if host.interfaces else None
-    fqdn, why = host_name(raw, inv.domain_of(first))
-    if fqdn is None:
-        found.skip(where, f"domain {raw!r}", why)
+            return int(text)
+        self.skip(elem, f"vcpu {text!r}", "not a number of cpus from 1 to 4096")
         return None
-    host.name = fqdn
-    return host
 
+    def _one_line(self, elem) -> bool:
+        text = (elem.text or "").strip()
+        return bool(text) and len(text) <= 1000 and "\n" not in text and not len(elem) \
+            and not re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029]", text)
 
-def _disks(devices: ET.Element, shown: str, found: Findings) -> list:
-    out = []
-    for n, disk in enumerate(devices.findall("disk")):
-        target = disk.find("target")
-        dev = target.get("dev") if target is not None else None
-        source = disk.find("source")
-        src = next((source.get(k) for k in ("file", "dev", "volume", "name")
-                    if source is not None and source.get(k)), "no source")
-        what = f"disk {dev or n} ({src})"
-        if disk.get("device", "disk") != "disk":
-            found.skip(_line(shown), what, f"a {disk.get('device')}, not a disk")
-            continue
-        capacity = disk.find("capacity")
-        if capacity is None:
-            found.skip(_line(shown), what, "the domain XML gives no size; set it with `cinv "
-                       "host set NAME hardware.disks='[{size: 20GiB}]'`")
-            continue
+    # --- <os> ---------------------------------------------------------------------------
+
+    def _os(self, elem):
+        os_: dict = {}
+        for key, value in elem.attrib.items():
+            if key == "firmware" and value in ("efi", "bios"):
+                os_["firmware"] = value
+            else:
+                self.skip(elem, f"<os {key}='{value}'>", "an attribute cinv does not keep")
+        kept: list[str] = []
+        for child in elem:
+            tag = child.tag
+            if tag == "type":
+                os_["type"] = (child.text or "hvm").strip()
+                for key, value in child.attrib.items():
+                    if key in ("arch", "machine"):
+                        os_[key] = value
+                    else:
+                        self.skip(child, f"<type {key}='{value}'>", "an attribute cinv does "
+                                  "not keep")
+            elif tag in ("loader", "nvram") and not len(child):
+                attrs = dict(child.attrib)
+                if (child.text or "").strip():
+                    attrs["path"] = child.text.strip()
+                os_[tag] = attrs
+            elif tag == "boot" and set(child.attrib) == {"dev"}:
+                os_.setdefault("boot", []).append(child.get("dev"))
+            else:
+                self.keep(child, "os", kept)
+        if kept:
+            os_["xml"] = kept
+        self.lv["os"] = os_
+
+    # --- <devices> ----------------------------------------------------------------------
+
+    def _devices(self, devices) -> list[FoundIface]:
+        kept: list[str] = []
+        disks: list[dict] = []
+        ifaces: list[FoundIface] = []
+        for elem in devices:
+            tag = elem.tag
+            if tag == "emulator":
+                self._emulator(elem)
+            elif tag == "disk":
+                disk = self._disk(elem)
+                if disk is not None:
+                    disks.append(disk)
+                else:
+                    self.keep(elem, "devices", kept)
+            elif tag == "interface":
+                iface, why = self._interface(elem)
+                if iface is not None:
+                    ifaces.append(iface)
+                elif self.keep(elem, "devices", kept):
+                    mac = elem.find("mac")
+                    self.found.notes.append(
+                        f"{self.at(elem)}: interface ({elem.get('type')}"
+                        f"{', ' + mac.get('address', '') if mac is not None else ''}) kept as is "
+                        f"in the domain, not as an inventory interface ({why}), so its MAC is "
+                        "not checked against the inventory")
+            else:
+                self.keep(elem, "devices", kept)
+        self.lv["disks"] = disks
+        if kept:
+            self.lv["devices"] = kept
+        return ifaces
+
+    def _emulator(self, elem):
+        path = (elem.text or "").strip()
         try:
-            size = scaled(capacity, "bytes", shown)
+            self.lv["emulator"] = libvirtdom.emulator(path)
         except ValueError as e:
-            found.skip(_line(shown), what, str(e))
-            continue
-        try:
-            name = names.check_ifname(dev) if dev else None
-        except ValueError:
-            name = None
-        out.append((name, size))
-    return out
+            self.skip(elem, f"emulator {path}", f"{e}; libvirt picks its default")
 
+    def _disk(self, elem) -> dict | None:
+        """A disk cinv can model, as stored; None: keep the element verbatim instead."""
+        kind, device = elem.get("type", "file"), elem.get("device", "disk")
+        if set(elem.attrib) - {"type", "device"} or kind not in libvirtdom.DISK_TYPES \
+                or device not in libvirtdom.DISK_DEVICES:
+            return None
+        disk: dict = {"device": device, "type": kind}
+        xml: list[str] = []
+        for child in elem:
+            tag = child.tag
+            if tag == "driver":
+                if len(child) or child.get("name", "qemu") != "qemu":
+                    return None
+                if child.get("type"):
+                    disk["format"] = child.get("type")
+                extra = {k: v for k, v in child.attrib.items() if k not in ("name", "type")}
+                if extra or "type" in child.attrib:
+                    if extra:
+                        disk["driver"] = extra
+                else:  # a bare <driver name='qemu'/>: kept, so it is written back
+                    disk["driver"] = dict(child.attrib)
+            elif tag == "source":
+                source = self._disk_source(child, kind)
+                if source is False:
+                    return None
+                if source is not None:
+                    disk["source"] = source
+            elif tag == "target":
+                if set(child.attrib) - {"dev", "bus"}:
+                    return None
+                for key in ("dev", "bus"):
+                    if child.get(key):
+                        disk["target" if key == "dev" else "bus"] = child.get(key)
+            elif tag in ("readonly", "shareable") and not child.attrib and not len(child):
+                disk[tag] = True
+            elif tag == "capacity":
+                continue  # cinv's own hint of a disk's size (hardware.disks), not libvirt's
+            elif libvirtdom.why_not_kept(child, "disk") is None:
+                xml.append(libvirtdom.serialize(child))
+            else:
+                return None
+        if xml:
+            disk["xml"] = xml
+        return disk
 
-def _interfaces(devices: ET.Element, shown: str, inv: Inventory, found: Findings) -> list:
-    out = []
-    by_bridge = {n.bridge: n for n in inv.networks.values() if n.bridge}
-    for n, elem in enumerate(devices.findall("interface")):
+    def _disk_source(self, elem, kind: str):
+        """The source as stored (a path, or pool/volume); None for none; False: not modelled."""
+        attrs = dict(elem.attrib)
+        if "index" in attrs:
+            self.skip(elem, f"disk source index='{attrs.pop('index')}'", "runtime state, not "
+                      "configuration")
+        if len(elem):
+            return False
+        if kind == "volume":
+            if set(attrs) != {"pool", "volume"}:
+                return False
+            return f"{attrs['pool']}/{attrs['volume']}"
+        key = {"file": "file", "block": "dev", "dir": "dir"}[kind]
+        if set(attrs) - {key}:
+            return False
+        return attrs.get(key)
+
+    def _interface(self, elem) -> tuple[FoundIface | None, str]:
+        """An interface on a cinv network with its NIC details, or (None, why it is not one)."""
         kind = elem.get("type", "")
+        if kind not in libvirtdom.NIC_TYPES:
+            return None, f"type {kind!r}: cinv maps bridge and network interfaces"
         source = elem.find("source")
+        if set(elem.attrib) != {"type"} or source is None or set(source.attrib) != {kind} \
+                or len(source):
+            return None, "its attributes or source hold more than cinv models"
+        name = source.get(kind)
+        by_bridge = {n.bridge: n for n in self.inv.networks.values() if n.bridge}
+        net = by_bridge.get(name) if kind == "bridge" else \
+            (self.inv.networks.get(name) or by_bridge.get(name))
         mac_elem = elem.find("mac")
         mac_text = mac_elem.get("address") if mac_elem is not None else None
-        what = f"interface {n} ({kind}{' ' + mac_text if mac_text else ''})"
-        net = None
-        if kind == "bridge" and source is not None:
-            net = by_bridge.get(source.get("bridge"))
-            why = f"no network has bridge {source.get('bridge')!r} (cinv net add ... --bridge)"
-        elif kind == "network" and source is not None:
-            name = source.get("network")
-            net = inv.networks.get(name) or by_bridge.get(name)
-            why = f"no network is named {name!r} or has it as its bridge"
-        else:
-            why = f"type {kind!r} interfaces are not mapped to networks"
         if net is None:
-            found.skip(_line(shown), what, why)
-            continue
-        iface = FoundIface(where=_line(shown), network=net.name)
+            return None, (f"no network has bridge {name!r}: cinv net add ... --bridge {name}"
+                          if kind == "bridge" else f"no network is named {name!r} or has it as "
+                          "its bridge")
+        iface = FoundIface(where=self.at(elem), network=net.name)
         if mac_text:
             try:
                 iface.mac = values.mac_to_int(values.normalise_mac(mac_text))
             except ValueError as e:
-                found.skip(_line(shown), what, str(e))
+                return None, str(e)
+        nic: dict = {"type": kind, "source": name}
+        xml: list[str] = []
+        for child in elem:
+            if child.tag in ("source", "mac"):
                 continue
-        out.append(iface)
-    return out
+            if child.tag == "model" and set(child.attrib) == {"type"} and not len(child):
+                nic["model"] = child.get("type")
+            elif libvirtdom.why_not_kept(child, "interface") is None:
+                xml.append(libvirtdom.serialize(child))
+            else:
+                return None, f"<{child.tag}> is more than cinv models"
+        if xml:
+            nic["xml"] = xml
+        iface.libvirt = nic
+        return iface, ""
+
+    def _disk_sizes(self, devices) -> list | None:
+        """hardware.disks from cinv's own <capacity> hints; a domain XML has no sizes."""
+        out = []
+        for disk in devices.findall("disk"):
+            capacity = disk.find("capacity")
+            if capacity is None or disk.get("device", "disk") != "disk":
+                continue
+            try:
+                size = scaled(capacity, "bytes", self.shown)
+            except ValueError as e:
+                self.skip(capacity, "disk capacity", str(e))
+                continue
+            target = disk.find("target")
+            dev = target.get("dev") if target is not None else None
+            try:
+                name = names.check_ifname(dev) if dev else None
+            except ValueError:
+                name = None
+            out.append((name, size))
+        return out or None

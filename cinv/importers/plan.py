@@ -132,7 +132,7 @@ def _grouped(hosts: list[FoundHost]) -> list[FoundHost]:
             out[h.name] = FoundHost(name=h.name, where=h.where)
         into = out[h.name]
         into.interfaces.extend(h.interfaces)
-        for key in ("kind", "parent", "cpus", "memory", "disks", "description"):
+        for key in ("kind", "parent", "cpus", "memory", "disks", "description", "libvirt"):
             if getattr(into, key) is None:
                 setattr(into, key, getattr(h, key))
     return list(out.values())
@@ -179,14 +179,19 @@ def _merge(data: dict, fh: FoundHost, inv: Inventory) -> None:
                        for n, s in fh.disks]
     if not hw:
         del data["hardware"]
+    if fh.libvirt is not None:
+        data["libvirt"] = dict(fh.libvirt)
     ifaces = data.setdefault("interfaces", [])
     for fi in fh.interfaces:
-        _merge_iface(ifaces, fi, inv)
+        name = _merge_iface(ifaces, fi, inv)
+        if fi.libvirt is not None:
+            data.setdefault("libvirt", {}).setdefault("interfaces", {})[name] = fi.libvirt
     if not ifaces:
         del data["interfaces"]
 
 
-def _merge_iface(ifaces: list[dict], fi: FoundIface, inv: Inventory) -> None:
+def _merge_iface(ifaces: list[dict], fi: FoundIface, inv: Inventory) -> str:
+    """Merge into the matching interface (or a new one); returns its name."""
     mac = mac_str(fi.mac) if fi.mac is not None else None
     v4 = str(fi.ipv4) if fi.ipv4 is not None else None
     v6 = str(fi.ipv6) if fi.ipv6 is not None else None
@@ -206,7 +211,8 @@ def _merge_iface(ifaces: list[dict], fi: FoundIface, inv: Inventory) -> None:
                                if f"eth{n}" not in taken)
         match = {"name": name}
         ifaces.append(match)
-    for key, new in (("network", fi.network), ("mac", mac), ("ipv4", v4), ("ipv6", v6)):
+    for key, new in (("network", fi.network), ("mac", mac), ("ipv4", v4), ("ipv6", v6),
+                     ("dhcp", fi.dhcp)):
         if new is not None:
             match[key] = new
     for key in ("aliases", "names"):
@@ -223,6 +229,7 @@ def _merge_iface(ifaces: list[dict], fi: FoundIface, inv: Inventory) -> None:
             items.append(label if rest == domain else fqdn)
             have.add(fqdn)
         match[key] = items
+    return match["name"]
 
 
 @dataclass
@@ -307,12 +314,14 @@ def _changes(old: dict, new: dict) -> str:
     return ", ".join(out)
 
 
-def _short(value) -> str:
+def _short(value, limit: int = 100) -> str:
     if isinstance(value, list) and all(not isinstance(v, (list, dict)) for v in value):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    if isinstance(value, (list, dict)):
-        return yamlio.dump(value).strip().replace("\n", " ")
-    return str(value)
+        text = "[" + ", ".join(str(v) for v in value) + "]"
+    elif isinstance(value, (list, dict)):
+        text = yamlio.dump(value).strip().replace("\n", " ")
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def _conflicts(inv: Inventory, touched: set[str], where: dict[str, str]) -> list[Problem]:

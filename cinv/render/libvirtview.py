@@ -81,8 +81,10 @@ def domain_fields(host: Host, out: dict) -> None:
 def _disks(host: Host, out: dict) -> list[Item]:
     items = []
     for d in host.libvirt.disks:
-        driver = [("name", "qemu")] + ([("type", d.format)] if d.format else []) + \
-            sorted(d.driver.items())
+        driver = []
+        if d.format or d.driver:
+            driver = [("name", "qemu")] + ([("type", d.format)] if d.format else []) + \
+                [(k, v) for k, v in d.driver.items() if k != "name"]
         if d.source is None:
             source = []
         elif d.type == "volume":
