@@ -9,11 +9,10 @@ characters), so each renderer can place them as they are.
 """
 from __future__ import annotations
 
-import ipaddress
 import re
 from dataclasses import dataclass
 
-from cinv import names
+from cinv import names, values
 
 # Client system architectures (option 93, RFC 4578) booted as UEFI: x86, x64, EBC, ARM 32/64.
 UEFI_ARCHES = (6, 7, 9, 10, 11)
@@ -139,17 +138,11 @@ def filename(value) -> str:
 
 
 def ipv4(value) -> str:
-    try:
-        return str(ipaddress.IPv4Address(str(value).strip()))
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IPv4 address") from None
+    return str(values.parse_ip(str(value), 4))
 
 
 def _ipv6(value) -> str:
-    try:
-        return str(ipaddress.IPv6Address(str(value).strip()))
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IPv6 address") from None
+    return str(values.parse_ip(str(value), 6))  # never with a scope id ('%eth0')
 
 
 def _domain(value) -> str:

@@ -28,7 +28,7 @@ def test_tokenizer_keeps_quoted_hash_and_semicolon_and_drops_comments():
 
 
 def test_nested_blocks_and_includes_relative_to_the_including_file():
-    stmts = dhcpd.parse(SAMPLE, "dhcpd.conf")
+    stmts = dhcpd.parse(SAMPLE, "dhcpd.conf").statements
     heads = [s.head for s in stmts]
     assert heads[:3] == ["ddns-update-style", "authoritative", "default-lease-time"]
     shared = next(s for s in stmts if s.head == "shared-network")
@@ -50,7 +50,7 @@ def test_nested_blocks_and_includes_relative_to_the_including_file():
 def test_malformed_files_are_refused_with_file_and_line(tmp_path, text, message):
     (tmp_path / "f").write_text(text)
     with pytest.raises(CinvError, match=message.replace("{", r"\{").replace("}", r"\}")):
-        dhcpd.parse(tmp_path / "f", "f")
+        dhcpd.parse(tmp_path / "f", "f").statements
 
 
 def test_include_loop_is_refused(tmp_path):
@@ -134,10 +134,14 @@ def test_hosts_are_matched_by_mac_then_by_name_and_updated_not_duplicated(invent
                  "--ipv4", "192.0.2.22", "--ipv6", "none")
     r = inventory.ok("import", "dhcpd", SAMPLE)
     assert ("update host frontend.prod.example.com: matched by MAC (named "
-            "web1.prod.example.com in the source); interfaces.eth0.ipv4 192.0.2.60 -> "
-            "192.0.2.20") in r.out
+            "web1.prod.example.com in the source); "
+            "interfaces.eth0.dhcp.options.domain-name = prod.example.com, "
+            "interfaces.eth0.ipv4 192.0.2.60 -> 192.0.2.20") in r.out
     assert not inventory.host_file("web1.prod.example.com").exists()
-    assert "update host db1.prod.example.com: interfaces.eth0.mac" in r.out
+    line = next(x for x in r.out.splitlines() if "update host db1.prod.example.com: " in x)
+    # `option host-name "db1"` is what dhcpd sends; cinv would send the FQDN: it is kept
+    assert "interfaces.eth0.dhcp.options.host-name = db1" in line
+    assert "interfaces.eth0.mac 52:54:00:00:00:01 -> 52:54:00:aa:00:03" in line
     db1 = inventory.read("hosts/db1.prod.example.com.yaml")
     assert "mac: '52:54:00:aa:00:03'" in db1 and "ipv4: 192.0.2.22" in db1
 
@@ -165,6 +169,7 @@ def test_an_address_held_by_another_record_stops_the_import(inventory):
     dry = inventory.run("import", "dhcpd", SAMPLE, "--dry-run")  # exits as the real run
     assert dry.code == 1 and "Refused (nothing will be written):" in dry.out
     assert dry.err == r.err
+    assert inventory.snapshot() == snap
 
 
 def test_a_result_that_fails_check_is_refused(inventory, tmp_path):

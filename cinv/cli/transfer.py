@@ -49,18 +49,21 @@ def import_():
 @click.option("--network", metavar="NET", shell_complete=complete_network,
               help="Network for hosts whose address and subnet name none.")
 @click.option("--networks", is_flag=True, help="Also import subnets as network records.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="A copied tree's root: absolute includes (/etc/dhcp/x) are read under DIR, "
+                   "and nothing outside it.")
 @dry_run_option
 @no_commit_option
 @click.pass_context
-def import_dhcpd(ctx, file, network, networks, dry_run, no_commit):
-    """Import host blocks (and with --networks, subnets) of an ISC dhcpd.conf.
+def import_dhcpd(ctx, file, network, networks, root, dry_run, no_commit):
+    """Import host blocks (and with --networks, subnets) of an ISC dhcpd.conf tree.
 
     \b
     Example:
       cinv import dhcpd /etc/dhcp/dhcpd.conf --networks --dry-run
-      cinv import dhcpd /etc/dhcp/dhcpd.conf --networks
+      cinv import dhcpd backup/etc/dhcp/dhcpd.conf --root backup --networks
     """
-    _run(ctx, lambda inv: dhcpd.read(file, str(file), inv, network, networks), dry_run,
+    _run(ctx, lambda inv: dhcpd.read(file, str(file), inv, network, networks, root), dry_run,
          no_commit)
 
 

@@ -17,8 +17,7 @@ from cinv import names
 from cinv.errors import CinvError
 from cinv.load import MAX_FILE_SIZE
 from cinv.model import Inventory, Network
-
-MAX_INCLUDES = 64  # files one import may read (dhcpd include); a hard stop against odd trees
+from cinv.values import mac_str
 
 
 @dataclass
@@ -32,7 +31,12 @@ class FoundIface:
     aliases: list[str] = field(default_factory=list)  # FQDNs
     names: list[str] = field(default_factory=list)  # FQDNs with their own A/AAAA (zone)
     dhcp: dict | None = None  # the interface's dhcp block as stored (dhcpd host options)
+    host_name: str | None = None  # the host name a DHCP server sends for it (host-name option)
     libvirt: dict | None = None  # the NIC as libvirt.interfaces.<name> stores it
+
+    @property
+    def mac_str(self) -> str | None:
+        return mac_str(self.mac) if self.mac is not None else None
 
 
 @dataclass
@@ -100,8 +104,9 @@ class Findings:
 
 # --- reading untrusted files --------------------------------------------------------------
 
-def read_text(path: Path, shown: str) -> str:
-    """A regular file of at most MAX_FILE_SIZE bytes, as UTF-8 text."""
+def read_text(path: Path, shown: str, errors: str = "strict") -> str:
+    """A regular file of at most MAX_FILE_SIZE bytes, as UTF-8 text (errors="surrogateescape":
+    bytes that are not UTF-8 become surrogate escapes, for the caller to find)."""
     try:
         if not path.is_file():
             raise CinvError(f"{shown}: not a regular file")
@@ -116,7 +121,7 @@ def read_text(path: Path, shown: str) -> str:
     if len(raw) > MAX_FILE_SIZE:
         raise CinvError(f"{shown}: over the import limit of {MAX_FILE_SIZE} bytes per file")
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8", errors)
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         raise CinvError(f"{shown}:{line}: is not UTF-8 text") from None

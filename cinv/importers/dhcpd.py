@@ -1,11 +1,15 @@
-"""ISC dhcpd.conf (and dhcpd6.conf) as people write it: a tokenizer, a parser into nested
-statements, and a walk that finds hosts (and, with --networks, subnets as networks).
+"""Hosts (and with --networks, subnets as networks) of an ISC dhcpd.conf or dhcpd6.conf tree.
 
-Supported: comments, quoted strings, `group {}`, `shared-network {}`, `subnet`/`subnet6 {}`,
-`pool {}`, `host {}` with `hardware ethernet`, `fixed-address` (addresses, or names resolved from
-the file or the inventory; never by DNS), `fixed-address6`, `option host-name`, `option
-domain-name` for short names, and `include "file"` (relative to the including file, inside the
-top file's folder, no loops). Everything else is listed as unmapped.
+Parameters are inherited as dhcpd inherits them: global -> shared-network -> subnet -> group ->
+host. With --networks a subnet becomes a network with every parameter in scope there (routers,
+domain-name and domain-name-servers to its fields, other options of cinv's table, next-server
+and filename to its `dhcp:`). A host keeps what is set in its own block and the groups around it
+below the subnet (options, next-server, filename) in its interface's `dhcp:`, and `option
+host-name` when it differs from the name cinv gives it. Names standing for addresses (routers,
+fixed-address, next-server) are resolved through the file's own host blocks and the inventory,
+never by DNS. MACs are read in every form dhcpd takes (netaddr). Everything else (server
+parameters, classes, failover, keys, options cinv does not know, values it cannot hold) is
+listed with its file:line.
 """
 from __future__ import annotations
 
@@ -15,10 +19,11 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import names, paths, values
+import netaddr
+
+from cinv import dhcpopts, names, values
 from cinv.errors import CinvError
 from cinv.importers import (
-    MAX_INCLUDES,
     Findings,
     FoundHost,
     FoundIface,
@@ -27,286 +32,191 @@ from cinv.importers import (
     fold_interfaces,
     host_name,
     network_holding,
-    read_text,
 )
+from cinv.importers.dhcpd_parse import Statement, Token, parse, tokenize  # noqa: F401
 from cinv.model import Inventory, Network
 
-MAX_DEPTH = 32
-_PUNCT = "{};,"
+_HOST_ONLY = {"hardware", "fixed-address", "fixed-address6"}
+_BLOCKS_NOT_KEPT = "blocks are not part of the inventory"
 
 
 @dataclass
-class Token:
-    text: str
-    line: int
-    quoted: bool = False
+class _Param:
+    """An option, next-server or filename statement of a scope, used by the networks or hosts
+    it applies to (or listed as not mapped at the end)."""
+
+    key: str  # an option's dhcpd name, or "next-server" / "filename"
+    args: list[Token]
+    st: Statement
+    used: bool = False
+    value: object = None  # converted on first use
 
 
 @dataclass
-class Statement:
-    words: list[Token]
+class _Node:
+    kind: str  # global, shared-network, subnet, group, pool, host
     where: str
-    block: list[Statement] | None = None  # the body of `head { ... }`
+    parent: _Node | None = None
+    params: list[_Param] = field(default_factory=list)
+    domain: str | None = None
+    prefix: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
+    shared: str | None = None
+    ranges: list[Statement] = field(default_factory=list)
+    below: set = field(default_factory=set)  # kinds of nodes inside (host, subnet)
+
+    def chain(self) -> list[_Node]:
+        """This node and its ancestors, outermost first."""
+        out, node = [], self
+        while node is not None:
+            out.append(node)
+            node = node.parent
+        return out[::-1]
 
     @property
-    def head(self) -> str:
-        return self.words[0].text.lower() if self.words else ""
+    def scope_domain(self) -> str | None:
+        for node in reversed(self.chain()):
+            if node.domain:
+                return node.domain
+        return None
 
-    def arg(self, n: int) -> str:
-        return self.words[n].text if len(self.words) > n else ""
-
-    def show(self) -> str:
-        text = " ".join(f'"{w.text}"' if w.quoted else w.text for w in self.words)
-        text = text.replace(" , ", ", ")
-        return text[:80] + (" {...}" if self.block is not None else "")
-
-
-# --- tokens and statements ----------------------------------------------------------------
-
-def tokenize(text: str, shown: str) -> list[Token]:
-    out: list[Token] = []
-    i, line, n = 0, 1, len(text)
-    while i < n:
-        c = text[i]
-        if c == "\n":
-            line += 1
-            i += 1
-        elif c.isspace():
-            i += 1
-        elif c == "#":
-            while i < n and text[i] != "\n":
-                i += 1
-        elif c == '"':
-            start_line, i, buf = line, i + 1, []
-            while True:
-                if i >= n:
-                    raise CinvError(f"{shown}:{start_line}: a quoted string is not closed")
-                c = text[i]
-                if c == '"':
-                    i += 1
-                    break
-                if c == "\\" and i + 1 < n:
-                    nxt = text[i + 1]
-                    buf.append({"n": "\n", "t": "\t"}.get(nxt, nxt))
-                    i += 2
-                    continue
-                if c == "\n":
-                    line += 1
-                buf.append(c)
-                i += 1
-            out.append(Token("".join(buf), start_line, quoted=True))
-        elif c in _PUNCT:
-            out.append(Token(c, line))
-            i += 1
-        else:
-            start = i
-            while i < n and not text[i].isspace() and text[i] not in _PUNCT + '"#':
-                i += 1
-            out.append(Token(text[start:i], line))
-    return out
-
-
-class _Reader:
-    """Parses the top file and its includes into one list of statements."""
-
-    def __init__(self, top: Path, shown: str):
-        self.base = top.resolve().parent
-        self.files = 0
-        self.stack: list[Path] = []
-        self.top, self.shown = top, shown
-
-    def read(self, path: Path, shown: str) -> list[Statement]:
-        real = path.resolve()
-        if real in self.stack:
-            chain = " -> ".join(p.name for p in [*self.stack, real])
-            raise CinvError(f"{shown}: include loop ({chain}); refusing")
-        self.files += 1
-        if self.files > MAX_INCLUDES:
-            raise CinvError(f"{shown}: more than {MAX_INCLUDES} files included; refusing")
-        self.stack.append(real)
-        tokens = tokenize(read_text(path, shown), shown)
-        pos, body = self._body(tokens, 0, shown, path, 0)
-        if pos < len(tokens):
-            raise CinvError(f"{shown}:{tokens[pos].line}: '}}' without a matching '{{'")
-        self.stack.pop()
-        return body
-
-    def _body(self, tokens, pos, shown, path, depth) -> tuple[int, list[Statement]]:
-        if depth > MAX_DEPTH:
-            raise CinvError(f"{shown}:{tokens[pos - 1].line}: blocks nested deeper than "
-                            f"{MAX_DEPTH}; refusing")
-        out: list[Statement] = []
-        words: list[Token] = []
-        while pos < len(tokens):
-            tok = tokens[pos]
-            if not tok.quoted and tok.text == "}":
-                if words:
-                    raise CinvError(f"{shown}:{words[0].line}: statement "
-                                    f"'{words[0].text} ...' lacks its ';' before '}}'")
-                return pos, out
-            pos += 1
-            if not tok.quoted and tok.text == ";":
-                if words:
-                    out.extend(self._statement(words, shown, path))
-                words = []
-            elif not tok.quoted and tok.text == "{":
-                if not words:
-                    raise CinvError(f"{shown}:{tok.line}: '{{' without a declaration before it")
-                pos, block = self._body(tokens, pos, shown, path, depth + 1)
-                if pos >= len(tokens):
-                    raise CinvError(f"{shown}:{words[0].line}: '{words[0].text} ... {{' is "
-                                    "never closed with '}'")
-                pos += 1
-                out.append(Statement(words, f"{shown}:{words[0].line}", block))
-                words = []
-            else:
-                words.append(tok)
-        if words:
-            raise CinvError(f"{shown}:{words[0].line}: statement '{words[0].text} ...' lacks "
-                            "its ';' at the end of the file")
-        return pos, out
-
-    def _statement(self, words, shown, path) -> list[Statement]:
-        if words[0].text.lower() != "include" or words[0].quoted:
-            return [Statement(words, f"{shown}:{words[0].line}")]
-        if len(words) != 2 or not words[1].quoted:
-            raise CinvError(f"{shown}:{words[0].line}: include wants one quoted file name")
-        name = words[1].text
-        target = (path.parent / name)
-        inc_shown = str(Path(shown).parent / name) if not Path(name).is_absolute() else name
-        if "\0" in name or not paths.is_inside(target, self.base):  # the one path rule
-            raise CinvError(f"{shown}:{words[0].line}: include \"{name}\" lies outside "
-                            f"{self.base}, the folder of {self.shown}; refusing")
-        return self.read(target, inc_shown)
-
-
-def parse(path: Path, shown: str) -> list[Statement]:
-    return _Reader(path, shown).read(path, shown)
-
-
-# --- the walk -----------------------------------------------------------------------------
-
-@dataclass
-class _Scope:
-    domain: str | None = None
-    subnet: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
-    shared: str | None = None
-
-
-@dataclass
-class _Subnet:
-    prefix: ipaddress.IPv4Network | ipaddress.IPv6Network
-    where: str
-    shared: str | None
-    fields: dict = field(default_factory=dict)
-
-
-# Statements whose meaning the subnet prefix already carries.
-_IMPLIED = {("option", "subnet-mask"), ("option", "broadcast-address")}
+    @property
+    def scope_prefix(self):
+        for node in reversed(self.chain()):
+            if node.prefix is not None:
+                return node.prefix
+        return None
 
 
 def read(path: Path, shown: str, inv: Inventory, network: str | None = None,
-         networks: bool = False) -> Findings:
+         networks: bool = False, root: Path | None = None) -> Findings:
     """Hosts of a dhcpd.conf; with networks=True its subnets as network records."""
     found = Findings(source=shown)
-    stmts = parse(path, shown)
+    parsed = parse(path, shown, root)
+    found.unmapped.extend(parsed.unmapped)
     fallback = None
     if network is not None:
         if network not in inv.networks:
             raise CinvError(f"--network: no network {network!r} in the inventory")
         fallback = inv.networks[network]
     walker = _Walker(found, networks)
-    walker.walk(stmts, _Scope(domain=None))
+    top = _Node("global", shown)
+    walker.walk(parsed.statements, top)
+    walker.place_ranges()
+    values_ = _Values(walker, inv, found)
     nets = dict(inv.networks)
     if networks:
         for sub in walker.subnets:
-            _subnet_network(sub, inv, nets, found)
-    _hosts(walker, inv, nets, fallback, found)
+            _subnet_network(sub, values_, inv, nets, found)
+    _hosts(walker, values_, inv, nets, fallback, found)
+    _list_unused(walker, networks, found)
+    files = {}
+    for u in found.unmapped:  # in the order of the source: file by file, line by line
+        files.setdefault(u.where.rpartition(":")[0], len(files))
+    found.unmapped.sort(key=lambda u: (files[u.where.rpartition(":")[0]],
+                                       int(u.where.rpartition(":")[2] or 0)))
     return found
 
+
+# --- the walk -----------------------------------------------------------------------------
 
 class _Walker:
     def __init__(self, found: Findings, networks: bool):
         self.found, self.networks = found, networks
-        self.hosts: list[tuple[Statement, _Scope]] = []
-        self.subnets: list[_Subnet] = []
+        self.hosts: list[tuple[Statement, _Node]] = []
+        self.subnets: list[_Node] = []
+        self.nodes: list[_Node] = []
+        self.ranges: list[tuple[Statement, _Node]] = []
 
-    def walk(self, stmts: list[Statement], scope: _Scope, subnet: _Subnet | None = None):
-        scope = _Scope(**vars(scope))
-        for st in stmts:  # a scope's parameters apply to all of it, wherever they stand
-            if st.block is None and st.head == "option" and st.arg(1).lower() == "domain-name":
-                scope.domain = st.arg(2).split()[0].rstrip(".").lower() if st.arg(2) else None
+    def place_ranges(self) -> None:
+        """A range belongs to the subnet that holds its first address (a pool of a
+        shared-network names no subnet)."""
+        for st, node in self.ranges:
+            words = [w for w in _items(st.words[1:]) if w.lower() != "dynamic-bootp"]
+            try:
+                first = ipaddress.ip_address(words[0].split("/")[0])
+            except (ValueError, IndexError):
+                self.skip(st, "not a range of addresses")
+                continue
+            inside = [sub for sub in self.subnets if first in sub.prefix]
+            mine = [sub for sub in inside if sub in node.chain()]
+            if not (mine or inside):
+                self.skip(st, "a range in no subnet of this file")
+                continue
+            (mine or inside)[0].ranges.append(st)
+
+    def skip(self, st: Statement, why: str) -> None:
+        self.found.skip(st.where, st.show(), why)
+
+    def walk(self, stmts: list[Statement], node: _Node) -> None:
+        self.nodes.append(node)
+        for st in stmts:  # a scope's domain applies to all of it, wherever it stands
+            if st.block is None and st.head == "option" and st.arg(1).lower() == "domain-name" \
+                    and not st.bad:
+                node.domain = st.arg(2).split()[0].rstrip(".").lower() if st.arg(2) else None
         for st in stmts:
-            if st.block is not None:
-                self.block(st, scope, subnet)
-            elif subnet is not None:
-                self.subnet_statement(st, subnet)
-            elif st.head == "option" and st.arg(1).lower() == "domain-name":
-                self.found.skip(st.where, st.show(), "used to qualify short host names; not "
-                                "stored")
+            if st.bad:
+                self.skip(st, "holds bytes that are not UTF-8; not read")
+            elif st.block is not None:
+                self.block(st, node)
             else:
-                self.found.skip(st.where, st.show(), "server or group parameter; cinv does "
-                                "not keep it")
+                self.statement(st, node)
 
-    def block(self, st: Statement, scope: _Scope, subnet: _Subnet | None):
+    def block(self, st: Statement, parent: _Node) -> None:
         head = st.head
-        if head == "group":
-            self.walk(st.block, scope, subnet)
+        if head in ("group", "pool", "pool6"):
+            self.walk(st.block, _Node("pool" if head != "group" else "group", st.where, parent))
         elif head == "shared-network":
-            self.walk(st.block, _Scope(scope.domain, scope.subnet, st.arg(1)), subnet)
+            self.walk(st.block, _Node("shared-network", st.where, parent, shared=st.arg(1)))
         elif head in ("subnet", "subnet6"):
             prefix = _prefix(st)
             if prefix is None:
-                self.found.skip(st.where, st.show(), "not a subnet declaration cinv understands")
+                self.skip(st, "not a subnet declaration cinv understands")
                 return
-            sub = _Subnet(prefix, st.where, scope.shared)
-            self.subnets.append(sub)
-            self.walk(st.block, _Scope(scope.domain, prefix, scope.shared), sub)
-            if not self.networks:
-                self.found.skip(st.where, f"{head} {prefix}", "networks are imported only with "
-                                "--networks; its parameters are not read")
-        elif head in ("pool", "pool6"):
-            self.walk(st.block, scope, subnet)
+            node = _Node("subnet", st.where, parent, prefix=prefix,
+                         shared=next((n.shared for n in reversed(parent.chain()) if n.shared),
+                                     None))
+            self.subnets.append(node)
+            for up in node.chain():
+                up.below.add("subnet")
+            self.walk(st.block, node)
         elif head == "host":
-            self.hosts.append((st, scope))
+            for up in parent.chain():
+                up.below.add("host")
+            self.hosts.append((st, parent))
         else:
-            self.found.skip(st.where, st.show(), f"'{head}' blocks are not part of the "
-                            "inventory")
+            self.skip(st, f"'{head}' {_BLOCKS_NOT_KEPT}")
 
-    def subnet_statement(self, st: Statement, sub: _Subnet):
-        if not self.networks:
-            return  # the subnet as a whole is listed as not mapped
-        key = (st.head, st.arg(1).lower())
-        args = _list_args(st.words[2:] if st.head == "option" else st.words[1:])
-        f = sub.fields
-        v4 = sub.prefix.version == 4
-        if key in _IMPLIED:
-            return
-        if key == ("option", "routers") and v4 and args:
-            f.setdefault("gateway4", args[0])
-            for extra in args[1:]:
-                self.found.skip(st.where, f"router {extra}", "cinv keeps one gateway")
-        elif key in (("option", "domain-name"), ("option", "dhcp6.domain-search")) and args:
-            f.setdefault("domain", args[0].split()[0].rstrip(".").lower())
-        elif key in (("option", "domain-name-servers"), ("option", "dhcp6.name-servers")):
-            for a in args:
-                try:
-                    f.setdefault("dns_servers", []).append(str(values.ip_address(a)))
-                except ValueError as e:
-                    self.found.skip(st.where, f"name server {a}", str(e) if "scope id" in str(e)
-                                    else "a name, not an address")
-        elif st.head in ("range", "range6") and v4:
-            words = [w for w in args if w.lower() != "dynamic-bootp"]
-            if len(words) in (1, 2) and "dhcp_pool" not in f:
-                f["dhcp_pool"] = "-".join(words) if len(words) == 2 else words[0]
+    def statement(self, st: Statement, node: _Node) -> None:
+        head = st.head
+        if head == "option":
+            name = st.arg(1).lower()
+            opt = dhcpopts.OPTIONS.get(name)
+            if len(st.words) > 2 and st.arg(2).lower() == "code":
+                self.skip(st, "an option definition; cinv knows the options of its table")
+            elif name == "space":
+                self.skip(st, "an option space definition; cinv knows the options of its table")
+            elif opt is not None:
+                node.params.append(_Param(name, st.words[2:], st))
+            elif name in ("subnet-mask",) and node.kind == "subnet":
+                if _mask_matches(st, node.prefix):
+                    return  # what the subnet's prefix says already
+                self.skip(st, "a netmask other than the subnet's")
             else:
-                self.found.skip(st.where, st.show(), "cinv keeps one dynamic range per network")
+                self.skip(st, f"option {name}: not an option cinv knows (see the README's "
+                          "table of DHCP options)")
+        elif head in ("next-server", "filename"):
+            node.params.append(_Param(head, st.words[1:], st))
+        elif head in ("range", "range6") and node.kind in ("subnet", "pool"):
+            self.ranges.append((st, node))
+        elif node.kind in ("subnet", "pool") and not self.networks \
+                and node.scope_prefix is not None:
+            return  # the subnet as a whole is listed
+        elif node.kind == "subnet":
+            self.skip(st, "subnet parameter cinv does not keep")
+        elif node.kind == "pool":
+            self.skip(st, "pool parameter cinv does not keep")
         else:
-            self.found.skip(st.where, st.show(), "subnet parameter cinv does not keep")
-
-
-def _list_args(words: list[Token]) -> list[str]:
-    return [w.text for w in words if w.quoted or w.text != ","]
+            self.skip(st, "server or group parameter; cinv does not keep it")
 
 
 def _prefix(st: Statement):
@@ -314,42 +224,194 @@ def _prefix(st: Statement):
         if st.head == "subnet" and len(st.words) == 4 and st.arg(2).lower() == "netmask":
             return ipaddress.IPv4Network(f"{st.arg(1)}/{st.arg(3)}")
         if st.head == "subnet6" and len(st.words) == 2:
-            return ipaddress.IPv6Network(st.arg(1))
+            return values.ip_network(st.arg(1))
     except ValueError:
         return None
     return None
 
 
+def _mask_matches(st: Statement, prefix) -> bool:
+    try:
+        return prefix is not None and ipaddress.IPv4Address(st.arg(2)) == prefix.netmask
+    except ValueError:
+        return False
+
+
+def _items(tokens: list[Token]) -> list[str]:
+    return [t.text for t in tokens if t.quoted or t.text != ","]
+
+
+# --- values: names resolved through the file and the inventory ------------------------------
+
+class _Values:
+    """Converts parameters to record values; a name standing for an address is looked up in
+    the file's host blocks with a literal fixed-address, then in the inventory."""
+
+    def __init__(self, walker: _Walker, inv: Inventory, found: Findings):
+        self.found = found
+        self.literal: dict[str, str] = {}
+        for st, node in walker.hosts:
+            name, domain = st.arg(1).lower().rstrip("."), node.scope_domain
+            for inner in st.block:
+                if inner.head == "fixed-address" and len(inner.words) >= 2:
+                    self.literal.setdefault(name, inner.arg(1))
+                    if domain and "." not in name:  # gw in a scope of example.org
+                        self.literal.setdefault(f"{name}.{domain}", inner.arg(1))
+        self.in_inventory = {}
+        for h in inv.active_hosts():
+            for fqdn, iface, _alias in inv.dns_names(h):
+                if iface.ipv4 is not None:
+                    self.in_inventory[fqdn] = str(iface.ipv4)
+
+    def address(self, text: str):
+        try:
+            return values.parse_ip(text, 4)
+        except ValueError:
+            pass
+        key = text.lower().rstrip(".")
+        for table in (self.literal, self.in_inventory):
+            seen = 0
+            while key in table and seen < 8:  # a name given as another name's address
+                value = table[key]
+                try:
+                    return values.parse_ip(value, 4)
+                except ValueError:
+                    key, seen = value.lower().rstrip("."), seen + 1
+        return None
+
+    def value(self, p: _Param):
+        """The parameter's value as a record stores it, or None (listed with its reason)."""
+        items = _items(p.args)
+        try:
+            if p.key == "filename":
+                return dhcpopts.filename(items[0] if len(items) == 1 else " ".join(items))
+            opt = dhcpopts.OPTIONS.get(p.key)
+            kind = "ip" if p.key == "next-server" else opt.type
+            if kind in ("ip", "ips"):
+                addrs = [self.address(a) for a in items]
+                missing = [a for a, b in zip(items, addrs) if b is None]
+                if missing:
+                    which = f"{', '.join(missing)}: " if len(missing) < len(items) else ""
+                    raise ValueError(f"{which}a name neither this file nor the inventory gives "
+                                     "an address (no DNS lookups are made)")
+                items = [str(a) for a in addrs]
+            if p.key == "next-server":
+                return dhcpopts.ipv4(items[0]) if len(items) == 1 else \
+                    dhcpopts.ipv4(" ".join(items))
+            if kind in ("ips", "ip6s", "fqdns"):
+                return dhcpopts.parse_value(opt, items)
+            if len(items) != 1:
+                raise ValueError(f"{' '.join(items)!r} is not one value")
+            return dhcpopts.parse_value(opt, items[0])
+        except (ValueError, IndexError) as e:
+            self.found.skip(p.st.where, p.st.show(), str(e) or "no value")
+            return None
+
+
+def _effective(nodes: list[_Node], vals: _Values, family: int | None) -> dict:
+    """{key: value} of the parameters of these scopes, inner ones winning; each one used."""
+    out: dict = {}
+    for node in nodes:
+        for p in node.params:
+            opt = dhcpopts.OPTIONS.get(p.key)
+            if family is not None and opt is not None and opt.family != family:
+                continue
+            if family == 6 and opt is None:
+                continue  # next-server and filename are DHCPv4
+            value = vals.value(p) if not p.used else p.value
+            p.used, p.value = True, value
+            if value is not None:
+                out[p.key] = value
+    return out
+
+
+def _dhcp_block(params: dict) -> dict:
+    """A `dhcp:` block as stored, from effective parameters."""
+    out: dict = {}
+    if "next-server" in params:
+        out["next_server"] = params.pop("next-server")
+    if "filename" in params:
+        out["filename"] = params.pop("filename")
+    if params:
+        out["options"] = dict(sorted(params.items()))
+    return out
+
+
 # --- networks -----------------------------------------------------------------------------
 
-def _subnet_network(sub: _Subnet, inv: Inventory, nets: dict, found: Findings) -> None:
+def _subnet_network(sub: _Node, vals: _Values, inv: Inventory, nets: dict,
+                    found: Findings) -> None:
     """The subnet as a network: the one with that prefix; for a subnet6, else the one with its
-    domain and no IPv6 prefix yet (dhcpd6.conf is a file of its own); else a new one (IPv4)."""
-    family = "ipv4" if sub.prefix.version == 4 else "ipv6"
-    fields = {family: str(sub.prefix), **sub.fields}
-    same = [n for n in nets.values() if getattr(n, family) == sub.prefix]
-    if not same and family == "ipv6" and fields.get("domain"):
+    domain and no IPv6 prefix yet (dhcpd6.conf is a file of its own); else a new one."""
+    family = sub.prefix.version
+    fields = _network_fields(sub, _effective(sub.chain(), vals, family), found)
+    key = "ipv4" if family == 4 else "ipv6"
+    fields = {key: str(sub.prefix), **fields}
+    same = [n for n in nets.values() if getattr(n, key) == sub.prefix]
+    if not same and key == "ipv6" and fields.get("domain"):
         same = [n for n in nets.values() if n.ipv6 is None and n.domain == fields["domain"]]
     if same:
         name = same[0].name
-        nets[name] = dataclasses.replace(same[0], **{family: sub.prefix})
-    elif family == "ipv6":
-        found.skip(sub.where, f"subnet6 {sub.prefix}", "no network has this IPv6 prefix, nor "
-                   "its domain without an IPv6 prefix; add ipv6: to a network, then import "
-                   "again")
-        return
+        nets[name] = dataclasses.replace(same[0], **{key: sub.prefix})
     else:
-        name = _network_name(sub, nets)
-        nets[name] = Network(name=name, domain=fields.get("domain"), ipv4=sub.prefix)
+        name = _network_name(sub, fields, nets)
+        nets[name] = Network(name=name, domain=fields.get("domain"), **{key: sub.prefix})
+        if key == "ipv6":
+            found.notes.append(f"{sub.where}: subnet6 {sub.prefix} becomes the IPv6-only "
+                               f"network {name} (no network has its prefix or its domain; "
+                               "import dhcpd.conf first to give its IPv4 network the prefix)")
     found.networks.append(FoundNetwork(name=name, where=sub.where, fields=fields))
 
 
-def _network_name(sub: _Subnet, nets: dict) -> str:
+def _network_fields(sub: _Node, params: dict, found: Findings) -> dict:
+    f: dict = {}
+    routers = params.pop("routers", None)
+    if routers:
+        if ipaddress.ip_address(routers[0]) in sub.prefix:
+            f["gateway4"] = routers[0]
+        if len(routers) > 1 or "gateway4" not in f:
+            params["routers"] = routers  # more than one, or off the subnet: kept as given
+    domain = params.pop("domain-name", None) or None
+    search6 = params.pop("dhcp6.domain-search", None)
+    if domain:
+        f["domain"] = domain
+    elif search6:
+        f["domain"] = search6[0]
+        if len(search6) > 1:
+            params["dhcp6.domain-search"] = search6
+    for key in ("domain-name-servers", "dhcp6.name-servers"):
+        if params.get(key):
+            f.setdefault("dns_servers", []).extend(params.pop(key))
+    broadcast = params.get("broadcast-address")
+    if sub.prefix.version == 4 and broadcast == str(sub.prefix.broadcast_address):
+        del params["broadcast-address"]  # what the prefix says already
+    if sub.prefix.version == 4 and sub.ranges:
+        _pool(sub, f, found)
+    for st in sub.ranges if sub.prefix.version == 6 else ():
+        found.skip(st.where, st.show(), "cinv keeps no IPv6 dynamic range")
+    dhcp = _dhcp_block(params)
+    if dhcp:
+        f["dhcp"] = dhcp
+    return f
+
+
+def _pool(sub: _Node, f: dict, found: Findings) -> None:
+    first, *others = sub.ranges
+    words = [w for w in _items(first.words[1:]) if w.lower() != "dynamic-bootp"]
+    if len(words) in (1, 2):
+        f["dhcp_pool"] = "-".join(words) if len(words) == 2 else words[0]
+    else:
+        others = sub.ranges
+    for st in others:
+        found.skip(st.where, st.show(), "cinv keeps one dynamic range per network")
+
+
+def _network_name(sub: _Node, fields: dict, nets: dict) -> str:
     candidates = []
     if sub.shared:
         candidates.append(sub.shared)
-    if sub.fields.get("domain"):
-        candidates.append(sub.fields["domain"].split(".")[0])
+    if fields.get("domain"):
+        candidates.append(fields["domain"].split(".")[0])
     candidates.append(f"net-{sub.prefix.network_address}-{sub.prefix.prefixlen}")
     for raw in candidates:
         name = re.sub(r"[^a-z0-9_-]+", "-", raw.lower()).strip("-_")[:63]
@@ -364,78 +426,53 @@ def _network_name(sub: _Subnet, nets: dict) -> str:
 
 # --- hosts --------------------------------------------------------------------------------
 
-def _hosts(walker: _Walker, inv: Inventory, nets: dict, fallback, found: Findings) -> None:
-    # names the file itself gives an address: host blocks with a literal fixed-address
-    literal: dict[str, str] = {}
-    for st, scope in walker.hosts:
-        for inner in st.block:
-            if inner.head == "fixed-address" and len(inner.words) >= 2:
-                literal.setdefault(st.arg(1).lower().rstrip("."), inner.arg(1))
-    in_inventory = {}
-    for h in inv.active_hosts():
-        for fqdn, iface, _alias in inv.dns_names(h):
-            if iface.ipv4 is not None:
-                in_inventory[fqdn] = str(iface.ipv4)
+def _hosts(walker: _Walker, vals: _Values, inv: Inventory, nets: dict, fallback,
+           found: Findings) -> None:
     hosts = []
-    for st, scope in walker.hosts:
-        h = _host(st, scope, literal, in_inventory, nets, fallback, inv, found)
+    for st, node in walker.hosts:
+        h = _host(st, node, vals, inv, nets, fallback, found)
         if h is not None:
             hosts.append(h)
     found.hosts = fold_interfaces(hosts, inv, domains(inv))
 
 
-def _host(st: Statement, scope: _Scope, literal: dict, in_inventory: dict, nets: dict,
-          fallback: Network | None, inv: Inventory, found: Findings) -> FoundHost | None:
+def _host(st: Statement, scope: _Node, vals: _Values, inv: Inventory, nets: dict,
+          fallback: Network | None, found: Findings) -> FoundHost | None:
     block_name = st.arg(1)
+    me = _Node("host", st.where, scope)
     iface = FoundIface(where=st.where)
     host_opt = None
     for inner in st.block:
-        if inner.block is not None:
+        if inner.bad:
+            found.skip(inner.where, inner.show(), "holds bytes that are not UTF-8; not read")
+        elif inner.block is not None:
             found.skip(inner.where, inner.show(), "blocks inside a host are not read")
-            continue
-        head, args = inner.head, _list_args(inner.words[1:])
-        if head == "hardware" and len(args) == 2 and args[0].lower() == "ethernet":
-            try:
-                iface.mac = values.mac_to_int(values.normalise_mac(args[1]))
-            except ValueError as e:
-                found.skip(inner.where, inner.show(), str(e))
-        elif head == "fixed-address" and args:
-            for n, a in enumerate(args):
-                addr = _resolve(a, literal, in_inventory)
-                if addr is None:
-                    found.skip(inner.where, f"fixed-address {a}", "a name neither this file nor "
-                               "the inventory gives an address (no DNS lookups are made)")
-                elif iface.ipv4 is not None:
-                    found.skip(inner.where, f"fixed-address {a}", "cinv keeps one IPv4 "
-                               "address per interface")
-                else:
-                    iface.ipv4 = addr
-        elif head == "fixed-address6" and args:
-            try:
-                iface.ipv6 = values.parse_ip(args[0], 6)
-            except ValueError as e:
-                found.skip(inner.where, inner.show(), str(e))
-            for a in args[1:]:
-                found.skip(inner.where, f"fixed-address6 {a}", "cinv keeps one IPv6 address "
-                           "per interface")
-        elif head == "option" and args and args[0].lower() == "host-name" and len(args) > 1:
-            host_opt = args[1]
+        elif inner.head == "hardware":
+            _hardware(inner, iface, found)
+        elif inner.head == "fixed-address":
+            _fixed4(inner, iface, vals, found)
+        elif inner.head == "fixed-address6":
+            _fixed6(inner, iface, found)
+        elif inner.head == "option":
+            name = inner.arg(1).lower()
+            if name == "host-name":
+                host_opt = inner.arg(2) or None
+            if name in dhcpopts.OPTIONS:
+                me.params.append(_Param(name, inner.words[2:], inner))
+            else:
+                found.skip(inner.where, inner.show(), f"option {name}: not an option cinv "
+                           "knows (see the README's table of DHCP options)")
+        elif inner.head in ("next-server", "filename"):
+            me.params.append(_Param(inner.head, inner.words[1:], inner))
         else:
             found.skip(inner.where, inner.show(), "host parameter cinv does not keep")
-    net = None
-    for addr in (iface.ipv4, iface.ipv6):
-        if net is None and addr is not None:
-            net = network_holding(nets.values(), addr)
-    if net is None and iface.ipv4 is None and iface.ipv6 is None and scope.subnet is not None:
-        net = next((n for n in nets.values() if scope.subnet in (n.ipv4, n.ipv6)), None)
-    if net is None and fallback is not None:
-        net = fallback
+    net = _host_network(iface, scope, nets, fallback)
     split = _split_block_name(block_name, inv, scope)
     if split is not None:
         raw, iface.name = split
     else:
         raw = _pick_name(block_name, host_opt)
-    domain = (net.domain if net is not None and net.domain else None) or scope.domain \
+    domain = (net.domain if net is not None and net.domain else None) or scope.scope_domain \
         or inv.settings.domain
     fqdn, why = host_name(raw, domain)
     if fqdn is None:
@@ -452,16 +489,77 @@ def _host(st: Statement, scope: _Scope, literal: dict, in_inventory: dict, nets:
         found.skip(st.where, f"host {block_name}", "neither a MAC nor an address to import")
         return None
     iface.network = net.name
+    # the host's own scope: its block and the groups around it below its subnet
+    chain = me.chain()
+    start = max(i for i, n in enumerate(chain) if n.kind in ("global", "shared-network",
+                                                              "subnet"))
+    params = _effective(chain[start + 1:], vals, None)
+    iface.host_name = params.pop("host-name", None)  # kept where cinv would send another
+    dhcp = _dhcp_block(params)
+    iface.dhcp = dhcp or None
     return FoundHost(name=fqdn, where=st.where, interfaces=[iface])
 
 
-def _split_block_name(block_name: str, inv: Inventory, scope: _Scope):
+def _hardware(st: Statement, iface: FoundIface, found: Findings) -> None:
+    args = _items(st.words[1:])
+    if len(args) != 2 or args[0].lower() != "ethernet":
+        found.skip(st.where, st.show(), "host parameter cinv does not keep (only ethernet "
+                   "hardware addresses)")
+        return
+    try:
+        eui = netaddr.EUI(args[1])
+        if eui.version != 48:
+            raise ValueError(f"{args[1]!r} is not a 48-bit MAC")
+        iface.mac = values.mac_to_int(values.normalise_mac(str(eui)))
+    except (netaddr.AddrFormatError, ValueError, TypeError) as e:
+        found.skip(st.where, st.show(), str(e) if isinstance(e, ValueError) else
+                   f"{args[1]!r} is not a MAC address")
+
+
+def _fixed4(st: Statement, iface: FoundIface, vals: _Values, found: Findings) -> None:
+    for a in _items(st.words[1:]):
+        addr = vals.address(a)
+        if addr is None:
+            found.skip(st.where, f"fixed-address {a}", "a name neither this file nor the "
+                       "inventory gives an address (no DNS lookups are made)")
+        elif iface.ipv4 is not None:
+            found.skip(st.where, f"fixed-address {a}", "cinv keeps one IPv4 address per "
+                       "interface")
+        else:
+            iface.ipv4 = addr
+
+
+def _fixed6(st: Statement, iface: FoundIface, found: Findings) -> None:
+    args = _items(st.words[1:])
+    if not args:
+        return
+    try:
+        iface.ipv6 = values.parse_ip(args[0], 6)
+    except ValueError as e:
+        found.skip(st.where, st.show(), str(e))
+    for a in args[1:]:
+        found.skip(st.where, f"fixed-address6 {a}", "cinv keeps one IPv6 address per interface")
+
+
+def _host_network(iface: FoundIface, scope: _Node, nets: dict, fallback):
+    net = None
+    for addr in (iface.ipv4, iface.ipv6):
+        if net is None and addr is not None:
+            net = network_holding(nets.values(), addr)
+    prefix = scope.scope_prefix
+    if net is None and iface.ipv4 is None and iface.ipv6 is None and prefix is not None:
+        net = next((n for n in nets.values() if prefix in (n.ipv4, n.ipv6)), None)
+    return net if net is not None else fallback
+
+
+def _split_block_name(block_name: str, inv: Inventory, scope: _Node):
     """cinv's own form `host <fqdn>-<ifname>`: (fqdn, ifname) when <fqdn> is a known host or
     lies in a known domain; else None (an ordinary name like printer-2 stays whole)."""
     fqdn, sep, ifname = block_name.lower().rpartition("-")
     if not sep or "." not in fqdn or not re.fullmatch(r"[a-z0-9]{1,15}", ifname):
         return None
-    known = domains(inv) | ({scope.domain} if scope.domain else set())
+    domain = scope.scope_domain
+    known = domains(inv) | ({domain} if domain else set())
     if fqdn in inv.hosts or any(fqdn.endswith("." + d) for d in known):
         return fqdn, ifname
     return None
@@ -477,18 +575,23 @@ def _pick_name(block_name: str, host_opt: str | None) -> str:
     return host_opt
 
 
-def _resolve(text: str, literal: dict, in_inventory: dict):
-    try:
-        return values.parse_ip(text, 4)
-    except ValueError:
-        pass
-    key = text.lower().rstrip(".")
-    for table in (literal, in_inventory):
-        seen = 0
-        while key in table and seen < 8:  # a name given as another name's address
-            value = table[key]
-            try:
-                return values.parse_ip(value, 4)
-            except ValueError:
-                key, seen = value.lower().rstrip("."), seen + 1
-    return None
+# --- what was not used --------------------------------------------------------------------
+
+def _list_unused(walker: _Walker, networks: bool, found: Findings) -> None:
+    for node in walker.nodes:
+        for p in node.params:
+            if p.used:
+                continue
+            if node.kind == "subnet" and not networks:
+                continue  # the subnet as a whole is listed
+            if node.kind == "pool":
+                why = "pool parameter cinv does not keep (pools have no options in cinv)"
+            elif not networks:
+                why = "network parameter: imported into networks with --networks"
+            else:
+                why = "applies to no subnet or host of this file"
+            found.skip(p.st.where, p.st.show(), why)
+    for sub in walker.subnets if not networks else ():
+        found.skip(sub.where, f"{'subnet' if sub.prefix.version == 4 else 'subnet6'} "
+                   f"{sub.prefix}", "networks are imported only with --networks; its "
+                   "parameters are not read")

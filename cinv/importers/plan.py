@@ -28,6 +28,7 @@ class Action:
     detail: str
     rel: str = ""
     data: dict | None = None
+    where: str = ""  # the source's file:line it comes from
 
     def text(self) -> str:
         return f"{self.verb:<6} {self.kind} {self.name}: {self.detail}"
@@ -87,7 +88,7 @@ def build(inv: Inventory, found: Findings) -> Plan:
                  if i.mac is not None}
     touched: dict[str, dict] = {}
     whence: dict[str, list[str]] = defaultdict(list)
-    for fh in _grouped(found.hosts):
+    for fh in _one_holder_each(_grouped(found.hosts), plan):
         holders = sorted({mac_owner[i.mac] for i in fh.interfaces
                           if i.mac is not None and i.mac in mac_owner})
         if len(holders) > 1:
@@ -107,6 +108,7 @@ def build(inv: Inventory, found: Findings) -> Plan:
             data = existing.to_dict() if existing is not None else \
                 {"kind": fh.kind or "physical", "state": "active"}
         _merge(data, fh, inv)
+        _keep_host_names(target, data, fh)
         touched[target] = data
         whence[target].append(fh.where)
     for name, data in touched.items():
@@ -114,7 +116,28 @@ def build(inv: Inventory, found: Findings) -> Plan:
     for fz in found.zones:
         _zone(inv, fz, plan)
     plan.refused += _conflicts(inv, set(touched), {n: w[-1] for n, w in whence.items()})
+    rels = {a.rel for a in plan.changes}
+    plan.notes += [p.text() for p in
+                   to_source(plan, [p for p in check.addresses_in_pool(inv) if p.path in rels])]
     return plan
+
+
+def to_source(plan: Plan, problems: list[Problem]) -> list[Problem]:
+    """Problems of records this import writes, shown at the source's file:line that gave
+    them (the record may not exist yet) and naming the record."""
+    by_rel = {a.rel: a for a in plan.changes}
+    out = []
+    for p in problems:
+        action = by_rel.get(p.path)
+        if action is None or not action.where:
+            out.append(p)
+            continue
+        place = _problem(action.where, "")
+        record = f"new record {p.path}" if action.verb == "create" else \
+            f"{p.path}{':' + str(p.line) if p.line else ''}"
+        out.append(Problem(place.path, place.line, f"{action.kind} {action.name} ({record}): "
+                           f"{p.message}", p.severity, p.code))
+    return out
 
 
 def _problem(where: str, message: str) -> Problem:
@@ -138,10 +161,44 @@ def _grouped(hosts: list[FoundHost]) -> list[FoundHost]:
     return list(out.values())
 
 
+def _one_holder_each(hosts: list[FoundHost], plan: Plan) -> list[FoundHost]:
+    """A MAC or address the source gives to two hosts (dhcpd takes that; cinv gives each to
+    one interface): the first one keeps it, the later interface is listed, not imported."""
+    held: dict = {}
+    out = []
+    for fh in hosts:
+        keep = []
+        for fi in fh.interfaces:
+            clash = next(((what, value) for what, value in (
+                ("MAC", fi.mac_str), ("address", fi.ipv4), ("address", fi.ipv6))
+                if value is not None and held.get((what, str(value)), fh.name) != fh.name),
+                None)
+            if clash is None:
+                keep.append(fi)
+                for what, value in (("MAC", fi.mac_str), ("address", fi.ipv4),
+                                    ("address", fi.ipv6)):
+                    if value is not None:
+                        held.setdefault((what, str(value)), fh.name)
+                continue
+            what, value = clash
+            plan.unmapped.append(Unmapped(fi.where, f"host {fh.name}", f"{what} {value} is also "
+                                          f"given to {held[(what, str(value))]} in the source; "
+                                          "cinv gives it to one interface, the first"))
+        if keep or not fh.interfaces:  # a domain may have no inventory interface at all
+            fh.interfaces = keep
+            out.append(fh)
+    return out
+
+
 def _network(inv: Inventory, fn, plan: Plan) -> None:
     existing = inv.networks.get(fn.name)
     old = existing.to_dict() if existing is not None else None
     data = {**(old or {}), **fn.fields}
+    if old and "dhcp" in old and "dhcp" in fn.fields:  # dhcpd.conf and dhcpd6.conf add up
+        dhcp = {**old["dhcp"], **fn.fields["dhcp"]}
+        dhcp["options"] = {**old["dhcp"].get("options", {}),
+                           **fn.fields["dhcp"].get("options", {})}
+        data["dhcp"] = {k: v for k, v in dhcp.items() if v}
     rel = existing.path if existing is not None else f"networks/{fn.name}.yaml"
     problems: list = []
     net = schema.parse_network(fn.name, yamlio.load(yamlio.dump(data)), rel, problems)
@@ -156,9 +213,10 @@ def _network(inv: Inventory, fn, plan: Plan) -> None:
     if old is None:
         prefixes = ", ".join(str(p) for p in (net.ipv4, net.ipv6) if p is not None)
         plan.actions.append(Action("create", "network", fn.name, f"{prefixes} ({fn.where})",
-                                   rel, new))
+                                   rel, new, fn.where))
     else:
-        plan.actions.append(Action("update", "network", fn.name, _changes(old, new), rel, new))
+        plan.actions.append(Action("update", "network", fn.name, _changes(old, new), rel, new,
+                                   fn.where))
 
 
 def _merge(data: dict, fh: FoundHost, inv: Inventory) -> None:
@@ -188,6 +246,29 @@ def _merge(data: dict, fh: FoundHost, inv: Inventory) -> None:
             data.setdefault("libvirt", {}).setdefault("interfaces", {})[name] = fi.libvirt
     if not ifaces:
         del data["interfaces"]
+
+
+def _keep_host_names(name: str, data: dict, fh: FoundHost) -> None:
+    """An interface keeps, as its dhcp option host-name, a host name the source sends where
+    cinv would send another (the host's name on its first interface, <if>.<host> on others)."""
+    ifaces = data.get("interfaces", [])
+    for fi in fh.interfaces:
+        if fi.host_name is None:
+            continue
+        mac = mac_str(fi.mac) if fi.mac is not None else None
+        index = next((n for n, d in enumerate(ifaces) if mac and d.get("mac") == mac), None)
+        if index is None:
+            continue
+        d = ifaces[index]
+        sends = name if index == 0 else f"{d['name']}.{name}"
+        options = {k: v for k, v in (d.get("dhcp") or {}).get("options", {}).items()
+                   if k != "host-name"}
+        if fi.host_name.rstrip(".").lower() != sends:
+            options["host-name"] = fi.host_name
+        dhcp = {**(d.get("dhcp") or {}), "options": dict(sorted(options.items()))}
+        d["dhcp"] = {k: v for k, v in dhcp.items() if v}
+        if not d["dhcp"]:
+            del d["dhcp"]
 
 
 def _merge_iface(ifaces: list[dict], fi: FoundIface, inv: Inventory) -> str:
@@ -248,15 +329,16 @@ def _host_action(inv: Inventory, name: str, data: dict, old: dict | None, whence
         raise ProblemsError([_problem(where, f"host {name}: {p.message}") for p in problems])
     new = host.to_dict()
     notes = [w for w in whence if w.startswith("matched")]
+    where = next((w for w in whence if not w.startswith("matched")), "")
     if old == new:
         plan.actions.append(Action("skip", "host", name, "unchanged"))
         return
     inv.hosts[name] = host
     if old is None:
-        plan.actions.append(Action("create", "host", name, _summary(host), rel, new))
+        plan.actions.append(Action("create", "host", name, _summary(host), rel, new, where))
     else:
         plan.actions.append(Action("update", "host", name,
-                                   "; ".join([*notes, _changes(old, new)]), rel, new))
+                                   "; ".join([*notes, _changes(old, new)]), rel, new, where))
 
 
 def _zone(inv: Inventory, fz, plan: Plan) -> None:
@@ -356,9 +438,9 @@ def run(ws: Workspace, read, dry_run: bool, commit: bool) -> tuple[Plan, str | N
         plan.dry_run = True
         if not plan.refused:
             try:
-                check.refuse_added(before, inv, ())
+                check.refuse_added(before, inv, {a.rel for a in plan.changes})
             except ProblemsError as e:
-                plan.refused = e.problems
+                plan.refused = to_source(plan, e.problems)
         return plan, None
     with ws.writing("import") as inv:
         before = check.error_keys(inv)
@@ -374,7 +456,7 @@ def run(ws: Workspace, read, dry_run: bool, commit: bool) -> tuple[Plan, str | N
         except ProblemsError as e:
             raise ProblemsError([Problem(plan.source, 0, "import refused, nothing written; "
                                          "the result would not pass `cinv check`:", "error",
-                                         "import"), *e.problems]) from None
+                                         "import"), *to_source(plan, e.problems)]) from None
         except CinvError:
             raise
         return plan, sha

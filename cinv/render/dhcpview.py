@@ -60,7 +60,8 @@ def network_fields(net: Network, item: dict) -> None:
 
 def interface_fields(host: Host, iface: Interface, net: Network | None, item: dict) -> None:
     """host_name, options4/options6, next_server, filename and boot (provisioning files) of an
-    interface, and whether it needs a host entry in the v4 / v6 servers."""
+    interface, and whether it gets a host entry in the v4 / v6 servers: every interface with a
+    MAC does on an IPv4 network (without an address it is a known client that leases one)."""
     d = iface.dhcp or Dhcp()
     own = dict(d.options)
     item["host_name"] = own.pop("host-name", None) or item["fqdn"]
@@ -79,7 +80,9 @@ def interface_fields(host: Host, iface: Interface, net: Network | None, item: di
     item["tag"] = f"cinv-{item['block']}"  # dnsmasq's tag for this interface's own entries
     own4 = bool(item["options4"] or d.next_server or d.filename or boot
                 or "host-name" in d.options)
-    item["dhcp4"] = bool(item["mac"] and (item["ipv4"] or own4))
+    # a MAC on an IPv4 network is a known client (dhcpd: a host block without an address)
+    item["dhcp4"] = bool(item["mac"] and (item["ipv4"] or own4
+                                          or (net is not None and net.ipv4 is not None)))
     item["dhcp6"] = bool(item["mac"] and item["ipv6"])
     item["own_entries"] = bool(own4 or item["options6"])
 
