@@ -175,8 +175,11 @@ def test_provisioning_boots_by_architecture_and_changes_only_that_hosts_entries(
         check_dnsmasq(out)
     diff = changed_lines(active, prov)
     assert diff["dhcpd6.conf"] == [] and diff["kea-dhcp6.conf"] == []
+    # next_server serves the provisioning files only: no subnet-wide next-server
+    assert "next-server" not in (active / "dhcpd.conf").read_text()
     assert diff["dhcpd.conf"] == [
         "+  # provisioning: boot by the client's architecture (option 93)",
+        "+  next-server 192.0.2.5;",
         f"+  if {dhcpopts.uefi_test_dhcpd()} {{",
         '+    filename "ipxe.efi";', "+  } else {", '+    filename "undionly.kpxe";', "+  }"]
     # inside web1's host block, right after its host-name
@@ -226,3 +229,41 @@ def test_a_reservation_inside_the_pool_is_left_out_of_every_pool(tmp_path):
     assert re.findall(r"dhcp-range=set:prod,([^,]+),([^,]+),",
                       (out / "dnsmasq" / "cinv.conf").read_text()) == [
         ("192.0.2.200", "192.0.2.209"), ("192.0.2.211", "192.0.2.250")]
+
+
+# --- the DHCP server's interface ----------------------------------------------------------
+
+def test_a_network_names_the_dhcp_servers_interface_for_kea(empty_inventory, tmp_path):
+    inv = empty_inventory
+    r = inv.ok("net", "add", "lan", "--ipv4", "10.3.0.0/24", "--ipv6", "2001:db8:3::/64",
+               "--domain", "lan.example.com", "--dhcp-interface", "lo")
+    assert "dhcp:\n  interface: lo\n" in r.out and "dhcp:\n  interface: lo\n" in \
+        inv.read("networks/lan.yaml")
+    inv.ok("net", "add", "other", "--ipv4", "10.4.0.0/24")  # names none: Kea picks by address
+    out = tmp_path / "out"
+    inv.ok("render", "kea", "dhcpd", "dnsmasq", "--out", out)
+    check_kea(out, tmp_path)  # kea -t checks the interface exists: lo does
+    check_dhcpd(out)
+    check_dnsmasq(out)
+    for family in "46":
+        root = json.loads((out / f"kea-dhcp{family}.conf").read_text())[f"Dhcp{family}"]
+        subnets = {s["subnet"]: s for s in root[f"subnet{family}"]}
+        assert subnets["10.3.0.0/24" if family == "4" else "2001:db8:3::/64"]["interface"] == "lo"
+        assert "interface" not in subnets.get("10.4.0.0/24", {})
+        assert root["interfaces-config"]["interfaces"] == ["*"]
+    assert "# network lan (served on interface lo:" in (out / "dhcpd.conf").read_text()
+
+
+def test_named_server_interfaces_are_added_to_what_kea_listens_on(tmp_path):
+    files = with_dhcp("dhcp:\n  interface: lo\n")
+    files["cinv.yaml"] += "kea:\n  interfaces: [eth9]\n"
+    out = render(files, tmp_path)
+    root = json.loads((out / "kea-dhcp6.conf").read_text())["Dhcp6"]
+    assert root["interfaces-config"]["interfaces"] == ["eth9", "lo"]
+
+
+def test_init_and_net_add_help_say_how_kea_dhcpv6_finds_its_subnet(tmp_path):
+    r = invoke("init", tmp_path / "new")
+    assert r.code == 0 and "--dhcp-interface IF" in r.out and "kea-dhcp6" in r.out
+    r = invoke("net", "add", "--help")
+    assert "--dhcp-interface IF" in r.out and "selects the subnet" in r.out.replace("\n", " ")

@@ -34,6 +34,9 @@ def init(directory, domain, nameservers, no_commit):
     click.echo("Next: cinv net add NAME --ipv4 CIDR, then cinv host add NAME --kind ... "
                "(to run `cinv check` before every commit: the pre-commit hook id cinv-check, "
                "see the README).")
+    click.echo("Serving DHCPv6 with Kea: give each IPv6 network the DHCP server's interface "
+               "(cinv net add ... --dhcp-interface IF); kea-dhcp6 answers a directly connected "
+               "client only on a subnet that names its interface.")
 
 
 @cli.command()

@@ -36,11 +36,17 @@ def net():
 @click.option("--vlan", type=int)
 @click.option("--bridge", metavar="BR", help="Hypervisor bridge VMs on this network use.")
 @click.option("--ipv6-mode", type=click.Choice(["sequential", "eui64"]), default=None)
+@click.option("--dhcp-interface", metavar="IF",
+              help="The DHCP server's interface on this network (dhcp.interface). Kea's DHCPv6 "
+                   "serves a directly connected client only on a subnet that names it.")
 @no_commit_option
 @click.pass_context
 def net_add(ctx, name, ipv4, ipv6, domain, gateway4, gateway6, dhcp_pool, reserve, dns_server,
-            vlan, bridge, ipv6_mode, no_commit):
+            vlan, bridge, ipv6_mode, dhcp_interface, no_commit):
     """Add a network.
+
+    With --ipv6 and Kea, give --dhcp-interface (or set dhcp.interface later): kea-dhcp6 selects
+    the subnet of a directly connected client by its interface only.
 
     \b
     Example:
@@ -50,7 +56,7 @@ def net_add(ctx, name, ipv4, ipv6, domain, gateway4, gateway6, dhcp_pool, reserv
     fields = {"domain": domain, "ipv4": ipv4, "gateway4": gateway4, "ipv6": ipv6,
               "gateway6": gateway6, "ipv6_mode": ipv6_mode, "dhcp_pool": dhcp_pool,
               "reserved": list(reserve), "dns_servers": list(dns_server), "vlan": vlan,
-              "bridge": bridge}
+              "bridge": bridge, "dhcp": {"interface": dhcp_interface} if dhcp_interface else None}
     network = ops.add_network(_workspace(ctx), name, fields, commit=not no_commit)
     click.echo(show.record(network.to_dict(with_name=True), "yaml"))
 

@@ -52,7 +52,10 @@ def network_fields(net: Network, item: dict) -> None:
     item["options6"] = _merged([("dhcp6.domain-search", [item["domain"]]),
                                 ("dhcp6.name-servers", item["dns_servers6"])],
                                d.options, 6) if item["ipv6"] else []
-    item["next_server"] = d.next_server
+    # next_server is the server of the boot files named here: for every host with `filename`,
+    # else only for the hosts being provisioned (in their own entries)
+    item["next_server"] = d.next_server if d.filename else None
+    item["boot_server"] = d.next_server
     item["filename"] = d.filename
     item["provisioning"] = dict(d.provisioning) if d.provisioning else None
     item["dhcp_interface"] = d.interface
@@ -129,7 +132,7 @@ def kea(view, family: int) -> dict:
                 subnet["boot-file-name"] = net["filename"]
         subnet["option-data"] = _option_data(net[f"options{family}"])
         if family == 4 and net["provisioning"]:
-            classes.update(_boot_classes(net["name"], net["provisioning"], net["next_server"]))
+            classes.update(_boot_classes(net["name"], net["provisioning"], net["boot_server"]))
         reservations = []
         for iface in net["interfaces"]:
             if not iface[f"dhcp{family}"]:
