@@ -27,7 +27,7 @@ def test_unchanged_files_are_not_rewritten(example, tmp_path):
     before = {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()}
     r = render(example, out)
     assert r.code == 0, r
-    assert r.out.strip().endswith("0 written, 24 unchanged, 0 removed")
+    assert r.out.strip().endswith("0 written, 26 unchanged, 0 removed")  # + report, 2 .list
     assert {p: p.stat().st_ino for p in out.rglob("*") if p.is_file()} == before
 
 
