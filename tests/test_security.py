@@ -348,7 +348,8 @@ def test_6_scope_ids_do_not_come_in_through_import(site, tmp_path):
                     '  option dhcp6.name-servers fe80::1%eth0, 2001:db8:0:1::53;\n}\n')
     r = site.run("import", "dhcpd", conf, "--networks")
     assert "Traceback" not in r.err, r
-    assert f"{conf}:2: name server fe80::1%eth0: 'fe80::1%eth0' carries a scope id" in r.out, r
+    assert (f"{conf}:2: option dhcp6.name-servers fe80::1%eth0, 2001:db8:0:1::53: "
+            "'fe80::1%eth0' carries a scope id") in r.out, r
     for path in (site.root / "networks").glob("*.yaml"):
         assert "%" not in path.read_text(), path
 
@@ -652,6 +653,35 @@ FIELDS = {  # case: (file, line replaced (None: append), new text, line reported
     "vars.key": (WEB, None, 'vars:\n  "a-b": 1', 14, "vars"),
     "vars.text": (WEB, None, 'vars:\n  a: "x\\ny"', 14, "vars"),
     "vars.int": (WEB, None, "vars:\n  a: 0x1" + "0" * 16, 14, "vars"),
+    "dhcp.options.name": (NET, None, 'dhcp:\n  options:\n    "ntp-servers;x": 192.0.2.1', 12,
+                          "dhcp.options"),
+    "dhcp.options.text": (NET, None, "dhcp:\n  options:\n    root-path: '/a\"; evil'", 12,
+                          "dhcp.options.root-path"),
+    "dhcp.options.address": (NET, None, 'dhcp:\n  options:\n    ntp-servers: ["fe80::1%x"]',
+                             12, "dhcp.options.ntp-servers"),
+    "dhcp.filename": (NET, None, 'dhcp:\n  filename: "a.efi,,6.6.6.6"', 11, "dhcp.filename"),
+    "dhcp.provisioning": (NET, None, "dhcp:\n  provisioning: {bios: 'x\"', uefi: y}", 11,
+                          "dhcp.provisioning.bios"),
+    "dhcp.next_server": (NET, None, 'dhcp:\n  next_server: "192.0.2.5;"', 11,
+                         "dhcp.next_server"),
+    "dhcp.interface": (NET, None, 'dhcp:\n  interface: "eth0\\""', 11, "dhcp.interface"),
+    "libvirt.type": (WEB, None, "libvirt:\n  type: \"kvm'/><x\"", 15, "libvirt.type"),
+    "libvirt.os.machine": (WEB, None, "libvirt:\n  os: {machine: \"q35'/>\"}", 15,
+                           "libvirt.os.machine"),
+    "libvirt.interfaces.source": (WEB, None, "libvirt:\n  interfaces:\n    eth0: {type: "
+                                  "bridge, source: \"br0'/>\"}", 16,
+                                  "libvirt.interfaces.eth0.source"),
+    "libvirt.disks.source": (WEB, None, "libvirt:\n  disks: [{source: \"/a\\nb\"}]", 15,
+                             "libvirt.disks[0].source"),
+    "libvirt.disks.driver": (WEB, None, "libvirt:\n  disks: [{source: /a, driver: "
+                             "{\"x'/><y\": z}}]", 15, "libvirt.disks[0].driver"),
+    "libvirt.emulator": (WEB, None, "libvirt:\n  emulator: /bin/sh", 15, "libvirt.emulator"),
+    "libvirt.xml.close": (WEB, None, "libvirt:\n  xml: ['<cpu/></domain><domain>']", 15,
+                          "libvirt.xml[0]"),
+    "libvirt.xml.namespace": (WEB, None, "libvirt:\n  xml: [\"<q:commandline xmlns:q='urn:x'/>"
+                              "\"]", 15, "libvirt.xml[0]"),
+    "libvirt.devices.tag": (WEB, None, "libvirt:\n  devices: ['<emulator>/bin/sh</emulator>']",
+                            15, "libvirt.devices[0]"),
 }
 
 
