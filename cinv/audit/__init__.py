@@ -157,6 +157,8 @@ def _rendered(ws: Workspace, inv: Inventory, hosts: list) -> dict:
                                                    {"files": {}, "zones": {}})
     out = {}
     for rel, (_target, data) in files.items():
+        if not rel.endswith(".xml"):
+            continue  # the per-hypervisor lists (libvirt/<parent>.list)
         domain = libvirt_source.read_domain(data.decode(), f"rendered {rel}")
         out[domain.uuid] = domain
     return out
