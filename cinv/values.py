@@ -7,7 +7,10 @@ from __future__ import annotations
 import ipaddress
 import re
 
-_MAC_HEX = re.compile(r"^[0-9a-f]{12}$")
+from netaddr import EUI, AddrFormatError
+from netaddr.strategy import eui48
+
+_MAC_STORED = re.compile(r"^[0-9a-f]{2}(?::[0-9a-f]{2}){5}\Z")
 _SIZE = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB|GiB|TiB|K|M|G|T)?\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "b": 1, "k": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mib": 1 << 20,
           "g": 1 << 30, "gib": 1 << 30, "t": 1 << 40, "tib": 1 << 40}
@@ -17,13 +20,21 @@ BROADCAST_MAC = (1 << 48) - 1
 
 
 def mac_to_int(text: str) -> int:
-    """A MAC in colon, dash, dotted (Cisco) or bare form as a 48-bit integer."""
+    """A MAC in any spelling netaddr's EUI-48 reads (colon, dash, Cisco dotted, bare, upper or
+    lower case: 52:54:00:ab:cd:ef, 52-54-00-AB-CD-EF, 5254.00ab.cdef, 525400abcdef) as a 48-bit
+    integer. The stored spelling (lower case, colons) is read directly: a cold load of 50,000
+    records parses one per interface, and netaddr's detection costs ten times more."""
     if not isinstance(text, str):
         raise ValueError(f"{text!r} is not a MAC address")
-    bare = re.sub(r"[:.\-]", "", text.strip().lower())
-    if not _MAC_HEX.match(bare):
+    text = text.strip()
+    if _MAC_STORED.match(text):
+        return int(text.replace(":", ""), 16)
+    if not eui48.valid_str(text):
         raise ValueError(f"{text!r} is not a MAC address")
-    return int(bare, 16)
+    try:
+        return int(EUI(text, version=48))
+    except (AddrFormatError, ValueError, TypeError, IndexError):
+        raise ValueError(f"{text!r} is not a MAC address") from None
 
 
 def mac_str(value: int) -> str:
