@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from netaddr import IPAddress, IPRange, IPSet
+
 from cinv import names
 from cinv.errors import CinvError
 from cinv.model import Network
@@ -17,35 +19,75 @@ class AllocationError(CinvError):
     pass
 
 
-def lowest_free(first: int, last: int, blocked: list[tuple[int, int]], used) -> int | None:
-    """The lowest integer in [first, last] outside every blocked interval and the used set."""
+def free_values(first: int, last: int, blocked: list[tuple[int, int]], used):
+    """The integers of [first, last] outside every blocked interval and the used set, lowest
+    first (lazily: the gaps of a /64 are never listed out)."""
     spans = [(a, b) for a, b in blocked if b >= first and a <= last]
     spans.extend((u, u) for u in used if first <= u <= last)
     spans.sort()
     candidate = first
     for a, b in spans:
         if a > candidate:
-            break
+            yield from range(candidate, min(a - 1, last) + 1)
         if b >= candidate:
             candidate = b + 1
         if candidate > last:
-            return None
-    return candidate if candidate <= last else None
+            return
+    yield from range(candidate, last + 1)
+
+
+def lowest_free(first: int, last: int, blocked: list[tuple[int, int]], used) -> int | None:
+    """The lowest integer in [first, last] outside every blocked interval and the used set."""
+    return next(free_values(first, last, blocked, used), None)
+
+
+def named_addresses(net: Network) -> dict[tuple[int, int], str]:
+    """(version, address) -> field, for every single address the network's record names: the
+    gateways, dns_servers, and any address in any other field (e.g. a DHCP next_server). A host
+    is never given one of these by `auto` (`cinv check` flags a host on one)."""
+    out: dict[tuple[int, int], str] = {}
+
+    def walk(value, where: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{where}.{key}" if where else str(key))
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item, where)
+        elif isinstance(value, str) and "/" not in value and "-" not in value:
+            try:
+                addr = ipaddress.ip_address(value.strip())
+            except ValueError:
+                return
+            out.setdefault((addr.version, int(addr)), where)
+
+    data = net.to_dict()
+    for key in ("ipv4", "ipv6", "dhcp_pool", "reserved"):  # prefixes and ranges, not addresses
+        data.pop(key, None)
+    walk(data, "")
+    return out
+
+
+def _merged(version: int, spans) -> list[tuple[int, int]]:
+    """Intervals merged into the fewest (netaddr's IPSet does the arithmetic)."""
+    ips = IPSet()
+    for a, b in spans:
+        ips.add(IPRange(IPAddress(a, version), IPAddress(b, version)))
+    return [(r.first, r.last) for r in ips.iter_ipranges()]
 
 
 def ipv4_blocked(net: Network) -> list[tuple[int, int]]:
-    """Addresses never handed to a host: network and broadcast (for /30 and larger), gateway,
-    reserved ranges and the DHCP pool."""
+    """Addresses never handed to a host: network and broadcast (for /30 and larger), reserved
+    ranges, the DHCP pool, and every address the network names (gateway, DNS servers, ...)."""
     v4 = net.ipv4
     blocked: list[tuple[int, int]] = []
-    if v4.prefixlen <= 30:
+    if v4 is not None and v4.prefixlen <= 30:
         blocked += [(int(v4.network_address),) * 2, (int(v4.broadcast_address),) * 2]
-    if net.gateway4 is not None:
-        blocked.append((int(net.gateway4),) * 2)
     blocked += [(a, b) for version, a, b in net.reserved if version == 4]
     if net.dhcp_pool is not None:
         blocked.append(net.dhcp_pool)
-    return blocked
+    blocked += [(a, a) for version, a in named_addresses(net) if version == 4]
+    return _merged(4, blocked)
 
 
 def ipv6_bounds(v6: ipaddress.IPv6Network) -> tuple[int, int]:
@@ -59,30 +101,50 @@ def ipv6_bounds(v6: ipaddress.IPv6Network) -> tuple[int, int]:
 
 def ipv6_blocked(net: Network) -> list[tuple[int, int]]:
     blocked = [(a, b) for version, a, b in net.reserved if version == 6]
-    if net.gateway6 is not None:
-        blocked.append((int(net.gateway6),) * 2)
-    return blocked
+    blocked += [(a, a) for version, a in named_addresses(net) if version == 6]
+    return _merged(6, blocked)
 
 
-def next_ipv4(net: Network, used: set[int]) -> ipaddress.IPv4Address:
-    if net.ipv4 is None:
-        raise AllocationError(f"network {net.name} has no IPv4 prefix")
-    v4 = net.ipv4
-    found = lowest_free(int(v4.network_address), int(v4.broadcast_address), ipv4_blocked(net),
-                        used)
-    if found is None:
-        raise AllocationError(f"network {net.name} ({v4}) has no free IPv4 address left")
-    return ipaddress.IPv4Address(found)
+def _bounds(net: Network, version: int):
+    prefix = net.ipv4 if version == 4 else net.ipv6
+    if prefix is None:
+        raise AllocationError(f"network {net.name} has no IPv{version} prefix")
+    if version == 4:
+        return prefix, int(prefix.network_address), int(prefix.broadcast_address), \
+            ipv4_blocked(net)
+    return (prefix, *ipv6_bounds(prefix), ipv6_blocked(net))
 
 
-def next_ipv6(net: Network, used: set[int]) -> ipaddress.IPv6Address:
-    if net.ipv6 is None:
-        raise AllocationError(f"network {net.name} has no IPv6 prefix")
-    first, last = ipv6_bounds(net.ipv6)
-    found = lowest_free(first, last, ipv6_blocked(net), used)
-    if found is None:
-        raise AllocationError(f"network {net.name} ({net.ipv6}) has no free IPv6 address left")
-    return ipaddress.IPv6Address(found)
+def free_addresses(net: Network, version: int, used: set[int], held: dict | None = None):
+    """The free addresses of one family, in the order `auto` takes them: lowest first, skipping
+    the blocked ones, the used ones and those held back after being freed (see `held_back`)."""
+    prefix, first, last, blocked = _bounds(net, version)
+    make = ipaddress.IPv4Address if version == 4 else ipaddress.IPv6Address
+    taken = used if not held else used | held.keys()
+    return (make(v) for v in free_values(first, last, blocked, taken))
+
+
+def _next(net: Network, version: int, used: set[int], held: dict | None):
+    found = next(free_addresses(net, version, used, held), None)
+    if found is not None:
+        return found
+    prefix = net.ipv4 if version == 4 else net.ipv6
+    waiting = [held[v] for v in held or {}
+               if int(prefix.network_address) <= v <= int(prefix.broadcast_address)]
+    if waiting and next(free_addresses(net, version, used), None) is not None:
+        raise AllocationError(f"network {net.name} ({prefix}) has no free IPv{version} address "
+                              f"left but {len(waiting)} freed within the hold time "
+                              f"(allocate.hold_days in cinv.yaml); the first is free again "
+                              f"from {min(waiting)[0]}")
+    raise AllocationError(f"network {net.name} ({prefix}) has no free IPv{version} address left")
+
+
+def next_ipv4(net: Network, used: set[int], held: dict | None = None) -> ipaddress.IPv4Address:
+    return _next(net, 4, used, held)
+
+
+def next_ipv6(net: Network, used: set[int], held: dict | None = None) -> ipaddress.IPv6Address:
+    return _next(net, 6, used, held)
 
 
 def eui64_interface_id(mac: int) -> int:
@@ -104,13 +166,14 @@ def eui64_address(net: Network, mac: int, used: set[int]) -> ipaddress.IPv6Addre
     return ipaddress.IPv6Address(value)
 
 
-def next_mac(prefix: int, bits: int, used: set[int]) -> int:
-    """The lowest free MAC under a prefix (never the all-zero suffix or the broadcast MAC)."""
+def next_mac(prefix: int, bits: int, used: set[int], held: dict | None = None) -> int:
+    """The lowest free MAC under a prefix (never the all-zero suffix or the broadcast MAC),
+    skipping those held back after being freed."""
     free_bits = 48 - bits
     base = prefix << free_bits
     last = base | ((1 << free_bits) - 1)
     blocked = [((1 << 48) - 1,) * 2]
-    found = lowest_free(base + 1, last, blocked, used)
+    found = lowest_free(base + 1, last, blocked, used if not held else used | held.keys())
     if found is None:
         raise AllocationError(f"the MAC prefix {mac_str(base)[:bits // 8 * 3 - 1]} has no free "
                               "address left")

@@ -8,9 +8,9 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 
-from cinv.allocate import eui64_interface_id
+from cinv.allocate import eui64_interface_id, named_addresses
 from cinv.errors import Problem, ProblemsError
-from cinv.model import Host, Interface, Inventory
+from cinv.model import PLACEHOLDER_NS, Host, Interface, Inventory
 from cinv.values import format_size, mac_str, range_str
 
 VALIDATORS = []
@@ -114,6 +114,33 @@ def addresses_in_pool(inv: Inventory) -> list[Problem]:
             out.append(_at(host, iface, "ipv4", f"interfaces[{i}].ipv4: {iface.ipv4} lies in "
                            f"the DHCP pool of network {net.name}; the rendered pools leave it "
                            "out", "address-in-pool", "warning"))
+    return out
+
+
+@validator
+def addresses_not_named_by_network(inv: Inventory) -> list[Problem]:
+    """A host's address is not one its network's record names for something else (a DNS server,
+    a next-server ...; the gateway is an error above). A warning, as the host may be that
+    server (`auto` never hands such an address out); none for the zones' own nameservers."""
+    out = []
+    named: dict = {}
+    servers = {ns.rstrip(".") for ns in [*inv.settings.dns.nameservers,
+                                         inv.settings.dns.primary_ns]}
+    for host, i, iface in _ifaces(inv):
+        if host.name in servers:
+            continue
+        net = inv.networks.get(iface.network)
+        if net is None:
+            continue
+        if net.name not in named:
+            named[net.name] = named_addresses(net)
+        for key, addr in (("ipv4", iface.ipv4), ("ipv6", iface.ipv6)):
+            field = named[net.name].get((addr.version, int(addr))) if addr is not None else None
+            if field is None or field.startswith("gateway"):
+                continue
+            out.append(_at(host, iface, key, f"interfaces[{i}].{key}: {addr} is named by network "
+                           f"{net.name} ({field}); make sure this host is that server",
+                           "named-address", "warning"))
     return out
 
 
@@ -337,7 +364,8 @@ def eui64_matches_mac(inv: Inventory) -> list[Problem]:
 
 @validator
 def capacity(inv: Inventory) -> list[Problem]:
-    """Warn when a hypervisor's VMs together have more cpus or memory than it has."""
+    """Warn when a hypervisor's guests together have more cpus, memory or disk than it has
+    (disk only where both sides list disks)."""
     out = []
     by_parent = defaultdict(list)
     for host in inv.active_hosts():
@@ -347,15 +375,28 @@ def capacity(inv: Inventory) -> list[Problem]:
         parent = inv.hosts.get(name)
         if parent is None:
             continue
-        for key, label in (("cpus", "cpus"), ("memory", "memory")):
-            own = getattr(parent.hardware, key)
-            total = sum(getattr(c.hardware, key) or 0 for c in children)
-            if own is not None and total > own:
-                fmt = format_size if key == "memory" else str
-                out.append(Problem(parent.path, parent.line_of("hardware"),
-                                   f"hardware.{key}: its {len(children)} guests have {fmt(total)}"
-                                   f" {label}, more than its own {fmt(own)}", "warning",
-                                   "capacity"))
+        for key, total, own in shortfalls(parent, children):
+            out.append(Problem(parent.path, parent.line_of("hardware"),
+                               f"hardware.{key}: its {plural(len(children), 'guest')} "
+                               f"{'has' if len(children) == 1 else 'have'} {total} {key}, more "
+                               f"than its own {own}", "warning", "capacity"))
+    return out
+
+
+CAPACITY = (("cpus", lambda hw: hw.cpus, str),
+            ("memory", lambda hw: hw.memory, format_size),
+            ("disks", lambda hw: sum(d.size for d in hw.disks) if hw.disks else None, format_size))
+
+
+def shortfalls(parent: Host, guests: list[Host]) -> list[tuple[str, str, str]]:
+    """(what, the guests' total, the parent's own) for each of cpus, memory and disks the guests
+    together exceed; what the parent does not record is not compared."""
+    out = []
+    for key, get, fmt in CAPACITY:
+        own = get(parent.hardware)
+        total = sum(get(g.hardware) or 0 for g in guests)
+        if own is not None and total > own:
+            out.append((key, fmt(total), fmt(own)))
     return out
 
 
@@ -363,7 +404,7 @@ def capacity(inv: Inventory) -> list[Problem]:
 def nameservers_have_addresses(inv: Inventory) -> list[Problem]:
     """A nameserver inside a forward zone cinv writes (a network's domain, the default domain or
     a zone of zones/) has an address there: a host's name, an extra name of `names:` or an A/AAAA
-    record of zones/ (warning: named refuses such a zone, so `cinv render dns` does too)."""
+    record of zones/. named refuses such a zone, so `cinv render` does too."""
     from cinv import zonemap
     from cinv.zones import zone_of
     zones = zonemap.forward_zones(inv)
@@ -382,8 +423,21 @@ def nameservers_have_addresses(inv: Inventory) -> list[Problem]:
             out.append(Problem(inv.settings.path, inv.settings.line_of("dns"),
                                f"dns.nameservers: {ns} lies in zone {zone}, but no host has that "
                                "name and an address; add one, or name another nameserver",
-                               "warning", "nameserver"))
+                               "error", "nameserver"))
     return out
+
+
+@validator
+def nameservers_named(inv: Inventory) -> list[Problem]:
+    """The zones name real nameservers, not the placeholder `localhost.` that `cinv init` writes
+    when given no --nameserver (warning: the zones load, but resolvers are sent nowhere)."""
+    dns = inv.settings.dns
+    if PLACEHOLDER_NS not in dns.nameservers and dns.primary_ns != PLACEHOLDER_NS:
+        return []
+    return [Problem(inv.settings.path, inv.settings.line_of("dns"),
+                    f"dns.nameservers: {PLACEHOLDER_NS} is a placeholder; name the servers that "
+                    "will serve these zones (dns.primary_ns and dns.nameservers in cinv.yaml)",
+                    "warning", "nameserver")]
 
 
 def run(inv: Inventory) -> list[Problem]:
@@ -403,13 +457,39 @@ def error_keys(inv: Inventory) -> set:
     return {(p.path, p.message) for p in errors(run(inv))}
 
 
-def refuse_added(known: set, after: Inventory, changed) -> None:
+def problem_keys(inv: Inventory) -> tuple[set, set]:
+    """(error keys, warning keys) as error_keys gives them, from one run."""
+    problems = run(inv)
+    return ({(p.path, p.message) for p in problems if p.severity == "error"},
+            {(p.path, p.message) for p in problems if p.severity != "error"})
+
+
+def refuse_added(known: set, after: Inventory, changed,
+                 known_warnings: set | None = None) -> list[Problem]:
     """Raise ProblemsError if `after` has errors not in `known` (from error_keys before the
     change). A clash is reported at both ends; only the end in a changed path is shown (its
-    message names the other file), unless no new error is in one."""
-    new = [p for p in errors(run(after)) if (p.path, p.message) not in known]
+    message names the other file), unless no new error is in one (or changed is None: a
+    network change shows the hosts it breaks). Given the warnings before,
+    returns the warnings the change adds (for the command to print)."""
+    problems = run(after)
+    new = [p for p in errors(problems) if (p.path, p.message) not in known]
     if new:
-        raise ProblemsError([p for p in new if p.path in changed] or new)
+        raise ProblemsError(new if changed is None else
+                            [p for p in new if p.path in changed] or new)
+    if known_warnings is None:
+        return []
+    return [p for p in problems
+            if p.severity != "error" and (p.path, p.message) not in known_warnings]
+
+
+def summary(n_hosts: int, n_networks: int, n_errors: int, n_warnings: int) -> str:
+    """The last line of `cinv check`: "2 hosts, 1 network: 1 error, 0 warnings"."""
+    return ", ".join([plural(n_hosts, "host"), plural(n_networks, "network")]) + ": " + \
+        ", ".join([plural(n_errors, "error"), plural(n_warnings, "warning")])
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 # The rules of zones' own records live in their own module and register themselves here.

@@ -524,4 +524,140 @@ def recent_changes(root: Path, commit: str | None, limit: int = 50) -> list[dict
             i += count
             if len(names) == count:
                 out[-1]["paths"].append((token[0], names[-1], names[0] if count == 2 else None))
+
+
+# --- values freed along the history (see cinv/freed.py) -----------------------------------
+
+def _prefix(repo: git.Repo, root: Path) -> str:
+    return os.path.relpath(Path(root).resolve(), Path(repo.working_tree_dir).resolve())
+
+
+def is_ancestor(root: Path, older: str, newer: str) -> bool:
+    """Whether commit `older` (a hex id cinv stored) is an ancestor of `newer`."""
+    repo = find_repo(root)
+    if repo is None or not all(len(c) == 40 and c.isalnum() for c in (older, newer)):
+        return False
+    try:
+        repo.git.merge_base("--is-ancestor", older, newer)
+    except git.GitCommandError:
+        return False
+    return True
+
+
+def host_changes(root: Path, since: int, base: str | None = None) -> list[tuple]:
+    """(commit, committer time, [(path, old blob or None, new blob or None), ...]) of the
+    first-parent commits from HEAD that changed files under hosts/, committed after `since`
+    (Unix seconds), back to `base` (a commit id, excluded) if given; oldest first, paths
+    relative to the inventory. One `git log` for the whole walk; [] outside git."""
+    repo = find_repo(root)
+    if repo is None:
+        return []
+    prefix = _prefix(repo, root)
+    hosts = "hosts" if prefix == "." else f"{prefix}/hosts"
+    strip = "" if prefix == "." else prefix + "/"
+    span = [f"{base}..HEAD"] if base and len(base) == 40 and base.isalnum() else ["HEAD"]
+    try:
+        log = repo.git.log("--first-parent", "--diff-merges=first-parent", "--raw",
+                           "--no-renames", "--no-abbrev", "-z", f"--since=@{max(1, int(since))}",
+                           "--format=%x01%H %ct", *span, "--", hosts, strip_newline_end=False)
+    except git.GitCommandError:
+        return []
+    out = []
+    zero = "0" * 40
+    for block in log.split("\x01")[1:]:
+        head, _, rest = block.partition("\0")
+        sha, _, when = head.partition(" ")
+        fields = rest.lstrip("\n").split("\0")
+        changes = []
+        for meta, path in zip(fields[0::2], fields[1::2]):
+            parts = meta.split()
+            if len(parts) < 5 or not path.startswith(strip):
+                continue
+            old, new = parts[2], parts[3]
+            changes.append((path[len(strip):], None if old == zero else old,
+                            None if new == zero else new))
+        out.append((sha, int(when), changes))
+    out.reverse()
+    return out
+
+
+def blobs(root: Path, shas) -> dict[str, bytes]:
+    """The content of blobs by hex id (through one `git cat-file --batch` process); blobs over
+    the size limit of an inventory file, or missing, are left out."""
+    repo = find_repo(root)
+    if repo is None:
+        return {}
+    out = {}
+    for sha in shas:
+        try:
+            stream = repo.odb.stream(bytes.fromhex(sha))
+        except (ValueError, git.BadObject, git.GitCommandError):
+            continue
+        if stream.size <= MAX_FILE_SIZE:
+            out[sha] = stream.read()
+    return out
+
+
+# --- other branches of one inventory (see cinv/refcheck.py) --------------------------------
+
+def matching_branches(root: Path, pattern: str) -> list[tuple[str, str]]:
+    """(branch name, commit id) of the branches whose name matches a shell pattern
+    ('customer-*'): local branches, and remote-tracking ones (origin/customer-a, as a CI clone
+    has them) for names with no local branch; sorted by name."""
+    import fnmatch
+    repo = find_repo(root)
+    if repo is None:
+        raise CinvError(f"--refs: {root} is not in a git repository")
+    listing = repo.git.for_each_ref("--format=%(refname)%00%(objectname)%00%(objecttype)",
+                                    "refs/heads/", "refs/remotes/")
+    local: dict[str, str] = {}
+    remote: dict[str, tuple[str, str]] = {}
+    for line in listing.splitlines():
+        ref, sha, kind = line.split("\0")
+        if kind != "commit":
+            continue
+        if ref.startswith("refs/heads/"):
+            local[ref[len("refs/heads/"):]] = sha
+        else:
+            remote_name, _, name = ref[len("refs/remotes/"):].partition("/")
+            if name and name != "HEAD":
+                best = remote.get(name)
+                if best is None or (remote_name == "origin") or (best[0] != "origin"
+                                                                 and remote_name < best[0]):
+                    remote[name] = (remote_name, sha)
+    out = {name: (name, sha) for name, sha in local.items()}
+    for name, (remote_name, sha) in remote.items():
+        if name not in out:
+            out[name] = (f"{remote_name}/{name}", sha)
+    return sorted(v for k, v in out.items() if fnmatch.fnmatchcase(k, pattern))
+
+
+def current_branch(root: Path) -> str | None:
+    """The branch checked out, or None (detached HEAD, outside git)."""
+    repo = find_repo(root)
+    if repo is None:
+        return None
+    try:
+        return repo.active_branch.name
+    except TypeError:
+        return None
+
+
+def inventory_blobs(root: Path, commit: str) -> dict[str, str]:
+    """{inventory path: blob id} of every file under hosts/ and networks/ at a commit (a hex id
+    from matching_branches), with cinv.yaml."""
+    repo = find_repo(root)
+    if repo is None or len(commit) != 40 or not commit.isalnum():
+        return {}
+    prefix = _prefix(repo, root)
+    strip = "" if prefix == "." else prefix + "/"
+    paths = [f"{strip}{p}" for p in ("cinv.yaml", "hosts", "networks")]
+    listing = repo.git.ls_tree("-r", "-z", "--full-tree", commit, "--", *paths)
+    out = {}
+    for entry in listing.split("\0"):
+        meta, _, path = entry.partition("\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == "blob" and parts[0] != "120000" \
+                and path.startswith(strip):
+            out[path[len(strip):]] = parts[2]
     return out

@@ -6,6 +6,7 @@ the contract's schema and key order, normalised (what is stored and what --forma
 from __future__ import annotations
 
 import ipaddress
+import uuid
 import zlib
 from dataclasses import dataclass, field
 
@@ -15,7 +16,9 @@ from cinv.yamlio import Quoted
 KINDS = ("physical", "virtual")
 STATES = ("planned", "provisioning", "active", "maintenance", "retired")
 IPV6_MODES = ("sequential", "eui64")
-# Lifecycle: planned -> provisioning -> active <-> maintenance -> retired; retired -> planned.
+# Lifecycle (README "Lifecycle" and `cinv host state --help` list exactly these): a host may be
+# retired from any state but retired itself (retiring keeps the record and holds its addresses
+# back; see allocate's hold time), and only a retired host may be planned again.
 TRANSITIONS = {
     "planned": ("provisioning", "retired"),
     "provisioning": ("active", "planned", "retired"),
@@ -281,6 +284,11 @@ class Libvirt:
                     for k, (nt, src, model, nx) in nics.items()},
                    list(xml), list(devices))
 
+    @staticmethod
+    def derived_uuid(host_name: str) -> str:
+        """The UUID a domain gets when its record keeps none (as render/view.py derives it)."""
+        return str(uuid.uuid5(uuid.NAMESPACE_DNS, host_name))
+
 
 @dataclass(slots=True)
 class Host:
@@ -429,6 +437,13 @@ class Network:
         return out
 
 
+# The nameserver of an inventory that names none: out of every zone cinv writes, so it needs no
+# host and no glue, and named loads the zones (BIND's own empty zones, db.empty, name it too).
+# `cinv check` warns about it until dns.nameservers names the real ones.
+PLACEHOLDER_NS = "localhost."
+HOLD_DAYS = 7  # default of allocate.hold_days in cinv.yaml (see cinv/freed.py)
+
+
 @dataclass(slots=True)
 class ZoneRecord:
     """One record of a zone's own (zones/<zone>.yaml): what no host carries."""
@@ -506,9 +521,9 @@ class Zone:
 @dataclass(slots=True)
 class DnsSettings:
     ttl: int = 3600
-    primary_ns: str = "ns1.example.com."
+    primary_ns: str = PLACEHOLDER_NS
     hostmaster: str = "hostmaster.example.com."
-    nameservers: list[str] = field(default_factory=lambda: ["ns1.example.com."])
+    nameservers: list[str] = field(default_factory=lambda: [PLACEHOLDER_NS])
 
 
 @dataclass(slots=True)
@@ -542,6 +557,7 @@ class Settings:
     auto_commit: bool = True
     kea_interfaces: list[str] = field(default_factory=lambda: ["*"])
     ansible: AnsibleSettings = field(default_factory=AnsibleSettings)
+    hold_days: float = HOLD_DAYS  # allocate.hold_days: a freed address or MAC waits this long
     path: str = "cinv.yaml"
     lines: dict = field(default_factory=dict, repr=False, compare=False)
 

@@ -39,7 +39,8 @@ NETWORK_DHCP_KEYS = ("interface", "next_server", "filename", "provisioning", "op
 NETWORK_KEYS = ("name", "description", "domain", "ipv4", "gateway4", "ipv6", "gateway6",
                 "ipv6_mode", "dhcp_pool", "reserved", "dns_servers", "vlan", "bridge",
                 "subnet_id", "dhcp")
-SETTINGS_KEYS = ("domain", "mac_prefix", "dns", "render", "libvirt", "git", "kea", "ansible")
+SETTINGS_KEYS = ("domain", "mac_prefix", "dns", "render", "libvirt", "git", "kea", "ansible",
+                 "allocate")
 ANSIBLE_KEYS = ("host", "vars", "group_vars")
 ANSIBLE_HOST = ("ip", "fqdn")
 DNS_KEYS = ("ttl", "primary_ns", "hostmaster", "nameservers")
@@ -421,6 +422,10 @@ def parse_settings(data, path: str, problems: list) -> Settings:
     if git is not None:
         r.keys(git, ("auto_commit",), "git.")
         s.auto_commit = r.field(git, "auto_commit", boolean, "git.", default=True)
+    alloc = r.mapping(data.get("allocate"), "allocate", data.line_of("allocate"))
+    if alloc is not None:
+        r.keys(alloc, ("hold_days",), "allocate.")
+        s.hold_days = r.field(alloc, "hold_days", _days, "allocate.", default=s.hold_days)
     kea = r.mapping(data.get("kea"), "kea", data.line_of("kea"))
     if kea is not None:
         r.keys(kea, ("interfaces",), "kea.")
@@ -521,6 +526,13 @@ def _abs_dir(value) -> str:
     if not value.startswith("/") or any(c in value for c in "'\"<>&"):
         raise ValueError(f"{value!r} is not an absolute directory path")
     return value.rstrip("/") or "/"
+
+
+def _days(value) -> float:
+    """A number of days, 0 to 3650 (fractions allowed: 0.5 is twelve hours)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 3650:
+        raise ValueError(f"{value!r} is not a number of days from 0 to 3650")
+    return value
 
 
 def _kea_iface(value) -> str:

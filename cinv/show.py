@@ -34,12 +34,23 @@ def hosts(hosts: list[Host], fmt: str) -> str:
         return records([h.to_dict(with_name=True) for h in hosts], fmt)
     rows = []
     for h in hosts:
-        first = h.interfaces[0] if h.interfaces else None
-        rows.append([h.name, h.kind, h.state,
-                     str(first.ipv4) if first and first.ipv4 else "",
-                     first.mac_str if first and first.mac is not None else "",
+        v4 = next((i.ipv4 for i in h.interfaces if i.ipv4 is not None), None)
+        v6 = next((i.ipv6 for i in h.interfaces if i.ipv6 is not None), None)
+        mac = next((i.mac_str for i in h.interfaces if i.mac is not None), None)
+        rows.append([h.name, h.kind, h.state, str(v4 or ""), str(v6 or ""), mac or "",
                      h.parent or "", ",".join(h.tags)])
-    return table(rows, ["NAME", "KIND", "STATE", "IPV4", "MAC", "PARENT", "TAGS"])
+    return table(rows, ["NAME", "KIND", "STATE", "IPV4", "IPV6", "MAC", "PARENT", "TAGS"])
+
+
+FOUND_COLUMNS = ("host", "interface", "network", "state", "ipv4", "ipv6", "mac", "match")
+
+
+def found(rows: list[dict], fmt: str) -> str:
+    """`cinv find`'s answer: a table, or a JSON array of the rows."""
+    if fmt == "json":
+        return json.dumps(rows, indent=2)
+    return table([[r[c] or "" for c in FOUND_COLUMNS] for r in rows],
+                 [c.upper() for c in FOUND_COLUMNS])
 
 
 def networks(inv: Inventory, fmt: str) -> str:

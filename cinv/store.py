@@ -8,8 +8,8 @@ cross-record rule relates records through values the index tracks.
 """
 from __future__ import annotations
 
-from cinv import check, gitstore, index, load, lookup
-from cinv.errors import CinvError
+from cinv import check, freed, gitstore, index, load, lookup
+from cinv.errors import CinvError, Problem
 from cinv.model import Host, Inventory, Network
 
 
@@ -21,6 +21,9 @@ class Store:
         self.zones = base.zones
         self.index = idx
         self._source = load.DirSource(root)
+        self.freed = freed.Freed(root, base.settings)
+        self.warnings: list[Problem] = []  # what the last save added, for the command to print
+        self._claimed: dict[str, set] = {"v4": set(), "v6": set(), "mac": set()}
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -43,14 +46,40 @@ class Store:
         return lookup.network(self.networks, name)
 
     def used(self) -> tuple[set, set, set]:
-        """IPv4, IPv6 (as integers) and MACs held by hosts that are not retired; the addresses
-        of zones' own A/AAAA records are never handed out either."""
+        """IPv4, IPv6 (as integers) and MACs held by hosts that are not retired, and those
+        this command has claimed already; the addresses of zones' own A/AAAA records are never
+        handed out either."""
         v4, v6, macs = self.index.used()
         if self.zones:
             from cinv.zones import record_addresses
             for version, value in record_addresses(self.zones.values()):
                 (v4 if version == 4 else v6).add(value)
-        return v4, v6, macs
+        return v4 | self._claimed["v4"], v6 | self._claimed["v6"], macs | self._claimed["mac"]
+
+    def claim(self, family: str, value: int) -> None:
+        """Note a value this command hands out, so a second `auto` in it takes the next."""
+        self._claimed[family].add(value)
+
+    def held(self, family: str) -> dict:
+        """Values of a family ("v4", "v6", "mac") freed within the hold time: `auto` skips
+        them (see cinv/freed.py)."""
+        return self.freed.held(family)
+
+    def holder(self, family: str, value: int) -> str:
+        """Who holds a value: "web1.prod.example.com (hosts/web1.prod.example.com.yaml)"."""
+        rels = self.index.maps[family].get(value, ())
+        return ", ".join(f"{self.index.entries[rel][0]} ({rel})" for rel in sorted(rels)) \
+            or "another host"
+
+    def hosts_on(self, network: str) -> list[Host]:
+        """Every host (retired ones too) with an interface on a network."""
+        rels = sorted(rel for rel, facts in self.index.entries.items()
+                      if any(i[1] == network for i in facts[3]))
+        return [h for rel in rels for h in [self.host_at(rel)] if h is not None]
+
+    def everything(self) -> Inventory:
+        """The whole inventory, loaded (from the parse cache where files are unchanged)."""
+        return load.load_inventory(self._source, self.root)
 
     def children(self, name: str) -> list[str]:
         return sorted(self.index.entries[rel][0]
@@ -59,34 +88,52 @@ class Store:
     # --- writing ---------------------------------------------------------------------------
 
     def _around(self, hosts: dict[str, Host | None]) -> tuple[dict, dict]:
-        """(old versions of the changed hosts, their unchanged neighbours), by path."""
+        """(old versions of the changed hosts, their unchanged neighbours), by path. The
+        neighbours include a parent's other guests, so its capacity is summed in full."""
         old = {rel: h for rel in hosts if rel in self.index.entries
                for h in [self.host_at(rel)] if h is not None}
         near: set[str] = set()
         for host in [*old.values(), *(h for h in hosts.values() if h is not None)]:
             near |= self.index.neighbours(host)
+            if host.parent:
+                near.update(self.index.maps["children"].get(host.parent, ()))
         others = {rel: h for rel in sorted(near - set(hosts))
                   for h in [self.host_at(rel)] if h is not None}
         return old, others
 
     def save(self, message: str, commit: bool, hosts: dict[str, Host | None] | None = None,
-             networks: dict[str, Network] | None = None) -> str | None:
-        """Write changed host records (None removes one) and network records as one commit,
-        unless that adds an error to what `cinv check` reports."""
+             networks: dict[str, Network | None] | None = None,
+             whole: bool = False) -> str | None:
+        """Write changed host records and network records (None removes one) as one commit,
+        unless that adds an error to what `cinv check` reports; the warnings it adds are left
+        in self.warnings. whole: compare the whole inventory (a network change can touch every
+        host on it), not only the changed hosts' neighbours."""
         hosts = hosts or {}
         networks = networks or {}
-        old, others = self._around(hosts)
-
-        def inventory(changed, nets) -> Inventory:
-            inv = Inventory(settings=self.settings, networks=nets, zones=self.zones)
-            for h in [*others.values(), *changed]:
-                inv.hosts.setdefault(h.name, h)
-            return inv
-
-        before = inventory(old.values(), self.networks)
-        after_nets = {**self.networks, **{n.name: n for n in networks.values()}}
-        after = inventory((h for h in hosts.values() if h is not None), after_nets)
-        check.refuse_added(check.error_keys(before), after, {*hosts, *networks})
+        if whole:
+            base = self.everything()
+            old = {h.path: h for h in base.hosts.values() if h.path in hosts}
+            before = base
+            after = Inventory(settings=self.settings, networks=dict(base.networks),
+                              zones=base.zones,
+                              problems=[p for p in base.problems if p.path not in hosts])
+            after.hosts = {h.name: h for h in base.hosts.values() if h.path not in hosts}
+        else:
+            old, others = self._around(hosts)
+            before = self._inventory(others, old.values(), self.networks)
+            after = self._inventory(others, (), dict(self.networks))
+        for h in hosts.values():
+            if h is not None:
+                after.hosts.setdefault(h.name, h)
+        for rel, net in networks.items():
+            name = rel[len("networks/"):-len(".yaml")]
+            if net is None:
+                after.networks.pop(name, None)
+            else:
+                after.networks[net.name] = net
+        errors, warnings = check.problem_keys(before)
+        self.warnings = check.refuse_added(errors, after,
+                                           None if whole else {*hosts, *networks}, warnings)
         committing = commit and self.settings.auto_commit
         if committing:
             gitstore.check_can_commit(self.root)  # a stale lock: refuse before writing anything
@@ -96,11 +143,35 @@ class Store:
             else:
                 load.write_record(self.root, rel, host.to_dict())
         for rel, net in networks.items():
-            load.write_record(self.root, rel, net.to_dict())
+            if net is None:
+                load.remove_record(self.root, rel)
+            else:
+                load.write_record(self.root, rel, net.to_dict())
         index.update(self.root, self.index, hosts)
-        if committing:
-            return gitstore.commit(self.root, [*hosts, *networks], message)
-        return None
+        sha = gitstore.commit(self.root, [*hosts, *networks], message) if committing else None
+        if sha is None:
+            self._remember_freed(old, hosts)
+        return sha
+
+    def _inventory(self, others: dict, changed, networks: dict) -> Inventory:
+        inv = Inventory(settings=self.settings, networks=networks, zones=self.zones)
+        for h in [*others.values(), *changed]:
+            inv.hosts.setdefault(h.name, h)
+        return inv
+
+    def _remember_freed(self, old: dict, hosts: dict) -> None:
+        """Values this change freed, for the hold time (a commit records them in the history;
+        without one, the freed cache must)."""
+        before: dict = {}
+        for h in old.values():
+            for value in freed.held_values(h):
+                before[value] = h.name
+        after = set()
+        for h in hosts.values():
+            after |= freed.held_values(h)
+        gone = {v: name for v, name in before.items() if v not in after}
+        if gone:
+            self.freed.remember(gone)
 
     # --- zones' own records -----------------------------------------------------------------
 

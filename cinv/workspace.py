@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cinv import load, lock
@@ -41,6 +41,7 @@ class Workspace:
     root: Path
     ref: str | None = None  # the revision as the user gave it (for messages)
     commit: str | None = None  # the commit id git resolved it to (all that reaches git)
+    warnings: list = field(default_factory=list)  # problems a change added, for the CLI to print
 
     def __post_init__(self):
         if self.ref is not None and self.commit is None:
@@ -79,6 +80,9 @@ class Workspace:
         else:
             inv = load.load_inventory(source, self.cache_root())
             problems = check.run(inv)
+            if not check.errors(problems):  # as render: what only rendering finds comes after
+                from cinv.render import verify
+                problems = problems + verify.problems(source, inv)
             hit = ([(p.path, p.line, p.message, p.severity, p.code) for p in problems],
                    len(inv.hosts), len(inv.networks))
             if self.commit:
@@ -122,7 +126,9 @@ class Workspace:
             load.clean_stale_temp_files(self.root)
             base = load.load_networks(load.DirSource(self.root), cache_root=self.root)
             idx = index.build(self.root, base.networks, base.settings.domain)
-            yield Store(self.root, base, idx)
+            store = Store(self.root, base, idx)
+            yield store
+            self.warnings.extend(store.warnings)
 
     def _refuse_read_only(self, what: str) -> None:
         if self.ref:

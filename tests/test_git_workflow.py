@@ -107,7 +107,7 @@ def test_history_newest_first_and_follows_a_move(branches):
     messages = [line.split("  ", 3)[3] for line in r.lines]
     assert messages == ["Group web hosts",
                         "Move host web1.prod.example.com from active to maintenance",
-                        "Change host web1.prod.example.com: hardware.cpus 2 -> 3",
+                        "Change host web1.prod.example.com: hardware.cpus: 2 -> 3",
                         messages[3]]
     assert messages[3].startswith("Add host web1.prod.example.com (192.0.2.10")
     data = json.loads(inv.ok("host", "history", "web1", "--format", "json").out)

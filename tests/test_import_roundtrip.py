@@ -9,6 +9,10 @@ import pytest
 from conftest import invoke
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "inventory"
+# The example's ns1 holds the address prod names as its DNS server; in an inventory whose zones
+# name another nameserver, cinv cannot tell that it is that server, so it asks.
+NS1_WARNING = ("hosts/ns1.example.com.yaml:7: warning: interfaces[0].ipv4: 192.0.2.53 is named "
+               "by network prod (dns_servers); make sure this host is that server")
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +51,7 @@ def test_dhcpd_dhcpd6_and_zones_bring_back_hosts_macs_addresses_and_aliases(empt
     for zone in ("example.com", "prod.example.com", "mgmt.example.com"):
         inv.ok("import", "zone", rendered / "dns" / f"db.{zone}", "--zone", zone)
     assert facts(inv.load()) == facts(example())
-    assert inv.problems() == []
+    assert [p.text() for p in inv.problems()] == [NS1_WARNING]
     # and again: nothing changes, no commit
     head = inv.head()
     inv.ok("import", "dhcpd", rendered / "dhcpd.conf")
@@ -69,7 +73,7 @@ def test_an_empty_inventory_gets_networks_hosts_macs_and_ipv4_from_dhcpd_alone(e
         assert (mine.ipv4, mine.gateway4, mine.ipv6, mine.domain, mine.dhcp_pool,
                 mine.dns_servers) == (net.ipv4, net.gateway4, net.ipv6, net.domain,
                                       net.dhcp_pool, net.dns_servers)
-    assert inv.problems() == []
+    assert [p.text() for p in inv.problems()] == [NS1_WARNING]
 
 
 def test_rendered_libvirt_domains_come_back_as_the_same_virtual_hosts(empty_inventory, rendered):

@@ -1,4 +1,4 @@
-"""Commands on the inventory as a whole: init, check."""
+"""Commands on the inventory as a whole: init, check, find."""
 from __future__ import annotations
 
 import json
@@ -6,13 +6,14 @@ import json
 import click
 
 from cinv import check as checks
-from cinv import ops
+from cinv import ops, show
 from cinv.cli import (
     _workspace,
     cli,
     echo_problems,
     no_commit_option,
 )
+from cinv.model import PLACEHOLDER_NS
 
 
 @cli.command()
@@ -20,7 +21,8 @@ from cinv.cli import (
 @click.option("--domain", default="example.com", show_default=True, help="Default DNS domain.")
 @click.option("--nameserver", "nameservers", multiple=True, metavar="FQDN",
               help="NS of the zones cinv writes (repeatable; the first is the SOA's primary). "
-                   "Default: ns1.DOMAIN, which then needs a host of that name.")
+                   "A name inside a zone cinv writes needs a host of that name. Default: the "
+                   "placeholder localhost., until you name yours in cinv.yaml.")
 @no_commit_option
 def init(directory, domain, nameservers, no_commit):
     """Make a new inventory: git repo, cinv.yaml, networks/, hosts/, .gitignore.
@@ -31,6 +33,10 @@ def init(directory, domain, nameservers, no_commit):
     """
     root = ops.init_inventory(directory, domain, commit=not no_commit, nameservers=nameservers)
     click.echo(f"Made inventory {root} for {domain}.")
+    if not nameservers:
+        click.echo(f"Its zones name the placeholder nameserver {PLACEHOLDER_NS} (no host and "
+                   "no glue needed) until you name yours: dns.primary_ns and dns.nameservers "
+                   "in cinv.yaml.")
     click.echo("Next: cinv net add NAME --ipv4 CIDR, then cinv host add NAME --kind ... "
                "(to run `cinv check` before every commit: the pre-commit hook id cinv-check, "
                "see the README).")
@@ -42,15 +48,29 @@ def init(directory, domain, nameservers, no_commit):
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
+@click.option("--refs", "refs", metavar="PATTERN",
+              help="Also compare with the branches whose name matches (e.g. 'customer-*'): "
+                   "MACs everywhere, addresses on networks several branches share.")
 @click.pass_context
-def check(ctx, fmt):
-    """Validate the whole inventory; every problem as path:line: message. Exit 1 on errors.
+def check(ctx, fmt, refs):
+    """Validate the whole inventory; every problem as path:line: message, then a summary line,
+    all on stdout. Exit 1 on errors (anything `cinv render` would refuse is one).
+
+    With --refs, the branches matching PATTERN (local ones, else remote-tracking ones such
+    as origin/customer-a) are read from git's objects, no checkout, and any MAC held by two
+    different hosts, or address held by two hosts on a network of the same name, across
+    them and this inventory is an error naming both.
 
     \b
     Example:
       cinv check --format json
+      cinv check --refs 'customer-*'
     """
-    problems, n_hosts, n_networks = _workspace(ctx).checked()
+    ws = _workspace(ctx)
+    problems, n_hosts, n_networks = ws.checked()
+    if refs is not None:
+        from cinv import refcheck
+        problems = problems + refcheck.problems(ws, refs)
     n_err = len(checks.errors(problems))
     if fmt == "json":
         click.echo(json.dumps({"errors": n_err, "warnings": len(problems) - n_err,
@@ -58,6 +78,25 @@ def check(ctx, fmt):
                                "problems": [p.as_dict() for p in problems]}, indent=2))
     else:
         echo_problems(problems)
-        click.echo(f"{n_hosts} hosts, {n_networks} networks: {n_err} errors, "
-                   f"{len(problems) - n_err} warnings", err=True)
+        click.echo(checks.summary(n_hosts, n_networks, n_err, len(problems) - n_err))
     ctx.exit(1 if n_err else 0)
+
+
+@cli.command()
+@click.argument("value")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.pass_context
+def find(ctx, value, fmt):
+    """Which host and interface own an IPv4 or IPv6 address, a MAC (any spelling:
+    52:54:00:ab:cd:ef, 52-54-00-AB-CD-EF, 5254.00ab.cdef, 525400abcdef), or a name or part of
+    one. Retired holders are listed with their state; an address no host holds is shown with
+    the network it lies in. Exit 1 when nothing matches.
+
+    \b
+    Example:
+      cinv find 192.0.2.77
+      cinv find 5254.00ab.cdef --format json
+    """
+    rows = ops.find(_workspace(ctx).load(), value)
+    click.echo(show.found(rows, fmt))

@@ -1,4 +1,5 @@
-"""Host and interface commands: host add, list, show, set, state, rm, history; iface add, rm."""
+"""Host and interface commands: host add, list, show, set, state, rm, rename, move, tag,
+history; iface add, set, rm."""
 from __future__ import annotations
 
 import json
@@ -15,12 +16,25 @@ from cinv.cli import (
     no_commit_option,
 )
 from cinv.errors import CinvError
-from cinv.model import KINDS, STATES
+from cinv.model import KINDS, STATES, TRANSITIONS
+
+
+def echo_warnings(ws) -> None:
+    """The warnings a change added (a memory over-commit, an address a network names), on
+    stderr: the change is made, but someone should look."""
+    for problem in ws.warnings:
+        click.echo(problem.text(), err=True)
+
+
+def lifecycle_text() -> str:
+    """The legal transitions, from model.TRANSITIONS (README's "Lifecycle" lists the same)."""
+    return "\n".join(f"  {state:<13} -> {', '.join(TRANSITIONS[state])}" for state in STATES)
 
 
 @cli.group()
 def host():
-    """Hosts, physical and virtual alike: add, list, show, set, state, rm, history.
+    """Hosts, physical and virtual alike: add, list, show, set, state, rm, rename, move, tag,
+    history.
 
     \b
     Example:
@@ -57,10 +71,12 @@ def host_add(ctx, name, kind, network, ipv4, ipv6, mac, parent, cpus, memory, di
       cinv host add 'vm{n:03}' --kind virtual --network prod --parent hv1 \\
           --cpus 2 --memory 4GiB --disk 20GiB --tag web
     """
-    h = ops.add_host(_workspace(ctx), name, kind, network=network, ipv4=ipv4, ipv6=ipv6,
+    ws = _workspace(ctx)
+    h = ops.add_host(ws, name, kind, network=network, ipv4=ipv4, ipv6=ipv6,
                      mac=mac, parent=parent, cpus=cpus, memory=memory, disks=disk, tags=tag,
                      state=state, description=description, commit=not no_commit)
     click.echo(show.record(h.to_dict(with_name=True), "yaml"))
+    echo_warnings(ws)
 
 
 @host.command("list")
@@ -119,12 +135,19 @@ def host_show(ctx, name, fmt):
 def host_set(ctx, name, assignments, no_commit):
     """Change fields; dotted keys for nesting, interfaces by name; KEY= removes a field.
 
+    Each VALUE is read as its field's flag reads it: text as typed (description="a: b"),
+    lists as a,b or [a, b], parent as a short name or FQDN, an interface's ipv4, ipv6 and mac
+    as auto, none or a value; vars as YAML. Prints the record as stored.
+
     \b
     Example:
-      cinv host set web1 hardware.memory=8GiB interfaces.eth0.aliases='[www, api]'
+      cinv host set web1 hardware.memory=8GiB description="Web: public" tags=web,customer-a
+      cinv host set web1 parent=hv2 interfaces.eth0.ipv4=auto
     """
-    h = ops.set_host(_workspace(ctx), name, list(assignments), commit=not no_commit)
+    ws = _workspace(ctx)
+    h, _said = ops.set_host(ws, name, list(assignments), commit=not no_commit)
     click.echo(show.record(h.to_dict(with_name=True), "yaml"))
+    echo_warnings(ws)
 
 
 @host.command("state")
@@ -133,15 +156,23 @@ def host_set(ctx, name, assignments, no_commit):
 @no_commit_option
 @click.pass_context
 def host_state(ctx, name, state, no_commit):
-    """Move a host along its lifecycle: planned -> provisioning -> active <-> maintenance ->
-    retired (and retired -> planned to revive it).
-
-    \b
-    Example:
-      cinv host state web1 maintenance
-    """
-    h = ops.set_state(_workspace(ctx), name, state, commit=not no_commit)
+    ws = _workspace(ctx)
+    h = ops.set_state(ws, name, state, commit=not no_commit)
     click.echo(f"{h.name}: {h.state}")
+    echo_warnings(ws)
+
+
+host_state.help = f"""Move a host along its lifecycle; any other move is refused, naming the
+legal ones. A host leaves service by retiring (its record stays; its addresses and MACs are
+held back for the hold time, then free), and only a retired host is planned again:
+
+\b
+{lifecycle_text()}
+
+\b
+Example:
+  cinv host state web1 maintenance
+"""
 
 
 @host.command("rm")
@@ -155,8 +186,78 @@ def host_rm(ctx, name, no_commit):
     Example:
       cinv host rm vm007
     """
-    h = ops.remove_host(_workspace(ctx), name, commit=not no_commit)
+    ws = _workspace(ctx)
+    h = ops.remove_host(ws, name, commit=not no_commit)
     click.echo(f"Removed {h.name} ({h.path}).")
+    echo_warnings(ws)
+
+
+@host.command("rename")
+@click.argument("old", shell_complete=complete_host)
+@click.argument("new")
+@no_commit_option
+@click.pass_context
+def host_rename(ctx, old, new, no_commit):
+    """Rename a host: its record moves, hosts whose parent it is follow, its addresses and
+    MACs stay, and a VM's libvirt domain keeps its name and UUID (pinned in the record). NEW
+    is a short name (the first interface's network domain is appended) or an FQDN.
+
+    \b
+    Example:
+      cinv host rename vm007 web3
+    """
+    ws = _workspace(ctx)
+    was, h, children = ops.rename_host(ws, old, new, commit=not no_commit)
+    click.echo(f"Renamed {was} to {h.name} ({h.path}).")
+    for child in children:
+        click.echo(f"  {child.name}: parent {h.name}")
+    echo_warnings(ws)
+
+
+@host.command("move")
+@click.argument("name", shell_complete=complete_host)
+@click.option("--parent", required=True, metavar="HOST", shell_complete=complete_host,
+              help="The hypervisor it moves to.")
+@click.option("--force", is_flag=True, help="Move even if the new parent lacks capacity.")
+@no_commit_option
+@click.pass_context
+def host_move(ctx, name, parent, force, no_commit):
+    """Move a VM to another hypervisor. Refused, saying what is short, when the new parent's
+    CPUs, memory or disk (where its record lists them) cannot hold it beside its guests.
+
+    \b
+    Example:
+      cinv host move web1 --parent hv2
+    """
+    ws = _workspace(ctx)
+    h = ops.move_host(ws, name, parent, force=force, commit=not no_commit)
+    click.echo(f"{h.name}: parent {h.parent}")
+    echo_warnings(ws)
+
+
+@host.command("tag")
+@click.argument("names", nargs=-1, required=True, metavar="NAME...",
+                shell_complete=complete_host)
+@click.option("--add", "add", multiple=True, metavar="TAG", help="Add this tag (repeatable).")
+@click.option("--remove", "remove", multiple=True, metavar="TAG",
+              help="Remove this tag (repeatable).")
+@no_commit_option
+@click.pass_context
+def host_tag(ctx, names, add, remove, no_commit):
+    """Add and remove tags on several hosts in one commit. NAME is a host, a short name, or a
+    shell pattern ('vm0*', '*.prod.example.com'). Prints each host that changed.
+
+    \b
+    Example:
+      cinv host tag web1 web2 'db*' --add backup-daily --remove backup-weekly
+    """
+    ws = _workspace(ctx)
+    changed = ops.tag_hosts(ws, names, add, remove, commit=not no_commit)
+    if not changed:
+        click.echo("Nothing to change: every host has those tags already.")
+    for h in changed:
+        click.echo(f"{h.name}: {', '.join(h.tags) or '(no tags)'}")
+    echo_warnings(ws)
 
 
 @host.command("history")
@@ -193,7 +294,7 @@ def host_history(ctx, name, fmt):
 
 @cli.group()
 def iface():
-    """A host's second, third ... interface.
+    """A host's interfaces: add a second, third ..., re-address one, remove one.
 
     \b
     Example:
@@ -217,9 +318,41 @@ def iface_add(ctx, host_name, network, ifname, ipv4, ipv6, mac, no_commit):
     Example:
       cinv iface add web1 --network backup --name eth1
     """
-    h = ops.add_interface(_workspace(ctx), host_name, network, ifname, ipv4=ipv4, ipv6=ipv6,
+    ws = _workspace(ctx)
+    h = ops.add_interface(ws, host_name, network, ifname, ipv4=ipv4, ipv6=ipv6,
                           mac=mac, commit=not no_commit)
     click.echo(show.record(h.to_dict(with_name=True), "yaml"))
+    echo_warnings(ws)
+
+
+@iface.command("set")
+@click.argument("host_name", metavar="HOST", shell_complete=complete_host)
+@click.argument("ifname", metavar="IF")
+@click.option("--network", metavar="NET", shell_complete=complete_network,
+              help="Move it to this network (its addresses then default to auto).")
+@click.option("--ipv4", metavar="auto|IP|none")
+@click.option("--ipv6", metavar="auto|IP|none")
+@click.option("--mac", metavar="auto|MAC|none", help="A new MAC (a new NIC), in any spelling.")
+@no_commit_option
+@click.pass_context
+def iface_set(ctx, host_name, ifname, network, ipv4, ipv6, mac, no_commit):
+    """Re-address an interface, move it to another network, or replace its MAC. What is not
+    given stays, except that a move to another network allocates new addresses (auto, where
+    the network has that family) and a new MAC on an eui64 network a new IPv6 address.
+
+    \b
+    Example:
+      cinv iface set web1 eth0 --network backend
+      cinv iface set web1 eth0 --mac 52-54-00-AB-CD-EF --ipv4 192.0.2.77
+    """
+    ws = _workspace(ctx)
+    h, said = ops.set_interface(ws, host_name, ifname, network=network, ipv4=ipv4, ipv6=ipv6,
+                                mac=mac, commit=not no_commit)
+    if not said:
+        click.echo(f"Nothing to change: {h.name} {ifname} is like that already.")
+    for phrase in said:
+        click.echo(f"{h.name} {ifname}: {phrase}")
+    echo_warnings(ws)
 
 
 @iface.command("rm")
@@ -234,5 +367,7 @@ def iface_rm(ctx, host_name, ifname, no_commit):
     Example:
       cinv iface rm web1 eth1
     """
-    h = ops.remove_interface(_workspace(ctx), host_name, ifname, commit=not no_commit)
+    ws = _workspace(ctx)
+    h = ops.remove_interface(ws, host_name, ifname, commit=not no_commit)
     click.echo(show.record(h.to_dict(with_name=True), "yaml"))
+    echo_warnings(ws)

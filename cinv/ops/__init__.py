@@ -7,7 +7,7 @@ per object acted on: hosts (and their interfaces), networks, the inventory itsel
 from __future__ import annotations
 
 from cinv import check, gitstore, load, lookup
-from cinv.model import Host, Interface, Inventory, Network
+from cinv.model import Host, Inventory, Network
 from cinv.workspace import Workspace
 
 # --- lookups ------------------------------------------------------------------------------
@@ -19,27 +19,6 @@ def find_host(inv: Inventory, name: str) -> Host:
 
 def find_network(inv: Inventory, name: str) -> Network:
     return lookup.network(inv.networks, name)
-
-
-def used_addresses(inv: Inventory, skip: Interface | None = None):
-    """IPv4 and IPv6 addresses (as integers) and MACs held by hosts that are not retired, and
-    the addresses of zones' own A/AAAA records."""
-    v4, v6, macs = set(), set(), set()
-    if inv.zones:
-        from cinv.zones import record_addresses
-        for version, value in record_addresses(inv.zones.values()):
-            (v4 if version == 4 else v6).add(value)
-    for host in inv.active_hosts():
-        for iface in host.interfaces:
-            if iface is skip:
-                continue
-            if iface.ipv4 is not None:
-                v4.add(int(iface.ipv4))
-            if iface.ipv6 is not None:
-                v6.add(int(iface.ipv6))
-            if iface.mac is not None:
-                macs.add(iface.mac)
-    return v4, v6, macs
 
 
 # --- storing ------------------------------------------------------------------------------
@@ -61,18 +40,29 @@ def save(ws: Workspace, before: set, after: Inventory, writes: dict, removes: li
     return None
 
 
+from cinv.ops.fields import set_host  # noqa: E402
+from cinv.ops.find import find  # noqa: E402
 from cinv.ops.hosts import (  # noqa: E402
     add_host,
-    add_interface,
+    move_host,
     remove_host,
-    remove_interface,
-    set_host,
+    rename_host,
     set_state,
+    tag_hosts,
 )
+from cinv.ops.interfaces import add_interface, remove_interface, set_interface  # noqa: E402
 from cinv.ops.inventory import init_inventory  # noqa: E402
-from cinv.ops.networks import add_network  # noqa: E402
+from cinv.ops.networks import (  # noqa: E402
+    add_network,
+    free_addresses,
+    remove_network,
+    set_network,
+    used_addresses,
+)
 from cinv.ops.records import add_record, list_records, remove_records  # noqa: E402
 
-__all__ = ["add_host", "add_interface", "add_network", "add_record", "find_host",
-           "find_network", "init_inventory", "list_records", "remove_host", "remove_interface",
-           "remove_records", "save", "set_host", "set_state", "used_addresses"]
+__all__ = ["add_host", "add_interface", "add_network", "add_record", "find", "find_host",
+           "find_network", "free_addresses", "init_inventory", "list_records", "move_host",
+           "remove_host", "remove_interface", "remove_network", "remove_records", "rename_host",
+           "save", "set_host", "set_interface", "set_network", "set_state", "tag_hosts",
+           "used_addresses"]

@@ -1,9 +1,14 @@
-"""Hosts and their interfaces: add, set, state, rm; iface add, rm."""
+"""Hosts: add, state, rm, rename, move, tag (host set is in fields.py, interfaces in
+interfaces.py)."""
 from __future__ import annotations
 
-from cinv import allocate, names, schema, values, yamlio
-from cinv.errors import CinvError, ProblemsError
-from cinv.model import KINDS, TRANSITIONS, Disk, Host, Interface, Network
+import dataclasses
+import fnmatch
+
+from cinv import allocate, check, names, values
+from cinv.errors import CinvError
+from cinv.model import KINDS, TRANSITIONS, Disk, Host, Libvirt, Network
+from cinv.ops.interfaces import describe, new_interface, reparse
 from cinv.store import Store
 from cinv.workspace import Workspace
 
@@ -17,67 +22,6 @@ def resolve_name(store: Store, name: str, network: Network | None) -> str:
         return names.qualify(name, domain)
     except ValueError as e:
         raise CinvError(f"name: {e}") from None
-
-
-def new_interface(store: Store, host: Host, network: Network, ifname: str, ipv4: str,
-                  ipv6: str, mac: str | None) -> Interface:
-    """An interface on a network with its MAC and addresses given or allocated.
-
-    ipv4/ipv6: "auto", "none" or an address. mac: "auto", an address, or None for the kind's
-    default (auto for virtual hosts, none for physical: a burned-in MAC is given)."""
-    try:
-        ifname = names.check_ifname(ifname)
-    except ValueError as e:
-        raise CinvError(f"interface name: {e}") from None
-    if host.interface(ifname) is not None:
-        raise CinvError(f"host {host.name} already has an interface {ifname}")
-    used4, used6, macs = store.used()
-    iface = Interface(name=ifname, network=network.name)
-    if mac is None:
-        mac = "auto" if host.kind == "virtual" else "none"
-    if mac == "auto":
-        prefix, bits = values.parse_mac_prefix(store.settings.mac_prefix)
-        iface.mac = allocate.next_mac(prefix, bits, macs)
-    elif mac != "none":
-        try:
-            iface.mac = values.mac_to_int(values.normalise_mac(mac))
-        except ValueError as e:
-            raise CinvError(f"--mac: {e}") from None
-        if iface.mac in macs:
-            raise CinvError(f"--mac: {values.mac_str(iface.mac)} is already held by another "
-                            "interface")
-    if ipv4 == "auto" and network.ipv4 is not None:
-        iface.ipv4 = allocate.next_ipv4(network, used4)
-    elif ipv4 not in ("auto", "none"):
-        iface.ipv4 = _given_ip(ipv4, 4, used4)
-    if ipv6 == "auto" and network.ipv6 is not None:
-        if network.ipv6_mode == "eui64":
-            if iface.mac is None:
-                raise CinvError(f"network {network.name} derives IPv6 from the MAC (eui64); give "
-                                "--mac, or --ipv6 none")
-            iface.ipv6 = allocate.eui64_address(network, iface.mac, used6)
-        else:
-            iface.ipv6 = allocate.next_ipv6(network, used6)
-    elif ipv6 not in ("auto", "none"):
-        iface.ipv6 = _given_ip(ipv6, 6, used6)
-    return iface
-
-
-def _given_ip(text: str, version: int, used: set):
-    try:
-        addr = values.parse_ip(text, version)
-    except ValueError as e:
-        raise CinvError(f"--ipv{version}: {e}") from None
-    if int(addr) in used:
-        raise CinvError(f"--ipv{version}: {addr} is already held by another host")
-    return addr
-
-
-def _describe(iface: Interface) -> str:
-    parts = [str(a) for a in (iface.ipv4, iface.ipv6) if a is not None]
-    if iface.mac is not None:
-        parts.append(iface.mac_str)
-    return f" ({', '.join(parts)})" if parts else ""
 
 
 def add_host(ws: Workspace, name: str, kind: str, network: str | None = None,
@@ -108,114 +52,10 @@ def add_host(ws: Workspace, name: str, kind: str, network: str | None = None,
             raise CinvError(f"size: {e}") from None
         if net is not None:
             host.interfaces.append(new_interface(store, host, net, "eth0", ipv4, ipv6, mac))
-        host = _reparse(host)
-        message = f"Add host {fqdn}" + (_describe(host.interfaces[0]) if host.interfaces else "")
+        host = reparse(host)
+        message = f"Add host {fqdn}" + (describe(host.interfaces[0]) if host.interfaces else "")
         store.save(message, commit, hosts={host.path: host})
         return host
-
-
-def _reparse(host: Host) -> Host:
-    """Round-trip a record through its stored form, so that it is validated exactly as a file
-    would be (and carries the line numbers it will have on disk)."""
-    problems: list = []
-    text = yamlio.dump(host.to_dict())
-    parsed = schema.parse_host(host.name, yamlio.load(text), host.path, problems)
-    if problems or parsed is None:
-        raise ProblemsError(problems)
-    return parsed
-
-
-def _parse_value(text: str):
-    if text == "":
-        return None
-    try:
-        return yamlio.load(text)
-    except yamlio.YamlError:
-        return text
-
-
-def _set_dotted(data: dict, key: str, value, host: Host) -> None:
-    parts = key.split(".")
-    cur = data
-    for depth, part in enumerate(parts):
-        last = depth == len(parts) - 1
-        if isinstance(cur, list):
-            index = next((n for n, item in enumerate(cur)
-                          if isinstance(item, dict) and item.get("name") == part), None)
-            if index is None and part.isdigit() and int(part) < len(cur):
-                index = int(part)
-            if index is None:
-                raise CinvError(f"{key}: no item {part!r} in {'.'.join(parts[:depth])}")
-            if last:
-                if value is None:
-                    del cur[index]
-                else:
-                    cur[index] = value
-                return
-            cur = cur[index]
-            continue
-        if not isinstance(cur, dict):
-            raise CinvError(f"{key}: {'.'.join(parts[:depth])} is not a mapping")
-        if last:
-            if value is None:
-                cur.pop(part, None)
-            else:
-                cur[part] = value
-            return
-        cur = cur.setdefault(part, {})
-
-
-def set_host(ws: Workspace, name: str, assignments: list[str], commit: bool = True) -> Host:
-    with ws.changing("host set") as store:
-        host = store.find_host(name)
-        data = host.to_dict()
-        changes = []
-        for item in assignments:
-            key, sep, raw = item.partition("=")
-            if not sep or not key:
-                raise CinvError(f"{item!r}: expected KEY=VALUE (dotted keys for nesting, "
-                                "e.g. hardware.memory=8GiB; KEY= removes)")
-            if key in ("name", "path"):
-                raise CinvError(f"{key}: a host's name is its file name; add a new host and "
-                                "remove the old one to rename")
-            if key == "state" and raw != host.state:
-                legal = TRANSITIONS.get(host.state, ())
-                if raw not in legal:
-                    raise CinvError(f"state: {host.state} -> {raw or '(unset)'} is not a legal "
-                                    f"transition; from {host.state} the legal ones are: "
-                                    f"{', '.join(legal)} (see `cinv host state`)")
-            old = _get_dotted(data, key)
-            _set_dotted(data, key, _parse_value(raw), host)
-            changes.append(f"{key} {_show(old)} -> {_show(_get_dotted(data, key))}")
-        problems: list = []
-        parsed = schema.parse_host(host.name, yamlio.load(yamlio.dump(data)), host.path,
-                                   problems)
-        if problems or parsed is None:
-            raise ProblemsError(problems)
-        message = f"Change host {host.name}: {', '.join(changes)}"
-        store.save(message, commit, hosts={host.path: parsed})
-        return parsed
-
-
-def _get_dotted(data, key: str):
-    cur = data
-    for part in key.split("."):
-        if isinstance(cur, list):
-            cur = next((i for i in cur if isinstance(i, dict) and i.get("name") == part),
-                       cur[int(part)] if part.isdigit() and int(part) < len(cur) else None)
-        elif isinstance(cur, dict):
-            cur = cur.get(part)
-        else:
-            return None
-    return cur
-
-
-def _show(value) -> str:
-    if value is None:
-        return "(unset)"
-    if isinstance(value, (dict, list)):
-        return yamlio.dump(value).strip().replace("\n", " ")
-    return str(value)
 
 
 def set_state(ws: Workspace, name: str, state: str, commit: bool = True) -> Host:
@@ -245,31 +85,120 @@ def remove_host(ws: Workspace, name: str, commit: bool = True) -> Host:
         return host
 
 
-def add_interface(ws: Workspace, name: str, network: str, ifname: str | None = None,
-                  ipv4: str = "auto", ipv6: str = "auto", mac: str | None = None,
-                  commit: bool = True) -> Host:
-    with ws.changing("iface add") as store:
+def rename_host(ws: Workspace, old: str, new: str,
+                commit: bool = True) -> tuple[str, Host, list]:
+    """Rename a host (NEW: an FQDN, or a short name that keeps the host's domain): its record
+    moves (in the same folder of hosts/), every host whose parent it is follows, addresses and
+    MACs stay. A VM's libvirt domain keeps its identity: the
+    domain name and UUID it had (derived from the old name, unless recorded) are pinned in its
+    record. Returns the old name, the renamed host and the hosts whose parent changed."""
+    with ws.changing("host rename") as store:
+        host = store.find_host(old)
+        domain = host.name.split(".", 1)[1] if "." in host.name else None
+        try:  # a short name keeps the host's domain
+            fqdn = names.qualify(new, domain)
+        except ValueError as e:
+            raise CinvError(f"name: {e}") from None
+        if fqdn == host.name:
+            raise CinvError(f"host {host.name} has that name already")
+        if fqdn in store.names:
+            raise CinvError(f"host {fqdn} exists already ({store.names[fqdn]})")
+        folder = host.path.rsplit("/", 1)[0]
+        renamed = dataclasses.replace(host, name=fqdn, path=f"{folder}/{fqdn}.yaml",
+                                      libvirt=dataclasses.replace(host.libvirt))
+        if host.kind == "virtual":
+            renamed.libvirt = Libvirt(name=host.libvirt.name or host.name,
+                                      uuid=host.libvirt.uuid or Libvirt.derived_uuid(host.name))
+        renamed = reparse(renamed)
+        writes: dict = {host.path: None, renamed.path: renamed}
+        children = [store.find_host(c) for c in store.children(host.name)]
+        for child in children:
+            child.parent = fqdn
+            writes[child.path] = child
+        message = f"Rename host {host.name} to {fqdn}"
+        if children:
+            message += (f" (parent of {_count(len(children), 'host')}: "
+                        f"{', '.join(c.name for c in children)})")
+        store.save(message, commit, hosts=writes)
+        return host.name, renamed, children
+
+
+def _count(n: int, word: str) -> str:
+    return check.plural(n, word)
+
+
+def move_host(ws: Workspace, name: str, parent: str, force: bool = False,
+              commit: bool = True) -> Host:
+    """Give a host (a VM) another parent, refused when the new parent lacks the CPUs, memory
+    or disk for it beside its other guests (unless force)."""
+    with ws.changing("host move") as store:
         host = store.find_host(name)
-        net = store.find_network(network)
-        if ifname is None:
-            taken = {i.name for i in host.interfaces}
-            ifname = next(f"eth{n}" for n in range(len(taken) + 1) if f"eth{n}" not in taken)
-        iface = new_interface(store, host, net, ifname, ipv4, ipv6, mac)
-        host.interfaces.append(iface)
-        host = _reparse(host)
-        message = f"Add interface {iface.name} to host {host.name}{_describe(iface)}"
+        target = store.find_host(parent)
+        if host.parent == target.name:
+            raise CinvError(f"host {host.name} runs on {target.name} already")
+        if target.name == host.name:
+            raise CinvError(f"host {host.name} cannot run on itself")
+        if target.retired:
+            raise CinvError(f"host {target.name} is retired")
+        guests = [g for g in (store.find_host(c) for c in store.children(target.name))
+                  if not g.retired and g.name != host.name]
+        short = check.shortfalls(target, guests + [host]) if not host.retired else []
+        if short and not force:
+            raise CinvError(f"{target.name} lacks capacity for {host.name}: " + "; ".join(
+                f"{what} {total} needed with its other guests, it has {own}"
+                for what, total, own in short) + " (--force moves it anyway)")
+        old = host.parent
+        host.parent = target.name
+        message = f"Move host {host.name} from {old or '(no parent)'} to {target.name}"
         store.save(message, commit, hosts={host.path: host})
         return host
 
 
-def remove_interface(ws: Workspace, name: str, ifname: str, commit: bool = True) -> Host:
-    with ws.changing("iface rm") as store:
-        host = store.find_host(name)
-        iface = host.interface(ifname)
-        if iface is None:
-            have = ", ".join(i.name for i in host.interfaces) or "none"
-            raise CinvError(f"host {host.name} has no interface {ifname!r} (it has: {have})")
-        host.interfaces.remove(iface)
-        message = f"Remove interface {ifname} from host {host.name}{_describe(iface)}"
-        store.save(message, commit, hosts={host.path: host})
-        return host
+def select_hosts(store: Store, patterns) -> list[Host]:
+    """Hosts by name, short name, or shell pattern over either ('vm0*', '*.prod.example.com');
+    each must match at least one host."""
+    chosen: dict[str, None] = {}
+    for pattern in patterns:
+        if any(c in pattern for c in "*?["):
+            key = pattern.lower()
+            found = sorted(n for n in store.names if fnmatch.fnmatchcase(n, key)
+                           or fnmatch.fnmatchcase(n.split(".")[0], key))
+            if not found:
+                raise CinvError(f"no host matches {pattern!r}")
+        else:
+            found = [store.find_host(pattern).name]
+        chosen.update(dict.fromkeys(found))
+    return [store.find_host(n) for n in chosen]
+
+
+def tag_hosts(ws: Workspace, patterns, add=(), remove=(), commit: bool = True) -> list[Host]:
+    """Add and remove tags on several hosts in one commit; returns the hosts that changed."""
+    if not add and not remove:
+        raise CinvError("give --add TAG or --remove TAG (or both)")
+    try:
+        add = [names.check_tag(t) for t in add]
+        remove = [names.check_tag(t) for t in remove]
+    except ValueError as e:
+        raise CinvError(f"tag: {e}") from None
+    both = sorted(set(add) & set(remove))
+    if both:
+        raise CinvError(f"tag {both[0]}: both added and removed")
+    with ws.changing("host tag") as store:
+        changed = []
+        for host in select_hosts(store, patterns):
+            tags = [t for t in host.tags if t not in remove]
+            tags += [t for t in dict.fromkeys(add) if t not in tags]
+            if tags != host.tags:
+                host.tags = tags
+                changed.append(host)
+        if not changed:
+            return []
+        said = " ".join([f"+{t}" for t in dict.fromkeys(add)] +
+                        [f"-{t}" for t in dict.fromkeys(remove)])
+        if len(changed) == 1:
+            message = f"Tag host {changed[0].name}: {said}"
+        else:
+            message = (f"Tag {len(changed)} hosts: {said}\n\n"
+                       + "\n".join(h.name for h in changed))
+        store.save(message, commit, hosts={h.path: h for h in changed})
+        return changed

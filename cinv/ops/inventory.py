@@ -5,6 +5,7 @@ from pathlib import Path
 
 from cinv import gitstore, load, names
 from cinv.errors import CinvError
+from cinv.model import HOLD_DAYS, PLACEHOLDER_NS
 
 
 def init_inventory(directory: Path, domain: str, commit: bool = True,
@@ -14,7 +15,7 @@ def init_inventory(directory: Path, domain: str, commit: bool = True,
     except ValueError as e:
         raise CinvError(f"--domain: {e}") from None
     try:
-        ns = [names.check_fqdn(n) + "." for n in nameservers] or [f"ns1.{domain}."]
+        ns = [names.check_fqdn(n) + "." for n in nameservers] or [PLACEHOLDER_NS]
     except ValueError as e:
         raise CinvError(f"--nameserver: {e}") from None
     root = Path(directory)
@@ -30,6 +31,7 @@ def init_inventory(directory: Path, domain: str, commit: bool = True,
                 "hostmaster": f"hostmaster.{domain}.", "nameservers": ns},
         "render": {"out": "build", "targets": {}},
         "libvirt": {"image_dir": "/var/lib/libvirt/images"},
+        "allocate": {"hold_days": HOLD_DAYS},
     }
     load.write_record(root, load.SETTINGS_FILE, settings)
     for folder in ("networks", "hosts", "templates"):

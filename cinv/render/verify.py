@@ -1,0 +1,80 @@
+"""What `cinv render` would refuse that only rendering shows, as problems for `cinv check`.
+
+Render refuses an inventory with check errors, then renders; the rest of its refusals come from
+what the inventory supplies: its own targets (cinv.yaml render.targets) and templates
+(templates/). So check renders exactly those in memory, with the same environments and view,
+and the built-in targets' output paths (two targets writing one file is a refusal too). An
+inventory that supplies nothing costs nothing here: cinv's own templates are tested with cinv.
+"""
+from __future__ import annotations
+
+import re
+
+from cinv.errors import CinvError, Problem
+from cinv.load import Source
+from cinv.model import Inventory
+from cinv.render import targets
+from cinv.render.env import make_env
+from cinv.render.view import View
+
+_AT = re.compile(r"^(templates/[^:\s]+):(\d+): (.*)\Z", re.S)
+
+
+def supplied(source: Source, inv: Inventory) -> set[str]:
+    """Targets the inventory defines or whose templates it overrides."""
+    out = set()
+    for name, outputs in targets.all_targets(inv.settings).items():
+        if outputs is not targets.BUILTIN.get(name) or any(
+                source.exists(f"templates/{o.template}") for o in outputs):
+            out.add(name)
+    return out
+
+
+def _problem(e: CinvError, inv: Inventory) -> Problem:
+    text = str(e)
+    m = _AT.match(text)
+    if m:
+        return Problem(m.group(1), int(m.group(2)), m.group(3), "error", "render")
+    settings = inv.settings
+    return Problem(settings.path, settings.line_of("render"), text, "error", "render")
+
+
+def _paths_only(env, view, name: str, outputs, files: dict) -> None:
+    """A built-in target's output paths, for the clash check (its content is cinv's)."""
+    for out in outputs:
+        attr, var = targets.EACH[out.each]
+        path_template = env.from_string(out.path)
+        for item in [None] if attr is None else getattr(view, attr):
+            ctx = {"inv": view} if var is None else {"inv": view, var: item}
+            path = targets.check_path(path_template.render(ctx).strip(), name)
+            if path in files:
+                raise CinvError(f"targets {files[path][0]} and {name} both write {path}")
+            files[path] = (name, b"")
+
+
+def problems(source: Source, inv: Inventory) -> list[Problem]:
+    """Each refusal a render of every target would meet, one per target."""
+    own = supplied(source, inv)
+    if not own:
+        return []
+    available = targets.all_targets(inv.settings)
+    env, trusted = make_env(source), make_env(None)
+
+    def env_for(name: str, output) -> object:
+        if (available[name] is targets.BUILTIN.get(name)
+                and not source.exists(f"templates/{output.template}")):
+            return trusted
+        return env
+
+    view = View(inv)
+    files: dict = {}
+    out = []
+    for name in sorted(available):
+        try:
+            if name in own:
+                targets.render_target(env_for, view, name, available[name], files)
+            else:
+                _paths_only(trusted, view, name, available[name], files)
+        except CinvError as e:
+            out.append(_problem(e, inv))
+    return out
