@@ -73,7 +73,7 @@ def addresses_fit_network(inv: Inventory) -> list[Problem]:
         if iface.ipv4 is not None:
             why = None
             if net.ipv4 is None:
-                why = f"network {net.name} has no IPv4 prefix"
+                why = f"is on network {net.name}, which has no IPv4 prefix"
             elif iface.ipv4 not in net.ipv4:
                 why = f"is outside network {net.name} ({net.ipv4})"
             elif net.ipv4.prefixlen <= 30 and iface.ipv4 == net.ipv4.network_address:
@@ -88,7 +88,7 @@ def addresses_fit_network(inv: Inventory) -> list[Problem]:
         if iface.ipv6 is not None:
             why = None
             if net.ipv6 is None:
-                why = f"network {net.name} has no IPv6 prefix"
+                why = f"is on network {net.name}, which has no IPv6 prefix"
             elif iface.ipv6 not in net.ipv6:
                 why = f"is outside network {net.name} ({net.ipv6})"
             elif iface.ipv6 == net.ipv6.network_address and net.ipv6.prefixlen < 127:

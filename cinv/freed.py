@@ -75,7 +75,7 @@ def _walk(root: Path, since: float, base: str | None) -> dict:
 
     out: dict = {}
     for _sha, when, changes in commits:
-        if not any(old for _p, old, _n in changes):
+        if when <= since or not any(old for _p, old, _n in changes):
             continue
         before: dict = {}
         after: set = set()

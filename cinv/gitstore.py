@@ -546,20 +546,24 @@ def is_ancestor(root: Path, older: str, newer: str) -> bool:
 
 def host_changes(root: Path, since: int, base: str | None = None) -> list[tuple]:
     """(commit, committer time, [(path, old blob or None, new blob or None), ...]) of the
-    first-parent commits from HEAD that changed files under hosts/, committed after `since`
-    (Unix seconds), back to `base` (a commit id, excluded) if given; oldest first, paths
-    relative to the inventory. One `git log` for the whole walk; [] outside git."""
+    first-parent commits from HEAD that changed files under hosts/: back to `base` (a commit
+    id, excluded) if given, else those committed after about `since` (Unix seconds; the caller
+    filters by time exactly); oldest first, paths relative to the inventory. One `git log` for
+    the whole walk; [] outside git."""
     repo = find_repo(root)
     if repo is None:
         return []
     prefix = _prefix(repo, root)
     hosts = "hosts" if prefix == "." else f"{prefix}/hosts"
     strip = "" if prefix == "." else prefix + "/"
-    span = [f"{base}..HEAD"] if base and len(base) == 40 and base.isalnum() else ["HEAD"]
+    if base and len(base) == 40 and base.isalnum():
+        span = [f"{base}..HEAD"]  # a few new commits: all of them, whatever their dates
+    else:  # git stops at the first commit older than --since: leave a day for clock skew
+        span = [f"--since=@{max(1, int(since) - 86400)}", "HEAD"]
     try:
         log = repo.git.log("--first-parent", "--diff-merges=first-parent", "--raw",
-                           "--no-renames", "--no-abbrev", "-z", f"--since=@{max(1, int(since))}",
-                           "--format=%x01%H %ct", *span, "--", hosts, strip_newline_end=False)
+                           "--no-renames", "--no-abbrev", "-z", "--format=%x01%H %ct", *span,
+                           "--", hosts, strip_newline_end=False)
     except git.GitCommandError:
         return []
     out = []

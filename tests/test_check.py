@@ -91,7 +91,7 @@ def test_unknown_network(texts, base_files):
     ("ipv6: 2001:db8:0:1::11", "ipv6: 2001:db8:0:1::1", 12,
      "interfaces[0].ipv6: 2001:db8:0:1::1 is the gateway of network prod"),
     ("network: prod", "network: mgmt", 12,
-     "interfaces[0].ipv6: 2001:db8:0:1::11 network mgmt has no IPv6 prefix"),
+     "interfaces[0].ipv6: 2001:db8:0:1::11 is on network mgmt, which has no IPv6 prefix"),
 ])
 def test_address_does_not_fit_its_network(texts, base_files, old, new, line, message):
     edit(base_files, WEB1, old, new)

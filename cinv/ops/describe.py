@@ -28,6 +28,24 @@ def _show(value) -> str:
     return str(value)
 
 
+def _merged(old: list, new: list) -> list:
+    """Both key orders in one: the new record's, with removed keys where they stood."""
+    out, seen, i, j = [], set(), 0, 0
+    in_new = set(new)
+    while i < len(old) or j < len(new):
+        if i < len(old) and old[i] in seen:
+            i += 1
+        elif j < len(new) and new[j] in seen:
+            j += 1
+        elif i < len(old) and (old[i] not in in_new or j >= len(new)):
+            out.append(old[i])
+            seen.add(old[i])
+        elif j < len(new):
+            out.append(new[j])
+            seen.add(new[j])
+    return out
+
+
 def changes(old: dict | None, new: dict | None) -> list[str]:
     """The differences between two records, one phrase each, in the record's key order."""
     before: dict = {}
@@ -35,7 +53,7 @@ def changes(old: dict | None, new: dict | None) -> list[str]:
     _flat(old or {}, "", before)
     _flat(new or {}, "", after)
     out = []
-    keys = list(after) + [k for k in before if k not in after]
+    keys = _merged(list(before), list(after))
     items = {k for k in keys if before.get(k) == "\0item" or after.get(k) == "\0item"}
     for key in keys:
         if any(key.startswith(i + ".") for i in items if key != i and

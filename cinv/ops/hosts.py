@@ -140,6 +140,13 @@ def move_host(ws: Workspace, name: str, parent: str, force: bool = False,
             raise CinvError(f"host {host.name} cannot run on itself")
         if target.retired:
             raise CinvError(f"host {target.name} is retired")
+        above, seen = target, set()
+        while above is not None and above.parent and above.name not in seen:
+            seen.add(above.name)
+            if above.parent == host.name:
+                raise CinvError(f"{target.name} runs on {host.name}; {host.name} cannot run "
+                                "on it")
+            above = store.find_host(above.parent) if above.parent in store.names else None
         guests = [g for g in (store.find_host(c) for c in store.children(target.name))
                   if not g.retired and g.name != host.name]
         short = check.shortfalls(target, guests + [host]) if not host.retired else []

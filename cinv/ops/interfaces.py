@@ -35,12 +35,13 @@ def _without(used: set, own) -> set:
 
 
 def pick_mac(store: Store, spec: str, label: str = "--mac", own: int | None = None) -> int | None:
-    """spec "auto" (the lowest free MAC under mac_prefix not freed within the hold time),
-    "none", or a MAC in any spelling; a MAC another interface holds is refused, naming it."""
-    macs = _without(store.used()[2], own)
+    """spec "auto" (the lowest free MAC under mac_prefix not freed within the hold time, never
+    the interface's `own`), "none", or a MAC in any spelling; a MAC another interface holds is
+    refused, naming it."""
+    macs = store.used()[2]
     if spec == "none":
         return None
-    if spec == "auto":
+    if spec == "auto":  # a new one: never the interface's own
         prefix, bits = values.parse_mac_prefix(store.settings.mac_prefix)
         mac = allocate.next_mac(prefix, bits, macs, store.held("mac"))
         store.claim("mac", mac)
@@ -49,7 +50,7 @@ def pick_mac(store: Store, spec: str, label: str = "--mac", own: int | None = No
         mac = values.mac_to_int(values.normalise_mac(spec))
     except ValueError as e:
         raise CinvError(f"{label}: {e}") from None
-    if mac in macs:
+    if mac in _without(macs, own):
         raise CinvError(f"{label}: {values.mac_str(mac)} is already held by "
                         f"{store.holder('mac', mac)}")
     return mac
@@ -60,8 +61,7 @@ def pick_ip(store: Store, net: Network, version: int, spec: str, label: str | No
     """spec "auto" (the network's next free address, or the EUI-64 one of an eui64 network),
     "none", or an address; one another host holds is refused, naming it."""
     label = label or f"--ipv{version}"
-    used = _without(store.used()[0 if version == 4 else 1],
-                    int(own) if own is not None else None)
+    used = store.used()[0 if version == 4 else 1]
     if spec == "none":
         return None
     if spec == "auto":
@@ -82,7 +82,7 @@ def pick_ip(store: Store, net: Network, version: int, spec: str, label: str | No
         addr = values.parse_ip(spec, version)
     except ValueError as e:
         raise CinvError(f"{label}: {e}") from None
-    if int(addr) in used:
+    if int(addr) in _without(used, int(own) if own is not None else None):
         raise CinvError(f"{label}: {addr} is already held by "
                         f"{store.holder(f'v{version}', int(addr))}")
     return addr

@@ -17,7 +17,7 @@ from cinv.render import targets
 from cinv.render.env import make_env
 from cinv.render.view import View
 
-_AT = re.compile(r"^(templates/[^:\s]+):(\d+): (.*)\Z", re.S)
+_AT = re.compile(r"^(templates/[^:\s]+)(?::(\d+))?: (.*)\Z", re.S)
 
 
 def supplied(source: Source, inv: Inventory) -> set[str]:
@@ -34,7 +34,7 @@ def _problem(e: CinvError, inv: Inventory) -> Problem:
     text = str(e)
     m = _AT.match(text)
     if m:
-        return Problem(m.group(1), int(m.group(2)), m.group(3), "error", "render")
+        return Problem(m.group(1), int(m.group(2) or 0), m.group(3), "error", "render")
     settings = inv.settings
     return Problem(settings.path, settings.line_of("render"), text, "error", "render")
 

@@ -26,6 +26,9 @@
 #                       log, to CINV_OUT/<branch>.render.diff and (GitHub) the step summary.
 #                       Default: the merge request's target branch (CI_MERGE_REQUEST_TARGET_BRANCH_NAME,
 #                       GITHUB_BASE_REF), else GitLab's CI_DEFAULT_BRANCH; empty: no diff
+#   CINV_CHECK_REFS     a branch name pattern, e.g. 'customer-*': also run
+#                       `cinv check --refs PATTERN` (MACs, and addresses on shared networks,
+#                       clashing across those branches)
 #
 # The output folder also holds report/index.html, a page of the networks, hosts and placement.
 #
@@ -113,9 +116,19 @@ say "cinv ${ref_args[*]} check"
 cinv -C "$INVENTORY" "${ref_args[@]}" check ||
   fail "cinv check found problems in the inventory (listed above)"
 
-# --- checks across branches ---------------------------------------------------------------------
-# (the place for `cinv check --refs PATTERN`: MACs and shared networks' addresses clashing
-# across customer branches, read from git objects; see the README)
+# --- checks across branches (only with CINV_CHECK_REFS) ------------------------------------------
+# `cinv check --refs PATTERN`: MACs, and shared networks' addresses, clashing across customer
+# branches, read from git objects (see the README). A CI clone often holds the checked-out branch
+# alone: fetch the others as remote-tracking branches first (nothing is checked out).
+if [ -n "${CINV_CHECK_REFS:-}" ]; then
+  if git -C "$INVENTORY" remote get-url origin >/dev/null 2>&1; then
+    git -C "$INVENTORY" fetch --quiet origin '+refs/heads/*:refs/remotes/origin/*' ||
+      say "warning: could not fetch the branches of origin; comparing with those at hand"
+  fi
+  say "cinv ${ref_args[*]} check --refs $CINV_CHECK_REFS"
+  cinv -C "$INVENTORY" "${ref_args[@]}" check --refs "$CINV_CHECK_REFS" ||
+    fail "cinv check --refs $CINV_CHECK_REFS found clashes with other branches (listed above)"
+fi
 
 say "cinv ${ref_args[*]} render --out $out"
 cinv -C "$INVENTORY" "${ref_args[@]}" render --out "$out" || fail "cinv render (see above)"
@@ -244,4 +257,5 @@ if [ -f "$out/dnsmasq/cinv.conf" ] && have dnsmasq; then
 fi
 
 [ "$failures" -eq 0 ] || fail "$failures checker(s) refused files in $out (output above)"
+
 say "passed: $out is checked and ready to publish"

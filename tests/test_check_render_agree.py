@@ -1,0 +1,190 @@
+"""Anything `cinv render` refuses is an error of `cinv check` (exit 1), with the same words.
+
+One case per refusal render has that the inventory can cause; `test_every_refusal_is_listed`
+reads cinv/render/ and fails when a refusal appears that no case (or reason) here covers."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+from conftest import invoke, write_files
+
+RENDER = Path(__file__).resolve().parents[1] / "cinv" / "render"
+
+SETTINGS = """\
+domain: example.com
+dns:
+  primary_ns: ns1.example.net.
+  nameservers: [ns1.example.net.]
+render:
+  targets:
+{targets}
+"""
+NETWORK = "domain: prod.example.com\nipv4: 192.0.2.0/24\n"
+HOST = """\
+kind: virtual
+interfaces:
+  - name: eth0
+    mac: '52:54:00:00:00:01'
+    network: prod
+    ipv4: 192.0.2.10
+"""
+TARGET = '    mine: {template: mine.j2, each: host, path: "mine/{{ host.name }}.txt"}'
+
+
+def inventory(root: Path, targets: str = TARGET, templates: dict | None = None,
+              settings: str | None = None) -> Path:
+    files = {"cinv.yaml": settings or SETTINGS.format(targets=targets),
+             "networks/prod.yaml": NETWORK, "hosts/web1.prod.example.com.yaml": HOST}
+    for name, text in (templates or {}).items():
+        files[f"templates/{name}"] = text
+    return write_files(root, files)
+
+
+def _symlink(root: Path) -> None:
+    outside = root.parent / "outside.j2"
+    outside.write_text("{{ host.name }}\n")
+    (root / "templates" / "mine.j2").unlink()
+    (root / "templates" / "mine.j2").symlink_to(outside)
+
+
+CASES = {
+    "nameserver in a zone without a host": dict(
+        settings=SETTINGS.format(targets="    {}").replace("ns1.example.net.", "ns1.example.com."),
+        want="cinv.yaml:2: dns.nameservers: ns1.example.com. lies in zone example.com, but no "
+             "host has that name and an address; add one, or name another nameserver"),
+    "template syntax error": dict(
+        templates={"mine.j2": "{{ host.name }\n"},
+        want="templates/mine.j2:1: syntax error: unexpected '}' (rendering target mine)"),
+    "template missing": dict(
+        at="cinv.yaml:5: ", want="template 'mine.j2' is in neither the inventory's templates/ nor "
+             "cinv's built-in templates (rendering target mine)"),
+    "undefined variable": dict(
+        templates={"mine.j2": "x\n{{ host.nope }}\n"},
+        want="templates/mine.j2:2: undefined: 'record object' has no attribute 'nope' "
+             "(rendering target mine for host web1.prod.example.com)"),
+    "refused by the sandbox": dict(
+        templates={"mine.j2": "{{ inv.hosts.append(1) }}\n"},
+        want="templates/mine.j2:1: refused by the sandbox: access to attribute 'append' of "
+             "'list' object is unsafe. (rendering target mine for host web1.prod.example.com)"),
+    "error in the path template": dict(
+        targets='    mine: {template: mine.j2, each: host, path: "{{ host.nope }}"}',
+        templates={"mine.j2": "x\n"},
+        at="cinv.yaml:5: ", want="<template>:1: undefined: 'record object' has no attribute 'nope' "
+             "(rendering target mine for host web1.prod.example.com)"),
+    "path outside the output dir": dict(
+        targets='    mine: {template: mine.j2, path: "../escape"}', templates={"mine.j2": "x\n"},
+        at="cinv.yaml:5: ", want="target mine: output path '../escape' is not a plain "
+                                 "relative path inside the output directory"),
+    "two targets write one file": dict(
+        targets='    mine: {template: mine.j2, path: "hosts"}', templates={"mine.j2": "x\n"},
+        at="cinv.yaml:5: ", want="targets hosts and mine both write hosts"),
+    "two user targets write one file": dict(
+        targets='    mine: {template: mine.j2, each: network, path: "same.txt"}\n'
+                '    more: {template: mine.j2, each: host, path: "same.txt"}',
+        templates={"mine.j2": "x\n"},
+        at="cinv.yaml:5: ", want="targets mine and more both write same.txt"),
+    "override of a built-in template": dict(
+        targets="    {}", templates={"hosts.j2": "{{ nope }}\n"},
+        want="templates/hosts.j2:1: undefined: 'nope' is undefined (rendering target hosts)"),
+    "template not UTF-8": dict(
+        templates={"mine.j2": b"\xff\xfe{{ x }}\n"},
+        want="templates/mine.j2: cannot be read as UTF-8 text ('utf-8' codec can't decode byte "
+             "0xff in position 0: invalid start byte)"),
+    "template a symlink out of the inventory": dict(
+        templates={"mine.j2": "x\n"}, prepare=_symlink,
+        want="templates/mine.j2: is a symlink out of the inventory; not read"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_render_refuses_and_check_reports_it(tmp_path, case):
+    spec = dict(CASES[case])
+    want, at, prepare = spec.pop("want"), spec.pop("at", ""), spec.pop("prepare", None)
+    root = inventory(tmp_path / "inv", **spec)
+    if prepare:
+        prepare(root)
+    render = invoke("-C", root, "render", "--out", tmp_path / "out")
+    assert render.code == 1, render
+    refusal = [line.removeprefix("cinv: ") for line in render.err.splitlines()]
+    assert want in refusal, render.err
+    check = invoke("-C", root, "check")
+    assert check.code == 1, check
+    assert at + want in check.out.splitlines(), check.out
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_a_valid_user_target_is_no_problem(tmp_path):
+    root = inventory(tmp_path / "inv", templates={"mine.j2": "{{ host.name }}\n"})
+    assert invoke("-C", root, "check").code == 0
+    assert invoke("-C", root, "render", "--out", tmp_path / "out").code == 0
+    assert (tmp_path / "out" / "mine" / "web1.prod.example.com.txt").read_text() == \
+        "web1.prod.example.com\n"
+
+
+def test_one_target_writing_twice(tmp_path):
+    root = inventory(tmp_path / "inv", targets='    mine: {template: mine.j2, each: host, '
+                     'path: "same.txt"}', templates={"mine.j2": "x\n"})
+    write_files(root, {"hosts/web2.prod.example.com.yaml": HOST.replace(":01", ":02").replace(
+        ".10", ".11")})
+    want = "target mine writes same.txt twice (make its path depend on the host)"
+    render = invoke("-C", root, "render", "--out", tmp_path / "out")
+    assert render.code == 1 and render.err.strip() == f"cinv: {want}"
+    check = invoke("-C", root, "check")
+    assert check.code == 1 and f"cinv.yaml:5: {want}" in check.out.splitlines()
+
+
+# Every raise in cinv/render/: the case above that makes render hit it, or why the inventory
+# cannot (the command line, the output directory, cinv's own code).
+SITES = {
+    ("__init__.py", "render_files", "unknown target"): "the command line names a target",
+    ("__init__.py", "run", "is not a directory"): "the output directory",
+    ("__init__.py", "_run", "ProblemsError(errors)"): "nameserver in a zone without a host",
+    ("dns.py", "build_zones", "cinv.yaml: dns.nameservers"): "nameserver in a zone without a "
+                                                              "host",
+    ("env.py", "get_source", "is a symlink out"): "template a symlink out of the inventory",
+    ("env.py", "get_source", "jinja2.TemplateNotFound"): "template missing",
+    ("env.py", "get_source", "cannot be read as UTF-8"): "template not UTF-8",
+    ("serial.py", "read", "FileNotFoundError"): "internal: a missing blob reads as absent",
+    ("targets.py", "check_path", "is not a plain relative"): "path outside the output dir",
+    ("targets.py", "render_target", "template_error(e, out.template, f\"target"):
+        "template syntax error",
+    ("targets.py", "render_target", "template_error(e, f\"path of target"):
+        "error in the path template",
+    ("targets.py", "render_target", "template_error(e, out.template, what)"):
+        "undefined variable",
+    ("targets.py", "render_target", "both write"): "two targets write one file",
+    ("targets.py", "render_target", "twice"): "the case test_one_target_writing_twice",
+    ("verify.py", "_paths_only", "both write"): "two targets write one file",
+    ("view.py", "__getattr__", "AttributeError"): "internal: attribute lookup of a record",
+    ("writer.py", "_read_manifest", "unreadable"): "the output directory",
+    ("writer.py", "__call__", "refusing to write outside"): "the output directory",
+    ("writer.py", "plan", "is a symlink"): "the output directory",
+    ("writer.py", "plan", "is a directory where"): "the output directory",
+    ("writer.py", "apply", "refusing to overwrite"): "the output directory",
+}
+
+
+def raise_sites():
+    for path in sorted(RENDER.glob("*.py")):
+        text = path.read_text()
+
+        def walk(node, function):
+            for child in ast.iter_child_nodes(node):
+                name = child.name if isinstance(child, ast.FunctionDef) else function
+                if isinstance(child, ast.Raise) and child.exc is not None:
+                    yield path.name, name, ast.get_source_segment(text, child.exc)
+                yield from walk(child, name)
+        yield from walk(ast.parse(text), None)
+
+
+def test_every_refusal_is_listed():
+    for file, function, source in raise_sites():
+        found = [why for (f, fn, words), why in SITES.items()
+                 if f == file and fn == function and words in source]
+        assert found, (f"cinv/render/{file}: {function}() raises {source[:70]!r}: add the "
+                       "inventory that makes render refuse this to CASES (and `cinv check` "
+                       "must report it), or say in SITES why no inventory can")
+        for why in found:
+            assert why in CASES or why.startswith(("the ", "internal:")), why
