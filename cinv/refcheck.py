@@ -31,13 +31,15 @@ from cinv.workspace import Workspace
 def _sides(ws: Workspace, pattern: str) -> list[tuple[str, dict[str, Host], set[str]]]:
     """(side name, {path: host}, network names) for this inventory and each matching branch
     (leaving out the branch checked out, and branches at the commit being checked)."""
-    inv = ws.load()
-    here = ("", {h.path: h for h in inv.hosts.values()}, set(inv.networks))
     current = gitstore.current_branch(ws.root)
     at = ws.commit or gitstore.head(ws.root)  # the commit being checked
     branches = [(name, sha) for name, sha in gitstore.matching_branches(ws.root, pattern)
                 if sha != at and name != current and not name.endswith(f"/{current}")
                 and name != ws.ref]
+    if not branches:
+        return []
+    inv = ws.load()
+    here = ("", {h.path: h for h in inv.hosts.values()}, set(inv.networks))
     listings = {name: gitstore.inventory_blobs(ws.root, sha) for name, sha in branches}
     wanted = sorted({blob for files in listings.values() for rel, blob in files.items()
                      if rel.startswith("hosts/")})

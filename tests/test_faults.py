@@ -80,7 +80,7 @@ class Readers:
     def check_loop(self):
         while not self.stop.is_set():
             p = run(self.root, "check")
-            if p.returncode != 0 or " 0 errors" not in p.stderr or "error:" in p.stdout:
+            if p.returncode != 0 or " 0 errors" not in p.stdout or "error:" in p.stdout:
                 self.failures.append(f"check: {p.returncode} {p.stdout!r} {p.stderr!r}")
             self.counts["check"] += 1
 

@@ -21,7 +21,8 @@ def test_the_commands_of_the_contract_exist():
     paths = {" ".join(p) for p, _ in COMMANDS}
     for want in ("init", "net add", "net list", "net show", "host add", "host list",
                  "host show", "host set", "host state", "host rm", "iface add", "iface rm",
-                 "check"):
+                 "check", "net set", "net rm", "net free", "find", "host rename", "host move",
+                 "host tag", "iface set"):
         assert want in paths
 
 

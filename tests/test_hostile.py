@@ -67,11 +67,12 @@ def test_leading_hyphen_after_double_dash_refused(inventory, name):
 # --- 2. other values on the command line -------------------------------------------------------
 
 BAD_SETS = {
-    "description-newline": 'description="a\\nsubnet 10.0.0.0 netmask 255.0.0.0 {"',
-    "description-cr": 'description="a\\rb"',
-    "description-nel": 'description="a\\x85b"', "description-del": "description=a\x7fb",
-    "location-line-separator": 'location="a\\u2028b"', "location-escape": "location=zrh\x1b[2J",
-    "vendor-nul": "hardware.vendor=a\x00b", "serial-newline": 'hardware.serial="x\\ny"',
+    # text is taken as typed (no YAML escapes): the shell hands over the control characters
+    "description-newline": "description=a\nsubnet 10.0.0.0 netmask 255.0.0.0 {",
+    "description-cr": "description=a\rb",
+    "description-nel": "description=a\x85b", "description-del": "description=a\x7fb",
+    "location-line-separator": "location=a\u2028b", "location-escape": "location=zrh\x1b[2J",
+    "vendor-nul": "hardware.vendor=a\x00b", "serial-newline": "hardware.serial=x\ny",
     "description-long": "description=" + "x" * 1001,
     "tag-space": 'tags=["a b"]', "tag-semicolon": 'tags=[";reboot"]', "tag-hyphen": "tags=[-x]",
     "vars-key": "vars.bad-key=1", "vars-newline": 'vars.x="a\\nb"',
@@ -207,7 +208,7 @@ def assert_file_refused(inventory, rel):
     r = inventory.run("check")
     assert r.code == 1, r
     assert "Traceback" not in r.out + r.err and "internal error" not in r.out + r.err, r
-    errors = [line for line in r.out.splitlines() if ": warning: " not in line]
+    errors = [line for line in r.out.splitlines()[:-1] if ": warning: " not in line]
     assert len(errors) == 1, r
     assert errors[0].startswith(rel), r
     r = inventory.run("render")
