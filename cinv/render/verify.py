@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from cinv import paths
 from cinv.errors import CinvError, Problem
 from cinv.load import Source
 from cinv.model import Inventory
@@ -46,7 +47,12 @@ def _paths_only(env, view, name: str, outputs, files: dict) -> None:
         path_template = env.from_string(out.path)
         for item in [None] if attr is None else getattr(view, attr):
             ctx = {"inv": view} if var is None else {"inv": view, var: item}
-            path = targets.check_path(path_template.render(ctx).strip(), name)
+            path = path_template.render(ctx).strip()
+            try:
+                path = paths.clean_relative(path, f"target {name}: output path")
+            except paths.UnsafePath as e:
+                raise CinvError(f"target {name}: output path {path!r} is not a plain relative "
+                                f"path inside the output directory: it {e.why}") from None
             if path in files:
                 raise CinvError(f"targets {files[path][0]} and {name} both write {path}")
             files[path] = (name, b"")
