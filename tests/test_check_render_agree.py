@@ -34,9 +34,10 @@ TARGET = '    mine: {template: mine.j2, each: host, path: "mine/{{ host.name }}.
 
 
 def inventory(root: Path, targets: str = TARGET, templates: dict | None = None,
-              settings: str | None = None) -> Path:
+              settings: str | None = None, extra: dict | None = None) -> Path:
     files = {"cinv.yaml": settings or SETTINGS.format(targets=targets),
-             "networks/prod.yaml": NETWORK, "hosts/web1.prod.example.com.yaml": HOST}
+             "networks/prod.yaml": NETWORK, "hosts/web1.prod.example.com.yaml": HOST,
+             **(extra or {})}
     for name, text in (templates or {}).items():
         files[f"templates/{name}"] = text
     return write_files(root, files)
@@ -115,6 +116,10 @@ CASES = {
         templates={"mine.j2": b"\xff\xfe{{ x }}\n"},
         want="templates/mine.j2: cannot be read as UTF-8 text ('utf-8' codec can't decode byte "
              "0xff in position 0: invalid start byte)"),
+    "a zone record DNS refuses": dict(
+        targets="    {}", extra={"zones/example.com.yaml":
+                                 'records:\n  "@": [{type: MX, value: "ten mail"}]\n'},
+        want="zones/example.com.yaml:2: records.@: MX: MX 'ten mail': expecting an integer"),
     "template a symlink out of the inventory": dict(
         templates={"mine.j2": "x\n"}, prepare=_symlink, want=None),
 }
@@ -175,6 +180,9 @@ SITES = {
     ("__init__.py", "_run", "ProblemsError(errors)"): "nameserver in a zone without a host",
     ("dns.py", "build_zones", "cinv.yaml: dns.nameservers"): "nameserver in a zone without a "
                                                               "host",
+    ("dns.py", "_own_records", "{path}:{line}: {e}"): "a zone record DNS refuses",
+    ("diff.py", "split_arguments", "unknown target"): "the command line names a target",
+    ("diff.py", "side", "`cinv check` reports"): "nameserver in a zone without a host",
     ("env.py", "get_source", "jinja2.TemplateNotFound"): "template missing",
     ("env.py", "get_source", "cannot be read as UTF-8"): "template not UTF-8",
     ("env.py", "template_seconds", "CINV_TEMPLATE_TIMEOUT"): "the environment of the command",

@@ -236,6 +236,9 @@ def test_find_addresses_and_names(site):
     site.ok("host", "set", "web1", "interfaces.eth0.aliases=www,api")
     rows = json.loads(site.ok("find", "api.prod", "--format", "json").out)
     assert [(r["host"], r["match"]) for r in rows] == [(WEB1, "alias api.prod.example.com")]
+    site.ok("host", "set", "web1", "interfaces.eth0.names=mail")
+    rows = json.loads(site.ok("find", "mail.prod", "--format", "json").out)
+    assert [(r["host"], r["match"]) for r in rows] == [(WEB1, "name mail.prod.example.com")]
     site.ok("host", "state", "db1", "retired")
     rows = json.loads(site.ok("find", "db1", "--format", "json").out)
     assert [(r["host"], r["state"]) for r in rows] == [("db1.prod.example.com", "retired")]

@@ -48,9 +48,12 @@ def _name(inv: Inventory, text: str) -> list[dict]:
             first = host.interfaces[0] if host.interfaces else None
             out.append(_row(host, first, "name"))
             continue
-        for fqdn, iface, is_alias in inv.dns_names(host):
-            if fqdn != host.name and needle in fqdn:
-                out.append(_row(host, iface, f"{'alias' if is_alias else 'name'} {fqdn}"))
+        names = [(fqdn, iface, "alias" if is_alias else "name")
+                 for fqdn, iface, is_alias in inv.dns_names(host) if fqdn != host.name]
+        names += [(fqdn, iface, "name") for fqdn, iface in inv.extra_names(host)]
+        for fqdn, iface, what in names:
+            if needle in fqdn:
+                out.append(_row(host, iface, f"{what} {fqdn}"))
                 break
     return out
 
