@@ -77,8 +77,9 @@ def _merged(version: int, spans) -> list[tuple[int, int]]:
 
 
 def ipv4_blocked(net: Network) -> list[tuple[int, int]]:
-    """Addresses never handed to a host: network and broadcast (for /30 and larger), reserved
-    ranges, the DHCP pool, and every address the network names (gateway, DNS servers, ...)."""
+    """Addresses never handed to a host, span by span as the network names them (maps draw
+    them): network and broadcast (for /30 and larger), reserved ranges, the DHCP pool, and every
+    address the network names (gateway, DNS servers, ...)."""
     v4 = net.ipv4
     blocked: list[tuple[int, int]] = []
     if v4 is not None and v4.prefixlen <= 30:
@@ -87,7 +88,7 @@ def ipv4_blocked(net: Network) -> list[tuple[int, int]]:
     if net.dhcp_pool is not None:
         blocked.append(net.dhcp_pool)
     blocked += [(a, a) for version, a in named_addresses(net) if version == 4]
-    return _merged(4, blocked)
+    return blocked
 
 
 def ipv6_bounds(v6: ipaddress.IPv6Network) -> tuple[int, int]:
@@ -102,7 +103,7 @@ def ipv6_bounds(v6: ipaddress.IPv6Network) -> tuple[int, int]:
 def ipv6_blocked(net: Network) -> list[tuple[int, int]]:
     blocked = [(a, b) for version, a, b in net.reserved if version == 6]
     blocked += [(a, a) for version, a in named_addresses(net) if version == 6]
-    return _merged(6, blocked)
+    return blocked
 
 
 def _bounds(net: Network, version: int):
@@ -111,8 +112,8 @@ def _bounds(net: Network, version: int):
         raise AllocationError(f"network {net.name} has no IPv{version} prefix")
     if version == 4:
         return prefix, int(prefix.network_address), int(prefix.broadcast_address), \
-            ipv4_blocked(net)
-    return (prefix, *ipv6_bounds(prefix), ipv6_blocked(net))
+            _merged(4, ipv4_blocked(net))
+    return (prefix, *ipv6_bounds(prefix), _merged(6, ipv6_blocked(net)))
 
 
 def free_addresses(net: Network, version: int, used: set[int], held: dict | None = None):

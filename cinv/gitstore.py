@@ -524,6 +524,7 @@ def recent_changes(root: Path, commit: str | None, limit: int = 50) -> list[dict
             i += count
             if len(names) == count:
                 out[-1]["paths"].append((token[0], names[-1], names[0] if count == 2 else None))
+    return out
 
 
 # --- values freed along the history (see cinv/freed.py) -----------------------------------
