@@ -209,6 +209,7 @@ SITES = {
     ("verify.py", "_paths_only", "both write"): "two targets write one file",
     ("verify.py", "_paths_only", "is not a plain relative"): "path outside the output dir",
     ("view.py", "__getattr__", "AttributeError"): "internal: attribute lookup of a record",
+    ("item.py", "__getattr__", "AttributeError"): "internal: attribute lookup of a record",
     ("writer.py", "_read_manifest", "unreadable"): "the output directory",
     ("writer.py", "_read_manifest", "is not in its normal form"): "the output directory",
     ("writer.py", "__call__", "refusing to write outside"): "the output directory",

@@ -109,13 +109,12 @@ def test_net_set_changes_fields_in_one_commit(site):
         "198.51.100.128/25",
         "networks/prod.yaml:8: reserved: 192.0.2.2-192.0.2.9 is not inside 198.51.100.128/25"]),
     ("dhcp_pool=192.0.2.10-192.0.2.11", [
-        "hosts/hv1.example.com.yaml:12: interfaces[0].ipv4: 192.0.2.10 lies in the DHCP pool of "
-        "network prod",
-        "hosts/hv2.example.com.yaml:12: interfaces[0].ipv4: 192.0.2.11 lies in the DHCP pool of "
-        "network prod"]),
+        "cinv: network prod: the new reserved ranges or DHCP pool would hold hosts' addresses: "
+        "hv1.example.com (hosts/hv1.example.com.yaml) eth0 192.0.2.10, hv2.example.com "
+        "(hosts/hv2.example.com.yaml) eth0 192.0.2.11"]),
     ("reserved=192.0.2.10-192.0.2.11", [
-        "cinv: network prod: the new reserved ranges hold hosts' addresses: hv1.example.com "
-        "(hosts/hv1.example.com.yaml) eth0 192.0.2.10, hv2.example.com "
+        "cinv: network prod: the new reserved ranges or DHCP pool would hold hosts' addresses: "
+        "hv1.example.com (hosts/hv1.example.com.yaml) eth0 192.0.2.10, hv2.example.com "
         "(hosts/hv2.example.com.yaml) eth0 192.0.2.11"]),
     ("gateway6=2001:db8:0:1::3", [
         "hosts/hv2.example.com.yaml:13: interfaces[0].ipv6: 2001:db8:0:1::3 is the gateway of "
@@ -134,7 +133,7 @@ def test_net_set_changes_fields_in_one_commit(site):
                     "to it; it cannot be changed"]),
     ("colour=red", ["networks/prod.yaml:12: colour: unknown key (allowed: name, description, "
                     "domain, ipv4, gateway4, ipv6, gateway6, ipv6_mode, dhcp_pool, reserved, "
-                    "dns_servers, vlan, bridge, subnet_id)"]),
+                    "dns_servers, vlan, bridge, subnet_id, dhcp)"]),
     ("vlan", ["cinv: 'vlan': expected KEY=VALUE (e.g. gateway4=192.0.2.1, "
               "reserved=192.0.2.1-192.0.2.9,192.0.2.250; KEY= removes)"]),
 ])

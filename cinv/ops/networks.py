@@ -59,8 +59,8 @@ def _value(key: str, raw: str):
 def set_network(ws: Workspace, name: str, assignments: list[str],
                 commit: bool = True) -> tuple[Network, list[str]]:
     """Change fields of a network (KEY= or KEY=none removes one). Refused, naming the hosts,
-    when a host's address would fall outside the network, into its pool, onto an address it
-    names, or into a new reserved range."""
+    when a host's address would fall outside the network, onto its gateway, or into a new
+    reserved range or DHCP pool."""
     with ws.changing("net set") as store:
         net = store.find_network(name)
         data = net.to_dict()
@@ -84,10 +84,12 @@ def set_network(ws: Workspace, name: str, assignments: list[str],
 
 
 def _refuse_reserving_hosts(store, old: Network, new: Network) -> None:
-    """A host on an address the change newly reserves is refused (check would only warn, as a
-    host may be given a reserved address on purpose)."""
+    """A host on an address the change newly reserves or puts in the DHCP pool is refused
+    (check allows a host there, given on purpose, with a warning)."""
     def reserved(net, version, value):
-        return any(v == version and a <= value <= b for v, a, b in net.reserved)
+        pool = net.dhcp_pool if version == 4 and net.dhcp_pool else None
+        return any(v == version and a <= value <= b for v, a, b in net.reserved) or \
+            (pool is not None and pool[0] <= value <= pool[1])
     clashes = []
     for host in store.hosts_on(old.name):
         if host.retired:
@@ -100,8 +102,8 @@ def _refuse_reserving_hosts(store, old: Network, new: Network) -> None:
                         and not reserved(old, addr.version, int(addr)):
                     clashes.append(f"{host.name} ({host.path}) {iface.name} {addr}")
     if clashes:
-        raise CinvError(f"network {old.name}: the new reserved ranges hold hosts' addresses: "
-                        + ", ".join(clashes))
+        raise CinvError(f"network {old.name}: the new reserved ranges or DHCP pool would hold "
+                        "hosts' addresses: " + ", ".join(clashes))
 
 
 def remove_network(ws: Workspace, name: str, commit: bool = True) -> Network:
