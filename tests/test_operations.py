@@ -188,6 +188,9 @@ def test_net_free_never_offers_what_the_network_names(inventory):
                  "--dns-server", "10.0.0.2", "--dns-server", "10.0.0.5")
     assert inventory.ok("net", "free", "tiny").out.split() == ["10.0.0.3", "10.0.0.4",
                                                                "10.0.0.6"]
+    inventory.ok("net", "set", "tiny", "dhcp.next_server=10.0.0.3")  # any field's address
+    assert inventory.ok("net", "free", "tiny").out.split() == ["10.0.0.4", "10.0.0.6"]
+    inventory.ok("net", "set", "tiny", "dhcp=")
     for name in ("a", "b", "c"):
         inventory.ok("host", "add", name, "--kind", "virtual", "--network", "tiny")
     r = inventory.run("net", "free", "tiny")
