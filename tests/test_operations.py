@@ -276,6 +276,7 @@ def test_host_rename_a_vm_keeps_addresses_and_libvirt_identity(site):
     domain = (out / "libvirt" / "www1.prod.example.com.xml").read_text()
     assert f"<name>{WEB1}</name>" in domain and \
         f"<uuid>{derived}</uuid>" in domain
+    assert f"<source file='/var/lib/libvirt/images/{WEB1}-0.qcow2'/>" in domain  # its disk
     assert "www1\tIN\tA\t192.0.2.12" in (out / "dns" / "db.prod.example.com").read_text()
     assert "web1" not in (out / "dns" / "db.prod.example.com").read_text()
 

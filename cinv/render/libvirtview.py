@@ -32,8 +32,9 @@ def host_fields(host: Host, settings: Settings, out: dict) -> None:
     """uuid, domain_name and the disks cinv derives from hardware.disks (every host has them,
     for user templates)."""
     image_dir = settings.image_dir.rstrip("/")
+    domain = host.libvirt.name or host.name  # a renamed VM keeps its domain's disk files too
     out["disks"] = [Item({"name": d.name, "size": d.size, "size_kib": d.size // 1024,
-                          "file": f"{image_dir}/{host.name}-{n}.qcow2",
+                          "file": f"{image_dir}/{domain}-{n}.qcow2",
                           "target": disk_target(n)})
                     for n, d in enumerate(host.hardware.disks)]
     out["uuid"] = host.libvirt.uuid or str(uuid.uuid5(uuid.NAMESPACE_DNS, host.name))
