@@ -70,33 +70,10 @@ def addresses_fit_network(inv: Inventory) -> list[Problem]:
         net = inv.networks.get(iface.network)
         if net is None:
             continue
-        if iface.ipv4 is not None:
-            why = None
-            if net.ipv4 is None:
-                why = f"is on network {net.name}, which has no IPv4 prefix"
-            elif iface.ipv4 not in net.ipv4:
-                why = f"is outside network {net.name} ({net.ipv4})"
-            elif net.ipv4.prefixlen <= 30 and iface.ipv4 == net.ipv4.network_address:
-                why = f"is the network address of {net.ipv4}"
-            elif net.ipv4.prefixlen <= 30 and iface.ipv4 == net.ipv4.broadcast_address:
-                why = f"is the broadcast address of {net.ipv4}"
-            elif iface.ipv4 == net.gateway4:
-                why = f"is the gateway of network {net.name}"
+        for family, addr in (("ipv4", iface.ipv4), ("ipv6", iface.ipv6)):
+            why = net.unfit(addr) if addr is not None else None
             if why:
-                out.append(_at(host, iface, "ipv4", f"interfaces[{i}].ipv4: {iface.ipv4} {why}",
-                               "address"))
-        if iface.ipv6 is not None:
-            why = None
-            if net.ipv6 is None:
-                why = f"is on network {net.name}, which has no IPv6 prefix"
-            elif iface.ipv6 not in net.ipv6:
-                why = f"is outside network {net.name} ({net.ipv6})"
-            elif iface.ipv6 == net.ipv6.network_address and net.ipv6.prefixlen < 127:
-                why = "is the Subnet-Router anycast address"
-            elif iface.ipv6 == net.gateway6:
-                why = f"is the gateway of network {net.name}"
-            if why:
-                out.append(_at(host, iface, "ipv6", f"interfaces[{i}].ipv6: {iface.ipv6} {why}",
+                out.append(_at(host, iface, family, f"interfaces[{i}].{family}: {addr} {why}",
                                "address"))
     return out
 

@@ -404,6 +404,31 @@ class Network:
             return self.subnet_id
         return zlib.crc32(self.name.encode()) % (2**31 - 1) + 1
 
+    def unfit(self, addr) -> str | None:
+        """Why `addr` cannot be a host's address on this network (None when it can): outside
+        its prefix, its network or broadcast address, the Subnet-Router anycast address, or
+        its gateway. `cinv check` refuses such an address; an importer keeps it as a record."""
+        if addr.version == 4:
+            prefix, gateway = self.ipv4, self.gateway4
+            if prefix is None:
+                return f"is on network {self.name}, which has no IPv4 prefix"
+        else:
+            prefix, gateway = self.ipv6, self.gateway6
+            if prefix is None:
+                return f"is on network {self.name}, which has no IPv6 prefix"
+        if addr not in prefix:
+            return f"is outside network {self.name} ({prefix})"
+        if addr.version == 4 and prefix.prefixlen <= 30:
+            if addr == prefix.network_address:
+                return f"is the network address of {prefix}"
+            if addr == prefix.broadcast_address:
+                return f"is the broadcast address of {prefix}"
+        if addr.version == 6 and addr == prefix.network_address and prefix.prefixlen < 127:
+            return "is the Subnet-Router anycast address"
+        if addr == gateway:
+            return f"is the gateway of network {self.name}"
+        return None
+
     def to_dict(self, with_name: bool = False) -> dict:
         out: dict = {"name": self.name} if with_name else {}
         if self.description:

@@ -233,6 +233,8 @@ class _Mapper:
         nets = {n.name if n is not None else None for n in held}
         if len(nets) != 1 or None in nets:
             return None  # no network holds it, or A and AAAA lie in two: records
+        if any(n.unfit(x) for n, x in zip(held, [x for x in (v4, v6) if x])):
+            return None  # a network, broadcast or gateway address is no host's: records
         return v4, v6, nets.pop()
 
     def _host(self, name, a, aaaa, v4, v6, net) -> None:
