@@ -171,6 +171,44 @@ def test_include_inside_the_folder_or_under_root(inventory, tmp_path):
     assert "create host more.prod.example.com" in r.out
 
 
+def test_an_include_above_the_zone_files_folder_is_read_inside_root(inventory, tmp_path):
+    """A real tree (ocf/dns: etc/zones/db.x holds `$INCLUDE ../db.ocf`): with --root naming
+    the tree's top the include is read, and listed as the path it names; above --root, or
+    without it, it is refused naming file:line."""
+    zones = tmp_path / "tree" / "etc" / "zones"
+    zones.mkdir(parents=True)
+    (zones.parent / "db.common").write_text("common A 192.0.2.30\n")
+    f = zone_file(zones, "$INCLUDE ../db.common\n")
+    r = inventory.run("import", "zone", f, "--zone", "prod.example.com")
+    assert r.code == 1 and r.err == (
+        f"cinv: {f}:4: $INCLUDE file '../db.common' has an empty, '.' or '..' component; "
+        "refusing (to read files above the zone file's folder, give --root DIR, the tree's "
+        "top)\n")
+    r = inventory.run("import", "zone", f, "--zone", "prod.example.com", "--root", zones)
+    assert r.code == 1 and "'../db.common' has an empty, '.' or '..' component" in r.err
+    r = inventory.ok("import", "zone", f, "--zone", "prod.example.com",
+                     "--root", tmp_path / "tree", "--dry-run")
+    assert "create host common.prod.example.com: eth0 192.0.2.30 on prod" in r.out
+    g = zone_file(zones, "$INCLUDE ../db.common\ncommon TXT \"x\"\ncommon CNAME y\n", "db2")
+    r = inventory.run("import", "zone", g, "--zone", "prod.example.com", "--root", tmp_path)
+    assert r.code == 1 and f"(A at {zones.parent / 'db.common'}:1" in r.err, r
+
+
+def test_a_network_broadcast_or_gateway_address_is_kept_as_a_record(inventory, tmp_path):
+    """esgob.com names its /26's network and broadcast addresses (network.llain.yr,
+    broadcast.llain.yr): no host may hold them, so they stay records, and the import goes
+    through."""
+    f = zone_file(tmp_path, "net0 A 198.51.100.0\nbcast A 198.51.100.63\n"
+                            "gw A 198.51.100.1\nok A 198.51.100.10\n")
+    r = inventory.ok("import", "zone", f, "--zone", "mgmt.example.com")
+    assert "create host ok.mgmt.example.com: eth0 198.51.100.10 on mgmt" in r.out
+    assert "net0" not in r.out.split("create zone")[0]
+    assert records(inventory, "mgmt.example.com")["records"] == {
+        "bcast": [{"type": "A", "value": "198.51.100.63"}],
+        "gw": [{"type": "A", "value": "198.51.100.1"}],
+        "net0": [{"type": "A", "value": "198.51.100.0"}]}
+
+
 @pytest.mark.parametrize("line, why", [
     ("$INCLUDE ../outside.inc", "has an empty, '.' or '..' component"),
     ("$INCLUDE .hidden/k.inc", "has a hidden component"),

@@ -3,13 +3,15 @@ the file and its $INCLUDEs in file order, each with the file:line it came from.
 
 dnspython reads each piece of a file between $INCLUDE lines (its Reader's state carried from
 piece to piece); cinv resolves $INCLUDE itself, through cinv.paths: a relative name inside the
-zone file's folder, an absolute name under --root DIR. The zone origin dnspython is given is the
+zone file's folder (with --root DIR, anywhere inside DIR: `../db.common`), an absolute name under
+--root DIR. The zone origin dnspython is given is the
 root, so it drops no name as out of zone: the importer lists those, with their lines. A byte
 that is not UTF-8 is fine in a comment; in data it is refused naming its line.
 """
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -161,14 +163,23 @@ class _Parser:
                     raise CinvError(f"{shown}:{lineno}: $INCLUDE {name}: an absolute path is "
                                     "read only under --root DIR (the folder standing for /)")
                 found = paths.resolve_inside(self.root, name.lstrip("/"), "$INCLUDE file")
+            elif self.root is not None:  # inside the tree given: '../db.common' may climb
+                rel = posixpath.normpath(posixpath.join(
+                    posixpath.relpath(self.base.as_posix(), self.root.resolve().as_posix()),
+                    name))
+                found = paths.resolve_inside(self.root, rel, "$INCLUDE file")
             else:
                 found = paths.resolve_inside(self.base, name, "$INCLUDE file")
         except paths.UnsafePath as e:
-            raise CinvError(f"{shown}:{lineno}: {e}; refusing") from None
+            hint = "" if self.root is not None else \
+                " (to read files above the zone file's folder, give --root DIR, the tree's top)"
+            raise CinvError(f"{shown}:{lineno}: {e}; refusing{hint}") from None
         if not found.is_file():
             raise CinvError(f"{shown}:{lineno}: $INCLUDE {name}: no such file ({found})")
         inner = dict(state, current_origin=origin, last_name=origin)
-        self.file(found, name, inner, depth + 1)
+        inner_shown = name if name.startswith("/") else \
+            posixpath.normpath(posixpath.join(posixpath.dirname(shown), name))
+        self.file(found, inner_shown, inner, depth + 1)
 
 
 def _why(e: Exception, line: str) -> str:
