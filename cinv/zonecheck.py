@@ -258,7 +258,7 @@ def zone_records_and_hosts(inv: Inventory) -> list[Problem]:
             data = data if data is not None else zonelib.rdata_text(zone.name, rec)
             why = None
             if kind == "alias":
-                if not (rec.type == "CNAME" and data in held["CNAME"]):
+                if not (rec.type == "CNAME" and data.lower() in held["CNAME"]):
                     why = f"is an alias (CNAME) of host {host.name}"
             elif rec.type in ("A", "AAAA"):
                 if data not in held.get(rec.type, ()):
@@ -284,7 +284,7 @@ def zone_records_and_hosts(inv: Inventory) -> list[Problem]:
         if name in ptrs and zonelib.is_reverse(zone.name):
             host, iface, target = ptrs[name]
             own = {target, *zonemap.names_of(inv, host, iface)}
-            got = rd.target.to_text().rstrip(".") if rec.type == "PTR" else None
+            got = rd.target.to_text().rstrip(".").lower() if rec.type == "PTR" else None
             if got not in own:
                 address = iface.ipv4 if zonelib.fqdn(zone.name, rec.owner).endswith(
                     "in-addr.arpa") else iface.ipv6

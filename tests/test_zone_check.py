@@ -201,6 +201,22 @@ records:
         "may only add a PTR to another name of that host"]
 
 
+@covers("zone_records_and_hosts")
+def test_host_names_in_records_compare_without_case(problems, base_files):
+    """DNS names are case-insensitive: ocf.berkeley.edu's reverse zone writes
+    `18 PTR reef.OCF.Berkeley.EDU.` for a host's extra name, and a CNAME restating an alias
+    with its own TTL may spell the host's name in capitals."""
+    assert problems({R: """\
+records:
+  "11":
+    - {type: PTR, value: WWW.Prod.Example.COM.}
+""", P: """\
+records:
+  www:
+    - {type: CNAME, value: Web1.PROD.example.com., ttl: 60}
+"""}) == []
+
+
 @covers("zone_targets_have_addresses")
 def test_targets_without_address_and_data_below_a_delegation_are_warnings(problems):
     assert problems({Z: """\
