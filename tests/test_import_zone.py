@@ -194,6 +194,19 @@ def test_an_include_above_the_zone_files_folder_is_read_inside_root(inventory, t
     assert r.code == 1 and f"(A at {zones.parent / 'db.common'}:1" in r.err, r
 
 
+def test_a_name_on_the_first_interfaces_label_stays_its_own_host(inventory, tmp_path):
+    """esgob.com has vmgw1 A .248 and eth0.vmgw1 A .234. cinv renders a second interface as
+    <if>.<host>, but never the first (that one is <host> itself): eth0.vmgw1 folded into
+    vmgw1's eth0 overwrote .248, silently. It is its own host; eth1.vmgw1 is vmgw1's eth1."""
+    f = zone_file(tmp_path, "vm1 A 192.0.2.20\neth0.vm1 A 192.0.2.21\neth1.vm1 A 192.0.2.22\n")
+    r = inventory.ok("import", "zone", f, "--zone", "prod.example.com")
+    assert "create host vm1.prod.example.com: eth0 192.0.2.20 on prod; eth1 192.0.2.22 on " \
+        "prod" in r.out, r.out
+    assert "create host eth0.vm1.prod.example.com: eth0 192.0.2.21 on prod" in r.out
+    r = inventory.ok("import", "zone", f, "--zone", "prod.example.com")
+    assert "Nothing to change." in r.out
+
+
 def test_a_network_broadcast_or_gateway_address_is_kept_as_a_record(inventory, tmp_path):
     """esgob.com names its /26's network and broadcast addresses (network.llain.yr,
     broadcast.llain.yr): no host may hold them, so they stay records, and the import goes

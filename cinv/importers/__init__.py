@@ -159,13 +159,23 @@ def fold_interfaces(hosts: list[FoundHost], inv: Inventory, not_hosts: set[str])
     """A name <label>.<host> where <host> is a host (in the inventory or in the same import) is
     the interface <label> of that host, as cinv renders second interfaces. Names in not_hosts
     (domains, a zone's apex) never count as hosts, so www.example.com stays a host of its own."""
-    known = {h.name for h in hosts} | set(inv.hosts)
-    known -= not_hosts
+    found = {h.name: h for h in hosts}
+    known = (set(found) | set(inv.hosts)) - not_hosts
+
+    def first_ifname(name: str) -> str | None:
+        """The name of that host's first interface, which cinv renders as the host's own name
+        (never <if>.<host>): eth0.vm1 beside vm1 is another name, not vm1's eth0."""
+        ifaces = inv.hosts[name].interfaces if name in inv.hosts else found[name].interfaces
+        if not ifaces:
+            return None
+        return ifaces[0].name or ("eth0" if name not in inv.hosts else None)
+
     out: list[FoundHost] = []
     moved: dict[str, list[FoundIface]] = {}
     for h in hosts:
         label, _, rest = h.name.partition(".")
-        if rest in known and h.name not in inv.hosts and _ifname_ok(label):
+        if rest in known and h.name not in inv.hosts and _ifname_ok(label) \
+                and label != first_ifname(rest):
             for iface in h.interfaces:
                 iface.name = label
             moved.setdefault(rest, []).extend(h.interfaces)
