@@ -130,6 +130,28 @@ def test_a_reverse_zone_makes_no_hosts_and_checks_ptrs(inventory, tmp_path):
             "web1.prod.example.com") in r.out
 
 
+def test_a_ptr_to_a_hosts_other_name_alone_is_listed(inventory, tmp_path):
+    """ocf.berkeley.edu: `hosting` and `death` share an address (hosting is the host, death
+    its extra name); the reverse zone's PTR names death only. cinv always answers the host's
+    own PTR there, so the answer cannot be the source's: that PTR is listed, not kept. Beside
+    the host's own name it is kept, as an extra PTR."""
+    inventory.ok("host", "add", "web1", "--kind", "virtual", "--network", "prod",
+                 "--ipv4", "192.0.2.20", "--ipv6", "none")
+    inventory.ok("host", "set", "web1", "interfaces.0.names=[www]")
+    f = zone_file(tmp_path, "20 PTR WWW.prod.example.com.\n")
+    r = both(inventory, "import", "zone", f, "--zone", "2.0.192.in-addr.arpa")
+    assert (f"{f}:4: 20.2.0.192.in-addr.arpa PTR www.prod.example.com: 192.0.2.20 belongs to "
+            "host web1.prod.example.com (hosts/web1.prod.example.com.yaml), whose PTR "
+            "web1.prod.example.com cinv always answers; the source answers without it, so its "
+            "PTRs to the host's other names are not kept either") in r.out, r.out
+    g = zone_file(tmp_path, "20 PTR WWW.prod.example.com.\n20 PTR web1.prod.example.com.\n",
+                  "db2")
+    r = inventory.ok("import", "zone", g, "--zone", "2.0.192.in-addr.arpa")
+    assert "Not mapped" not in r.out
+    assert records(inventory, "2.0.192.in-addr.arpa")["records"] == {
+        "20": [{"type": "PTR", "value": "WWW.prod.example.com."}]}
+
+
 def test_latin1_byte_in_a_comment_is_fine_in_data_it_is_refused(inventory, tmp_path):
     f = tmp_path / "db"
     f.write_bytes(HEAD.encode() + b"; caf\xe9 du coin\nweb A 192.0.2.20 ; \xe9t\xe9\n")

@@ -336,6 +336,15 @@ class _Mapper:
                     self.found.skip(w, f"{name} PTR {got}", f"{addr} belongs to host "
                                     f"{host.name} ({host.path}), whose PTR is {target}")
             del todo[(name, rtype)]
+            if keep and not matched:  # cinv always answers the host's own name here
+                for rd in keep:
+                    got = rd.target.to_text(omit_final_dot=True).lower()
+                    self.found.skip(rs.wheres[rs.rdatas.index(rd)], f"{name} PTR {got}",
+                                    f"{addr} belongs to host {host.name} ({host.path}), whose "
+                                    f"PTR {target} cinv always answers; the source answers "
+                                    "without it, so its PTRs to the host's other names are "
+                                    "not kept either")
+                keep = []
             if where != name:
                 if keep:
                     for rd in keep:
