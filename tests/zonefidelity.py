@@ -6,7 +6,9 @@ cinv rendered.
 asks it (TCP, dnspython) for every RRset of the source but the SOA and the apex NS, and returns
 every one that does not come back identical: same type, same data, same TTL. A name at or below
 a delegation must come back as the same referral (the delegation's NS in the authority section,
-glue in the additional section), as named serving the source would answer.
+and, for the delegation's own name servers, their glue in the additional section), as named
+serving the source would answer. A CNAME in the answer (cinv's RFC 2317 CNAME into a classless
+child zone) is followed, as a resolver would, to the RRset asked for.
 """
 from __future__ import annotations
 
@@ -84,6 +86,8 @@ def _find(sections, name, rdtype):
 def differences(server: Server, expected: list[Expected], cuts: set[dns.name.Name]) -> list[str]:
     """Every expected RRset that named does not answer identically (one line each)."""
     wrong = []
+    servers = {e.name: {r.target for r in e.rdatas} for e in expected
+               if e.name in cuts and e.rdtype == dns.rdatatype.NS}
     for e in expected:
         response = server.ask(e.name, e.rdtype)
         if e.name in cuts and e.rdtype == dns.rdatatype.NS:  # the delegation: a referral
@@ -99,12 +103,21 @@ def differences(server: Server, expected: list[Expected], cuts: set[dns.name.Nam
                 wrong.append(f"{e.text()}: want a referral to {cut}, got "
                              f"{response.to_text()!r}")
                 continue
-            if e.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+            if e.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA) and \
+                    e.name in servers.get(cut, ()):  # glue: only a name server's address
                 got = _find([response.additional], e.name, e.rdtype)
                 if got is None or frozenset(got) != e.rdatas or got.ttl != e.ttl:
                     wrong.append(f"{e.text()}: glue not in the referral: {response.to_text()!r}")
             continue
         got = _find([response.answer], e.name, e.rdtype)
+        name = e.name
+        for _hop in range(8):  # a CNAME cinv writes (RFC 2317): what a resolver follows
+            cname = _find([response.answer], name, dns.rdatatype.CNAME)
+            if got is not None or cname is None or e.rdtype == dns.rdatatype.CNAME:
+                break
+            name = cname[0].target
+            response = server.ask(name, e.rdtype)
+            got = _find([response.answer], name, e.rdtype)
         if got is None:
             wrong.append(f"{e.text()}: not answered ({dns.rcode.to_text(response.rcode())}: "
                          f"{[r.to_text() for r in response.answer]})")
