@@ -100,6 +100,28 @@ def test_options_are_inherited_as_dhcpd_inherits_them(empty_inventory, tmp_path)
     assert empty_inventory.snapshot() == snap  # a re-run changes nothing
 
 
+def test_short_names_resolve_in_the_scopes_domain_name(inventory, tmp_path):
+    """tildaslash.com's dhcpd.conf reserves `host printer { ... fixed-address printer; }` with
+    `option domain-name "int.tildaslash.com"`, and its zone (imported first) holds those hosts:
+    dhcpd would find printer.int.tildaslash.com by searching that domain, and so does cinv,
+    in the inventory (no DNS lookups). A host naming itself no longer loses the inventory's
+    answer, nor does a name qualified in the file's own host blocks."""
+    inventory.ok("host", "add", "printer", "--kind", "physical", "--network", "prod",
+                 "--ipv4", "192.0.2.30", "--ipv6", "none", "--mac", "02:00:00:00:00:01")
+    conf = write(tmp_path, "dhcpd.conf", """\
+option domain-name "prod.example.com";
+option ntp-servers printer;
+host printer { hardware ethernet 02:50:43:61:2f:49; fixed-address printer; }
+host other { hardware ethernet 02:50:43:61:2f:4a; fixed-address printer.example.net; }
+""")
+    r = inventory.ok("import", "dhcpd", conf, "--network", "prod")
+    assert "update host printer.prod.example.com: interfaces.eth0.mac 02:00:00:00:00:01 -> " \
+        "02:50:43:61:2f:49" in r.out, r.out
+    assert f"{conf}:4: fixed-address printer.example.net: a name neither this file nor the " \
+        "inventory gives an address (no DNS lookups are made)" in r.out
+    assert f"{conf}:3:" not in r.out
+
+
 def test_absolute_includes_are_read_under_root_and_nowhere_else(empty_inventory, tmp_path):
     root = tmp_path / "backup"
     conf = write(root, "etc/dhcp/dhcpd.conf",

@@ -180,7 +180,7 @@ def _host(st: Statement, scope: Node, vals: Values, inv: Inventory, nets: dict,
         elif inner.head == "hardware":
             _hardware(inner, iface, found)
         elif inner.head == "fixed-address":
-            _fixed4(inner, iface, vals, found)
+            _fixed4(inner, iface, vals, found, scope.scope_domain)
         elif inner.head == "fixed-address6":
             _fixed6(inner, iface, found)
         elif inner.head == "option":
@@ -246,9 +246,10 @@ def _hardware(st: Statement, iface: FoundIface, found: Findings) -> None:
                    f"{args[1]!r} is not a MAC address")
 
 
-def _fixed4(st: Statement, iface: FoundIface, vals: Values, found: Findings) -> None:
+def _fixed4(st: Statement, iface: FoundIface, vals: Values, found: Findings,
+            domain: str | None) -> None:
     for a in arg_items(st.words[1:]):
-        addr = vals.address(a)
+        addr = vals.address(a, domain)
         if addr is None:
             found.skip(st.where, f"fixed-address {a}", "a name neither this file nor the "
                        "inventory gives an address (no DNS lookups are made)")

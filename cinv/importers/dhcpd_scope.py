@@ -208,23 +208,40 @@ class Values:
                 if iface.ipv4 is not None:
                     self.in_inventory[fqdn] = str(iface.ipv4)
 
-    def address(self, text: str):
+    def address(self, text: str, domain: str | None = None):
+        """An IPv4 address, or the address this file or the inventory gives a name; a short
+        name is also tried in the scope's `option domain-name` (the domain dhcpd's clients are
+        told, as a resolver searching it would find `printer` as printer.example.org)."""
         try:
             return values.parse_ip(text, 4)
         except ValueError:
             pass
         key = text.lower().rstrip(".")
-        for table in (self.literal, self.in_inventory):
-            seen = 0
-            while key in table and seen < 8:  # a name given as another name's address
-                value = table[key]
+        found = self._lookup(key)
+        if found is None and domain and "." not in key and not text.endswith("."):
+            found = self._lookup(f"{key}.{domain}")
+        return found
+
+    def _lookup(self, key: str):
+        """A name given as another name's address is followed (8 steps at most), in this file
+        first, then in the inventory; `host printer { fixed-address printer; }` names itself,
+        which only the inventory can answer."""
+        seen: set[str] = set()
+        while key is not None and len(seen) < 8:
+            seen.add(key)
+            names = []
+            for table in (self.literal, self.in_inventory):
+                value = table.get(key)
+                if value is None:
+                    continue
                 try:
                     return values.parse_ip(value, 4)
                 except ValueError:
-                    key, seen = value.lower().rstrip("."), seen + 1
+                    names.append(value.lower().rstrip("."))
+            key = next((n for n in names if n not in seen), None)
         return None
 
-    def value(self, p: Param):
+    def value(self, p: Param, domain: str | None = None):
         """The parameter's value as a record stores it, or None (listed with its reason)."""
         items = arg_items(p.args)
         try:
@@ -233,7 +250,7 @@ class Values:
             opt = dhcpopts.OPTIONS.get(p.key)
             kind = "ip" if p.key == "next-server" else opt.type
             if kind in ("ip", "ips"):
-                addrs = [self.address(a) for a in items]
+                addrs = [self.address(a, domain) for a in items]
                 missing = [a for a, b in zip(items, addrs) if b is None]
                 if missing:
                     which = f"{', '.join(missing)}: " if len(missing) < len(items) else ""
@@ -263,7 +280,7 @@ def effective(nodes: list[Node], vals: Values, family: int | None) -> dict:
                 continue
             if family == 6 and opt is None:
                 continue  # next-server and filename are DHCPv4
-            value = vals.value(p) if not p.used else p.value
+            value = vals.value(p, node.scope_domain) if not p.used else p.value
             p.used, p.value = True, value
             if value is not None:
                 out[p.key] = value
