@@ -200,6 +200,20 @@ def test_untrusted_names_and_macs_are_listed_not_imported(inventory, tmp_path):
     assert "create host noaddr.mgmt.example.com: eth0 52:54:00:01:02:04 on mgmt" in r.out
 
 
+def test_network_is_only_for_hosts_without_an_address(inventory, tmp_path):
+    """ISC's DHCPv6 test file reserves 3ffe:aaaa:aaaa:aaaa::ffff, in no network: it went to the
+    --network fallback (an IPv4-only network), which check refuses, so nothing imported at
+    all. A host whose address no network holds is listed; --network places only hosts with
+    neither an address nor a subnet."""
+    conf = tmp_path / "dhcpd6.conf"
+    conf.write_text("host far { hardware ethernet 52:54:00:01:02:05; "
+                    "fixed-address6 3ffe:aaaa::ffff; }\n"
+                    "host near { hardware ethernet 52:54:00:01:02:06; }\n")
+    r = inventory.ok("import", "dhcpd", conf, "--network", "mgmt")
+    assert f"{conf}:1: host far: no network holds 3ffe:aaaa::ffff" in r.out
+    assert "create host near.mgmt.example.com: eth0 52:54:00:01:02:06 on mgmt" in r.out
+
+
 def test_the_sample_is_a_file_dhcpd_itself_accepts(tmp_path):
     from checkers import require, run
     tool = require("dhcpd")

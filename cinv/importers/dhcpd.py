@@ -277,8 +277,10 @@ def _host_network(iface: FoundIface, scope: Node, nets: dict, fallback):
     for addr in (iface.ipv4, iface.ipv6):
         if net is None and addr is not None:
             net = network_holding(nets.values(), addr)
+    if iface.ipv4 is not None or iface.ipv6 is not None:
+        return net  # an address no network holds is listed; --network is for hosts without
     prefix = scope.scope_prefix
-    if net is None and iface.ipv4 is None and iface.ipv6 is None and prefix is not None:
+    if prefix is not None:
         net = next((n for n in nets.values() if prefix in (n.ipv4, n.ipv6)), None)
     return net if net is not None else fallback
 
