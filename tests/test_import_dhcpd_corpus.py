@@ -31,6 +31,17 @@ CASES = {
     "wikimedia": ("etc/dhcp/dhcpd.conf", ".", 600),
     "ocp4-metal": ("dhcpd.conf", None, 6),
     "two-subnets-groups": ("dhcpd.conf", None, 4),
+    # the second corpus (other authors and styles)
+    "tildaslash": ("etc/dhcp/dhcpd.conf", ".", 1),
+    "onie-vivso": ("dhcpd.conf", None, 0),
+    "cumulus-ztp": ("etc/dhcp/dhcpd.conf", ".", 13),
+    "ocp4-scalelab": ("dhcpd.conf", None, 5),
+    "juniper-ztp": ("dhcpd.conf", None, 1),
+    "ddns-group": ("dhcpd.conf", None, 1),
+    "llnl-pxelinux": ("dhcpd.conf", None, 10),
+    "tihlde-on-expiry": ("dhcpd.conf", None, 0),
+    "paocloud-v6": ("dhcpd6.conf", None, 0),
+    "isc-docsis-v6": ("dhcpd6.conf", None, 0),
 }
 
 
@@ -197,6 +208,35 @@ def test_the_corpus_covers_what_real_trees_hold():
     text = "".join(p.read_text(errors="replace") for p in CORPUS.rglob("*") if p.is_file())
     for needle in ("shared-network", "group {", "class \"", "failover peer", 'include "/etc',
                    "pxelinux", "next-server", "filename", "fixed-address6", "subnet6",
-                   "option routers rtr-", "0:0:c0:5d:bd:95"):
+                   "option routers rtr-", "0:0:c0:5d:bd:95",
+                   # the second corpus
+                   "on expiry", "= encapsulate", "host-identifier option", "site-option-space",
+                   "vendor-encapsulated-options", "allow members of", "load balance max",
+                   "fixed-address printer;", "key dhcpupdate", "0C:C4:7A:8E:B5:66 ;"):
         assert needle in text, needle
-    assert len(CASES) >= 8 and {p.name for p in CORPUS.iterdir()} == set(CASES)
+    assert len(CASES) >= 18 and {p.name for p in CORPUS.iterdir()} == set(CASES)
+
+
+def test_a_tree_and_its_zone_meet_in_one_inventory(empty_inventory):
+    """tildaslash.com keeps its zone and its dhcpd.conf side by side. Imported after the zone,
+    the dhcpd file's `fixed-address printer` (a short name in the file's domain-name) gives
+    the zone's hosts their MACs; but its `testhost` reserves 192.168.2.128, which the zone's
+    $GENERATE names vmdhcp128: the import is refused naming both, and nothing is written."""
+    inv = empty_inventory
+    inv.ok("net", "add", "vm", "--ipv4", "192.168.2.0/24", "--domain", "int.tildaslash.com")
+    inv.ok("net", "add", "lan", "--ipv4", "192.168.0.0/24", "--domain", "int.tildaslash.com")
+    zone = Path(__file__).parent / "corpus" / "zones" / "tildaslash-int.tildaslash.com"
+    inv.ok("import", "zone", zone, "--zone", "int.tildaslash.com")
+    tree = CORPUS / "tildaslash"
+    conf = tree / "etc" / "dhcp" / "dhcpd.conf"
+    snap = inv.snapshot()
+    for extra in ((), ("--dry-run",)):
+        r = inv.run("import", "dhcpd", conf, "--root", tree, "--networks", *extra)
+        assert r.code == 1 and r.err.endswith(
+            f"{conf}:41: address 192.168.2.128 of testhost.int.tildaslash.com is already held "
+            "by vmdhcp128.int.tildaslash.com (hosts/vmdhcp128.int.tildaslash.com.yaml)\n"), r
+    assert inv.snapshot() == snap
+    for name, mac in (("printer", "00:23:7d:68:17:f1"), ("2tb", "02:50:43:61:2f:49"),
+                      ("ninja02", "d4:94:a1:8b:39:97")):
+        assert f"update host {name}.int.tildaslash.com: interfaces.eth0.mac = {mac}" in r.out
+    assert "a name neither this file nor the inventory gives an address" not in r.out
