@@ -274,21 +274,29 @@ class _Domain:
         kept: list[str] = []
         disks: list[dict] = []
         ifaces: list[FoundIface] = []
+        # Kept elements are written after the disks and interfaces cinv models: once a disk
+        # (or an interface) is kept as is, those after it are kept too, so that every disk and
+        # every NIC keeps its place (the guest's vda/vdb, eth0/eth1 and boot order follow it).
+        disk_kept = nic_kept = False
         for elem in devices:
             tag = elem.tag
             if tag == "emulator":
                 self._emulator(elem)
             elif tag == "disk":
-                disk = self._disk(elem)
+                disk = self._disk(elem) if not disk_kept else None
                 if disk is not None:
                     disks.append(disk)
                 else:
+                    disk_kept = True
                     self.keep(elem, "devices", kept)
             elif tag == "interface":
-                iface, why = self._interface(elem)
+                iface, why = self._interface(elem) if not nic_kept else \
+                    (None, "an interface before it is kept as is, and NICs keep their order")
                 if iface is not None:
                     ifaces.append(iface)
-                elif self.keep(elem, "devices", kept):
+                    continue
+                nic_kept = True
+                if self.keep(elem, "devices", kept):
                     mac = elem.find("mac")
                     self.found.notes.append(
                         f"{self.at(elem)}: interface ({elem.get('type')}"
@@ -320,8 +328,8 @@ class _Domain:
         for child in elem:
             tag = child.tag
             if tag == "driver":
-                if len(child) or child.get("name", "qemu") != "qemu":
-                    return None
+                if len(child) or child.get("name") != "qemu":
+                    return None  # another backend, or none named (cinv writes name='qemu')
                 if child.get("type"):
                     disk["format"] = child.get("type")
                 extra = {k: v for k, v in child.attrib.items() if k not in ("name", "type")}

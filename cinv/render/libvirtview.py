@@ -60,7 +60,7 @@ def domain_fields(host: Host, out: dict) -> None:
         type=lv.type or "kvm",
         current_memory_kib=(lv.current_memory if lv.current_memory is not None
                             else out["memory"]) // 1024,
-        os=Item(type=os_.type if os_ else "hvm", arch=(os_.arch if os_ else None) or "x86_64",
+        os=Item(type=os_.type if os_ else "hvm", arch=os_.arch if os_ else "x86_64",
                 machine=os_.machine if os_ else None, firmware=os_.firmware if os_ else None,
                 loader=_with_path(os_.loader if os_ else {}),
                 nvram=_with_path(os_.nvram if os_ else {}),
