@@ -61,8 +61,12 @@ _MACHINE = re.compile(r"^[A-Za-z0-9_.+-]{1,64}\Z")
 _WORD = re.compile(r"^[A-Za-z0-9_.+-]{1,64}\Z")
 _ATTR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}\Z")
 _DOMAIN_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}\Z")
-_EMULATOR = re.compile(r"^/usr(/local)?/(s?bin|libexec)/(qemu-system-[a-z0-9_]+|qemu-kvm|kvm|"
-                       r"qemu)\Z")
+# The programs libvirt's drivers run, in their system folders: QEMU/KVM, the LXC driver's
+# libvirt_lxc, and the device model Xen's libxl starts for HVM guests.
+_EMULATOR = re.compile(r"^(?:/usr(/local)?/(s?bin|libexec)/(qemu-system-[a-z0-9_]+|qemu-kvm|kvm|"
+                       r"qemu)|/usr/(libexec|lib|lib64)(/libvirt)?/libvirt_lxc"
+                       r"|/usr/(libexec|lib|lib64)/xen(-[0-9]+(\.[0-9]+)*)?/bin/"
+                       r"(qemu-system-i386|qemu-dm))\Z")
 _BAD = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 DISK_DEVICES = ("disk", "cdrom", "floppy", "lun")
 DISK_TYPES = ("file", "block", "volume", "dir")
@@ -207,10 +211,12 @@ def _choice(options):
 
 
 def emulator(value) -> str:
-    """Only a QEMU binary in a system folder: the emulator is what libvirt runs."""
+    """Only a QEMU binary (or libvirt_lxc, or Xen's device model) in a system folder: the
+    emulator is what libvirt runs."""
     if not isinstance(value, str) or not _EMULATOR.match(value):
         raise ValueError(f"{value!r} is not an emulator cinv keeps (/usr/bin/qemu-system-ARCH, "
-                         "/usr/libexec/qemu-kvm, ...)")
+                         "/usr/libexec/qemu-kvm, /usr/libexec/libvirt_lxc, "
+                         "/usr/lib/xen/bin/qemu-system-i386, ...)")
     return value
 
 
