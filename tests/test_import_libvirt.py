@@ -252,6 +252,26 @@ def test_disks_and_nics_keep_their_order_arch_and_driver_as_written(inventory, t
         ["direct", "bridge"]
 
 
+def test_two_domains_for_one_host_in_one_import_import_the_first(inventory, tmp_path):
+    """Three corpus domains are named win10 (three people's gaming VMs) and libvirt's two Xen
+    test domains share name and uuid: given together, the later ones replaced the earlier
+    in silence. One host is one domain: the first is imported, each later one listed."""
+    a = CORPUS / "justarchi-win10.xml"
+    b = CORPUS / "eva4ever-win10.xml"
+    r = inventory.ok("import", "libvirt", a, b)
+    assert "Summary: 1 host created," in r.out
+    assert (f"{b}:8: domain 'win10': the domain of {a}:8 has the same name (host "
+            "win10.example.com); one host is one domain, so this one is not imported") in r.out
+    assert inventory.load().hosts["win10.example.com"].libvirt.uuid == \
+        ET.parse(a).getroot().findtext("uuid")
+    c = tmp_path / "copy.xml"  # another name, the same uuid as eva4ever's win10
+    c.write_text(b.read_text().replace("<name>win10</name>", "<name>win10-copy</name>"))
+    r = inventory.ok("import", "libvirt", b, c, "--dry-run")
+    uuid = ET.parse(b).getroot().findtext("uuid")
+    assert (f"{c}:8: domain 'win10-copy': the domain of {b}:8 has the same uuid {uuid} (host "
+            "win10.example.com); one host is one domain, so this one is not imported") in r.out
+
+
 def test_the_rendered_domain_updates_the_original_not_a_second_one(inventory, tmp_path):
     inventory.ok("import", "libvirt", DATA / "app1.xml")
     out = tmp_path / "out"

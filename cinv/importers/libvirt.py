@@ -112,11 +112,24 @@ def scaled(elem: ET.Element, default_unit: str, where: str) -> int:
 
 def read(paths: list[tuple[Path, str]], inv: Inventory, parent: str | None) -> Findings:
     found = Findings(source=", ".join(shown for _, shown in paths))
+    first: dict[str, FoundHost] = {}  # host name and uuid -> the domain that gave it
     for path, shown in paths:
         host = _Domain(parse_xml(read_text(path, shown), shown), shown, inv, found).host()
-        if host is not None:
-            host.parent = parent
-            found.hosts.append(host)
+        if host is None:
+            continue
+        uuid = host.libvirt.get("uuid")
+        earlier = first.get(host.name) or (first.get(uuid) if uuid else None)
+        if earlier is not None:  # one host is one domain: the first one given is imported
+            same = "name" if earlier.name == host.name else f"uuid {uuid}"
+            found.skip(host.where, f"domain {host.libvirt['name']!r}", f"the domain of "
+                       f"{earlier.where} has the same {same} (host {earlier.name}); one host "
+                       "is one domain, so this one is not imported")
+            continue
+        first[host.name] = host
+        if uuid:
+            first[uuid] = host
+        host.parent = parent
+        found.hosts.append(host)
     return found
 
 
