@@ -73,7 +73,9 @@ def import_dhcpd(ctx, file, network, networks, root, dry_run, no_commit):
               help="The zone's name (its origin), e.g. prod.example.com. No name outside it is "
                    "ever imported.")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
-              help="The folder standing for / when a $INCLUDE names an absolute path.")
+              help="The tree the zone file lies in: the folder standing for / when a $INCLUDE "
+                   "names an absolute path, and the limit a relative one (../db.common) may "
+                   "climb to.")
 @dry_run_option
 @no_commit_option
 @click.pass_context
