@@ -1,25 +1,96 @@
-"""The git layer: the only code that imports git (GitPython).
+"""The git layer: the only code that runs git (the git command, and GitPython).
 
 Commits of record changes, reading an inventory at any ref without a checkout, and a record's
 history. Outside a git work tree every function is a quiet no-op.
+
+The everyday paths (HEAD, a commit of a few records, the state of the work tree, the history
+walks of serials and the hold time) run the git command directly: GitPython's import alone costs
+a `cinv host add` a tenth of a second, and `git commit` stats every file of the work tree. A
+commit of cinv's is made with git's plumbing (update-index, write-tree, commit-tree,
+update-ref) when that is exactly what `git commit -- PATHS` would make: nothing else staged and
+no hook that `git commit` would run; otherwise by `git commit` itself.
 """
 from __future__ import annotations
 
 import os
 import re
 import stat
+import subprocess
 from pathlib import Path
-
-import git
+from typing import TYPE_CHECKING
 
 from cinv import names, paths
 from cinv.errors import CinvError, Problem
 from cinv.load import MAX_FILE_SIZE, Source
 
+if TYPE_CHECKING:
+    import git
+
 FALLBACK_IDENTITY = ("cinv", "cinv@localhost")
+COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
 
 
-def find_repo(root: Path) -> git.Repo | None:
+class GitFailed(Exception):
+    def __init__(self, args, code: int, stderr: str):
+        super().__init__(stderr.strip() or f"git {args[0]} exited with {code}")
+        self.code = code
+        self.stderr = stderr
+
+
+def run_git(cwd, *args: str, env: dict | None = None, input: str | None = None,
+            ok: tuple[int, ...] = (0,)) -> str:
+    """stdout of one git command (text; undecodable bytes kept as surrogates); GitFailed on an
+    exit code not in ok."""
+    proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True,
+                          env=None if env is None else {**os.environ, **env},
+                          encoding="utf-8", errors="surrogateescape")
+    if proc.returncode not in ok:
+        raise GitFailed(args, proc.returncode, proc.stderr)
+    return proc.stdout
+
+
+def git_code(cwd, *args: str) -> int:
+    """The exit code of one git command whose output is not wanted."""
+    return subprocess.run(["git", *args], cwd=cwd, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode
+
+
+_TOPS: dict[str, tuple[Path, Path]] = {}
+
+
+def work_tree(root: Path) -> tuple[Path, Path] | None:
+    """(top of the work tree, git dir) of the repository holding root, or None (not in git,
+    a bare repository). A repository git refuses to use (owned by another user) is an error,
+    not "no git": cinv would otherwise change records without committing them."""
+    key = str(root)
+    if key not in _TOPS:
+        try:
+            out = run_git(root, "rev-parse", "--show-toplevel", "--absolute-git-dir")
+        except GitFailed as e:
+            if "dubious ownership" in e.stderr or "safe.directory" in e.stderr:
+                raise CinvError(f"git refuses the repository of {root}: "
+                                f"{e.stderr.strip().splitlines()[0]}") from None
+            return None
+        except FileNotFoundError:
+            return None  # no git installed: no history, as outside a repository
+        top, git_dir = out.splitlines()[:2]
+        _TOPS[key] = (Path(top).resolve(), Path(git_dir))
+    return _TOPS[key]
+
+
+def _located(root: Path) -> tuple[Path, str] | None:
+    """(top of the work tree, the inventory's path in it: "." at the top), or None."""
+    found = work_tree(root)
+    if found is None:
+        return None
+    return found[0], os.path.relpath(Path(root).resolve(), found[0])
+
+
+def find_repo(root: Path):
+    """The GitPython repository holding root (for the history and ref readers), or None."""
+    if work_tree(root) is None:
+        return None
+    import git
     try:
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
@@ -29,12 +100,18 @@ def find_repo(root: Path) -> git.Repo | None:
     return repo
 
 
-def _identity_env(repo: git.Repo) -> dict:
+def _gitpython():
+    import git
+    return git
+
+
+def _identity_env(top: Path) -> dict:
     """git refuses to commit without a name and e-mail; fall back to cinv's own."""
     env = {}
-    reader = repo.config_reader()
-    name = os.environ.get("GIT_AUTHOR_NAME") or reader.get_value("user", "name", default="")
-    email = os.environ.get("GIT_AUTHOR_EMAIL") or reader.get_value("user", "email", default="")
+    config = run_git(top, "config", "--get-regexp", r"^user\.(name|email)$", ok=(0, 1))
+    values = dict(line.split(" ", 1) for line in config.splitlines() if " " in line)
+    name = os.environ.get("GIT_AUTHOR_NAME") or values.get("user.name", "")
+    email = os.environ.get("GIT_AUTHOR_EMAIL") or values.get("user.email", "")
     if not name or not email:
         for role in ("AUTHOR", "COMMITTER"):
             env[f"GIT_{role}_NAME"] = name or FALLBACK_IDENTITY[0]
@@ -44,20 +121,23 @@ def _identity_env(repo: git.Repo) -> dict:
 
 def check_can_commit(root: Path) -> None:
     """Raise the index.lock message now, before a change is written (no-op outside git)."""
-    repo = find_repo(root)
-    if repo is not None:
-        _check_index_lock(repo)
+    found = work_tree(root)
+    if found is not None:
+        _check_index_lock(found[0], found[1])
 
 
-def _check_index_lock(repo: git.Repo) -> None:
+def _branch_ref(top: Path) -> str | None:
+    out = run_git(top, "symbolic-ref", "-q", "HEAD", ok=(0, 1)).strip()
+    return out or None  # detached HEAD: no branch ref
+
+
+def _check_index_lock(top: Path, git_dir: Path) -> None:
     """Refuse, naming the file, while a lock git needs to commit exists: index.lock, HEAD.lock or
     the branch's ref lock. It is never removed here: another git process may hold it."""
-    git_dir = Path(repo.git_dir)
     locks = [git_dir / "index.lock", git_dir / "HEAD.lock"]
-    try:
-        locks.append(git_dir / f"{repo.head.reference.path}.lock")
-    except TypeError:  # a detached HEAD has no branch ref
-        pass
+    branch = _branch_ref(top)
+    if branch is not None:
+        locks.append(git_dir / f"{branch}.lock")
     for lock in locks:
         if lock.exists():
             raise CinvError(f"{lock}: exists, so git cannot commit. Another git process may be "
@@ -69,52 +149,107 @@ def commit(root: Path, paths: list[str], message: str) -> str | None:
     """Commit exactly these inventory paths (added, changed or removed) with message.
 
     Returns the new commit's hex id, or None outside git or when nothing changed."""
-    repo = find_repo(root)
-    if repo is None:
+    found = work_tree(root)
+    if found is None:
         return None
-    top = Path(repo.working_tree_dir).resolve()
+    top, git_dir = found
     rels = sorted({os.path.relpath(Path(root).resolve() / p, top) for p in paths})
-    _check_index_lock(repo)
+    _check_index_lock(top, git_dir)
     try:
         # A path that is gone and was never committed (a record a killed cinv wrote but did
         # not commit, then removed) is nothing to commit; `git add` would refuse it.
         gone = [r for r in rels if not (top / r).exists()]
         if gone:  # only those need asking (each git call reads the whole index)
-            tracked = set(repo.git.ls_files("--", *gone).splitlines())
+            listed = run_git(top, "ls-files", "-z", "--", *(f":(literal){r}" for r in gone))
+            tracked = set(listed.split("\0"))
             rels = [r for r in rels if r not in gone or r in tracked]
         if not rels:
             return None
-        repo.git.add("-A", "--", *rels)
-        if not repo.git.diff("--cached", "--name-only", "--", *rels):
-            return None
-        repo.git.commit("-q", "-m", message, "--", *rels,
-                        env={**os.environ, **_identity_env(repo)})
-    except git.GitCommandError as e:
-        detail = (e.stderr or e.stdout or str(e)).strip().splitlines()
+        env = _identity_env(top)
+        sha = _plumbing_commit(top, git_dir, rels, message, env)
+        if sha is False:
+            sha = _porcelain_commit(top, rels, message, env)
+    except GitFailed as e:
+        detail = str(e).strip().splitlines()
         # git's own lock message ends in a generic line; the one naming the file says more
         named = [line for line in detail if "Unable to create" in line or "fatal:" in line]
         detail = (named[:1] or detail[-1:] or [str(e)])[0].strip()
         raise CinvError(f"git commit failed: {detail}; the change is on disk but not committed "
                         "(see `git status`)") from None
-    return repo.head.commit.hexsha
+    return sha
+
+
+def _literal(rels: list[str]) -> list[str]:
+    return [f":(literal){r}" for r in rels]
+
+
+def _porcelain_commit(top: Path, rels: list[str], message: str, env: dict) -> str | None:
+    run_git(top, "add", "-A", "--", *_literal(rels))
+    if not run_git(top, "diff", "--cached", "--name-only", "--", *_literal(rels)):
+        return None
+    run_git(top, "commit", "-q", "-m", message, "--", *_literal(rels), env=env)
+    return run_git(top, "rev-parse", "--verify", "HEAD").strip()
+
+
+def clean_message(message: str) -> str:
+    """The message as `git commit -m` stores it (its default cleanup, "whitespace"): trailing
+    spaces and leading/trailing blank lines gone, runs of blank lines made one."""
+    lines = [line.rstrip() for line in message.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if line or (out and out[-1]):
+            out.append(line)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n" if out else ""
+
+
+def _hooks_present(top: Path) -> bool:
+    hooks = Path(run_git(top, "rev-parse", "--git-path", "hooks").strip())
+    hooks = hooks if hooks.is_absolute() else top / hooks
+    return any(os.access(hooks / name, os.X_OK) for name in COMMIT_HOOKS)
+
+
+def _plumbing_commit(top: Path, git_dir: Path, rels: list[str], message: str,
+                     env: dict) -> str | None | bool:
+    """The commit `git commit -q -m message -- rels` would make, made with plumbing: the same
+    tree, parent, message, identity, signing (commit-tree follows commit.gpgSign) and reflog
+    line, without a stat of every file. False when that is not exactly the same: no commit
+    yet, other changes staged, or a hook git commit would run."""
+    heads = run_git(top, "rev-parse", "-q", "HEAD", "HEAD^{tree}", ok=(0, 1, 128)).split()
+    if len(heads) != 2 or _hooks_present(top):
+        return False
+    parent, parent_tree = heads
+    if git_code(top, "diff-index", "--cached", "--quiet", parent, "--") != 0:
+        return False  # something else is staged: git commit -- PATHS leaves it so
+    text = clean_message(message)
+    if not text:
+        return False  # git commit refuses an empty message; let it say so
+    run_git(top, "update-index", "--add", "--remove", "--", *rels)
+    tree = run_git(top, "write-tree").strip()
+    if tree == parent_tree:
+        return None
+    sha = run_git(top, "commit-tree", tree, "-p", parent, input=text, env=env).strip()
+    subject = text.split("\n", 1)[0]
+    run_git(top, "update-ref", "-m", f"commit: {subject}", "HEAD", sha, parent)
+    run_git(top, "maintenance", "run", "--auto", "--quiet", ok=(0, 1, 128, 129))
+    return sha
 
 
 def head(root: Path) -> str | None:
     """The commit HEAD names, or None outside git or before the first commit."""
-    repo = find_repo(root)
-    if repo is None:
+    found = work_tree(root)
+    if found is None:
         return None
-    try:
-        return repo.head.commit.hexsha
-    except ValueError:
-        return None
+    out = run_git(found[0], "rev-parse", "--verify", "-q", "HEAD", ok=(0, 1)).strip()
+    return out or None
 
 
 def init(root: Path) -> bool:
     """Make root a git repository unless it already lies in one; True if one was made."""
-    if find_repo(root) is not None:
+    if work_tree(root) is not None:
         return False
-    git.Repo.init(root)
+    _gitpython().Repo.init(root)
     return True
 
 
@@ -126,6 +261,7 @@ def resolve(repo: git.Repo, rev: str, what: str = "--ref") -> str:
     branches, tags, short ids, HEAD~3, main@{1}, HEAD@{yesterday}, @{-1}), so that only a
     commit id is ever passed on to git. A revision starting with '-' (which git could read as
     an option) or holding control characters is refused, as is one git does not know."""
+    git = _gitpython()
     if not isinstance(rev, str) or not rev or rev.startswith("-") \
             or any(not c.isprintable() for c in rev):
         raise CinvError(f"{what} {rev!r}: not a revision (it must not be empty, start with '-' "
@@ -281,6 +417,7 @@ def find_removed_record(root: Path, name: str) -> str | None:
     """The path (relative to the inventory) of the newest removed host record named name (an
     FQDN, or a short name matching one FQDN), or None. CinvError if a short name matches
     several."""
+    git = _gitpython()
     repo = find_repo(root)
     if repo is None:
         raise CinvError(f"{root} is not in a git repository: there is no history")
@@ -314,6 +451,7 @@ def host_history(root: Path, rel: str) -> list[dict]:
     (its removal included), and before a rename made by cinv (or a move between folders with
     unchanged content) the commits of the file it was renamed from. Never another record's
     commits: git's own copy and rename guesses are off."""
+    git = _gitpython()
     repo = find_repo(root)
     if repo is None:
         raise CinvError(f"{root} is not in a git repository: there is no history")
@@ -379,6 +517,7 @@ def commit_renames(subject: str, removed: dict[str, str], added: dict[str, str])
 def renames_between(root: Path, old: str, new: str | None) -> dict[str, str]:
     """{old host name: new host name} of the records renamed by the commits from commit old to
     commit new (None: HEAD), by commit_renames, chained (a -> b -> c gives a -> c)."""
+    git = _gitpython()
     repo = find_repo(root)
     if repo is None:
         return {}
@@ -411,13 +550,14 @@ def renames_between(root: Path, old: str, new: str | None) -> dict[str, str]:
 
 def tracked(root: Path, rel: str) -> bool:
     """Whether git tracks anything at rel (a file or a folder) of the inventory."""
-    repo = find_repo(root)
-    if repo is None:
+    found = _located(root)
+    if found is None:
         return False
-    top, prefix = _top_and_prefix(repo, root)
+    top, prefix = found
     try:
-        return bool(repo.git.ls_files("-z", "--", f":(literal){_in_repo(prefix, rel)}"))
-    except git.GitCommandError:
+        return bool(run_git(top, "ls-files", "-z", "--",
+                            f":(literal){_in_repo(prefix, rel)}"))
+    except GitFailed:
         return False
 
 
@@ -428,16 +568,15 @@ def inventory_changes(root: Path, ref: str | None, limit: int) -> list[tuple]:
     first-parent commits from ref (default HEAD) that touched the inventory, newest first, at
     most limit; paths are relative to the inventory. [] outside git or before the first
     commit. One `git log` for the whole walk."""
-    repo = find_repo(root)
-    if repo is None:
+    found = _located(root)
+    if found is None:
         return []
-    top = Path(repo.working_tree_dir).resolve()
-    prefix = os.path.relpath(Path(root).resolve(), top)
+    top, prefix = found
     try:
-        log = repo.git.log("--first-parent", "--diff-merges=first-parent", "--no-renames",
-                           f"--max-count={limit}", "--name-only", "--format=%x01%H %P %ct",
-                           "--end-of-options", ref or "HEAD", "--", prefix)
-    except git.GitCommandError:
+        log = run_git(top, "log", "--first-parent", "--diff-merges=first-parent",
+                      "--no-renames", f"--max-count={limit}", "--name-only",
+                      "--format=%x01%H %P %ct", "--end-of-options", ref or "HEAD", "--", prefix)
+    except GitFailed:
         return []
     strip = "" if prefix == "." else prefix + "/"
     out = []
@@ -454,17 +593,16 @@ def inventory_changes(root: Path, ref: str | None, limit: int) -> list[tuple]:
 def dirty_paths(root: Path) -> list[str]:
     """Inventory paths (cinv.yaml, networks/, hosts/, zones/) that differ from HEAD in the work
     tree, changed, removed or untracked."""
-    repo = find_repo(root)
-    if repo is None:
+    found = _located(root)
+    if found is None:
         return []
-    top = Path(repo.working_tree_dir).resolve()
-    prefix = os.path.relpath(Path(root).resolve(), top)
+    top, prefix = found
     paths = [os.path.normpath(os.path.join(prefix, p)) for p in ("cinv.yaml", "networks", "hosts",
                                                                   "zones")]
     try:
-        status = repo.git.status("--porcelain", "--untracked-files=all", "--no-renames", "-z",
-                                 "--", *paths)
-    except git.GitCommandError:
+        status = run_git(top, "status", "--porcelain", "--untracked-files=all", "--no-renames",
+                         "-z", "--", *paths)
+    except GitFailed:
         return ["cinv.yaml"]  # unknown: treat the settings as changed, the safe answer
     strip = "" if prefix == "." else prefix + "/"
     return sorted({entry[3:][len(strip):] for entry in status.split("\0") if entry[3:]})
@@ -489,16 +627,15 @@ def recent_changes(root: Path, commit: str | None, limit: int = 50) -> list[dict
     inventory, newest first: {commit, date, author, message, paths: [(status, path, old)]}
     with status A/M/D/R and paths relative to the inventory (old: a rename's source). One
     `git log` call; None outside git or before the first commit."""
-    repo = find_repo(root)
-    if repo is None:
+    found = _located(root)
+    if found is None:
         return None
-    top = Path(repo.working_tree_dir).resolve()
-    prefix = os.path.relpath(Path(root).resolve(), top)
+    top, prefix = found
     try:
-        log = repo.git.log(f"--max-count={limit}", "--name-status", "-M", "-z",
-                           "--format=%x01%H%x1f%cI%x1f%an%x1f%s", commit or "HEAD", "--",
-                           prefix)
-    except git.GitCommandError:
+        log = run_git(top, "log", f"--max-count={limit}", "--name-status", "-M", "-z",
+                      "--format=%x01%H%x1f%cI%x1f%an%x1f%s", commit or "HEAD", "--",
+                      prefix).removesuffix("\n")
+    except GitFailed:
         return None
     strip = "" if prefix == "." else prefix + "/"
 
@@ -529,20 +666,16 @@ def recent_changes(root: Path, commit: str | None, limit: int = 50) -> list[dict
 
 # --- values freed along the history (see cinv/freed.py) -----------------------------------
 
-def _prefix(repo: git.Repo, root: Path) -> str:
+def _prefix(repo, root: Path) -> str:
     return os.path.relpath(Path(root).resolve(), Path(repo.working_tree_dir).resolve())
 
 
 def is_ancestor(root: Path, older: str, newer: str) -> bool:
     """Whether commit `older` (a hex id cinv stored) is an ancestor of `newer`."""
-    repo = find_repo(root)
-    if repo is None or not all(len(c) == 40 and c.isalnum() for c in (older, newer)):
+    found = work_tree(root)
+    if found is None or not all(len(c) == 40 and c.isalnum() for c in (older, newer)):
         return False
-    try:
-        repo.git.merge_base("--is-ancestor", older, newer)
-    except git.GitCommandError:
-        return False
-    return True
+    return git_code(found[0], "merge-base", "--is-ancestor", older, newer) == 0
 
 
 def host_changes(root: Path, since: int, base: str | None = None) -> list[tuple]:
@@ -551,10 +684,10 @@ def host_changes(root: Path, since: int, base: str | None = None) -> list[tuple]
     id, excluded) if given, else those committed after about `since` (Unix seconds; the caller
     filters by time exactly); oldest first, paths relative to the inventory. One `git log` for
     the whole walk; [] outside git."""
-    repo = find_repo(root)
-    if repo is None:
+    found = _located(root)
+    if found is None:
         return []
-    prefix = _prefix(repo, root)
+    top, prefix = found
     hosts = "hosts" if prefix == "." else f"{prefix}/hosts"
     strip = "" if prefix == "." else prefix + "/"
     if base and len(base) == 40 and base.isalnum():
@@ -562,10 +695,10 @@ def host_changes(root: Path, since: int, base: str | None = None) -> list[tuple]
     else:  # git stops at the first commit older than --since: leave a day for clock skew
         span = [f"--since=@{max(1, int(since) - 86400)}", "HEAD"]
     try:
-        log = repo.git.log("--first-parent", "--diff-merges=first-parent", "--raw",
-                           "--no-renames", "--no-abbrev", "-z", "--format=%x01%H %ct", *span,
-                           "--", hosts, strip_newline_end=False)
-    except git.GitCommandError:
+        log = run_git(top, "log", "--first-parent", "--diff-merges=first-parent", "--raw",
+                      "--no-renames", "--no-abbrev", "-z", "--format=%x01%H %ct", *span,
+                      "--", hosts)
+    except GitFailed:
         return []
     out = []
     zero = "0" * 40
@@ -589,17 +722,25 @@ def host_changes(root: Path, since: int, base: str | None = None) -> list[tuple]
 def blobs(root: Path, shas) -> dict[str, bytes]:
     """The content of blobs by hex id (through one `git cat-file --batch` process); blobs over
     the size limit of an inventory file, or missing, are left out."""
-    repo = find_repo(root)
-    if repo is None:
+    found = work_tree(root)
+    wanted = [sha for sha in shas if _HEX.match(sha)]
+    if found is None or not wanted:
         return {}
-    out = {}
-    for sha in shas:
-        try:
-            stream = repo.odb.stream(bytes.fromhex(sha))
-        except (ValueError, git.BadObject, git.GitCommandError):
-            continue
-        if stream.size <= MAX_FILE_SIZE:
-            out[sha] = stream.read()
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=found[0], capture_output=True,
+                          input="".join(f"{sha}\n" for sha in wanted).encode())
+    if proc.returncode != 0:
+        return {}
+    data, pos, out = proc.stdout, 0, {}
+    while pos < len(data):
+        end = data.index(b"\n", pos)
+        head = data[pos:end].split()
+        pos = end + 1
+        if len(head) != 3:
+            continue  # "<sha> missing"
+        size = int(head[2])
+        if head[1] == b"blob" and size <= MAX_FILE_SIZE:
+            out[head[0].decode()] = data[pos:pos + size]
+        pos += size + 1
     return out
 
 

@@ -48,6 +48,7 @@ class Index:
         for rel in sorted(entries):
             self.by_name.setdefault(entries[rel][0], rel)
         self._maps = None
+        self._used = None
         self.cached: dict | None = None  # the cache entries as read, for update()
 
     def _domain(self, network: str | None) -> str:
@@ -66,35 +67,43 @@ class Index:
         """value -> [rel, ...] for v4, v6, mac and dns (of hosts that are not retired; dns also
         every host's own name), and parent name -> [rel] for children."""
         if self._maps is None:
-            v4: dict = defaultdict(list)
-            v6: dict = defaultdict(list)
-            macs: dict = defaultdict(list)
-            dns: dict = defaultdict(list)
-            children: dict = defaultdict(list)
-            domain = self._domain
-            for rel, (name, state, parent, ifaces) in self.entries.items():
-                dns[name].append(rel)
-                if parent:
-                    children[parent].append(rel)
-                if state == "retired":
-                    continue
-                for index, (ifname, network, a4, a6, mac, aliases, extra) in enumerate(ifaces):
-                    if a4 is not None:
-                        v4[a4].append(rel)
-                    if a6 is not None:
-                        v6[a6].append(rel)
-                    if mac is not None:
-                        macs[mac].append(rel)
-                    if index:
-                        dns[f"{ifname}.{name}"].append(rel)
-                    for alias in (*aliases, *extra):
-                        dns[alias if "." in alias else f"{alias}.{domain(network)}"].append(rel)
-            self._maps = {"v4": v4, "v6": v6, "mac": macs, "dns": dns, "children": children}
+            with load.no_gc():
+                self._maps = self._build_maps()
         return self._maps
 
+    def _build_maps(self) -> dict:
+        v4: dict = defaultdict(list)
+        v6: dict = defaultdict(list)
+        macs: dict = defaultdict(list)
+        dns: dict = defaultdict(list)
+        children: dict = defaultdict(list)
+        domain = self._domain
+        for rel, (name, state, parent, ifaces) in self.entries.items():
+            dns[name].append(rel)
+            if parent:
+                children[parent].append(rel)
+            if state == "retired":
+                continue
+            for index, (ifname, network, a4, a6, mac, aliases, extra) in enumerate(ifaces):
+                if a4 is not None:
+                    v4[a4].append(rel)
+                if a6 is not None:
+                    v6[a6].append(rel)
+                if mac is not None:
+                    macs[mac].append(rel)
+                if index:
+                    dns[f"{ifname}.{name}"].append(rel)
+                for alias in (*aliases, *extra):
+                    dns[alias if "." in alias else f"{alias}.{domain(network)}"].append(rel)
+        return {"v4": v4, "v6": v6, "mac": macs, "dns": dns, "children": children}
+
     def used(self) -> tuple[set, set, set]:
-        m = self.maps
-        return set(m["v4"]), set(m["v6"]), set(m["mac"])
+        """IPv4, IPv6 (as integers) and MACs held by hosts that are not retired (the caller
+        must not change them)."""
+        if self._used is None:
+            m = self.maps
+            self._used = (set(m["v4"]), set(m["v6"]), set(m["mac"]))
+        return self._used
 
     def neighbours(self, host: Host) -> set[str]:
         """Files of hosts that share a value with this host, or are its ancestors or children."""
@@ -140,14 +149,15 @@ def _build(root: Path, networks: dict[str, Network], default_domain: str) -> Ind
     misses = [rel for rel, key in keys.items()
               if (hit := cached.get(rel)) is None or hit[0] != key]
     parsed = {}
-    if misses:  # a load may have parsed them already: its cache holds whole records
-        records = cache.read(root, "hosts")
+    if len(misses) > FEW:  # a load may have parsed them already: its cache holds whole records
+        records = cache.read(root, "hosts")  # (a few are quicker parsed than that cache read)
         records = records if isinstance(records, dict) else {}
         for rel in misses:
             hit = records.get(rel)
             if hit is not None and hit[0] == keys[rel]:
                 parsed[rel] = hit[1]
-        parsed.update(load.parse_host_files(source, [r for r in misses if r not in parsed]))
+        del records
+    parsed.update(load.parse_host_files(source, [r for r in misses if r not in parsed]))
     now = time.time_ns()
     for rel, key in keys.items():
         if rel in parsed:
@@ -174,6 +184,7 @@ def update(root: Path, index: Index, changed: dict[str, Host | None]) -> None:
             index.entries.pop(rel, None)
         else:
             index.entries[rel] = facts_of(host)
+    index._maps = index._used = None
     cached = index.cached
     if cached is None:
         return  # no cache for this tree (symlinks)

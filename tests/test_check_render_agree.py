@@ -183,6 +183,11 @@ SITES = {
     ("dns.py", "_own_records", "{path}:{line}: {e}"): "a zone record DNS refuses",
     ("diff.py", "split_arguments", "unknown target"): "the command line names a target",
     ("diff.py", "side", "`cinv check` reports"): "nameserver in a zone without a host",
+    ("fast.py", "add_files", "both write"): "two targets write one file",
+    ("fast.py", "add_files", "is not a plain relative"):
+        "internal: cinv's own paths are host and zone names, clean by their checks",
+    ("hostparts.py", "dnsmasq", "Fallback"):
+        "internal: that target renders by its template, which names what is wrong",
     ("env.py", "get_source", "jinja2.TemplateNotFound"): "template missing",
     ("env.py", "get_source", "cannot be read as UTF-8"): "template not UTF-8",
     ("env.py", "template_seconds", "CINV_TEMPLATE_TIMEOUT"): "the environment of the command",

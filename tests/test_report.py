@@ -297,18 +297,18 @@ def test_states_counts_and_recent_changes(lab, tmp_path):
 def test_recent_changes_are_one_git_log_and_capped_at_50(inventory, tmp_path, monkeypatch):
     for n in range(55):
         inventory.ok("host", "add", f"h{n}", "--kind", "virtual", "--network", "prod")
-    import git
+    from cinv import gitstore
 
     calls = []
-    real = git.cmd.Git.execute
+    real = gitstore.run_git
 
-    def counting(self, command, *args, **kwargs):
-        calls.append(command)
-        return real(self, command, *args, **kwargs)
+    def counting(cwd, *args, **kwargs):
+        calls.append(args)
+        return real(cwd, *args, **kwargs)
 
-    monkeypatch.setattr(git.cmd.Git, "execute", counting)
+    monkeypatch.setattr(gitstore, "run_git", counting)
     path = render_report(inventory, tmp_path / "out")
-    logs = [c for c in calls if "log" in c]
+    logs = [c for c in calls if c[0] == "log"]
     assert len(logs) == 1, logs
     html = path.read_text()
     assert len(re.findall(r"<li><p><code title=", html)) == 50

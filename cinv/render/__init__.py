@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cinv import __version__, cache, check, gitstore, load, lock, paths
 from cinv.errors import CinvError, ProblemsError
-from cinv.render import serial, targets, writer
+from cinv.render import fast, serial, targets, writer
 from cinv.render.env import make_env, template_seconds
 from cinv.render.report import HISTORY_LIMIT as report_history_limit
 from cinv.render.view import View
@@ -58,14 +58,16 @@ def out_dir(ws: Workspace, settings, out: str | None) -> Path:
 
 def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict,
                  consume: bool = False, problems: list | None = None, history: bool = True,
-                 pin: dict | None = None):
+                 pin: dict | None = None, fast_path: bool = True):
     """{rel: (target, bytes)}, the zone serial states, and warnings. consume: the caller needs
     the inventory's host records no more, so they are dropped once the view holds what the
     templates read (a third of a 50,000-host render's memory). problems: what `cinv check`
     found (the report shows them; computed here when not given and the report is rendered).
     history: the report lists the recent commits (no: a render compared with another
     commit's). pin: {zone: {"serial", "digest"}} of another render; a zone whose digest is the
-    same keeps that serial (its content did not change, only the commit it was rendered at)."""
+    same keeps that serial (its content did not change, only the commit it was rendered at).
+    fast_path: cinv's own targets from per-host parts (fast.py); off, by their templates (the
+    two give the same bytes: tests compare them)."""
     available = targets.all_targets(inv.settings)
     unknown = [n for n in names if n not in available]
     if unknown:
@@ -110,14 +112,37 @@ def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict
 
             def recent():
                 return gitstore.recent_changes(ws.root, sha, report_history_limit)
-    view = View(inv, serials, problems, recent, revision)
-    if consume:
+    fast_names = {n for n in wanted if fast_path and n in fast.FAST
+                  and available[n] is targets.BUILTIN[n]
+                  and all(env_for(n, o) is trusted for o in available[n])}
+    asm = None
+    if fast_names:
+        ctx = fast.Context(inv)
+        frags = sorted((fast.fragment(ctx, h) for h in inv.hosts.values()),
+                       key=lambda f: f[fast.NAME])
+        asm = fast.Assembly(ctx, frags, trusted, serials, problems, recent, revision)
+        fast_names -= asm.needs_template  # rendered by their templates, which say what is wrong
+    view = None
+
+    def full_view():
+        nonlocal view
+        if view is None:
+            view = View(inv, serials, problems, recent, revision)
+            if asm is not None and "zones" in asm.view.__dict__:
+                view.__dict__["zones"] = asm.zones()  # one walk of the history for serials
+        return view
+    if consume and not (set(wanted) - fast_names):
         inv.hosts = {}
     files: dict = {}
     for name in wanted:
-        targets.render_target(env_for, view, name, available[name], files)
-        view.release()
-    return files, zone_states, view.warnings
+        if name in fast_names:
+            fast.add_files(name, asm.files(name), files)
+        else:
+            targets.render_target(env_for, full_view(), name, available[name], files)
+            view.release()
+    warnings = (asm.view.warnings if asm is not None else []) + \
+        (view.warnings if view is not None else [])
+    return files, zone_states, warnings
 
 
 def inputs_key(ws: Workspace, names: list[str]) -> str | None:

@@ -90,14 +90,17 @@ def interface_fields(host: Host, iface: Interface, net: Network | None, item: di
     item["own_entries"] = bool(own4 or item["options6"])
 
 
-def pools(net: dict) -> list[list[str]]:
+def pools(net: dict, held=None) -> list[list[str]]:
     """The DHCP pool without the addresses hosts hold in it (a reservation inside a pool is
-    allowed, with a warning from `cinv check`; Kea and dnsmasq must not lease it to others)."""
+    allowed, with a warning from `cinv check`; Kea and dnsmasq must not lease it to others).
+    held: the IPv4 addresses (integers) of the network's interfaces, when not taken from
+    net["interfaces"]."""
     if not net["pool4"]:
         return []
     first, last = (int(ipaddress.IPv4Address(a)) for a in net["pool4"])
-    held = sorted({int(ipaddress.IPv4Address(i["ipv4"])) for i in net["interfaces"]
-                   if i["ipv4"] and first <= int(ipaddress.IPv4Address(i["ipv4"])) <= last})
+    if held is None:
+        held = (int(ipaddress.IPv4Address(i["ipv4"])) for i in net["interfaces"] if i["ipv4"])
+    held = sorted({a for a in held if first <= a <= last})
     out, start = [], first
     for a in held:
         if a > start:
@@ -114,7 +117,29 @@ def _option_data(items: list) -> list[dict]:
     return [{"name": o["kea"], "data": o["kea_data"]} for o in items]
 
 
-def kea(view, family: int) -> dict:
+def reservation(iface: dict, family: int) -> dict:
+    """The Kea reservation of an interface (one with dhcp4 / dhcp6)."""
+    r = {"hw-address": iface["mac"], "hostname": iface["host_name"]}
+    if family == 4:
+        if iface["ipv4"]:
+            r["ip-address"] = iface["ipv4"]
+        if iface["next_server"]:
+            r["next-server"] = iface["next_server"]
+        if iface["filename"]:
+            r["boot-file-name"] = iface["filename"]
+        if iface["boot"]:
+            r["client-classes"] = [_provisioning_class(iface["network"])]
+    else:
+        r["ip-addresses"] = [iface["ipv6"]]
+    if iface[f"options{family}"]:
+        r["option-data"] = _option_data(iface[f"options{family}"])
+    return r
+
+
+def kea(view, family: int, reserved=None) -> dict:
+    """The Kea configuration. reserved(network name): what stands for a subnet's
+    reservations, when they are not made here from the networks' interfaces (a render
+    puts in text it keeps per host)."""
     s = view.settings
     key = "ipv4" if family == 4 else "ipv6"
     single = [i for i in s["kea_interfaces"] if i != "*"]
@@ -133,26 +158,10 @@ def kea(view, family: int) -> dict:
         subnet["option-data"] = _option_data(net[f"options{family}"])
         if family == 4 and net["provisioning"]:
             classes.update(_boot_classes(net["name"], net["provisioning"], net["boot_server"]))
-        reservations = []
-        for iface in net["interfaces"]:
-            if not iface[f"dhcp{family}"]:
-                continue
-            r = {"hw-address": iface["mac"], "hostname": iface["host_name"]}
-            if family == 4:
-                if iface["ipv4"]:
-                    r["ip-address"] = iface["ipv4"]
-                if iface["next_server"]:
-                    r["next-server"] = iface["next_server"]
-                if iface["filename"]:
-                    r["boot-file-name"] = iface["filename"]
-                if iface["boot"]:
-                    r["client-classes"] = [_provisioning_class(net["name"])]
-            else:
-                r["ip-addresses"] = [iface["ipv6"]]
-            if iface[f"options{family}"]:
-                r["option-data"] = _option_data(iface[f"options{family}"])
-            reservations.append(r)
-        subnet["reservations"] = sorted(reservations, key=lambda r: r["hw-address"])
+        reservations = [reservation(iface, family) for iface in net["interfaces"]
+                        if iface[f"dhcp{family}"]]
+        subnet["reservations"] = (reserved(net["name"]) if reserved is not None else
+                                  sorted(reservations, key=lambda r: r["hw-address"]))
         if net["dhcp_interface"]:
             subnet["interface"] = net["dhcp_interface"]
             server_ifaces.add(net["dhcp_interface"])

@@ -18,7 +18,7 @@ comparisons with a running server).
 from __future__ import annotations
 
 import hashlib
-import ipaddress
+import socket
 
 from cinv import zonemap
 from cinv import zones as zonelib
@@ -98,36 +98,24 @@ class ZoneSet:
         return out
 
 
-def build_zones(view, strict: bool = True) -> list[dict]:
-    """Every zone with its records. strict: refuse an in-zone nameserver without an address and
-    a record whose data does not parse (off when zones are only compared, e.g. for serials of
-    past commits)."""
-    inv = view.model
-    dns = view.settings["dns"]
-    zs = ZoneSet(dns, {z.name: z.ttl for z in inv.zones.values() if z.ttl is not None})
-    kinds = zonemap.served_zones(inv)
-    for name, kind in kinds.items():
-        zs.add_zone(name, kind)
-    forward = zonemap.forward_zones(inv)
-    served = set(kinds)
-    addresses: dict[str, list[tuple[str, str]]] = {}  # fqdn -> [(A|AAAA, address)], for glue
-    _hosts_forward(view, zs, forward, addresses)
-    _own_records(inv, zs, addresses, strict)
-    _delegations(zs, served, dns["nameservers"], addresses)
-    for ns in dns["nameservers"]:
-        target = ns.rstrip(".")
-        zone = zonelib.zone_of(target, forward)
-        if strict and zone is not None and target not in addresses:
-            raise CinvError(f"cinv.yaml: dns.nameservers: {ns} lies in zone {zone} but no host "
-                            "or record of zones/ gives that name an address, so named would "
-                            "refuse the zone; add that host or name another nameserver")
-    _reverse(view, zs, served)
-    return zs.result()
+class HostDns:
+    """Where one host's names and addresses land: the records, warnings and addressed names a
+    host adds, from its view item alone (the zones a render writes are fixed by settings,
+    networks and zones/; see cinv/zonemap.py). What build_zones gathers over every host, and
+    what a render keeps per host."""
 
+    def __init__(self, inv):
+        self.forward = zonemap.forward_zones(inv)
+        self.served = set(zonemap.served_zones(inv))
+        self.rz = zonemap.ReverseZones(inv.networks.values())
+        # zones/ may hold a reverse zone below the networks' own (rare): then look names up
+        self.deeper = any(zonelib.is_reverse(z) and z not in self.rz.kinds for z in inv.zones)
 
-def _hosts_forward(view, zs: ZoneSet, forward: set, addresses: dict) -> None:
-    zone_of = zonelib.zone_of
-    for host in view.hosts:
+    def records(self, host: dict) -> tuple[list, list, list]:
+        """([(zone, owner, type, data)], [warning], [(name, [(A|AAAA, address)])]) of a
+        host: its names' A/AAAA records, its aliases' CNAMEs, its addresses' PTRs."""
+        recs, warnings, addressed = [], [], []
+        zone_of, forward = zonelib.zone_of, self.forward
         for iface in host["interfaces"]:
             fqdn = iface["fqdn"]
             addrs = [(t, iface[k]) for t, k in (("A", "ipv4"), ("AAAA", "ipv6")) if iface[k]]
@@ -137,23 +125,86 @@ def _hosts_forward(view, zs: ZoneSet, forward: set, addresses: dict) -> None:
                 zone = zone_of(name, forward)
                 if zone is None:
                     what = "" if name == fqdn else f"extra name {name} of "
-                    view.warnings.append(f"dns: {what}{fqdn} lies in none of the zones "
-                                         f"({', '.join(sorted(forward))}); left out of DNS")
+                    warnings.append(f"dns: {what}{fqdn} lies in none of the zones "
+                                    f"({', '.join(sorted(forward))}); left out of DNS")
                     continue
-                addresses.setdefault(name, []).extend(addrs)
+                addressed.append((name, addrs))
                 owner = relative(name, zone)
                 for t, a in addrs:
-                    zs.add(zone, owner, t, a)
+                    recs.append((zone, owner, t, a))
             if zone_of(fqdn, forward) is None:
                 continue
             for alias in iface["aliases"]:
                 azone = zone_of(alias, forward)
                 if azone is None or alias == azone:
                     why = "is a zone apex" if azone else "lies in none of the zones"
-                    view.warnings.append(f"dns: alias {alias} of {host['name']} {why}; "
-                                         "left out of DNS")
+                    warnings.append(f"dns: alias {alias} of {host['name']} {why}; "
+                                    "left out of DNS")
                     continue
-                zs.add(azone, relative(alias, azone), "CNAME", f"{fqdn}.")
+                recs.append((azone, relative(alias, azone), "CNAME", f"{fqdn}."))
+        rz = self.rz
+        for iface in host["interfaces"]:
+            target = iface["fqdn"] + "."
+            for key, place, family in (("ipv4", rz.place4, socket.AF_INET),
+                                       ("ipv6", rz.place6, socket.AF_INET6)):
+                if not iface[key]:
+                    continue
+                spot = place(int.from_bytes(socket.inet_pton(family, iface[key]), "big"))
+                if spot is None:
+                    continue
+                zone, owner = spot
+                if self.deeper:
+                    name = zonelib.fqdn(zone, owner)
+                    zone = zonelib.zone_of(name, self.served)
+                    owner = relative(name, zone)
+                recs.append((zone, owner, "PTR", target))
+        return recs, warnings, addressed
+
+
+def build_zones(view, strict: bool = True, hosts=None) -> list[dict]:
+    """Every zone with its records. strict: refuse an in-zone nameserver without an address and
+    a record whose data does not parse (off when zones are only compared, e.g. for serials of
+    past commits). hosts: HostDns.records of every host, in host order (computed here from
+    view.hosts when not given)."""
+    inv = view.model
+    dns = view.settings["dns"]
+    zs = ZoneSet(dns, {z.name: z.ttl for z in inv.zones.values() if z.ttl is not None})
+    kinds = zonemap.served_zones(inv)
+    for name, kind in kinds.items():
+        zs.add_zone(name, kind)
+    forward = zonemap.forward_zones(inv)
+    served = set(kinds)
+    if hosts is None:
+        placer = HostDns(inv)
+        hosts = (placer.records(host) for host in view.hosts)
+    addresses: dict[str, list[tuple[str, str]]] = {}  # fqdn -> [(A|AAAA, address)], for glue
+    ptrs = []
+    add = zs.add
+    for recs, warnings, addressed in hosts:
+        view.warnings.extend(warnings)
+        for name, addrs in addressed:
+            addresses.setdefault(name, []).extend(addrs)
+        for rec in recs:
+            if rec[2] == "PTR":
+                ptrs.append(rec)
+            else:
+                add(*rec)
+    _own_records(inv, zs, addresses, strict)
+    _delegations(zs, served, dns["nameservers"], addresses)
+    for ns in dns["nameservers"]:
+        target = ns.rstrip(".")
+        zone = zonelib.zone_of(target, forward)
+        if strict and zone is not None and target not in addresses:
+            raise CinvError(f"cinv.yaml: dns.nameservers: {ns} lies in zone {zone} but no host "
+                            "or record of zones/ gives that name an address, so named would "
+                            "refuse the zone; add that host or name another nameserver")
+    rz = zonemap.ReverseZones(inv.networks.values())
+    for parent, label, _child, block in rz.delegations():
+        for a in block:
+            zs.add(parent, str(a & 255), "CNAME", f"{a & 255}.{label}")
+    for rec in ptrs:  # after the zones' own records, as a record restating one sets its TTL
+        add(*rec)
+    return zs.result()
 
 
 def _own_records(inv, zs: ZoneSet, addresses: dict, strict: bool) -> None:
@@ -186,31 +237,6 @@ def _delegations(zs: ZoneSet, served: set, nameservers: list, addresses: dict) -
             if target == child or target.endswith("." + child):
                 for rtype, addr in addresses.get(target, []):
                     zs.add(parent, relative(target, parent), rtype, addr)
-
-
-def _reverse(view, zs: ZoneSet, served: set) -> None:
-    inv = view.model
-    rz = zonemap.ReverseZones(inv.networks.values())
-    for parent, label, _child, block in rz.delegations():
-        for a in block:
-            zs.add(parent, str(a & 255), "CNAME", f"{a & 255}.{label}")
-    # zones/ may hold a reverse zone below the networks' own (rare): then look the name up
-    deeper = any(zonelib.is_reverse(z) and z not in rz.kinds for z in inv.zones)
-    for host in view.hosts:
-        for iface in host["interfaces"]:
-            target = iface["fqdn"] + "."
-            for key, place in (("ipv4", rz.place4), ("ipv6", rz.place6)):
-                if not iface[key]:
-                    continue
-                spot = place(int(ipaddress.ip_address(iface[key])))
-                if spot is None:
-                    continue
-                zone, owner = spot
-                if deeper:
-                    name = zonelib.fqdn(zone, owner)
-                    zone = zonelib.zone_of(name, served)
-                    owner = relative(name, zone)
-                zs.add(zone, owner, "PTR", target)
 
 
 def zone_records(inv) -> dict[str, list[tuple[str, int, str, str]]]:

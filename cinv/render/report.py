@@ -160,29 +160,64 @@ def _size(hosts: list[dict]) -> int:
     return sum(d["size"] for h in hosts for d in h["disks"])
 
 
-def capacity(view, index: dict) -> list[dict]:
+def host_facts(host: dict) -> tuple:
+    """What the capacity table needs of one host: (name, parent, kind, cpus, memory, disk,
+    recorded cpus, recorded memory)."""
+    hw = host["hardware"]
+    return (host["name"], host["parent"], host["kind"], host["cpus"], host["memory"],
+            _size([host]), hw["cpus"], hw["memory"])
+
+
+def capacity(facts: list[tuple], index: dict) -> list[dict]:
     """Per host that others run on: its VMs and cpus / memory / disk allocated against what
     it has (None: not recorded). A VM without cpus or memory counts as what its libvirt domain
-    gets (1 vcpu, 1 GiB)."""
-    children: dict[str, list[dict]] = {}
-    for host in view.hosts:
-        if host["parent"]:
-            children.setdefault(host["parent"], []).append(host)
+    gets (1 vcpu, 1 GiB). facts: host_facts of every host, in host order."""
+    children: dict[str, list[tuple]] = {}
+    by_name = {}
+    for f in facts:
+        by_name[f[0]] = f
+        if f[1]:
+            children.setdefault(f[1], []).append(f)
     out = []
     for name in sorted(children):
-        parent = view.host_by_name.get(name)
+        parent = by_name.get(name)
         if parent is None:
             continue
-        guests = [g for g in children[name] if g["kind"] == "virtual"]
-        hw = parent["hardware"]
-        disks = _size([parent]) or None
+        guests = [g for g in children[name] if g[2] == "virtual"]
         out.append({
             "host": index[name],
-            "guests": [index[g["name"]] for g in children[name]],
-            "cpus": [sum(g["cpus"] for g in guests), hw["cpus"]],
-            "memory": [sum(g["memory"] for g in guests), hw["memory"]],
-            "disk": [_size(guests), disks],
+            "guests": [index[g[0]] for g in children[name]],
+            "cpus": [sum(g[3] for g in guests), parent[6]],
+            "memory": [sum(g[4] for g in guests), parent[7]],
+            "disk": [sum(g[5] for g in guests), parent[5] or None],
         })
+    return out
+
+
+def host_row(host: dict) -> str:
+    """The host's row of the hosts table, as JSON text escaped for the page (script_json)."""
+    ifaces = host["interfaces"]
+    addresses = [i[k] for i in ifaces for k in ("ipv4", "ipv6") if i[k]]
+    return script_json([host["name"], host["kind"], host["state"],
+                        " ".join(dict.fromkeys(i["network"] for i in ifaces if i["network"])),
+                        " ".join(addresses), " ".join(i["mac"] for i in ifaces if i["mac"]),
+                        host["parent"] or "", " ".join(host["tags"]),
+                        host["description"] or ""])
+
+
+def host_places(host: dict) -> list[tuple]:
+    """(network, IPv4 as an integer or None, IPv6 as an integer or None, IPv6 text, label) of
+    each interface on a network, for the address maps; the label is 0 where the interface
+    carries the host's own name, else the interface's name."""
+    out = []
+    for iface in host["interfaces"]:
+        if not iface["network"]:
+            continue
+        v4 = int.from_bytes(socket.inet_aton(iface["ipv4"]), "big") if iface["ipv4"] else None
+        v6 = (int.from_bytes(socket.inet_pton(socket.AF_INET6, iface["ipv6"]), "big")
+              if iface["ipv6"] else None)
+        out.append((iface["network"], v4, v6, iface["ipv6"],
+                    0 if iface["fqdn"] == iface["host"] else iface["name"]))
     return out
 
 
@@ -222,10 +257,9 @@ def changes(history: list[dict] | None) -> list[dict] | None:
     return out
 
 
-def state_counts(view) -> dict:
+def state_counts(counts: Counter) -> dict:
     """{"kinds", "states", "rows": [{state, counts per kind, total}], "totals"} of every host,
-    retired ones too."""
-    counts = view.state_counts
+    retired ones too, from their counts by (kind, state)."""
     kinds = [k for k in KINDS if any(counts.get((k, s)) for s in STATES)] or list(KINDS)
     rows = []
     for state in STATES:
@@ -237,54 +271,61 @@ def state_counts(view) -> dict:
 
 def build(view) -> dict:
     """Everything the report template shows."""
+    rows, places, facts = [], [], []
+    for n, host in enumerate(view.hosts):
+        rows.append(host_row(host))
+        places.extend((n, *place) for place in host_places(host))
+        facts.append(host_facts(host))
+    return assemble(view, rows, places, facts, view.state_counts)
+
+
+def assemble(view, rows: list[str], places: list[tuple], facts: list[tuple],
+             counts: Counter) -> dict:
+    """The report from its parts: each host's row (host_row) and facts (host_facts) in host
+    order, the places of all interfaces ((host index, *host_places)), the counts of hosts by
+    (kind, state), retired ones too; networks, problems and history from the view."""
     model = view.model
-    index = {h["name"]: n for n, h in enumerate(view.hosts)}
-    rows = []
-    for host in view.hosts:
-        ifaces = host["interfaces"]
-        addresses = [i[k] for i in ifaces for k in ("ipv4", "ipv6") if i[k]]
-        rows.append([host["name"], host["kind"], host["state"],
-                     " ".join(dict.fromkeys(i["network"] for i in ifaces if i["network"])),
-                     " ".join(addresses), " ".join(i["mac"] for i in ifaces if i["mac"]),
-                     host["parent"] or "", " ".join(host["tags"]),
-                     host["description"] or ""])
+    index = {f[0]: n for n, f in enumerate(facts)}
+    used: dict[str, tuple[dict, dict]] = {name: ({}, {}) for name in model.networks}
+    for n, network, v4, v6, v6_text, label in places:
+        pair = used.get(network)
+        if pair is None:
+            continue
+        where = [n, label]
+        if v4 is not None:
+            pair[0][v4] = where
+        if v6 is not None:
+            pair[1][v6] = [v6_text, *where]
     networks = []
     for net_view in view.networks:
         net = model.networks[net_view["name"]]
-        used4: dict = {}
-        used6: dict = {}
-        for iface in net_view["interfaces"]:
-            # the host, and the interface's name unless it carries the host's own name
-            where = [index[iface["host"]], 0 if iface["fqdn"] == iface["host"] else iface["name"]]
-            if iface["ipv4"]:
-                used4[int.from_bytes(socket.inet_aton(iface["ipv4"]), "big")] = where
-            if iface["ipv6"]:
-                packed = socket.inet_pton(socket.AF_INET6, iface["ipv6"])
-                used6[int.from_bytes(packed, "big")] = [iface["ipv6"], *where]
+        used4, used6 = used[net.name]
         item = {"name": net.name, "v4": None, "v6": None}
-        facts = {"name": net.name, "domain": net_view["domain"], "description":
-                 net.description, "ipv4": net_view["ipv4"], "gateway4": net_view["gateway4"],
-                 "ipv6": net_view["ipv6"], "gateway6": net_view["gateway6"],
-                 "pool": "-".join(net_view["pool4"]) if net_view["pool4"] else None,
-                 "vlan": net_view["vlan"], "bridge": net_view["bridge"], "counts": None,
-                 "used6": len(used6)}
+        facts_ = {"name": net.name, "domain": net_view["domain"], "description":
+                  net.description, "ipv4": net_view["ipv4"], "gateway4": net_view["gateway4"],
+                  "ipv6": net_view["ipv6"], "gateway6": net_view["gateway6"],
+                  "pool": "-".join(net_view["pool4"]) if net_view["pool4"] else None,
+                  "vlan": net_view["vlan"], "bridge": net_view["bridge"], "counts": None,
+                  "used6": len(used6)}
         if net.ipv4 is not None:
             item["v4"] = ipv4_map(net, used4)
             item["v4"]["first"] = int(net.ipv4.network_address)
             item["v4"]["last"] = int(net.ipv4.broadcast_address)
-            facts["counts"] = item["v4"]["counts"]
-            facts["size"] = net.ipv4.num_addresses
+            facts_["counts"] = item["v4"]["counts"]
+            facts_["size"] = net.ipv4.num_addresses
         if net.ipv6 is not None:
             item["v6"] = ipv6_rows(net, used6)
-        networks.append({"facts": facts, "data": item})
-    data = {"hosts": rows, "networks": [n["data"] for n in networks],
-            "capacity": capacity(view, index)}
+        networks.append({"facts": facts_, "data": item})
+    table = capacity(facts, index)
+    data = Markup(  # noqa: S704 - every part escaped by script_json
+        f'{{"capacity":{script_json(table)},"hosts":[{",".join(rows)}],'
+        f'"networks":{script_json([n["data"] for n in networks])}}}')
     history = view.history() if view.history is not None else None
     return {
-        "json": script_json(data),
+        "json": data,
         "domain": view.settings["domain"],
         "revision": view.revision,
-        "counts": state_counts(view),
+        "counts": state_counts(counts),
         "networks": [n["facts"] for n in networks],
         "problems": [{"where": f"{p.path}:{p.line}" if p.line else p.path,
                       "severity": p.severity, "message": p.message}
@@ -294,7 +335,7 @@ def build(view) -> dict:
         "history_limit": HISTORY_LIMIT,
         "hosts": len(rows),
         "csp": csp_hash,
-        "over": sum(1 for c in data["capacity"]
+        "over": sum(1 for c in table
                     if any(have is not None and alloc > have
                            for alloc, have in (c["cpus"], c["memory"], c["disk"]))),
     }

@@ -30,6 +30,16 @@ def group_name(prefix: str, value: str) -> str:
     return _GROUP_UNSAFE.sub("_", f"{prefix}_{value}")
 
 
+def ansible_groups(host: dict) -> list[str]:
+    """The Ansible groups of a host: by kind, state, network, tag and parent."""
+    keys = [group_name("kind", host["kind"]), group_name("state", host["state"])]
+    keys += [group_name("network", i["network"]) for i in host["interfaces"] if i["network"]]
+    keys += [group_name("tag", t) for t in host["tags"]]
+    if host["parent"]:
+        keys.append(group_name("parent", host["parent"]))
+    return keys
+
+
 def plain(value):
     """Loaded YAML (mappings that remember lines) as plain dicts and lists."""
     if isinstance(value, dict):
@@ -105,15 +115,18 @@ class View:
         return item
 
     @staticmethod
-    def _ranges6(net: dict) -> list[dict]:
+    def _ranges6(net: dict, held=None) -> list[dict]:
         """The IPv6 prefix as /64 or longer ranges (DHCPv6 servers such as dnsmasq take no
-        shorter): the prefix itself, or the /64s of a shorter prefix that hold hosts."""
+        shorter): the prefix itself, or the /64s of a shorter prefix that hold hosts (held:
+        their addresses as integers, when not taken from net["interfaces"])."""
         if not net["ipv6"]:
             return []
         if net["prefixlen6"] >= 64:
             return [{"address": net["address6"], "prefixlen": net["prefixlen6"]}]
-        blocks = sorted({int(ipaddress.IPv6Address(i["ipv6"])) >> 64
-                         for i in net["interfaces"] if i["ipv6"]})
+        if held is None:
+            held = (int(ipaddress.IPv6Address(i["ipv6"])) for i in net["interfaces"]
+                    if i["ipv6"])
+        blocks = sorted({a >> 64 for a in held})
         return [{"address": str(ipaddress.IPv6Address(b << 64)), "prefixlen": 64}
                 for b in blocks]
 
@@ -239,15 +252,14 @@ class View:
         hostvars = {}
         for host in self.hosts:
             name = host["name"]
-            keys = [group_name("kind", host["kind"]), group_name("state", host["state"])]
-            keys += [group_name("network", i["network"]) for i in host["interfaces"]
-                     if i["network"]]
-            keys += [group_name("tag", t) for t in host["tags"]]
-            if host["parent"]:
-                keys.append(group_name("parent", host["parent"]))
-            for key in keys:
+            for key in ansible_groups(host):
                 groups.setdefault(key, set()).add(name)
             hostvars[name] = self._ansible_host(host, settings.host)
+        return self.ansible_rest(groups, hostvars)
+
+    def ansible_rest(self, groups: dict[str, set], hostvars: dict) -> dict:
+        """The ansible data from the hosts' groups and vars: networks, cinv.yaml's vars."""
+        settings = self.model.settings.ansible
         networks = {n["name"]: self._ansible_network(n) for n in self.networks}
         group_vars = {group_name("network", n): {"cinv_network": facts}
                       for n, facts in networks.items()}

@@ -1,0 +1,153 @@
+"""What one host adds to each of cinv's own files, as plain strings: the body of each built-in
+template's loop over `inv.hosts`, with trim_blocks and lstrip_blocks applied by hand.
+
+Each file that lists hosts is then its template rendered over the networks alone (the host loop
+comes last in every one of them, so it adds nothing there) followed by these parts in host
+order; a domain XML is domainxml.py's. The templates stay the reference (an inventory's override
+of one renders through Jinja2, in the sandbox); tests/test_render_fast.py compares both ways on
+rich inventories. A host these builders do not cover exactly raises Fallback, and that target
+is then rendered by its template.
+"""
+from __future__ import annotations
+
+import json
+import socket
+
+from cinv.render import dhcpview
+from cinv.render.env import dhcp_string, to_json_line
+
+
+class Fallback(Exception):
+    """This host needs the template (it would fail there with the template's own error)."""
+
+
+def dhcpd4(host: dict, uefi_test: str) -> str:
+    out = []
+    for iface in host["interfaces"]:
+        if not iface["dhcp4"]:
+            continue
+        out.append(f"\nhost {iface['block']} {{\n  hardware ethernet {iface['mac']};\n")
+        if iface["ipv4"]:
+            out.append(f"  fixed-address {iface['ipv4']};\n")
+        out.append(f"  option host-name {dhcp_string(iface['host_name'])};\n")
+        out.extend(f"  option {o['name']} {o['dhcpd']};\n" for o in iface["options4"])
+        if iface["next_server"]:
+            out.append(f"  next-server {iface['next_server']};\n")
+        boot = iface["boot"]
+        if iface["filename"]:
+            out.append(f"  filename {dhcp_string(iface['filename'])};\n")
+        elif boot:
+            out.append("  # provisioning: boot by the client's architecture (option 93)\n")
+            if boot["next_server"] and not iface["next_server"]:
+                out.append(f"  next-server {boot['next_server']};\n")
+            out.append(f"  if {uefi_test} {{\n    filename {dhcp_string(boot['uefi'])};\n"
+                       f"  }} else {{\n    filename {dhcp_string(boot['bios'])};\n  }}\n")
+        out.append("}\n")
+    return "".join(out)
+
+
+def dhcpd6(host: dict) -> str:
+    out = []
+    for iface in host["interfaces"]:
+        if not iface["dhcp6"]:
+            continue
+        out.append(f"\nhost {iface['block']} {{\n  hardware ethernet {iface['mac']};\n"
+                   f"  fixed-address6 {iface['ipv6']};\n")
+        out.extend(f"  option {o['name']} {o['dhcpd']};\n" for o in iface["options6"])
+        out.append("}\n")
+    return "".join(out)
+
+
+def dnsmasq(host: dict, networks: dict) -> str:
+    out = [f"\n# {host['name']}\n"]
+    for index, iface in enumerate(host["interfaces"]):
+        mac, v4, v6, own = iface["mac"], iface["ipv4"], iface["ipv6"], iface["own_entries"]
+        if mac and (v4 or v6 or own):
+            out.append(f"dhcp-host={mac}" + (f",{v4}" if v4 else "") + (f",[{v6}]" if v6 else "")
+                       + ("" if index else f",{host['short']}")
+                       + (f",set:{iface['tag']}" if own else "") + "\n")
+        if mac and own:
+            tag = iface["tag"]
+            out.extend(f"dhcp-option=tag:{tag},{o['dnsmasq']}\n"
+                       for o in iface["options4"] + iface["options6"])
+            server = iface["next_server"]
+            if not server:
+                net = networks.get(iface["network"])
+                if net is None:
+                    raise Fallback(iface["network"])
+                server = net["next_server"]
+            boot = iface["boot"]
+            if iface["filename"]:
+                out.append(f"dhcp-boot=tag:{tag},{iface['filename']}"
+                           + (f",,{server}" if server else "") + "\n")
+            elif boot:
+                via = f",,{boot['next_server']}" if boot["next_server"] else ""
+                out.append(f"dhcp-boot=tag:{tag},tag:cinv-uefi,{boot['uefi']}{via}\n"
+                           f"dhcp-boot=tag:{tag},tag:!cinv-uefi,{boot['bios']}{via}\n")
+        if v4 or v6:
+            out.append(f"host-record={iface['fqdn']}" + "".join(f",{n}" for n in iface["names"])
+                       + (f",{v4}" if v4 else "") + (f",{v6}" if v6 else "") + "\n")
+            out.extend(f"cname={alias},{iface['fqdn']}\n" for alias in iface["aliases"])
+    return "".join(out)
+
+
+def address_lines(host: dict) -> list[tuple]:
+    """(sort key, line) of /etc/hosts for each address of a host (View.address_lines)."""
+    lines = []
+    for index, iface in enumerate(host["interfaces"]):
+        names = [iface["fqdn"], *iface["names"], *iface["aliases"]]
+        if index == 0:
+            names.append(host["short"])
+        for key, family in (("ipv4", socket.AF_INET), ("ipv6", socket.AF_INET6)):
+            if iface[key]:
+                packed = socket.inet_pton(family, iface[key])
+                lines.append(((len(packed), packed), f"{iface[key]}\t{' '.join(names)}\n"))
+    return lines
+
+
+def ansible(host: dict, hostvars: dict, groups: list[str]) -> tuple[str, tuple, str]:
+    """(the host's line under all.hosts, its groups, its line under a group's hosts)."""
+    name = to_json_line(host["name"])
+    return (f"    {name}: {to_json_line(hostvars)}\n", tuple(groups), f"        {name}:\n")
+
+
+def kea_json(iface: dict, family: int) -> str:
+    """One reservation as templates/kea-dhcp*.conf.j2 writes it (to_json: json.dumps with
+    indent 2 and sorted keys), at its depth in the file: Dhcp -> subnet -> reservations."""
+    return KEA_INDENT + pretty_json(dhcpview.reservation(iface, family), KEA_INDENT)
+
+
+KEA_INDENT = " " * 10
+_dumps = json.JSONEncoder(ensure_ascii=False).encode  # C encoder: no indent, one value
+
+
+def pretty_json(value, indent: str = "") -> str:
+    """json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) with every line after
+    the first indented by `indent`: the same text, without json's slow indenting encoder."""
+    if type(value) is dict:
+        if not value:
+            return "{}"
+        inner = indent + "  "
+        return "{\n" + ",\n".join(f"{inner}{_dumps(k)}: {pretty_json(v, inner)}"
+                                   for k, v in sorted(value.items())) + f"\n{indent}}}"
+    if type(value) is list:
+        if not value:
+            return "[]"
+        inner = indent + "  "
+        return "[\n" + ",\n".join(inner + pretty_json(v, inner) for v in value) \
+            + f"\n{indent}]"
+    return _dumps(value)
+
+
+def kea_list(texts: list[str]) -> str:
+    """A subnet's reservations list from kea_json parts (in hw-address order)."""
+    if not texts:
+        return "[]"
+    return "[\n" + ",\n".join(texts) + "\n" + " " * 8 + "]"
+
+
+def zone_lines(records) -> str:
+    """The record lines of templates/zone.j2."""
+    return "".join(f"{r['name']}\t{r['ttl']}\tIN\t{r['type']}\t{r['data']}\n"
+                   if r["ttl"] is not None else f"{r['name']}\tIN\t{r['type']}\t{r['data']}\n"
+                   for r in records)
