@@ -14,6 +14,7 @@ import hashlib
 import marshal
 import os
 import time
+import zlib
 from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
 
@@ -106,9 +107,9 @@ def read(root: Path, name: str):
     return data[3]
 
 
-def write(root: Path, name: str, value) -> None:
+def write(root: Path, name: str, value) -> bool:
     """Store a value (marshal-able builtins only); failures are ignored (read-only trees, and a
-    .cinv/ holding symlinks, which is never written through)."""
+    .cinv/ holding symlinks, which is never written through): False then."""
     try:
         from cinv.lock import state_dir
         state_dir(root)
@@ -116,7 +117,75 @@ def write(root: Path, name: str, value) -> None:
         atomic_write(folder / f"{name}.marshal",
                      marshal.dumps((__version__, FORMAT, stamp(root), value)))
     except (OSError, ValueError, CinvError):
-        pass
+        return False
+    return True
+
+
+BUCKETS = 16
+
+
+def bucket_of(rel: str) -> int:
+    return zlib.crc32(rel.encode("utf-8", "surrogateescape")) % BUCKETS
+
+
+class Sharded:
+    """A cache of path -> value kept in BUCKETS files by a hash of the path, so that a change
+    to a few files rewrites only their buckets (of a 50,000-host inventory's tens of MB), and
+    a reader of a few paths reads only theirs. which: the buckets to read (default all)."""
+
+    def __init__(self, root: Path, name: str, which=None):
+        self.root, self.name = root, name
+        self.parts: list[dict] = [{} for _ in range(BUCKETS)]
+        self.dirty: set[int] = set()
+        for b in range(BUCKETS) if which is None else which:
+            part = read(root, f"{name}.{b}")
+            if isinstance(part, dict):
+                self.parts[b] = part
+
+    def get(self, rel: str):
+        return self.parts[bucket_of(rel)].get(rel)
+
+    def put(self, rel: str, value) -> None:
+        b = bucket_of(rel)
+        part = self.parts[b]
+        if rel not in part or part[rel] != value:
+            part[rel] = value
+            self.dirty.add(b)
+
+    def drop(self, rel: str) -> None:
+        b = bucket_of(rel)
+        if self.parts[b].pop(rel, None) is not None:
+            self.dirty.add(b)
+
+    def keep(self, rels) -> None:
+        """Forget every path not in rels (a set)."""
+        for b, part in enumerate(self.parts):
+            gone = [rel for rel in part if rel not in rels]
+            for rel in gone:
+                del part[rel]
+            if gone:
+                self.dirty.add(b)
+
+    def items(self):
+        for part in self.parts:
+            yield from part.items()
+
+    def merged(self) -> dict:
+        """Every entry in one dict (for many lookups; changes go through put and drop)."""
+        out: dict = {}
+        for part in self.parts:
+            out.update(part)
+        return out
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.parts)
+
+    def save(self) -> bool:
+        """Write the buckets that changed; False if one could not be written."""
+        ok = all([write(self.root, f"{self.name}.{b}", self.parts[b])
+                  for b in sorted(self.dirty)])
+        self.dirty.clear()
+        return ok
 
 
 def get_result(root: Path, name: str, fp: str | None):

@@ -593,19 +593,35 @@ def inventory_changes(root: Path, ref: str | None, limit: int) -> list[tuple]:
 def dirty_paths(root: Path) -> list[str]:
     """Inventory paths (cinv.yaml, networks/, hosts/, zones/) that differ from HEAD in the work
     tree, changed, removed or untracked."""
+    return dirty_paths_later(root)()
+
+
+def dirty_paths_later(root: Path):
+    """dirty_paths, asked of git now and read when the callable returned is called (a `git
+    status` stats every file: it runs while the caller does other work)."""
     found = _located(root)
     if found is None:
-        return []
+        return lambda: []
     top, prefix = found
     paths = [os.path.normpath(os.path.join(prefix, p)) for p in ("cinv.yaml", "networks", "hosts",
                                                                   "zones")]
-    try:
-        status = run_git(top, "status", "--porcelain", "--untracked-files=all", "--no-renames",
-                         "-z", "--", *paths)
-    except GitFailed:
-        return ["cinv.yaml"]  # unknown: treat the settings as changed, the safe answer
+    proc = subprocess.Popen(["git", "status", "--porcelain", "--untracked-files=all",
+                             "--no-renames", "-z", "--", *paths], cwd=top,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     strip = "" if prefix == "." else prefix + "/"
-    return sorted({entry[3:][len(strip):] for entry in status.split("\0") if entry[3:]})
+    result: list = []
+
+    def read() -> list[str]:
+        if not result:
+            out, _err = proc.communicate()
+            if proc.returncode != 0:
+                result.append(["cinv.yaml"])  # unknown: the settings changed, the safe answer
+            else:
+                text = out.decode("utf-8", "surrogateescape")
+                result.append(sorted({entry[3:][len(strip):] for entry in text.split("\0")
+                                      if entry[3:]}))
+        return result[0]
+    return read
 
 
 def read_blobs(root: Path, sha: str, rels: list[str]) -> dict[str, bytes | None]:

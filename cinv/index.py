@@ -49,7 +49,7 @@ class Index:
             self.by_name.setdefault(entries[rel][0], rel)
         self._maps = None
         self._used = None
-        self.cached: dict | None = None  # the cache entries as read, for update()
+        self.cached: cache.Sharded | None = None  # the cache as read, for update()
 
     def _domain(self, network: str | None) -> str:
         net = self.networks.get(network) if network else None
@@ -142,16 +142,13 @@ def _build(root: Path, networks: dict[str, Network], default_domain: str) -> Ind
         parsed = load.parse_host_files(source, rels)
         entries = {rel: facts_of(Host.from_tuple(t)) for rel, (t, _p) in parsed.items() if t}
         return Index(entries, networks, default_domain)
-    cached = cache.read(root, "index")
-    if not isinstance(cached, dict):
-        cached = {}
-    entries, fresh = {}, {}
+    cached = cache.Sharded(root, "index")
+    known = cached.merged()
     misses = [rel for rel, key in keys.items()
-              if (hit := cached.get(rel)) is None or hit[0] != key]
+              if (hit := known.get(rel)) is None or hit[0] != key]
     parsed = {}
     if len(misses) > FEW:  # a load may have parsed them already: its cache holds whole records
-        records = cache.read(root, "hosts")  # (a few are quicker parsed than that cache read)
-        records = records if isinstance(records, dict) else {}
+        records = cache.Sharded(root, "hosts", {cache.bucket_of(r) for r in misses}).merged()
         for rel in misses:
             hit = records.get(rel)
             if hit is not None and hit[0] == keys[rel]:
@@ -159,21 +156,26 @@ def _build(root: Path, networks: dict[str, Network], default_domain: str) -> Ind
         del records
     parsed.update(load.parse_host_files(source, [r for r in misses if r not in parsed]))
     now = time.time_ns()
-    for rel, key in keys.items():
-        if rel in parsed:
-            host_tuple = parsed[rel][0]
-            if host_tuple is None:
-                continue
-            facts = facts_of(Host.from_tuple(host_tuple))
+    entries = {}
+    for rel in keys:
+        if rel not in parsed:
+            entries[rel] = known[rel][1]
+            continue
+        host_tuple = parsed[rel][0]
+        if host_tuple is None:
+            cached.drop(rel)
+            continue
+        entries[rel] = facts = facts_of(Host.from_tuple(host_tuple))
+        if cache.is_racy(keys[rel], now):
+            cached.drop(rel)
         else:
-            facts = cached[rel][1]
-        entries[rel] = facts
-        if not cache.is_racy(key, now):
-            fresh[rel] = (key, facts)
-    if len(misses) > FEW or len(fresh) + FEW < len(cached):
-        cache.write(root, "index", fresh)  # a few stragglers are left to update(), after a change
+            cached.put(rel, (keys[rel], facts))
+    if len(known) > len(keys) - len(misses):
+        cached.keep(set(keys))  # records removed since
+    if len(misses) > FEW:
+        cached.save()  # a few stragglers are left to update(), after a change
     idx = Index(entries, networks, default_domain)
-    idx.cached = fresh
+    idx.cached = cached
     return idx
 
 
@@ -190,7 +192,7 @@ def update(root: Path, index: Index, changed: dict[str, Host | None]) -> None:
         return  # no cache for this tree (symlinks)
     now = time.time_ns()
     for rel, host in changed.items():
-        cached.pop(rel, None)
+        cached.drop(rel)
         if host is None:
             continue
         try:
@@ -198,5 +200,5 @@ def update(root: Path, index: Index, changed: dict[str, Host | None]) -> None:
         except OSError:
             continue
         if not cache.is_racy(key, now):
-            cached[rel] = (key, facts_of(host))
-    cache.write(root, "index", cached)
+            cached.put(rel, (key, facts_of(host)))
+    cached.save()

@@ -174,15 +174,16 @@ PARALLEL_MIN = 4000  # files to parse before a second process pays for itself
 
 
 def load_inventory(source: Source, cache_root: Path | None = None,
-                   zone_cache: Path | None = None) -> Inventory:
+                   zone_cache: Path | None = None, keys: dict | None = None) -> Inventory:
     """Read settings, networks and hosts; problems are collected, never raised.
 
     With cache_root (a work tree), each host file's parsed record and problems are taken from
     the cache under .cinv/cache when the file's stat is unchanged (see cinv/cache.py), and only
     new or changed files are parsed (by two processes when there are thousands). zone_cache
-    (the work tree's root, also for a git ref) caches parsed zone files (see load_zones)."""
+    (the work tree's root, also for a git ref) caches parsed zone files (see load_zones).
+    keys: cache.scan of cache_root when the caller has made it already."""
     with no_gc():
-        return _load_inventory(source, cache_root, zone_cache or cache_root)
+        return _load_inventory(source, cache_root, zone_cache or cache_root, keys)
 
 
 @contextmanager
@@ -200,26 +201,26 @@ def no_gc():
             gc.enable()
 
 
-def _load_inventory(source: Source, cache_root: Path | None, zone_cache: Path | None
-                    ) -> Inventory:
+def _load_inventory(source: Source, cache_root: Path | None, zone_cache: Path | None,
+                    keys: dict | None) -> Inventory:
     inv = load_networks(source, cache_root=zone_cache)
     problems = inv.problems
-    keys = None
-    if cache_root is not None:
+    if cache_root is None:
+        keys = None
+    elif keys is None:
         from cinv import cache
         keys = cache.scan(cache_root)
     if keys is None:
         rels = source.walk("hosts", problems)
-        results = parse_host_files(source, rels)
+        results = {rel: _built(r) for rel, r in parse_host_files(source, rels).items()}
     else:
         rels = sorted(rel for rel in keys if rel.startswith("hosts/"))
-        results = _cached_host_files(source, cache_root, rels, keys)
+        results = _cached_hosts(source, cache_root, rels, keys)
     for rel in rels:
-        host_tuple, file_problems = results[rel]
+        host, file_problems = results.pop(rel)
         problems.extend(Problem(*p) for p in file_problems)
-        if host_tuple is None:
+        if host is None:
             continue
-        host = Host.from_tuple(host_tuple)
         if host.name in inv.hosts:
             problems.append(Problem(rel, 0, f"host {host.name} is also recorded in "
                                     f"{inv.hosts[host.name].path}", "error", "duplicate-name"))
@@ -284,25 +285,47 @@ def parse_host_files(source: Source, rels: list[str]) -> dict[str, tuple]:
     return {rel: host_file(source, rel) for rel in rels}
 
 
-def _cached_host_files(source: Source, root: Path, rels: list[str], keys: dict) -> dict:
+def _built(result: tuple) -> tuple:
+    """(Host or None, problems) of a host_file result."""
+    host_tuple, problems = result
+    return (Host.from_tuple(host_tuple) if host_tuple is not None else None, problems)
+
+
+def _cached_hosts(source: Source, root: Path, rels: list[str], keys: dict) -> dict:
+    """{path: (Host or None, problem tuples)} of the host files, from the parse cache where a
+    file's stat is unchanged, parsed where not (and cached, unless racy). The cache is read a
+    bucket at a time and turned into records at once: never all of it in memory beside them."""
     from cinv import cache
-    cached = cache.read(root, "hosts")
-    if not isinstance(cached, dict):
-        cached = {}
-    results, misses = {}, []
+    by_bucket: dict[int, list[str]] = {}
     for rel in rels:
-        hit = cached.get(rel)
-        if hit is not None and hit[0] == keys[rel]:
-            results[rel] = hit[1]
-        else:
-            misses.append(rel)
-    if misses:
-        results.update(parse_host_files(source, misses))
+        by_bucket.setdefault(cache.bucket_of(rel), []).append(rel)
+    out, misses, changed = {}, [], {}
+    for b, mine in by_bucket.items():
+        part = cache.read(root, f"hosts.{b}")
+        part = part if isinstance(part, dict) else {}
+        missed = []
+        for rel in mine:
+            hit = part.get(rel)
+            if hit is not None and hit[0] == keys[rel]:
+                out[rel] = _built(hit[1])
+            else:
+                missed.append(rel)
+        if missed or len(part) > len(mine) - len(missed):  # new, changed or removed files
+            changed[b] = part
+        misses += missed
+    parsed = parse_host_files(source, misses) if misses else {}
     now = time.time_ns()
-    fresh = {rel: (keys[rel], results[rel]) for rel in rels if not cache.is_racy(keys[rel], now)}
-    if misses or len(fresh) != len(cached):
-        cache.write(root, "hosts", fresh)
-    return results
+    for rel in misses:
+        out[rel] = _built(parsed[rel])
+        part = changed[cache.bucket_of(rel)]
+        if cache.is_racy(keys[rel], now):
+            part.pop(rel, None)
+        else:
+            part[rel] = (keys[rel], parsed[rel])
+    for b, part in changed.items():
+        present = set(by_bucket[b])
+        cache.write(root, f"hosts.{b}", {r: v for r, v in part.items() if r in present})
+    return out
 
 
 def load_host(source: Source, rel: str, name: str, problems: list) -> Host | None:

@@ -66,7 +66,7 @@ class Workspace:
     def checked(self) -> tuple[list, int, int]:
         """(problems, number of hosts, number of networks) of `cinv check`, from the cache when
         no input file changed since it was stored (keyed by blob ids for a ref)."""
-        from cinv import cache, check
+        from cinv import cache
         from cinv.errors import Problem
         source = self.source()
         if self.commit:
@@ -75,21 +75,28 @@ class Workspace:
             keys = cache.scan(self.root)
             fp = cache.fingerprint(keys)
         hit = cache.get_result(self.root, "check", fp)
-        if hit is not None:
-            problems = [Problem(*p) for p in hit[0]]
-        else:
-            inv = load.load_inventory(source, self.cache_root())
-            problems = check.run(inv)
-            if not check.errors(problems):  # as render: what only rendering finds comes after
-                from cinv.render import verify
-                problems = problems + verify.problems(source, inv)
-            hit = ([(p.path, p.line, p.message, p.severity, p.code) for p in problems],
-                   len(inv.hosts), len(inv.networks))
-            if self.commit:
-                cache.write(self.root, "check", (fp, hit))
-            else:
-                cache.put_result(self.root, "check", fp, keys, hit)
+        if hit is None:
+            hit = self.check_result(source, keys, fp)
+        problems = [Problem(*p) for p in hit[0]]
         return problems + self._state_committed(source), hit[1], hit[2]
+
+    def check_result(self, source, keys: dict | None, fp: str | None) -> tuple:
+        """`cinv check`'s result, computed (a full load) and cached under fp: ([problem
+        tuples], number of hosts, number of networks). keys: the work tree's scan, if made."""
+        from cinv import cache, check
+        inv = load.load_inventory(source, self.cache_root(), keys=keys)
+        with load.no_gc():
+            problems = check.run(inv)
+        if not check.errors(problems):  # as render: what only rendering finds comes after
+            from cinv.render import verify
+            problems = problems + verify.problems(source, inv)
+        hit = ([(p.path, p.line, p.message, p.severity, p.code) for p in problems],
+               len(inv.hosts), len(inv.networks))
+        if self.commit:
+            cache.write(self.root, "check", (fp, hit))
+        else:
+            cache.put_result(self.root, "check", fp, keys, hit)
+        return hit
 
     def _state_committed(self, source) -> list:
         """.cinv/ (cinv's lock and caches) holding a symlink is an error (cinv refuses to use

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import BASE_FILES, invoke, write_files
+from conftest import BASE_FILES, git, invoke, write_files
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "bench"))
@@ -141,8 +141,9 @@ def hand_made() -> dict[str, str]:
 
 
 def gitinit(root: Path) -> None:
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "rich"]):
-        subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+    subprocess.run(["git", "init", "-q", str(root)], check=True, capture_output=True)
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "rich")
 
 
 def rich_inventory(root: Path, generated: int = 300) -> Path:

@@ -405,12 +405,12 @@ def test_render_killed_before_its_manifest_leaves_no_orphan(inventory, tmp_path,
     golden = _files(out)
     inventory.ok("host", "add", "extra", "--kind", "virtual")
 
-    write_all = writer.write_all
+    place_all = writer.place_all
 
-    def crash(written):
-        write_all(written)
+    def crash(tmps, changed):
+        place_all(tmps, changed)
         raise KeyboardInterrupt  # dies here: the files are written, the final manifest is not
-    monkeypatch.setattr(writer, "write_all", crash)
+    monkeypatch.setattr(writer, "place_all", crash)
     assert inventory.run("render", "--out", out).err.strip() == "cinv: aborted"
     assert (out / "libvirt" / "extra.example.com.xml").exists()
     monkeypatch.undo()

@@ -131,21 +131,29 @@ def test_the_history_walk_loads_only_what_each_commit_changed(inventory, tmp_pat
     for n in range(6):
         inventory.ok("host", "add", f"vm{n}", "--kind", "virtual", "--network", "prod")
     inventory.ok("host", "set", "vm1", "hardware.cpus=4")  # no DNS change
-    whole, blobs = [], []
     real_load, real_blobs = load.load_inventory, gitstore.read_blobs
+    log = tmp_path / "calls"  # a file: a render makes its files in child processes
+
+    def note(*words: str) -> None:
+        with open(log, "a") as f:
+            f.write(" ".join(words) + "\n")
 
     def counting_load(source, *args, **kwargs):
         if isinstance(source, gitstore.GitRefSource):
-            whole.append(source.commit.hexsha)
+            note("whole", source.commit.hexsha)
         return real_load(source, *args, **kwargs)
 
     def counting_blobs(root, sha, rels):
-        blobs.extend(rels)
+        for rel in rels:
+            note("blob", rel)
         return real_blobs(root, sha, rels)
     monkeypatch.setattr(load, "load_inventory", counting_load)
     monkeypatch.setattr(gitstore, "read_blobs", counting_blobs)
     out = tmp_path / "out"
     render(inventory.root, out)
+    calls = [line.split() for line in log.read_text().splitlines()]
+    whole = [c[1] for c in calls if c[0] == "whole"]
+    blobs = [c[1] for c in calls if c[0] == "blob"]
     # Whole loads only around the two commits that changed networks (net add prod, mgmt).
     assert len(whole) == 4
     # Each of the 7 host commits read its one record, before and after.

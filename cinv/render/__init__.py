@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from cinv import __version__, cache, check, gitstore, load, lock, paths
 from cinv.errors import CinvError, ProblemsError
-from cinv.render import fast, serial, targets, writer
+from cinv.render import fast, incremental, serial, targets, writer
 from cinv.render.env import make_env, template_seconds
 from cinv.render.report import HISTORY_LIMIT as report_history_limit
 from cinv.render.view import View
@@ -56,6 +57,47 @@ def out_dir(ws: Workspace, settings, out: str | None) -> Path:
     return path
 
 
+def dirty_paths(ws: Workspace):
+    """A callable giving gitstore.dirty_paths of the work tree, asked of git once and now (a
+    `git status` stats every file: it runs beside the render)."""
+    return gitstore.dirty_paths_later(ws.root)
+
+
+def zone_serials(ws: Workspace, env, manifest: dict, zone_states: dict, pin: dict | None,
+                 dirty=None):
+    """The callable a view asks for its zones' serials (see serial.py); it leaves each zone's
+    state (serial, digest) for the manifest in zone_states."""
+    def serials(zones):
+        current = {z["name"]: z["digest"] for z in zones}
+        git = serial.git_serials(ws.root, ws.commit, current, dirty)
+        try:
+            text = env.loader.get_source(env, "zone.j2")[0]
+        except Exception:  # noqa: BLE001 - an unreadable template is reported when rendered
+            text = ""
+        zone_states.update(serial.assign(zones, git, manifest["zones"], text))
+        for name, state in (pin or {}).items():
+            if name in zone_states and zone_states[name]["digest"] == state["digest"]:
+                zone_states[name] = dict(state)
+        return {z: s["serial"] for z, s in zone_states.items()}
+    return serials
+
+
+def report_history(ws: Workspace, wanted: list[str], history: bool = True, dirty=None):
+    """(revision, recent) of the report: the commit rendered and whether the work tree differs
+    from it, and a callable giving the recent commits; None, None without the report, outside
+    git, or with history off."""
+    revision, recent = None, None
+    if "report" in wanted and history:
+        sha = ws.commit or gitstore.head(ws.root)
+        if sha is not None:
+            changed = dirty() if dirty is not None else gitstore.dirty_paths(ws.root)
+            revision = {"commit": sha, "dirty": not ws.commit and bool(changed)}
+
+            def recent():
+                return gitstore.recent_changes(ws.root, sha, report_history_limit)
+    return revision, recent
+
+
 def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict,
                  consume: bool = False, problems: list | None = None, history: bool = True,
                  pin: dict | None = None, fast_path: bool = True):
@@ -86,41 +128,22 @@ def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict
             return trusted
         return env
     zone_states: dict = {}
-
-    def serials(zones):
-        current = {z["name"]: z["digest"] for z in zones}
-        git = serial.git_serials(ws.root, ws.commit, current)
-        try:
-            text = env.loader.get_source(env, "zone.j2")[0]
-        except Exception:  # noqa: BLE001 - an unreadable template is reported when rendered
-            text = ""
-        zone_states.update(serial.assign(zones, git, manifest["zones"], text))
-        for name, state in (pin or {}).items():
-            if name in zone_states and zone_states[name]["digest"] == state["digest"]:
-                zone_states[name] = dict(state)
-        return {z: s["serial"] for z, s in zone_states.items()}
-
+    dirty = None if ws.commit else dirty_paths(ws)
+    serials = zone_serials(ws, env, manifest, zone_states, pin, dirty)
     wanted = names or sorted(available)
     if problems is None and "report" in wanted:
         problems = check.run(inv)
-    revision, recent = None, None
-    if "report" in wanted and history:
-        sha = ws.commit or gitstore.head(ws.root)
-        if sha is not None:
-            revision = {"commit": sha,
-                        "dirty": not ws.commit and bool(gitstore.dirty_paths(ws.root))}
-
-            def recent():
-                return gitstore.recent_changes(ws.root, sha, report_history_limit)
+    revision, recent = report_history(ws, wanted, history, dirty)
     fast_names = {n for n in wanted if fast_path and n in fast.FAST
                   and available[n] is targets.BUILTIN[n]
                   and all(env_for(n, o) is trusted for o in available[n])}
     asm = None
     if fast_names:
         ctx = fast.Context(inv)
-        frags = sorted((fast.fragment(ctx, h) for h in inv.hosts.values()),
-                       key=lambda f: f[fast.NAME])
-        asm = fast.Assembly(ctx, frags, trusted, serials, problems, recent, revision)
+        with load.no_gc():
+            parts = fast.Parts(ctx, {h.path: h for h in inv.hosts.values()})
+        asm = fast.Assembly(ctx, parts.meta, parts.column, trusted, serials, problems, recent,
+                            revision)
         fast_names -= asm.needs_template  # rendered by their templates, which say what is wrong
     view = None
 
@@ -145,15 +168,16 @@ def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict
     return files, zone_states, warnings
 
 
-def inputs_key(ws: Workspace, names: list[str]) -> str | None:
+def inputs_key(ws: Workspace, names: list[str], keys: dict | None = None) -> str | None:
     """A digest of everything a render reads: every input file's stat (or the ref's tree), the
     commit HEAD names (zone serials follow the history), cinv's own templates and version, and
-    the targets asked for. None when that cannot be known for sure (racy or symlinked files)."""
+    the targets asked for. None when that cannot be known for sure (racy or symlinked files).
+    keys: the work tree's cache.scan, if made."""
     h = hashlib.blake2b(f"{__version__}|{','.join(names)}".encode(), digest_size=20)
     if ws.commit:
         h.update(f"ref:{ws.source().tree.hexsha}".encode())
     else:
-        keys = cache.scan(ws.root)
+        keys = cache.scan(ws.root) if keys is None else keys
         if keys is None or cache.any_racy(keys):
             return None
         h.update(cache.fingerprint(keys).encode())
@@ -186,33 +210,68 @@ def run(ws: Workspace, names: list[str], out: str | None = None,
     if path.exists() and not path.is_dir():
         raise CinvError(f"{path}: is not a directory")
     if check_only:
-        return _run(ws, names, path, True)
+        return _run(ws, names, path, True, settings)
     try:
         lock_path = lock.state_dir(ws.root) / "render.lock"
-    except OSError:
-        return _run(ws, names, path, False)  # a read-only inventory without .cinv/: no lock
+    except OSError:  # a read-only inventory without .cinv/: no lock
+        return _run(ws, names, path, False, settings)
     with lock.file_lock(lock_path, "the render lock", optional=True):
-        return _run(ws, names, path, False)
+        return _run(ws, names, path, False, settings)
 
 
-def _run(ws: Workspace, names: list[str], path: Path, check_only: bool) -> Result:
-    key = inputs_key(ws, names)
-    if path.is_dir():
-        manifest = writer.read_manifest(path)
-        if _unchanged(path, manifest, key):
-            return Result(path, writer.Plan(path, unchanged=len(manifest["files"])))
+def _run(ws: Workspace, names: list[str], path: Path, check_only: bool, settings) -> Result:
+    keys = None if ws.commit else cache.scan(ws.root)
+    key = inputs_key(ws, names, keys)
+    manifest = writer.read_manifest(path, ws.root) if path.is_dir() else None
+    if manifest is not None and _unchanged(path, manifest, key):
+        return Result(path, writer.Plan(path, unchanged=len(manifest["files"])))
+    if incremental.applies(ws, names, settings, keys):
+        try:
+            return _run_kept(ws, names, path, check_only, keys, key, manifest)
+        except incremental.NeedsTemplates:
+            manifest = writer.read_manifest(path, ws.root) if path.is_dir() else None
     inv = ws.load()
     problems = check.run(inv)
     errors = check.errors(problems)
     if errors:
         raise ProblemsError(errors)
-    manifest = writer.read_manifest(path) if path.is_dir() else {"files": {}, "zones": {}}
+    manifest = manifest or {"files": {}, "zones": {}}
     files, zones, warnings = render_files(ws, inv, names, path, manifest, consume=True,
                                           problems=problems)
     owned = set(names) if names else None
-    plan = writer.plan(path, files, manifest, owned)
-    result = Result(path, plan, warnings=manifest.get("ignored", []) + warnings)
     if not check_only:
         writer.clean_temp(path)  # what a killed render left; we hold the lock
-        result.report = writer.apply(plan, files, manifest, zones, owned, key)
+    stage = writer.Stage(path, manifest, check_only)
+    try:
+        for rel in sorted(files):
+            stage.put(rel, *files.pop(rel))
+        plan = stage.finish(owned)
+    except BaseException:
+        stage.abort()
+        raise
+    result = Result(path, plan, warnings=manifest.get("ignored", []) + warnings)
+    if not check_only:
+        result.report = writer.apply(stage, manifest, zones, owned, key, ws.root)
+    return result
+
+
+def _run_kept(ws: Workspace, names: list[str], path: Path, check_only: bool, keys: dict,
+              key: str | None, manifest: dict | None) -> Result:
+    """A render that keeps every host's parts (see incremental.py)."""
+    manifest = manifest or {"files": {}, "zones": {}}
+    if not check_only:
+        writer.clean_temp(path)  # what a killed render left; we hold the lock
+    wanted = names or sorted(targets.BUILTIN)
+    zones: dict = {}
+    env = make_env(None)
+    dirty = dirty_paths(ws)
+    serials = zone_serials(ws, env, manifest, zones, None, dirty)
+    stage = writer.Stage(path, manifest, check_only)
+    warnings = incremental.render(ws, names, stage, keys, env, serials, zones,
+                                  partial(report_history, ws, wanted, True, dirty))
+    owned = set(names) if names else None
+    plan = stage.finish(owned)
+    result = Result(path, plan, warnings=manifest.get("ignored", []) + warnings)
+    if not check_only:
+        result.report = writer.apply(stage, manifest, zones, owned, key, ws.root)
     return result

@@ -33,9 +33,13 @@ def _label_key(label: str):
     return (0, int(label), "") if label.isdigit() else (1, 0, label)
 
 
-def _record_key(rec: tuple) -> tuple:
+def _record_key(rec: tuple, owners: dict | None = None) -> tuple:
     owner, rtype, data = rec
-    labels = () if owner == "@" else tuple(_label_key(x) for x in reversed(owner.split(".")))
+    labels = owners.get(owner) if owners is not None else None
+    if labels is None:
+        labels = () if owner == "@" else tuple(_label_key(x) for x in reversed(owner.split(".")))
+        if owners is not None:
+            owners[owner] = labels
     return (labels, TYPE_ORDER.get(rtype, 9), rtype, data)
 
 
@@ -51,27 +55,46 @@ def zone_file(name: str) -> str:
 class ZoneSet:
     """Collects records per zone, then turns them into sorted zone dicts for the templates."""
 
-    def __init__(self, dns: dict, ttls: dict[str, int]):
+    def __init__(self, dns: dict, ttls: dict[str, int], only: set | None = None):
         self.dns = dns
         self.ttls = ttls  # a zone's default TTL where zones/ sets one
+        self.only = only  # the zones to make (None: all); records of others are not kept
         self.records: dict[str, dict[tuple, int | None]] = {}
         self.kinds: dict[str, str] = {}
 
     def add_zone(self, name: str, kind: str) -> None:
-        if name not in self.records:
-            self.records[name] = {("@", "NS", ns): None for ns in self.dns["nameservers"]}
+        if name not in self.kinds:
             self.kinds[name] = kind
+            if self.only is None or name in self.only:
+                self.records[name] = {("@", "NS", ns): None for ns in self.dns["nameservers"]}
 
     def add(self, zone: str, owner: str, rtype: str, data: str, ttl: int | None = None) -> None:
         """One record; a TTL given wins over none (a zone record restating a host's)."""
-        recs = self.records[zone]
+        recs = self.records.get(zone)
+        if recs is None:
+            return  # a zone not made this time
         key = (owner, rtype, data)
         if ttl is not None or key not in recs:
             recs[key] = ttl if ttl is not None else recs.get(key)
 
+    def order(self) -> list[str]:
+        """Every zone's name, in the order zones are listed."""
+        return sorted(self.kinds, key=lambda z: tuple(reversed(z.split("."))))
+
+    def head(self, name: str, digest: str, records: list) -> Item:
+        """A zone's dict for the templates."""
+        return Item({
+            "name": name, "file": zone_file(name), "kind": self.kinds[name],
+            "ttl": self.ttls.get(name, self.dns["ttl"]), "primary_ns": self.dns["primary_ns"],
+            "hostmaster": self.dns["hostmaster"], "nameservers": self.dns["nameservers"],
+            "refresh": REFRESH, "retry": RETRY, "expire": EXPIRE, "minimum": MINIMUM,
+            "records": records, "digest": digest,
+        })
+
     def result(self) -> list[dict]:
         out = []
-        for name in sorted(self.records, key=lambda z: tuple(reversed(z.split(".")))):
+        keys: dict[str, tuple] = {}  # an owner's labels, made once
+        for name in [z for z in self.order() if z in self.records]:
             ttl = self.ttls.get(name, self.dns["ttl"])
             head = f"{ttl} {self.dns['primary_ns']} {self.dns['hostmaster']}\n"
             entries = self.records[name]
@@ -80,7 +103,7 @@ class ZoneSet:
                 if t is not None:
                     key = (owner, rtype)
                     rrset_ttl[key] = min(t, rrset_ttl.get(key, t))
-            recs = sorted(entries, key=_record_key)
+            recs = sorted(entries, key=lambda rec: _record_key(rec, keys))
             lines, items = [], []
             for owner, rtype, data in recs:
                 t = rrset_ttl.get((owner, rtype))
@@ -88,13 +111,7 @@ class ZoneSet:
                                       else (owner, rtype, data, str(t))))
                 items.append(Item(name=owner, type=rtype, data=data, ttl=t))
             digest = hashlib.sha256((head + "\n".join(lines)).encode())
-            out.append(Item({
-                "name": name, "file": zone_file(name), "kind": self.kinds[name],
-                "ttl": ttl, "primary_ns": self.dns["primary_ns"],
-                "hostmaster": self.dns["hostmaster"], "nameservers": self.dns["nameservers"],
-                "refresh": REFRESH, "retry": RETRY, "expire": EXPIRE, "minimum": MINIMUM,
-                "records": items, "digest": digest.hexdigest(),
-            }))
+            out.append(self.head(name, digest.hexdigest(), items))
         return out
 
 
@@ -161,14 +178,18 @@ class HostDns:
         return recs, warnings, addressed
 
 
-def build_zones(view, strict: bool = True, hosts=None) -> list[dict]:
+def build_zones(view, strict: bool = True, hosts=None, only: set | None = None,
+                zone_set: list | None = None) -> list[dict]:
     """Every zone with its records. strict: refuse an in-zone nameserver without an address and
     a record whose data does not parse (off when zones are only compared, e.g. for serials of
     past commits). hosts: HostDns.records of every host, in host order (computed here from
-    view.hosts when not given)."""
+    view.hosts when not given). only: make these zones alone (the others are checked, not
+    made); zone_set: a list to leave the ZoneSet in (for the names and heads of all)."""
     inv = view.model
     dns = view.settings["dns"]
-    zs = ZoneSet(dns, {z.name: z.ttl for z in inv.zones.values() if z.ttl is not None})
+    zs = ZoneSet(dns, {z.name: z.ttl for z in inv.zones.values() if z.ttl is not None}, only)
+    if zone_set is not None:
+        zone_set.append(zs)
     kinds = zonemap.served_zones(inv)
     for name, kind in kinds.items():
         zs.add_zone(name, kind)
@@ -180,11 +201,13 @@ def build_zones(view, strict: bool = True, hosts=None) -> list[dict]:
     addresses: dict[str, list[tuple[str, str]]] = {}  # fqdn -> [(A|AAAA, address)], for glue
     ptrs = []
     add = zs.add
-    for recs, warnings, addressed in hosts:
+    for recs, warnings, addressed, *_kept in hosts:
         view.warnings.extend(warnings)
         for name, addrs in addressed:
             addresses.setdefault(name, []).extend(addrs)
         for rec in recs:
+            if only is not None and rec[0] not in only:
+                continue
             if rec[2] == "PTR":
                 ptrs.append(rec)
             else:

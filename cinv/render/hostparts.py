@@ -121,22 +121,23 @@ KEA_INDENT = " " * 10
 _dumps = json.JSONEncoder(ensure_ascii=False).encode  # C encoder: no indent, one value
 
 
-def pretty_json(value, indent: str = "") -> str:
-    """json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) with every line after
-    the first indented by `indent`: the same text, without json's slow indenting encoder."""
+def pretty_json(value, indent: str = "", step: str = "  ", dumps=_dumps) -> str:
+    """json.dumps(value, indent=len(step), sort_keys=True, ensure_ascii=False) with every line
+    after the first indented by `indent`: the same text, without json's slow indenting
+    encoder. dumps: the encoder of one value (ensure_ascii, or not)."""
     if type(value) is dict:
         if not value:
             return "{}"
-        inner = indent + "  "
-        return "{\n" + ",\n".join(f"{inner}{_dumps(k)}: {pretty_json(v, inner)}"
+        inner = indent + step
+        return "{\n" + ",\n".join(f"{inner}{dumps(k)}: {pretty_json(v, inner, step, dumps)}"
                                    for k, v in sorted(value.items())) + f"\n{indent}}}"
-    if type(value) is list:
+    if type(value) in (list, tuple):
         if not value:
             return "[]"
-        inner = indent + "  "
-        return "[\n" + ",\n".join(inner + pretty_json(v, inner) for v in value) \
-            + f"\n{indent}]"
-    return _dumps(value)
+        inner = indent + step
+        return "[\n" + ",\n".join(inner + pretty_json(v, inner, step, dumps)
+                                   for v in value) + f"\n{indent}]"
+    return dumps(value)
 
 
 def kea_list(texts: list[str]) -> str:

@@ -198,11 +198,11 @@ def host_row(host: dict) -> str:
     """The host's row of the hosts table, as JSON text escaped for the page (script_json)."""
     ifaces = host["interfaces"]
     addresses = [i[k] for i in ifaces for k in ("ipv4", "ipv6") if i[k]]
-    return script_json([host["name"], host["kind"], host["state"],
-                        " ".join(dict.fromkeys(i["network"] for i in ifaces if i["network"])),
-                        " ".join(addresses), " ".join(i["mac"] for i in ifaces if i["mac"]),
-                        host["parent"] or "", " ".join(host["tags"]),
-                        host["description"] or ""])
+    row = [host["name"], host["kind"], host["state"],
+           " ".join(dict.fromkeys(i["network"] for i in ifaces if i["network"])),
+           " ".join(addresses), " ".join(i["mac"] for i in ifaces if i["mac"]),
+           host["parent"] or "", " ".join(host["tags"]), host["description"] or ""]
+    return str(script_json(row))
 
 
 def host_places(host: dict) -> list[tuple]:

@@ -169,8 +169,10 @@ def _work_tree_files(root: Path, rels: list[str]) -> dict[str, bytes | None]:
     return out
 
 
-def git_serials(root: Path, ref: str | None, current: dict[str, str]) -> dict[str, int] | None:
-    """{zone: serial} from the git history, or None outside git / before the first commit."""
+def git_serials(root: Path, ref: str | None, current: dict[str, str],
+                dirty=None) -> dict[str, int] | None:
+    """{zone: serial} from the git history, or None outside git / before the first commit.
+    dirty: a callable giving gitstore.dirty_paths(root), when the caller keeps it."""
     commits = gitstore.inventory_changes(root, ref, MAX_WALK)
     if not commits:
         return None
@@ -196,7 +198,10 @@ def git_serials(root: Path, ref: str | None, current: dict[str, str]) -> dict[st
     head_sha, head_time = commits[0][0], commits[0][1]
     head = cache[head_sha]
     out = {z: head["zones"].get(z, head["default"]) for z in current}
-    dirty = [] if ref is not None else gitstore.dirty_paths(root)
+    if ref is not None:
+        dirty = []
+    else:
+        dirty = dirty() if dirty is not None else gitstore.dirty_paths(root)
     if dirty:
         changed, added = changed_zones(root, head_sha, None, dirty)
         for z in out:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import marshal
 import os
 import secrets
 import stat
@@ -23,38 +22,68 @@ from cinv.render.targets import MANIFEST
 
 MANIFEST_VERSION = 1
 MAX_MANIFEST = 256 << 20  # a manifest of 50,000 files is about 10 MiB
-STATE = ".cinv-state"
-STATE_VERSION = 1
+LEGACY_STATE = ".cinv-state"  # where the state was kept before (in the output dir)
+STATE_VERSION = 2
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_state(out: Path) -> dict:
-    """cinv's private notes in the output dir (not output, so not byte-compared): each file's
-    stat when cinv last wrote or checked it, and the key of the inputs it was rendered from.
-    Stats name inodes, so notes that arrived any other way than by this render (a committed
-    output dir) match nothing and cost only a full comparison."""
-    try:
-        data = marshal.loads(paths.read_private(out / STATE))
-    except (OSError, ValueError, EOFError, TypeError, CinvError):
-        return {"stats": {}, "key": None}
-    if (not isinstance(data, tuple) or len(data) != 2 or data[0] != STATE_VERSION
-            or not isinstance(data[1], dict)):
+def _state_name(out: Path) -> str:
+    return "render-state-" + hashlib.blake2b(str(Path(out).resolve()).encode(),
+                                             digest_size=10).hexdigest()
+
+
+def read_state(out: Path, root: Path | None) -> dict:
+    """cinv's private notes on an output dir, kept in the inventory's cache (.cinv/cache; the
+    output dir holds only what is deployed and the manifest): each file's stat when cinv last
+    wrote or checked it, the key of the inputs it was rendered from, and the manifest as it
+    wrote it (with that file's stat: then the manifest need not be parsed again). Stats name
+    inodes, so notes on files that arrived any other way (a committed output dir) match
+    nothing and cost only a full comparison."""
+    from cinv import cache
+    data = cache.read(root, _state_name(out)) if root is not None else None
+    if not isinstance(data, tuple) or len(data) != 2 or data[0] != STATE_VERSION \
+            or not isinstance(data[1], dict):
         return {"stats": {}, "key": None}
     return data[1]
 
 
-def write_state(out: Path, state: dict) -> None:
-    write_if_changed(out / STATE, marshal.dumps((STATE_VERSION, state)))
+def write_state(out: Path, root: Path | None, state: dict) -> None:
+    from cinv import cache
+    if root is not None:
+        cache.write(root, _state_name(out), (STATE_VERSION, state))
+    legacy = out / LEGACY_STATE
+    if legacy.is_file() and not legacy.is_symlink():
+        legacy.unlink()
 
 
-def read_manifest(out: Path) -> dict:
-    """The manifest, with the private state (stats, key) merged in."""
-    manifest = _read_manifest(out)
-    manifest.update(read_state(out))
+def read_manifest(out: Path, root: Path | None = None) -> dict:
+    """The manifest {"files": {rel: (target, sha256)}, "zones"}, with the private state
+    (stats, key) merged in. Read from the state when the manifest is the one cinv wrote
+    last."""
+    state = read_state(out, root)
+    mine = state.pop("manifest", None)
+    files, zones = state.pop("files", None), state.pop("zones", None)
+    if mine is not None and mine == stat_key(out / MANIFEST) and isinstance(files, dict):
+        manifest = {"files": files, "zones": zones, "ignored": []}
+    else:
+        manifest = _read_manifest(out)
+    manifest.update(state)
     return manifest
+
+
+def _entry(entry):
+    """A manifest entry {target, sha256} as (target, sha256); anything else as it is."""
+    if (type(entry) is dict and len(entry) == 2 and type(entry.get("target")) is str
+            and type(entry.get("sha256")) is str):
+        return (entry["target"], entry["sha256"])
+    return entry
+
+
+def entry_target(entry) -> str | None:
+    return entry[0] if type(entry) is tuple else None
 
 
 def _read_manifest(out: Path) -> dict:
@@ -79,16 +108,41 @@ def _read_manifest(out: Path) -> dict:
             ignored.append(f"{out / MANIFEST}: {e}; ignored (cinv only ever removes files "
                            "inside the output dir)")
             continue
-        clean[rel] = entry
+        clean[rel] = _entry(entry)
     return {"files": clean, "zones": zones if isinstance(zones, dict) else {},
             "ignored": ignored}
 
 
-def stat_key(path: Path) -> list | None:
+_ascii = json.JSONEncoder().encode  # ensure_ascii, as json.dumps
+
+
+def manifest_text(manifest: dict) -> bytes:
+    """json.dumps(manifest, indent=1, sort_keys=True) + newline, made quickly: a manifest of
+    50,000 files is 50,000 entries {sha256, target}."""
+    from cinv.render.hostparts import pretty_json
+    lines = []
+    for key, value in sorted(manifest.items()):
+        if key == "files" and type(value) is dict and value:
+            entries = []
+            for rel, entry in sorted(value.items()):
+                entry = _entry(entry)
+                if type(entry) is tuple:
+                    entries.append(f'  {_ascii(rel)}: {{\n   "sha256": {_ascii(entry[1])},'
+                                   f'\n   "target": {_ascii(entry[0])}\n  }}')
+                else:
+                    entries.append(f"  {_ascii(rel)}: {pretty_json(entry, '  ', ' ', _ascii)}")
+            text = "{\n" + ",\n".join(entries) + "\n }"
+        else:
+            text = pretty_json(value, " ", " ", _ascii)
+        lines.append(f" {_ascii(key)}: {text}")
+    return ("{\n" + ",\n".join(lines) + "\n}\n").encode() if lines else b"{}\n"
+
+
+def stat_key(path: Path | str) -> list | None:
     """What says a file is still the one cinv wrote: inode, size, mtime_ns, ctime_ns."""
     try:
         st = os.lstat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     return [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
@@ -120,53 +174,138 @@ class Plan:
         return out + [f"stale: {p}" for p in self.stale]
 
 
-def plan(out: Path, files: dict, manifest: dict, owned_targets: set | None) -> Plan:
-    """Compare files {rel: (target, bytes)} with the disk. owned_targets: the targets rendered
-    (None: all, so files of targets that no longer exist are stale too). A file whose stat and
-    digest match what the manifest recorded when cinv wrote it is not read again."""
-    result = Plan(out)
-    known = manifest["files"]
-    folder = inside(out)
-    for rel in sorted(files):
-        path = folder(rel, last=False)  # a symlink there is refused below
-        data = files[rel][1]
-        digest = result.digests[rel] = sha256(data)
+class Stage:
+    """A render's files, compared with the output dir one at a time as they are made, and each
+    that must change written at once to a temporary file beside its target (so a render holds
+    one big file at a time, never all 50,000); commit() then puts them in place, abort()
+    removes them. A file whose stat and digest match what the manifest recorded when cinv wrote
+    it is not read again. check_only: compare, write nothing."""
+
+    def __init__(self, out: Path, manifest: dict, check_only: bool = False):
+        self.plan = Plan(out)
+        self.manifest = manifest
+        self.known = manifest["files"]
+        self.stats = manifest.get("stats", {})
+        self.folder = inside(out)
+        self.check_only = check_only
+        self.targets: dict[str, str] = {}
+        self.tmps: dict[str, Path] = {}
+        self.made_dirs: list[str] = []
+        self.base = os.path.join(out, "")
+
+    def put(self, rel: str, target: str, data: bytes | None = None, digest: str | None = None,
+            produce=None) -> None:
+        """One file: its bytes, or its digest and produce() giving the bytes when they are
+        needed (the file is not as cinv left it)."""
+        plan = self.plan
+        self.targets[rel] = target
+        digest = plan.digests[rel] = digest or sha256(data)
+        recorded = self.stats.get(rel)
+        if recorded is not None:
+            entry = self.known.get(rel)
+            if (type(entry) is tuple and entry[1] == digest
+                    and stat_key(self.base + rel) == recorded):
+                plan.unchanged += 1  # as cinv left it (lstat: a regular file, not a link)
+                plan.stats[rel] = recorded
+                return
+        path = self.folder(rel, last=False)  # a symlink there is refused below
         st = stat_key(path)
         if st is None:
-            result.missing.append(rel)
-            continue
+            plan.missing.append(rel)
+            self._stage(rel, path, data if data is not None else produce())
+            return
         if stat.S_ISLNK(os.lstat(path).st_mode):
             raise CinvError(f"{path}: is a symlink; refusing to write through it")
-        entry = known.get(rel)
-        if (isinstance(entry, dict) and entry.get("sha256") == digest
-                and manifest.get("stats", {}).get(rel) == st):
-            result.unchanged += 1
-            result.stats[rel] = st
-            continue
+        if data is None:
+            data = produce()
         try:
             old = path.read_bytes()
         except IsADirectoryError:
             raise CinvError(f"{path}: is a directory where cinv writes a file") from None
         if old == data:
-            result.unchanged += 1
-            result.stats[rel] = st
-        elif rel in known:
-            result.changed.append(rel)
+            plan.unchanged += 1
+            plan.stats[rel] = st
+        elif rel in self.known:
+            plan.changed.append(rel)
+            self._stage(rel, path, data)
         else:
-            result.foreign.append(rel)
-    for rel, entry in sorted(known.items()):
-        target = entry.get("target") if isinstance(entry, dict) else None
-        if rel in files or (owned_targets is not None and target not in owned_targets):
-            continue
-        try:
-            path = folder(rel, last=False)  # the removal unlinks a symlink, never its target
-        except paths.UnsafePath as e:  # dropped from the manifest, never followed
-            manifest.setdefault("ignored", []).append(f"{out / MANIFEST}: {e}; not removed")
-            del known[rel]
-            continue
-        if path.is_file() and not path.is_symlink():
-            result.stale.append(rel)
-    return result
+            plan.foreign.append(rel)
+
+    def _stage(self, rel: str, path: Path, data: bytes) -> None:
+        if self.check_only:
+            return
+        if not path.parent.is_dir():
+            missing = path.parent
+            while not missing.parent.is_dir():
+                missing = missing.parent
+            self.made_dirs.append(str(missing))  # removed again if the render is refused
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmps[rel] = _write_tmp(path, data, False)
+
+    def export(self) -> tuple:
+        """What this stage holds, for another process's Stage to adopt (render workers)."""
+        p = self.plan
+        return (p.missing, p.changed, p.foreign, p.unchanged, p.digests, p.stats,
+                self.targets, {rel: str(tmp) for rel, tmp in self.tmps.items()},
+                self.made_dirs)
+
+    def adopt(self, exported: tuple) -> None:
+        missing, changed, foreign, unchanged, digests, stats, targets, tmps, dirs = exported
+        self.made_dirs += dirs
+        p = self.plan
+        p.missing += missing
+        p.changed += changed
+        p.foreign += foreign
+        p.unchanged += unchanged
+        p.digests.update(digests)
+        p.stats.update(stats)
+        self.targets.update(targets)
+        self.tmps.update((rel, Path(tmp)) for rel, tmp in tmps.items())
+
+    def finish(self, owned_targets: set | None) -> Plan:
+        """The plan, with the stale files: those the manifest names that this render no longer
+        makes (owned_targets: the targets rendered; None: all, so files of targets that no
+        longer exist are stale too)."""
+        plan, known = self.plan, self.known
+        plan.missing.sort()
+        plan.changed.sort()
+        plan.foreign.sort()
+        for rel, entry in sorted(known.items()):
+            target = entry_target(entry)
+            if rel in self.targets or (owned_targets is not None
+                                       and target not in owned_targets):
+                continue
+            try:
+                path = self.folder(rel, last=False)  # the removal unlinks a symlink only
+            except paths.UnsafePath as e:  # dropped from the manifest, never followed
+                self.manifest.setdefault("ignored", []).append(
+                    f"{plan.out / MANIFEST}: {e}; not removed")
+                del known[rel]
+                continue
+            if path.is_file() and not path.is_symlink():
+                plan.stale.append(rel)
+        return plan
+
+    def abort(self) -> None:
+        """Remove the temporary files, and the folders made for them that are still empty."""
+        for tmp in self.tmps.values():
+            tmp.unlink(missing_ok=True)
+        self.tmps.clear()
+        for top in sorted(set(self.made_dirs), key=len, reverse=True):
+            for folder, _dirs, _files in sorted(os.walk(top), key=lambda w: -len(w[0])):
+                try:
+                    os.rmdir(folder)
+                except OSError:
+                    pass  # not empty: something else is in it now
+        self.made_dirs.clear()
+
+
+def plan(out: Path, files: dict, manifest: dict, owned_targets: set | None) -> Plan:
+    """Compare files {rel: (target, bytes)} with the disk (a Stage that writes nothing)."""
+    stage = Stage(out, manifest, check_only=True)
+    for rel in sorted(files):
+        stage.put(rel, files[rel][0], files[rel][1])
+    return stage.finish(owned_targets)
 
 
 SYNC_EACH_MAX = 64  # more files than this: one sync(2) instead of an fsync each
@@ -198,75 +337,69 @@ def clean_temp(out: Path) -> int:
     return removed
 
 
-def write_all(paths: dict[Path, bytes]) -> dict[Path, list]:
-    """Write files so that each is the old or the new version, never torn, even after a crash:
-    temporary files first, their data made durable, then each renamed over its target. Many
-    files are written and renamed by a few threads (this waits on the file system, not the
-    CPU). Returns each file's stat_key as renamed."""
-    each = len(paths) <= SYNC_EACH_MAX
-    for folder in {path.parent for path in paths}:
-        folder.mkdir(parents=True, exist_ok=True)
-    items = list(paths.items())
-    tmps: list[Path | None] = [None] * len(items)
-    done = [False] * len(items)
+def place_all(tmps: dict[Path, Path], changed: set[Path]) -> dict[Path, list]:
+    """Rename temporary files over their targets ({target: tmp}), so that each target is the
+    old or the new version, never torn: a file that replaces one has its data made durable
+    first (an fsync each, or one sync(2) for many). Renames run in a few threads (this waits on
+    the file system, not the CPU). Returns each target's stat_key as renamed."""
+    replacing = [tmps[path] for path in changed if path in tmps]
+    if len(replacing) > SYNC_EACH_MAX:
+        os.sync()
+    else:
+        for tmp in replacing:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    items = list(tmps.items())
     stats: dict[Path, list] = {}
-
-    def in_threads(work) -> None:
-        if len(items) > SYNC_EACH_MAX:
-            from concurrent.futures import ThreadPoolExecutor
-            with ThreadPoolExecutor(WRITE_THREADS) as pool:
-                list(pool.map(work, [range(i, len(items), WRITE_THREADS)
-                                     for i in range(WRITE_THREADS)]))
-        else:
-            work(range(len(items)))
-
-    def write(indexes: range) -> None:
-        for index in indexes:
-            path, data = items[index]
-            tmps[index] = _write_tmp(path, data, each)
 
     def rename(indexes: range) -> None:
         for index in indexes:
-            path = items[index][0]
-            os.replace(tmps[index], path)
-            done[index] = True
+            path, tmp = items[index]
+            os.replace(tmp, path)
             stats[path] = stat_key(path)
 
-    try:
-        in_threads(write)
-        if not each:
-            os.sync()
-        in_threads(rename)
-    except BaseException:
-        for tmp, renamed in zip(tmps, done):
-            if tmp is not None and not renamed:
-                tmp.unlink(missing_ok=True)
-        raise
+    if len(items) > SYNC_EACH_MAX:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(WRITE_THREADS) as pool:
+            list(pool.map(rename, [range(i, len(items), WRITE_THREADS)
+                                   for i in range(WRITE_THREADS)]))
+    else:
+        rename(range(len(items)))
     return stats
 
 
-def apply(p: Plan, files: dict, manifest: dict, zones: dict | None,
-          owned_targets: set | None, key: str | None = None) -> list[str]:
-    """Write missing and changed files, delete stale ones, update the manifest. Returns
-    'wrote X' / 'removed X' lines."""
+def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set | None,
+          key: str | None = None, root: Path | None = None) -> list[str]:
+    """Put the staged files in place, delete stale ones, update the manifest. Returns 'wrote
+    X' / 'removed X' lines."""
+    p = stage.plan
     if p.foreign:
+        stage.abort()
         raise CinvError(f"{p.out}: refusing to overwrite files cinv did not write (not in "
                         f"{MANIFEST}): {', '.join(p.foreign)}; move them away first")
     out = p.out
     out.mkdir(parents=True, exist_ok=True)
     report = []
     folder = inside(out)
-    written = {folder(rel, last=False): files[rel][1] for rel in p.missing + p.changed}
-    new_files = {rel: {"target": files[rel][0], "sha256": sha256(files[rel][1])}
+    targets = stage.targets
+    new_files = {rel: (targets[rel], p.digests[rel])
                  for rel in p.missing if rel not in manifest["files"]}
     if new_files:  # named before written: a render killed in between leaves no file cinv forgets
         intent = {"version": MANIFEST_VERSION,
                   "files": dict(sorted({**manifest["files"], **new_files}.items())),
                   "zones": manifest["zones"]}
-        atomic_write(out / MANIFEST, (json.dumps(intent, indent=1, sort_keys=True)
-                                      + "\n").encode())
-    written_stats = write_all(written)
-    dirs = {path.parent for path in written}
+        atomic_write(out / MANIFEST, manifest_text(intent))
+    tmps = {folder(rel, last=False): tmp for rel, tmp in stage.tmps.items()}
+    changed = {folder(rel, last=False) for rel in p.changed}
+    try:
+        written_stats = place_all(tmps, changed)
+        stage.made_dirs.clear()  # they hold the files now
+    finally:
+        stage.abort()  # whatever was not renamed
+    dirs = {path.parent for path in tmps}
     report += [f"wrote {rel}" for rel in p.missing + p.changed]
     for rel in p.stale:
         path = folder(rel, last=False)
@@ -277,20 +410,23 @@ def apply(p: Plan, files: dict, manifest: dict, zones: dict | None,
         while parent != out and parent.is_dir() and not any(parent.iterdir()):
             parent.rmdir()
             parent = parent.parent
-    for folder in sorted(dirs):
-        if folder.is_dir():
-            fsync_dir(folder)
+    for folder_path in sorted(dirs):
+        if folder_path.is_dir():
+            fsync_dir(folder_path)
+    stale = set(p.stale)
     entries = {rel: e for rel, e in manifest["files"].items()
-               if rel not in p.stale and (out / rel).exists()
-               and (owned_targets is None or not isinstance(e, dict)
-                    or e.get("target") not in owned_targets)}
+               if rel not in targets and rel not in stale
+               and (owned_targets is None or entry_target(e) not in owned_targets)
+               and (out / rel).exists()}
     stats = {rel: st for rel, st in manifest.get("stats", {}).items() if rel in entries}
-    for rel, (target, data) in files.items():
-        entries[rel] = {"target": target, "sha256": p.digests.get(rel) or sha256(data)}
+    for rel, target in targets.items():
+        entries[rel] = (target, p.digests[rel])
         stats[rel] = p.stats.get(rel) or written_stats.get(out / rel) or stat_key(out / rel)
-    write_state(out, {"stats": dict(sorted(stats.items())), "key": key})
-    new = {"version": MANIFEST_VERSION, "files": dict(sorted(entries.items())),
-           "zones": dict(sorted({**manifest["zones"], **(zones or {})}.items()))}
-    write_if_changed(out / MANIFEST, (json.dumps(new, indent=1, sort_keys=True) + "\n").encode())
+    entries = dict(sorted(entries.items()))
+    zones = dict(sorted({**manifest["zones"], **(zones or {})}.items()))
+    write_if_changed(out / MANIFEST, manifest_text({"version": MANIFEST_VERSION,
+                                                    "files": entries, "zones": zones}))
+    write_state(out, root, {"stats": dict(sorted(stats.items())), "key": key,
+                            "manifest": stat_key(out / MANIFEST), "files": entries,
+                            "zones": zones})
     return report
-

@@ -1,0 +1,193 @@
+"""A render that keeps every host's parts (cinv/render/incremental.py) writes exactly what a render
+from scratch writes, after every kind of change; one made by a process per core exactly what one
+process makes.
+
+Each step changes the rich inventory (tests/richinv.py), then renders it three ways, each into
+its own copy of the output dir as the last step left it (so the manifests and zone serials have
+the same past): with the parts kept so far (the real case), from scratch (a copy of the
+inventory without .cinv/cache), and by the templates alone (no per-host parts at all). The three
+output dirs must be byte-identical, manifest included.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import git, invoke
+from richinv import rich_inventory
+
+from cinv import cache
+from cinv.render import fast, incremental
+
+VM = "hosts/net000/vm000001.net000.example.com.yaml"
+
+
+@pytest.fixture(autouse=True)
+def no_racy_window(monkeypatch):
+    """Files are cached the moment they are written: the hardest case for the keys."""
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)
+
+
+def files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and p.name != ".cinv-state"}
+
+
+class Renders:
+    def __init__(self, root: Path, tmp: Path, monkeypatch):
+        self.root, self.tmp, self.mp = root, tmp, monkeypatch
+        self.out = tmp / "out"
+        self.step = 0
+
+    def render(self, where: Path, root: Path, *args: str) -> None:
+        r = invoke("-C", root, "render", *args, "--out", where)
+        assert r.code == 0, r
+
+    def three_ways(self, *args: str) -> dict[str, bytes]:
+        """Render the three ways from the same output dir; they must agree."""
+        self.step += 1
+        base = self.tmp / f"base{self.step}"
+        if self.out.exists():
+            shutil.copytree(self.out, base, symlinks=True)
+        results = {}
+        # from scratch: the inventory without any cache
+        scratch = self.tmp / f"scratch{self.step}"
+        shutil.copytree(self.root, scratch, symlinks=True,
+                        ignore=shutil.ignore_patterns(".cinv"))
+        out = self.tmp / f"s{self.step}"
+        if base.exists():
+            shutil.copytree(base, out, symlinks=True)
+        self.render(out, scratch, *args)
+        results["scratch"] = files(out)
+        # by the templates alone: no per-host parts, no kept parts
+        out = self.tmp / f"t{self.step}"
+        if base.exists():
+            shutil.copytree(base, out, symlinks=True)
+        with self.mp.context() as m:
+            m.setattr(fast, "FAST", ())
+            m.setattr(incremental, "applies", lambda *a: False)
+            self.render(out, self.root, *args)
+        results["templates"] = files(out)
+        # with the parts kept so far (last: the others must not see what it keeps)
+        self.render(self.out, self.root, *args)
+        results["kept"] = files(self.out)
+        for way in ("scratch", "templates"):
+            differ = sorted(rel for rel in set(results[way]) | set(results["kept"])
+                            if results[way].get(rel) != results["kept"].get(rel))
+            assert differ == [], f"step {self.step}: kept vs {way}: {differ[:6]}"
+        return results["kept"]
+
+
+@pytest.fixture
+def renders(tmp_path, monkeypatch):
+    monkeypatch.setattr(incremental, "PARALLEL_MIN", 50)  # workers, even for a few hosts
+    root = rich_inventory(tmp_path / "inv", generated=120)
+    return Renders(root, tmp_path, monkeypatch)
+
+
+def ok(root: Path, *args: str) -> str:
+    r = invoke("-C", root, *args)
+    assert r.code == 0, r
+    return r.out
+
+
+def test_every_kind_of_change_renders_as_from_scratch(renders):
+    root = renders.root
+    first = renders.three_ways()
+    assert len([r for r in first if r.startswith("libvirt/")]) > 100
+    ok(root, "host", "add", "new1", "--kind", "virtual", "--network", "net000",
+       "--parent", "hv00000.net000.example.com")
+    renders.three_ways()
+    ok(root, "host", "rm", "vm000002.net000.example.com")
+    renders.three_ways()
+    ok(root, "host", "rename", "vm000003.net000.example.com", "renamed3")
+    renders.three_ways()
+    ok(root, "host", "state", "vm000004.net000.example.com", "maintenance")
+    ok(root, "host", "state", "pool.prod.example.com", "retired")
+    renders.three_ways()
+    ok(root, "net", "set", "net000", "vlan=999")  # every host on it changes
+    renders.three_ways()
+    ok(root, "record", "add", "prod.example.com", "ftp", "A", "192.0.2.98")
+    renders.three_ways()
+    # settings: the SOA and the Ansible host variable of every host
+    text = (root / "cinv.yaml").read_text().replace("ttl: 1800", "ttl: 900")
+    (root / "cinv.yaml").write_text(text.replace("host: ip", "host: fqdn"))
+    git(root, "commit", "-qam", "settings")
+    renders.three_ways()
+    # a hand edit that keeps size and mtime, not committed (the report says so)
+    path = root / VM
+    st = os.stat(path)
+    path.write_text(path.read_text().replace("Guest 1", "Guest X"))
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    after = renders.three_ways()
+    assert b"Guest X" in after["libvirt/vm000001.net000.example.com.xml"]
+    assert b"uncommitted changes" in after["report/index.html"]
+
+
+def test_an_override_and_its_removal(renders):
+    root = renders.root
+    renders.three_ways()
+    (root / "templates").mkdir(exist_ok=True)
+    (root / "templates" / "hosts.j2").write_text(
+        "{% for line in inv.address_lines %}{{ line.address }} {{ line.names[0] }}\n"
+        "{% endfor %}")
+    overridden = renders.three_ways()
+    assert overridden["hosts"].startswith(b"10.0.0.10 hv00000.net000.example.com\n")
+    (root / "templates" / "hosts.j2").unlink()
+    ok(root, "host", "add", "new2", "--kind", "physical", "--network", "net000")
+    back = renders.three_ways()
+    assert back["hosts"].startswith(b"# /etc/hosts entries written by cinv")
+
+
+def test_some_targets_then_all(renders):
+    root = renders.root
+    renders.three_ways("dns", "libvirt")
+    ok(root, "host", "add", "new3", "--kind", "virtual", "--network", "net000")
+    renders.three_ways("kea")
+    renders.three_ways()
+
+
+def test_an_output_file_edited_by_hand_is_written_again(renders):
+    renders.three_ways()
+    xml = renders.out / "libvirt" / "vm000005.net000.example.com.xml"
+    good = xml.read_bytes()
+    xml.write_bytes(good.replace(b"<vcpu", b"<vcpu x='1'"))
+    r = invoke("-C", renders.root, "render", "--out", renders.out)
+    assert r.code == 0 and "wrote libvirt/vm000005.net000.example.com.xml" in r.out, r
+    assert xml.read_bytes() == good
+
+
+def test_a_refused_render_stages_nothing(renders):
+    """check's errors refuse the render (from the process beside it): nothing written, no
+    temporary file left."""
+    renders.three_ways()
+    before = files(renders.out)
+    path = renders.root / VM
+    path.write_text(path.read_text().replace("network: net000", "network: nowhere"))
+    r = invoke("-C", renders.root, "render", "--out", renders.out)
+    assert r.code == 1 and "unknown network 'nowhere'" in r.err, r
+    assert files(renders.out) == before
+    assert not [p for p in renders.out.rglob(".*") if ".tmp-" in p.name]
+
+
+def test_workers_and_one_process_write_the_same(tmp_path, monkeypatch):
+    root = rich_inventory(tmp_path / "inv", generated=200)
+    outs = []
+    made = []
+    real = incremental.Maker.make_in_workers
+
+    def counted(self, by_bucket, workers):
+        made.append(workers)
+        return real(self, by_bucket, workers)
+    monkeypatch.setattr(incremental.Maker, "make_in_workers", counted)
+    for parallel_min in (1, 10**9):
+        monkeypatch.setattr(incremental, "PARALLEL_MIN", parallel_min)
+        shutil.rmtree(root / ".cinv" / "cache", ignore_errors=True)
+        r = invoke("-C", root, "render", "--out", tmp_path / f"out{parallel_min}")
+        assert r.code == 0, r
+        outs.append(files(tmp_path / f"out{parallel_min}"))
+    assert made and made[0] > 1  # the first render was made by workers, the second not
+    assert outs[0] == outs[1]
+    assert len(outs[0]) > 200
