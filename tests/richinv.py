@@ -157,7 +157,9 @@ def rich_inventory(root: Path, generated: int = 300) -> Path:
         args = ["-C", root, "net", "add", net[0], "--ipv4", net[1], "--no-commit"]
         r = invoke(*args, *(["--bridge", net[2]] if net[2] else []))
         assert r.code == 0, r
-    corpus = sorted((REPO / "tests" / "corpus" / "libvirt").glob("*.xml"))
+    from test_import_libvirt import NOT_WHOLE  # templates with placeholders: refused
+    corpus = sorted(p for p in (REPO / "tests" / "corpus" / "libvirt").glob("*.xml")
+                    if p.name not in NOT_WHOLE)
     r = invoke("-C", root, "import", "libvirt", *corpus, "--no-commit")
     assert r.code == 0, r
     gitinit(root)

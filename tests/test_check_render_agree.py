@@ -183,9 +183,23 @@ SITES = {
     ("dns.py", "_own_records", "{path}:{line}: {e}"): "a zone record DNS refuses",
     ("diff.py", "split_arguments", "unknown target"): "the command line names a target",
     ("diff.py", "side", "`cinv check` reports"): "nameserver in a zone without a host",
-    ("fast.py", "add_files", "both write"): "two targets write one file",
-    ("fast.py", "add_files", "is not a plain relative"):
+    ("fast.py", "clean_path", "both write"): "two targets write one file",
+    ("fast.py", "clean_path", "is not a plain relative"):
         "internal: cinv's own paths are host and zone names, clean by their checks",
+    ("incremental.py", "make", "NeedsTemplates()"):
+        "internal: the parts cannot be kept (cache not writable): renders by the templates",
+    ("incremental.py", "make_in_workers", "NeedsTemplates()"):
+        "internal: a host needs a template after all: renders by the templates",
+    ("incremental.py", "_render", "NeedsTemplates()"):
+        "internal: a host needs a template after all: renders by the templates",
+    ("incremental.py", "_render", "ended without its result"):
+        "internal: a render process died (killed, out of memory)",
+    ("incremental.py", "_render", "CinvError(result[1])"):
+        "internal: a refusal relayed from a render process, listed here where it is raised",
+    ("incremental.py", "_render", "RuntimeError(result[1])"):
+        "internal: a bug in a render process, raised as a bug",
+    ("incremental.py", "_checked", "ProblemsError(errors)"):
+        "nameserver in a zone without a host",
     ("hostparts.py", "dnsmasq", "Fallback"):
         "internal: that target renders by its template, which names what is wrong",
     ("env.py", "get_source", "jinja2.TemplateNotFound"): "template missing",
@@ -218,8 +232,8 @@ SITES = {
     ("writer.py", "_read_manifest", "unreadable"): "the output directory",
     ("writer.py", "_read_manifest", "is not in its normal form"): "the output directory",
     ("writer.py", "__call__", "refusing to write outside"): "the output directory",
-    ("writer.py", "plan", "is a symlink"): "the output directory",
-    ("writer.py", "plan", "is a directory where"): "the output directory",
+    ("writer.py", "put", "is a symlink"): "the output directory",
+    ("writer.py", "put", "is a directory where"): "the output directory",
     ("writer.py", "apply", "refusing to overwrite"): "the output directory",
 }
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
 from cinv import __version__, cache, check, gitstore, load, lock, paths
@@ -267,8 +266,10 @@ def _run_kept(ws: Workspace, names: list[str], path: Path, check_only: bool, key
     dirty = dirty_paths(ws)
     serials = zone_serials(ws, env, manifest, zones, None, dirty)
     stage = writer.Stage(path, manifest, check_only)
-    warnings = incremental.render(ws, names, stage, keys, env, serials, zones,
-                                  partial(report_history, ws, wanted, True, dirty))
+    def history():
+        dirty()  # git status answered here: the render processes only read the answer
+        return report_history(ws, wanted, True, dirty)
+    warnings = incremental.render(ws, names, stage, keys, env, serials, zones, history)
     owned = set(names) if names else None
     plan = stage.finish(owned)
     result = Result(path, plan, warnings=manifest.get("ignored", []) + warnings)

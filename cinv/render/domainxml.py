@@ -44,9 +44,10 @@ def domain_xml(host: dict) -> str:
                f"  <currentMemory unit='KiB'>{_e(lv['current_memory_kib'])}</currentMemory>\n"
                f"  <vcpu placement='static'>{_e(host['cpus'])}</vcpu>\n")
     firmware = f" firmware='{_e(os_['firmware'])}'" if os_["firmware"] else ""
+    arch = f" arch='{_e(os_['arch'])}'" if os_["arch"] else ""
     machine = f" machine='{_e(os_['machine'])}'" if os_["machine"] else ""
     out.append(f"  <os{firmware}>\n"
-               f"    <type arch='{_e(os_['arch'])}'{machine}>{_e(os_['type'])}</type>\n")
+               f"    <type{arch}{machine}>{_e(os_['type'])}</type>\n")
     for tag in ("loader", "nvram"):
         block = os_[tag]
         if block:

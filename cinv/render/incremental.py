@@ -239,11 +239,18 @@ def render(ws: Workspace, names: list[str], stage: writer.Stage, keys: dict, env
         with load.no_gc():  # millions of objects, no cycles: see load.no_gc
             return _render(ws, names, stage, keys, checking, env, serials, zone_states,
                            history, children)
-    except BaseException:
+    except BaseException as e:
         checking.cancel()
         for pid, read in children:
-            _cancel(pid, read)
+            if isinstance(e, Exception):  # a refusal: let them finish, and take back their files
+                result = _wait(pid, read)
+                if result is not None and result[0] == "staged":
+                    stage.adopt(result[1])
+            else:  # interrupted: at once
+                _cancel(pid, read)
         stage.abort()
+        if not stage.check_only and stage.plan.out.is_dir():
+            writer.clean_temp(stage.plan.out)  # what a child that failed left
         raise
 
 
@@ -270,9 +277,13 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
         if "dnsmasq" in group and asm.needs_template:
             return ("templates",)
         mine = writer.Stage(stage.plan.out, stage.manifest, stage.check_only)
-        for name in group:
-            _stage(asm, name, mine, skip, partial(_xml_again, root, ctx))
-            columns.release()
+        try:
+            for name in group:
+                _stage(asm, name, mine, skip, partial(_xml_again, root, ctx))
+                columns.release()
+        except BaseException:
+            mine.abort()
+            raise
         if asm.kept_changed:
             cache.write(root, "render-zones", asm.kept_zones)
         return ("staged", mine.export(), zone_states, asm.view.warnings)
@@ -293,8 +304,8 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
         result = _wait(pid, read)
         children.remove((pid, read))
         if result is None:
-            raise CinvError("a render process failed; run `cinv --debug render` (renders in "
-                            "one process) for the details")
+            raise CinvError("a render process ended without its result (killed, or out of "
+                            "memory?); nothing was changed")
         if result[0] == "templates":
             raise NeedsTemplates()
         if result[0] == "error":
