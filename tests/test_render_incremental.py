@@ -172,6 +172,33 @@ def test_a_refused_render_stages_nothing(renders):
     assert not [p for p in renders.out.rglob(".*") if ".tmp-" in p.name]
 
 
+@pytest.mark.parametrize("how", ["own process", "no process to be had", "process failing"])
+def test_check_beside_the_render(renders, monkeypatch, how):
+    """check runs in a fresh process beside the render (cinv/render/checkproc.py); when that
+    process cannot be started or fails, the render checks in its own process: the same
+    refusal either way."""
+    import sys
+    started = []
+    real = incremental.CheckJob.__init__
+
+    def spy(self, ws, keys):
+        real(self, ws, keys)
+        started.append(self.proc is not None)
+    monkeypatch.setattr(incremental.CheckJob, "__init__", spy)
+    if how == "no process to be had":
+        monkeypatch.setattr(sys, "executable", str(renders.tmp / "no-such-python"))
+    elif how == "process failing":
+        failing = renders.tmp / "failing-python"
+        failing.write_text("#!/bin/sh\nexit 3\n")
+        failing.chmod(0o755)
+        monkeypatch.setattr(sys, "executable", str(failing))
+    path = renders.root / VM
+    path.write_text(path.read_text().replace("network: net000", "network: nowhere"))
+    r = invoke("-C", renders.root, "render", "--out", renders.out)
+    assert r.code == 1 and "unknown network 'nowhere'" in r.err, r
+    assert started == [how != "no process to be had"]
+
+
 def test_workers_and_one_process_write_the_same(tmp_path, monkeypatch):
     root = rich_inventory(tmp_path / "inv", generated=200)
     outs = []

@@ -71,35 +71,52 @@ def code_digest() -> str:
 # --- cinv check beside the render ------------------------------------------------------------
 
 class CheckJob:
-    """`cinv check` of the work tree: from its cache, or in a child process started now."""
+    """`cinv check` of the work tree: from its cache, or in a fresh process started now (see
+    checkproc.py); computed here if that process cannot be had or fails."""
 
     def __init__(self, ws: Workspace, keys: dict):
         self.ws, self.keys = ws, keys
         self.fp = cache.fingerprint(keys)
         self.value = cache.get_result(ws.root, "check", self.fp)
-        self.pid = None
+        self.proc = None
         if self.value is not None:
             return
-        self.pid, self.fd = _fork(lambda: ws.check_result(ws.source(), keys, self.fp))
+        import subprocess
+        import sys
+        package = str(Path(__file__).resolve().parents[2])  # where this cinv is imported from
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [package, *filter(None, [os.environ.get("PYTHONPATH")])])}
+        try:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "cinv.render.checkproc", str(ws.root)], env=env,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+            self.proc.stdin.write(marshal.dumps((keys, self.fp)))
+            self.proc.stdin.close()
+        except (OSError, ValueError):
+            self.cancel()
 
     def problems(self) -> list[Problem]:
-        """What check reports (waiting for the child); computed here if the child failed."""
-        if self.pid is not None:
-            self.value = _wait(self.pid, self.fd)
-            self.pid = None
-            if self.value is None:
-                self.value = self.ws.check_result(self.ws.source(), self.keys, self.fp)
+        """What check reports (waiting for the process); computed here if it failed."""
+        if self.proc is not None:
+            data = self.proc.stdout.read()
+            self.proc.stdout.close()
+            try:
+                self.value = marshal.loads(data) if self.proc.wait() == 0 else None
+            except (ValueError, EOFError, TypeError):
+                self.value = None
+            self.proc = None
+        if self.value is None:
+            self.value = self.ws.check_result(self.ws.source(), self.keys, self.fp)
         return [Problem(*p) for p in self.value[0]]
 
     def cancel(self) -> None:
-        if self.pid is not None:
-            try:
-                os.kill(self.pid, 9)
-                os.waitpid(self.pid, 0)
-            except OSError:
-                pass
-            os.close(self.fd)
-            self.pid = None
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            for f in (self.proc.stdin, self.proc.stdout):
+                if f is not None and not f.closed:
+                    f.close()
+            self.proc = None
 
 
 # --- making parts ----------------------------------------------------------------------------
