@@ -63,9 +63,18 @@ def test_ci_files_call_the_one_script_and_publish_the_branch_output():
                                          "$CINV_OUT/$CI_COMMIT_REF_SLUG.render.diff"]
     assert job["artifacts"]["when"] == "always"
     assert gitlab["variables"]["GIT_DEPTH"] == "0"
+    # merge request pipelines run (they give CI_MERGE_REQUEST_TARGET_BRANCH_NAME, the diff's
+    # base), and a branch with one open does not run twice
+    rules = gitlab["workflow"]["rules"]
+    assert rules[0] == {"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}
+    assert rules[1] == {"if": "$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS", "when": "never"}
+    assert "rules" not in job
 
     github = yaml.safe_load((CI_DIR / "github-actions.yml").read_text())
     assert github[True]["push"]["branches"] == ["**"]  # YAML 1.1 reads the key `on` as True
+    assert "pull_request" in github[True]  # github.base_ref, the diff's base, is set there
+    assert github["jobs"]["cinv"]["env"]["CINV_BRANCH"] == (
+        "${{ github.head_ref || github.ref_name }}")  # not the PR's "<number>/merge"
     steps = github["jobs"]["cinv"]["steps"]
     run = [s for s in steps if s.get("id") == "cinv"][0]
     assert "cinv-ci.sh" in run["run"]
