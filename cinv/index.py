@@ -127,15 +127,20 @@ class Index:
         return out
 
 
-def build(root: Path, networks: dict[str, Network], default_domain: str) -> Index:
+def build(root: Path, networks: dict[str, Network], default_domain: str,
+          scanned: dict | None = None) -> Index:
     """The index of a work tree: cached facts where a file's stat is unchanged, parsed where not;
-    the cache is written back when anything was parsed."""
+    the cache is written back when anything was parsed. scanned: the tree's cache.scan, if
+    made already."""
     with load.no_gc():
-        return _build(root, networks, default_domain)
+        return _build(root, networks, default_domain, scanned)
 
 
-def _build(root: Path, networks: dict[str, Network], default_domain: str) -> Index:
-    keys = _scan_hosts(root)
+def _build(root: Path, networks: dict[str, Network], default_domain: str,
+           scanned: dict | None = None) -> Index:
+    keys = _scan_hosts(root) if scanned is None else {
+        rel: key for rel, key in scanned.items()
+        if rel.startswith("hosts/") and rel.endswith(".yaml")}
     source = load.DirSource(root)
     if keys is None:  # symlinks in the tree: no cache, parse everything
         rels = [r for r in source.walk("hosts", []) if r.endswith(".yaml")]

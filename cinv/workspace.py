@@ -83,7 +83,13 @@ class Workspace:
     def check_result(self, source, keys: dict | None, fp: str | None) -> tuple:
         """`cinv check`'s result, computed (a full load) and cached under fp: ([problem
         tuples], number of hosts, number of networks). keys: the work tree's scan, if made."""
-        from cinv import cache, check
+        from cinv import cache, check, checkdelta
+        if not self.commit and keys is not None:
+            hit = checkdelta.updated(self.root, keys)
+            if hit is not None:
+                cache.put_result(self.root, "check", fp, keys, hit)
+                checkdelta.remember(self.root, keys, hit)
+                return hit
         inv = load.load_inventory(source, self.cache_root(), keys=keys)
         with load.no_gc():
             problems = check.run(inv)
@@ -96,6 +102,7 @@ class Workspace:
             cache.write(self.root, "check", (fp, hit))
         else:
             cache.put_result(self.root, "check", fp, keys, hit)
+            checkdelta.remember(self.root, keys, hit)
         return hit
 
     def _state_committed(self, source) -> list:
