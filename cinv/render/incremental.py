@@ -89,11 +89,9 @@ class CheckJob:
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "cinv.render.checkproc", str(ws.root)], env=env,
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            self.proc.stdin.write(marshal.dumps((keys, self.fp)))
-            self.proc.stdin.close()
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except (OSError, ValueError):
-            self.cancel()
+            self.proc = None
 
     def problems(self) -> list[Problem]:
         """What check reports (waiting for the process); computed here if it failed."""
@@ -101,9 +99,10 @@ class CheckJob:
             data = self.proc.stdout.read()
             self.proc.stdout.close()
             try:
-                self.value = marshal.loads(data) if self.proc.wait() == 0 else None
+                fp, value = marshal.loads(data) if self.proc.wait() == 0 else (None, None)
             except (ValueError, EOFError, TypeError):
-                self.value = None
+                fp, value = None, None
+            self.value = value if fp == self.fp else None  # it saw the files as the render did
             self.proc = None
         if self.value is None:
             self.value = self.ws.check_result(self.ws.source(), self.keys, self.fp)
@@ -113,9 +112,7 @@ class CheckJob:
         if self.proc is not None:
             self.proc.kill()
             self.proc.wait()
-            for f in (self.proc.stdin, self.proc.stdout):
-                if f is not None and not f.closed:
-                    f.close()
+            self.proc.stdout.close()
             self.proc = None
 
 
