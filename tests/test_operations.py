@@ -365,6 +365,16 @@ def test_host_move_force_prints_the_warning_it_adds(site):
                      "16GiB memory, more than its own 8GiB\n")
 
 
+def test_host_move_onto_a_parent_without_sizes_says_it_was_not_checked(site):
+    site.ok("host", "add", "hv3", "--kind", "physical", "--network", "prod")
+    r = site.ok("host", "move", "web1", "--parent", "hv3")
+    assert r.out == f"{WEB1}: parent hv3.prod.example.com\n"
+    assert r.err == ("hosts/hv3.prod.example.com.yaml:1: warning: hardware: "
+                     "hv3.prod.example.com records no cpus, memory or disks; the move of "
+                     f"{WEB1} was not checked against its capacity\n")
+    assert host_data(site, WEB1)["parent"] == "hv3.prod.example.com"
+
+
 @pytest.mark.parametrize("args, err", [
     (("web1", "--parent", "hv1"), f"cinv: host {WEB1} runs on hv1.example.com already"),
     (("web1", "--parent", "web1"), f"cinv: host {WEB1} cannot run on itself"),

@@ -6,7 +6,7 @@ import dataclasses
 import fnmatch
 
 from cinv import allocate, check, names, values
-from cinv.errors import CinvError
+from cinv.errors import CinvError, Problem
 from cinv.model import KINDS, TRANSITIONS, Disk, Host, Libvirt, Network
 from cinv.ops.interfaces import describe, new_interface, reparse
 from cinv.store import Store
@@ -158,6 +158,12 @@ def move_host(ws: Workspace, name: str, parent: str, force: bool = False,
         host.parent = target.name
         message = f"Move host {host.name} from {old or '(no parent)'} to {target.name}"
         store.save(message, commit, hosts={host.path: host})
+        if not host.retired and all(get(target.hardware) is None
+                                    for _key, get, _fmt in check.CAPACITY):
+            store.warnings.append(Problem(
+                target.path, target.line_of("hardware"), f"hardware: {target.name} records no "
+                f"cpus, memory or disks; the move of {host.name} was not checked against its "
+                "capacity", "warning", "capacity"))
         return host
 
 
