@@ -7,13 +7,11 @@ inventory (a work tree or a git ref) and return findings: none means all agrees.
 """
 from __future__ import annotations
 
-import marshal
-import os
 import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cinv import cache, check, lookup
+from cinv import cache, check, forked, lookup
 from cinv.audit import compare
 from cinv.audit import leases as lease_source
 from cinv.audit.compare import Finding
@@ -31,54 +29,32 @@ def _fingerprint(root: str) -> str | None:
 
 
 class _Background:
-    """fn(*args) in a forked child (a core of its own) while this process goes on; result()
-    waits for it (its value must be marshal-able), or computes it here when no child can be
-    had or it failed. A plain fork and a pipe: no pool, no threads."""
+    """fn(*args) in a forked child (a core of its own) while this process goes on (see
+    cinv/forked.py); result() waits for it (its value must be marshal-able), or computes it
+    here when no child can be had or it failed."""
+
+    _FAILED = object()
 
     def __init__(self, fn, *args):
-        self.fn, self.args, self.pid, self.fd = fn, args, None, None
+        self.fn, self.args, self.child = fn, args, None
         try:
-            read_fd, write_fd = os.pipe()
-            pid = os.fork()
+            self.child = forked.start(lambda: fn(*args))
         except OSError:
-            return
-        if pid == 0:  # the child: compute, write, leave without running any cleanup
-            status = 1
-            try:
-                os.close(read_fd)
-                data = marshal.dumps(fn(*args))
-                with os.fdopen(write_fd, "wb") as out:
-                    out.write(data)
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write_fd)
-        self.pid, self.fd = pid, read_fd
+            pass
 
     def result(self):
-        if self.pid is None:
-            return self.fn(*self.args)
-        try:
-            with os.fdopen(self.fd, "rb") as pipe:
-                data = pipe.read()
-            _pid, status = os.waitpid(self.pid, 0)
-            if os.waitstatus_to_exitcode(status) == 0:
-                return marshal.loads(data)
-        except (OSError, ValueError, EOFError):
-            pass
-        finally:
-            self.pid = None
+        if self.child is not None:
+            value = forked.wait(*self.child, failed=self._FAILED)
+            self.child = None
+            if value is not self._FAILED:
+                return value
         return self.fn(*self.args)
 
     def close(self) -> None:
         """Wait for the child without its result (this process is leaving early)."""
-        if self.pid is not None:
-            try:
-                os.close(self.fd)
-                os.waitpid(self.pid, 0)
-            except OSError:
-                pass
-            self.pid = None
+        if self.child is not None:
+            forked.wait(*self.child)
+            self.child = None
 
 
 def _load_facts(ws: Workspace, fingerprint: str | None = None) -> dict:

@@ -16,14 +16,13 @@ both ways after every kind of change and compare the bytes.
 """
 from __future__ import annotations
 
-import gc
 import marshal
 import os
 import time
 from functools import partial
 from pathlib import Path
 
-from cinv import __version__, cache, load
+from cinv import __version__, cache, forked, load
 from cinv.errors import CinvError, Problem, ProblemsError
 from cinv.model import Host
 from cinv.render import fast, targets, writer
@@ -179,11 +178,11 @@ class Maker:
         children = []
         for share in shares:
             if share:
-                children.append((*_fork(lambda share=share: self._share(share)), share))
+                children.append((*forked.start(lambda share=share: self._share(share)), share))
         metas: dict = {}
         failed: dict = {}
         for pid, read, share in children:
-            result = _wait(pid, read)
+            result = forked.wait(pid, read)
             if result is None:
                 failed.update(share)  # made here, as if no worker could be had
                 continue
@@ -194,39 +193,6 @@ class Maker:
         if failed:
             metas.update(self.make(failed))
         return metas
-
-
-def _fork(work) -> tuple[int, int]:
-    """(pid, read end of a pipe) of a child process that runs work() and hands its result
-    over (marshal), then leaves without any cleanup of the parent's."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            gc.disable()  # a short life with much data and no cycles
-            os.close(read)
-            data = marshal.dumps(work())
-            with os.fdopen(write, "wb") as f:
-                f.write(data)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    return pid, read
-
-
-def _wait(pid: int, read: int):
-    """The result of a _fork child, or None if it failed."""
-    with os.fdopen(read, "rb") as f:
-        data = f.read()
-    _pid, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        return None
-    try:
-        return marshal.loads(data)
-    except (ValueError, EOFError, TypeError):
-        return None
 
 
 # --- the render --------------------------------------------------------------------------------
@@ -257,11 +223,11 @@ def render(ws: Workspace, names: list[str], stage: writer.Stage, keys: dict, env
         checking.cancel()
         for pid, read in children:
             if isinstance(e, Exception):  # a refusal: let them finish, and take back their files
-                result = _wait(pid, read)
+                result = forked.wait(pid, read)
                 if result is not None and result[0] == "staged":
                     stage.adopt(result[1])
             else:  # interrupted: at once
-                _cancel(pid, read)
+                forked.cancel(pid, read)
         stage.abort()
         if not stage.check_only and stage.plan.out.is_dir():
             writer.clean_temp(stage.plan.out)  # what a child that failed left
@@ -306,16 +272,16 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
     groups = [[n for n in group if n in wanted] for group in GROUPS]
     for group in groups:
         if group:
-            children.append(_fork(partial(_guarded, assemble, group)))
+            children.append(forked.start(partial(_guarded, assemble, group)))
     problems = _checked(checking)  # nothing is put in place before check says so
     if "report" in wanted:
         if recent is not None:
             changes = recent()  # asked here: the report's child only shows them
             recent = partial(lambda c: c, changes)
-        children.append(_fork(partial(_guarded, assemble, ["report"])))
+        children.append(forked.start(partial(_guarded, assemble, ["report"])))
     warnings = []
     for pid, read in list(children):
-        result = _wait(pid, read)
+        result = forked.wait(pid, read)
         children.remove((pid, read))
         if result is None:
             raise CinvError("a render process ended without its result (killed, or out of "
@@ -344,15 +310,6 @@ def _guarded(work, *args) -> tuple:
         import traceback
         return ("bug", f"{type(e).__name__}: {e} (in a render process:\n"
                 f"{traceback.format_exc()})")
-
-
-def _cancel(pid: int, read: int) -> None:
-    try:
-        os.kill(pid, 9)
-        os.waitpid(pid, 0)
-    except OSError:
-        pass
-    os.close(read)
 
 
 def _make(root: Path, ctx: fast.Context, digest: str, keys: dict, stage: writer.Stage,

@@ -1,0 +1,64 @@
+"""Work done in a forked child process that hands its result back through a pipe (marshal):
+a core of its own for the render's parts and assembly, and for the audit's scan of the work
+tree. A plain fork and a pipe: no pool, no threads. The child leaves with os._exit, running
+none of the parent's cleanup."""
+from __future__ import annotations
+
+import gc
+import marshal
+import os
+
+
+def start(work) -> tuple[int, int]:
+    """(pid, read end of the pipe) of a child running work(); OSError when no process (or
+    pipe) can be had."""
+    read, write = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        raise
+    if pid == 0:
+        code = 1
+        try:
+            gc.disable()  # a short life with much data and no cycles
+            os.close(read)
+            data = marshal.dumps((work(),))
+            with os.fdopen(write, "wb") as f:
+                f.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    return pid, read
+
+
+def wait(pid: int, read: int, failed=None):
+    """The child's work() result, or `failed` if the child failed (or was killed)."""
+    try:
+        with os.fdopen(read, "rb") as f:
+            data = f.read()
+        _pid, status = os.waitpid(pid, 0)
+    except OSError:
+        return failed
+    if os.waitstatus_to_exitcode(status) != 0:
+        return failed
+    try:
+        value = marshal.loads(data)
+    except (ValueError, EOFError, TypeError):
+        return failed
+    return value[0] if isinstance(value, tuple) and len(value) == 1 else failed
+
+
+def cancel(pid: int, read: int) -> None:
+    """Kill the child and forget its result."""
+    try:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+    try:
+        os.close(read)
+    except OSError:
+        pass
