@@ -91,9 +91,10 @@ def dnsmasq(host: dict, networks: dict) -> str:
     return "".join(out)
 
 
-def address_lines(host: dict) -> list[tuple]:
-    """(sort key, line) of /etc/hosts for each address of a host (View.address_lines)."""
-    lines = []
+def addresses(host: dict):
+    """(sort key, address, names) of each address of a host (a View host), in /etc/hosts' terms:
+    the key orders IPv4 before IPv6 and each family by address; names are the interface's FQDN,
+    its extra names and aliases, and the first interface's short name."""
     for index, iface in enumerate(host["interfaces"]):
         names = [iface["fqdn"], *iface["names"], *iface["aliases"]]
         if index == 0:
@@ -101,8 +102,12 @@ def address_lines(host: dict) -> list[tuple]:
         for key, family in (("ipv4", socket.AF_INET), ("ipv6", socket.AF_INET6)):
             if iface[key]:
                 packed = socket.inet_pton(family, iface[key])
-                lines.append(((len(packed), packed), f"{iface[key]}\t{' '.join(names)}\n"))
-    return lines
+                yield (len(packed), packed), iface[key], names
+
+
+def address_lines(host: dict) -> list[tuple]:
+    """(sort key, line) of /etc/hosts for each address of a host (View.address_lines)."""
+    return [(key, f"{address}\t{' '.join(names)}\n") for key, address, names in addresses(host)]
 
 
 def ansible(host: dict, hostvars: dict, groups: list[str]) -> tuple[str, tuple, str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import socket
 from collections import Counter
 from functools import cached_property
 
@@ -228,18 +227,10 @@ class View:
     @cached_property
     def address_lines(self) -> list[dict]:
         """One entry per address: {address, names}, IPv4 first, each family in address order."""
-        lines = []
-        for host in self.hosts:
-            for index, iface in enumerate(host["interfaces"]):
-                names = [iface["fqdn"], *iface["names"], *iface["aliases"]]
-                if index == 0:
-                    names.append(host["short"])
-                for key, family in (("ipv4", socket.AF_INET), ("ipv6", socket.AF_INET6)):
-                    if iface[key]:
-                        packed = socket.inet_pton(family, iface[key])
-                        lines.append((len(packed), packed, iface[key], names))
-        lines.sort(key=lambda line: line[:2])
-        return [Item(address=address, names=names) for _n, _p, address, names in lines]
+        from cinv.render.hostparts import addresses
+        lines = [line for host in self.hosts for line in addresses(host)]
+        lines.sort(key=lambda line: line[0])
+        return [Item(address=address, names=names) for _key, address, names in lines]
 
     @cached_property
     def ansible(self) -> dict:
