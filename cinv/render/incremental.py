@@ -29,6 +29,7 @@ from cinv.render import fast, targets, writer
 from cinv.workspace import Workspace, data_dir
 
 PARALLEL_MIN = 2000  # parts to make before a process per core pays for itself
+FEW_TO_PARSE = 32  # fewer changed files in a bucket of the parse cache: parse them instead
 WORKERS = 4  # at most
 
 
@@ -130,7 +131,9 @@ class Maker:
         source = load.DirSource(self.root)
         metas = {}
         for b, rels in by_bucket.items():  # one bucket in memory at a time
-            records = cache.Sharded(self.root, "hosts", {b}).merged()
+            # the parse cache's bucket, where it saves more parsing than reading it costs
+            records = cache.Sharded(self.root, "hosts", {b}).merged() \
+                if len(rels) >= FEW_TO_PARSE else {}
             columns = {c: cache.Sharded(self.root, f"render-{c}", {b}) for c in fast.COLUMNS}
             with load.no_gc():
                 for rel in rels:
