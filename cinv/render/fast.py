@@ -27,7 +27,7 @@ from cinv.render.view import View, ansible_groups
 
 # A host's parts by column (what each target reads), and what every host has: its meta.
 COLUMNS = ("dhcpd4", "dhcpd6", "dnsmasq", "hosts", "kea4", "kea6", "ansible", "dns", "libvirt",
-           "report")
+           "report", "held")  # held: (network, IPv4, IPv6) of each address, for the pools
 READS = {"dhcpd": ("dhcpd4", "dhcpd6"), "kea": ("kea4", "kea6"), "dns": ("dns",),
          "libvirt": ("libvirt",), "hosts": ("hosts",), "dnsmasq": ("dnsmasq",),
          "ansible": ("ansible",), "report": ("report",)}
@@ -80,6 +80,7 @@ def fragment(ctx: Context, host) -> tuple[tuple, dict | None]:
         mine = None
     hostvars = View._ansible_host(item, ctx.ansible_host)
     recs, warnings, addressed = ctx.placer.records(item)
+    places = tuple(report.host_places(item))
     return meta, {
         "dhcpd4": hostparts.dhcpd4(item, ctx.uefi_test), "dhcpd6": hostparts.dhcpd6(item),
         "dnsmasq": mine, "hosts": tuple(hostparts.address_lines(item)),
@@ -90,8 +91,8 @@ def fragment(ctx: Context, host) -> tuple[tuple, dict | None]:
                 hashlib.blake2b(repr(recs).encode(), digest_size=16).digest()),
         "libvirt": (item["kind"], item["parent"],
                     domain_xml(item) if item["kind"] == "virtual" else None),
-        "report": (report.host_row(item), tuple(report.host_places(item)),
-                   report.host_facts(item)),
+        "report": (report.host_row(item), places, report.host_facts(item)),
+        "held": tuple(place[:3] for place in places),
     }
 
 
@@ -137,9 +138,9 @@ class Assembly:
         self.xml_host: dict[str, str] = {}  # a domain XML's path -> its host's record
         held4: dict[str, list] = {}
         held6: dict[str, list] = {}
-        places = self.column("report")
+        held = self.column("held")  # not the report's column: only the report reads that
         for rel in self.rels:
-            for network, v4, v6, *_rest in places[rel][1]:
+            for network, v4, v6 in held[rel]:
                 if v4 is not None:
                     held4.setdefault(network, []).append(v4)
                 if v6 is not None:

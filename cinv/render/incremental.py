@@ -350,12 +350,17 @@ def _make(root: Path, ctx: fast.Context, digest: str, keys: dict, stage: writer.
 
 
 def _stage(asm: fast.Assembly, name: str, stage: writer.Stage, skip: set, again) -> None:
-    for rel, text in asm.files(name):
+    files = asm.files(name)
+    files.reverse()
+    while files:
+        rel, text = files.pop()  # let each text go once staged: one big file at a time
         if name == "libvirt" and rel.endswith(".xml"):
             if rel not in skip:  # made above (staged already) or kept: its digest
                 stage.put(rel, name, digest=text, produce=partial(again, asm.xml_host[rel]))
             continue
-        stage.put(fast.clean_path(name, rel, stage.targets), name, text.encode("utf-8"))
+        data = text.encode("utf-8")
+        del text
+        stage.put(fast.clean_path(name, rel, stage.targets), name, data)
 
 
 def _checked(checking: CheckJob) -> list[Problem]:

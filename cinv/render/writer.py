@@ -218,6 +218,12 @@ class Stage:
             raise CinvError(f"{path}: is a symlink; refusing to write through it")
         if data is None:
             data = produce()
+        entry = self.known.get(rel)
+        if recorded is not None and st == recorded and type(entry) is tuple \
+                and entry[1] != digest:
+            plan.changed.append(rel)  # as cinv left it, and that was other bytes: not read
+            self._stage(rel, path, data)
+            return
         try:
             old = path.read_bytes()
         except IsADirectoryError:
