@@ -70,7 +70,9 @@ def fingerprint(keys: dict[str, tuple] | None) -> str | None:
     if keys is None:
         return None
     h = hashlib.blake2b(f"{__version__}/{FORMAT}".encode(), digest_size=20)
-    h.update(marshal.dumps(sorted(keys.items())))
+    # marshal version 0: no back-references, whose use depends on which equal objects happen to
+    # be one object; so two processes that scanned the same files give the same fingerprint
+    h.update(marshal.dumps(sorted(keys.items()), 0))
     return h.hexdigest()
 
 

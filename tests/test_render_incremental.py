@@ -199,6 +199,27 @@ def test_check_beside_the_render(renders, monkeypatch, how):
     assert started == [how != "no process to be had"]
 
 
+def test_the_check_process_never_imports_from_the_inventory(renders, monkeypatch, tmp_path):
+    """A branch may commit a cinv/ package at the inventory's top, and CI renders with the
+    inventory as the current directory: the check process runs cinv's own code, never that."""
+    from cinv.workspace import Workspace
+    marker = tmp_path / "ran-the-branch's-code"
+    hostile = renders.root / "cinv" / "render"
+    hostile.mkdir(parents=True)
+    (renders.root / "cinv" / "__init__.py").write_text(f"open({str(marker)!r}, 'w')\n")
+    (hostile / "__init__.py").write_text("")
+    (hostile / "checkproc.py").write_text(f"open({str(marker)!r}, 'w')\n")
+
+    def not_here(*_args, **_kwargs):
+        raise AssertionError("the check was computed in the render's own process")
+    monkeypatch.setattr(Workspace, "check_result", not_here)
+    monkeypatch.chdir(renders.root)
+    monkeypatch.setenv("PYTHONPATH", str(renders.root))
+    r = invoke("-C", renders.root, "render", "--out", renders.out)
+    assert r.code == 0, r
+    assert not marker.exists()
+
+
 def test_workers_and_one_process_write_the_same(tmp_path, monkeypatch):
     root = rich_inventory(tmp_path / "inv", generated=200)
     outs = []

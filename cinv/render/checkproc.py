@@ -1,7 +1,8 @@
 """`cinv check` of a work tree for a render that keeps parts (incremental.CheckJob), in a fresh
-process: `python -m cinv.render.checkproc ROOT` scans the inputs itself and writes (the scan's
-fingerprint, the result) on stdout (marshal); the render takes the result only if it scanned
-the same files (else it checks them itself).
+process: Python in isolated mode, told where this cinv lies (never the current directory, which
+may be an inventory holding a cinv/ of its own). It scans the inputs itself and writes (the
+scan's fingerprint, the result) on stdout (marshal); the render takes the result only if it
+scanned the same files (else it checks them itself).
 
 A fresh process rather than a fork of the render: a fork carries every page the render holds
 at that moment (the scan, the manifest: about 80 MB at 50,000 hosts) beside the inventory the
@@ -16,15 +17,12 @@ import sys
 from pathlib import Path
 
 
-def main() -> None:
+def main(root: str) -> None:
     from cinv import cache
     from cinv.workspace import Workspace
-    ws = Workspace(root=Path(sys.argv[1]))
+    ws = Workspace(root=Path(root))
     keys = cache.scan(ws.root)
     fp = cache.fingerprint(keys)
     result = ws.check_result(ws.source(), keys, fp) if fp is not None else None
     sys.stdout.buffer.write(marshal.dumps((fp, result)))
 
-
-if __name__ == "__main__":
-    main()

@@ -84,11 +84,13 @@ class CheckJob:
         import subprocess
         import sys
         package = str(Path(__file__).resolve().parents[2])  # where this cinv is imported from
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [package, *filter(None, [os.environ.get("PYTHONPATH")])])}
+        # -I: isolated, so neither the current directory (an inventory may hold a cinv/ of its
+        # own) nor PYTHONPATH nor the user's site reach sys.path; this cinv is put first
+        boot = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                "from cinv.render.checkproc import main; main(sys.argv[2])")
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "cinv.render.checkproc", str(ws.root)], env=env,
+                [sys.executable, "-I", "-c", boot, package, str(ws.root)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except (OSError, ValueError):
             self.proc = None
