@@ -29,6 +29,7 @@ def start(work) -> tuple[int, int]:
                 f.write(data)
             code = 0
         finally:
+            _end_children()
             os._exit(code)
     os.close(write)
     return pid, read
@@ -62,3 +63,28 @@ def cancel(pid: int, read: int) -> None:
         os.close(read)
     except OSError:
         pass
+
+
+def _end_children() -> None:
+    """End the processes this child started and left running (GitPython keeps `git cat-file`
+    processes, which its objects end only when collected: os._exit collects nothing), so no
+    process outlives the command."""
+    me = str(os.getpid())
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return  # not Linux: they end when their pipes close
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == me:  # the parent's pid
+            try:
+                os.kill(int(entry), 9)
+                os.waitpid(int(entry), 0)
+            except OSError:
+                pass
