@@ -33,6 +33,16 @@ def owner_of(zone: str, name: str) -> str:
         raise CinvError(f"name: {e}") from None
 
 
+def _where(zone: str, name: str, rtype: str) -> tuple[str, str, str]:
+    """(zone name, owner relative to it, record type) of a command's ZONE NAME TYPE."""
+    zname = zone_name(zone)
+    owner = owner_of(zname, name)
+    try:
+        return zname, owner, zonelib.rtype(rtype)
+    except ValueError as e:
+        raise CinvError(f"type: {e}") from None
+
+
 def _valid(zone: str, rec: ZoneRecord) -> None:
     """The record checked exactly as its zone file will be (schema and data)."""
     problems: list = []
@@ -71,12 +81,7 @@ def describe(zone: Zone, rec: ZoneRecord) -> str:
 def add_record(ws: Workspace, zone: str, name: str, rtype: str, value: str,
                ttl: int | None = None, commit: bool = True) -> tuple[Zone, ZoneRecord, bool]:
     """Add one record to zones/<zone>.yaml (made if new); returns (zone, record, new zone?)."""
-    zname = zone_name(zone)
-    owner = owner_of(zname, name)
-    try:
-        type_ = zonelib.rtype(rtype)
-    except ValueError as e:
-        raise CinvError(f"type: {e}") from None
+    zname, owner, type_ = _where(zone, name, rtype)
     if ttl is not None and not 0 <= ttl <= zonelib.TTL_MAX:
         raise CinvError(f"--ttl: {ttl} is not between 0 and {zonelib.TTL_MAX}")
     try:
@@ -110,12 +115,7 @@ def add_record(ws: Workspace, zone: str, name: str, rtype: str, value: str,
 def remove_records(ws: Workspace, zone: str, name: str, rtype: str, value: str | None = None,
                    commit: bool = True) -> tuple[Zone, list[ZoneRecord]]:
     """Remove the TYPE records at NAME (only the one whose data equals VALUE, if given)."""
-    zname = zone_name(zone)
-    owner = owner_of(zname, name)
-    try:
-        type_ = zonelib.rtype(rtype)
-    except ValueError as e:
-        raise CinvError(f"type: {e}") from None
+    zname, owner, type_ = _where(zone, name, rtype)
     data = None
     if value is not None:
         try:
