@@ -113,17 +113,24 @@ def _interface_value(store: Store, host: Host, ifname: str, field: str, raw: str
     return REMOVE if addr is None else str(addr)
 
 
+def split_assignments(items: list[str], example: str):
+    """(KEY, VALUE) of each KEY=VALUE argument of `host set` and `net set`; one without a KEY
+    or an `=` is refused, with an example of the command's keys."""
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise CinvError(f"{item!r}: expected KEY=VALUE ({example}; KEY= removes)")
+        yield key, raw
+
+
 def set_host(ws: Workspace, name: str, assignments: list[str],
              commit: bool = True) -> tuple[Host, list[str]]:
     """Change fields of a host; returns the host as stored and what changed."""
     with ws.changing("host set") as store:
         host = store.find_host(name)
         data = host.to_dict()
-        for item in assignments:
-            key, sep, raw = item.partition("=")
-            if not sep or not key:
-                raise CinvError(f"{item!r}: expected KEY=VALUE (dotted keys for nesting, "
-                                "e.g. hardware.memory=8GiB; KEY= removes)")
+        for key, raw in split_assignments(
+                assignments, "dotted keys for nesting, e.g. hardware.memory=8GiB"):
             if key in ("name", "path"):
                 raise CinvError(f"{key}: a host's name is its file name; use `cinv host rename "
                                 f"{host.short} NEW`")

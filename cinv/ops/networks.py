@@ -7,7 +7,7 @@ from cinv import allocate, index, load, lookup, names, schema, yamlio
 from cinv.errors import CinvError, ProblemsError
 from cinv.model import Network
 from cinv.ops.describe import changes, sentence
-from cinv.ops.fields import REMOVE, set_dotted
+from cinv.ops.fields import REMOVE, set_dotted, split_assignments
 from cinv.store import Store
 from cinv.workspace import Workspace
 
@@ -64,11 +64,8 @@ def set_network(ws: Workspace, name: str, assignments: list[str],
     with ws.changing("net set") as store:
         net = store.find_network(name)
         data = net.to_dict()
-        for item in assignments:
-            key, sep, raw = item.partition("=")
-            if not sep or not key:
-                raise CinvError(f"{item!r}: expected KEY=VALUE (e.g. gateway4=192.0.2.1, "
-                                "reserved=192.0.2.1-192.0.2.9,192.0.2.250; KEY= removes)")
+        for key, raw in split_assignments(
+                assignments, "e.g. gateway4=192.0.2.1, reserved=192.0.2.1-192.0.2.9,192.0.2.250"):
             if key == "name":
                 raise CinvError("name: a network's name is its file name and every interface "
                                 "refers to it; it cannot be changed")
