@@ -22,10 +22,10 @@ from pathlib import Path
 
 from cinv import cache, check, gitstore, index, load
 from cinv.errors import CinvError, Problem
-from cinv.model import Inventory
+from cinv.model import Host, Inventory
 
 BASE = "check-base"
-VERSION = 1
+VERSION = 2
 MAX_CHANGED = 64  # more changed host files than this: a full check is as quick
 
 
@@ -44,17 +44,17 @@ def remember(root: Path, keys: dict | None, hit: tuple) -> None:
             return
     except (CinvError, OSError):
         return
-    cache.write(root, BASE, (VERSION, cache.fingerprint(keys), sha, keys, hit))
+    cache.write(root, BASE, (VERSION, sha, keys, hit))
 
 
 def updated(root: Path, keys: dict) -> tuple | None:
     """check's result ([problem tuples], hosts, networks) for the work tree with these keys,
     from the base and the changed host files; None when only a full check can say."""
     base = cache.read(root, BASE)
-    if not (isinstance(base, tuple) and len(base) == 5 and base[0] == VERSION
-            and isinstance(base[3], dict) and isinstance(base[4], tuple)):
+    if not (isinstance(base, tuple) and len(base) == 4 and base[0] == VERSION
+            and isinstance(base[2], dict) and isinstance(base[3], tuple)):
         return None
-    _v, _fp, sha, old_keys, hit = base
+    _v, sha, old_keys, hit = base
     changed = []
     for rel in keys.keys() | old_keys.keys():
         if keys.get(rel) != old_keys.get(rel):
@@ -95,7 +95,6 @@ def _updated(root: Path, sha: str, old_keys: dict, keys: dict, changed: list[str
             new_problems += problems
             if host_tuple is not None:
                 new[rel] = host_tuple
-    from cinv.model import Host
     old = {rel: Host.from_tuple(t) for rel, t in old.items()}
     new = {rel: Host.from_tuple(t) for rel, t in new.items()}
     idx = index.build(root, inv.networks, inv.settings.domain, keys)
