@@ -179,9 +179,6 @@ class Sharded:
             out.update(part)
         return out
 
-    def __len__(self) -> int:
-        return sum(len(p) for p in self.parts)
-
     def save(self) -> bool:
         """Write the buckets that changed; False if one could not be written."""
         ok = all([write(self.root, f"{self.name}.{b}", self.parts[b])
