@@ -237,21 +237,16 @@ def _run(ws: Workspace, names: list[str], path: Path, check_only: bool, settings
     manifest = manifest or {"files": {}, "zones": {}}
     files, zones, warnings = render_files(ws, inv, names, path, manifest, consume=True,
                                           problems=problems)
-    owned = set(names) if names else None
     if not check_only:
         writer.clean_temp(path)  # what a killed render left; we hold the lock
     stage = writer.Stage(path, manifest, check_only)
     try:
         for rel in sorted(files):
             stage.put(rel, *files.pop(rel))
-        plan = stage.finish(owned)
     except BaseException:
         stage.abort()
         raise
-    result = Result(path, plan, warnings=manifest.get("ignored", []) + warnings)
-    if not check_only:
-        result.report = writer.apply(stage, manifest, zones, owned, key, ws.root)
-    return result
+    return _finish(ws, names, stage, manifest, zones, key, warnings)
 
 
 def _run_kept(ws: Workspace, names: list[str], path: Path, check_only: bool, keys: dict,
@@ -266,13 +261,24 @@ def _run_kept(ws: Workspace, names: list[str], path: Path, check_only: bool, key
     dirty = dirty_paths(ws)
     serials = zone_serials(ws, env, manifest, zones, None, dirty)
     stage = writer.Stage(path, manifest, check_only)
+
     def history():
         dirty()  # git status answered here: the render processes only read the answer
         return report_history(ws, wanted, True, dirty)
     warnings = incremental.render(ws, names, stage, keys, env, serials, zones, history)
+    return _finish(ws, names, stage, manifest, zones, key, warnings)
+
+
+def _finish(ws: Workspace, names: list[str], stage: writer.Stage, manifest: dict, zones: dict,
+            key: str | None, warnings: list[str]) -> Result:
+    """The plan of what the staged files change, put in place unless only checking."""
     owned = set(names) if names else None
-    plan = stage.finish(owned)
-    result = Result(path, plan, warnings=manifest.get("ignored", []) + warnings)
-    if not check_only:
+    try:
+        plan = stage.finish(owned)
+    except BaseException:
+        stage.abort()
+        raise
+    result = Result(plan.out, plan, warnings=manifest.get("ignored", []) + warnings)
+    if not stage.check_only:
         result.report = writer.apply(stage, manifest, zones, owned, key, ws.root)
     return result
