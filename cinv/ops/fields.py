@@ -12,6 +12,7 @@ the same value from its flag.
 """
 from __future__ import annotations
 
+import copy
 import re
 
 from cinv import schema, values, yamlio
@@ -128,7 +129,10 @@ def set_host(ws: Workspace, name: str, assignments: list[str],
     """Change fields of a host; returns the host as stored and what changed."""
     with ws.changing("host set") as store:
         host = store.find_host(name)
-        data = host.to_dict()
+        # A deep copy: to_dict() shares the record's nested values (vars, libvirt), and a key
+        # set in place would change the "before" side too, so the change looked like none.
+        before = copy.deepcopy(host.to_dict())
+        data = copy.deepcopy(before)
         for key, raw in split_assignments(
                 assignments, "dotted keys for nesting, e.g. hardware.memory=8GiB"):
             if key in ("name", "path"):
@@ -153,7 +157,7 @@ def set_host(ws: Workspace, name: str, assignments: list[str],
                                    problems)
         if problems or parsed is None:
             raise ProblemsError(problems)
-        said = changes(host.to_dict(), parsed.to_dict())
+        said = changes(before, parsed.to_dict())
         if not said:
             return parsed, []
         store.save(f"Change host {host.name}: {sentence(said)}", commit,

@@ -1,6 +1,7 @@
 """Networks: add, set, rm, and the free addresses in the order `auto` takes them."""
 from __future__ import annotations
 
+import copy
 import itertools
 
 from cinv import allocate, index, load, lookup, names, schema, yamlio
@@ -63,7 +64,8 @@ def set_network(ws: Workspace, name: str, assignments: list[str],
     reserved range or DHCP pool."""
     with ws.changing("net set") as store:
         net = store.find_network(name)
-        data = net.to_dict()
+        before = copy.deepcopy(net.to_dict())  # see set_host: nested values are shared
+        data = copy.deepcopy(before)
         for key, raw in split_assignments(
                 assignments, "e.g. gateway4=192.0.2.1, reserved=192.0.2.1-192.0.2.9,192.0.2.250"):
             if key == "name":
@@ -71,7 +73,7 @@ def set_network(ws: Workspace, name: str, assignments: list[str],
                                 "refers to it; it cannot be changed")
             set_dotted(data, key, _value(key, raw))
         new = _parse(name, data, net.path)
-        said = changes(net.to_dict(), new.to_dict())
+        said = changes(before, new.to_dict())
         if not said:
             return new, []
         _refuse_reserving_hosts(store, net, new)
