@@ -186,7 +186,12 @@ def test_stale_index_lock_refuses_before_writing(inventory):
 
 class Killer:
     """Starts a cinv command in its own process group and SIGKILLs the group (cinv and any git
-    it runs) after a random delay; counts the kills that landed while it still ran."""
+    it runs) after a random delay; counts the kills that landed while it still ran.
+
+    The delay is drawn from [0, limit), limit first the slowest measured run. When a command
+    finishes before its kill, the limit halves: on a machine faster (or less loaded) than when
+    it measured, the kills still land inside the run, so a test's "most kills landed" does not
+    depend on the machine's speed (a kill at 0 s lands on any machine)."""
 
     def __init__(self, rng: random.Random):
         self.rng = rng
@@ -195,18 +200,19 @@ class Killer:
         self.stale_locks = 0
         self.uncommitted = 0
         self.durations: list[float] = []
+        self.limit: float | None = None
 
     def measure(self, cmd: list[str]) -> None:
         started = time.monotonic()
         subprocess.run(cmd, capture_output=True, check=True, timeout=120)
         self.durations.append(time.monotonic() - started)
+        self.limit = max(self.durations)
 
     def kill_run(self, cmd: list[str]) -> bool:
         """True if the kill landed before the command finished."""
-        limit = max(self.durations) * 1.1
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                              start_new_session=True)
-        time.sleep(self.rng.uniform(0.02, limit))
+        time.sleep(self.rng.uniform(0, self.limit))
         try:
             os.killpg(p.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -218,6 +224,7 @@ class Killer:
             return True
         assert p.returncode == 0, err
         self.finished += 1
+        self.limit /= 2
         return False
 
 
