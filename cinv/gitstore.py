@@ -86,8 +86,13 @@ def _located(root: Path) -> tuple[Path, str] | None:
     return found[0], os.path.relpath(Path(root).resolve(), found[0])
 
 
+_OPEN: list = []  # every GitPython repository opened, until close_repos()
+
+
 def find_repo(root: Path):
-    """The GitPython repository holding root (for the history and ref readers), or None."""
+    """The GitPython repository holding root (for the history and ref readers), or None.
+    Each keeps `git cat-file --batch` processes running while it lives: close_repos() ends
+    them (the command line does when a command ends)."""
     if work_tree(root) is None:
         return None
     import git
@@ -95,9 +100,17 @@ def find_repo(root: Path):
         repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         return None
+    _OPEN.append(repo)
     if repo.bare or repo.working_tree_dir is None:
         return None
     return repo
+
+
+def close_repos() -> None:
+    """End the git processes of every repository find_repo opened (a long-lived caller, such
+    as a test run driving many commands in one process, would otherwise keep them all)."""
+    while _OPEN:
+        _OPEN.pop().close()
 
 
 def _gitpython():

@@ -38,7 +38,45 @@ def hermetic_git(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
     for name in _LEAKY:
         monkeypatch.delenv(name, raising=False)
-    return home
+    yield home
+    # A test that read git through the library (not the command line, which does this
+    # itself) leaves GitPython's `git cat-file` processes running until collected.
+    from cinv import gitstore
+    gitstore.close_repos()
+
+
+def _children(pid: int) -> list[str]:
+    """'PID command' of every live process whose parent is pid (from /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            state = stat.rsplit(")", 1)[1].split()[0]
+            cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and state != "Z":
+            out.append(f"{entry.name} {cmd.strip()}")
+    return out
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The run leaks no process: every server, git and cinv a test started has ended when the
+    tests are done (a few seconds' grace for those in their last system call)."""
+    if not Path("/proc/self/stat").exists():
+        return
+    import time
+    deadline = time.monotonic() + 10
+    left = _children(os.getpid())
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = _children(os.getpid())
+    if left:
+        print(f"\nthe tests left {len(left)} processes running:", *left[:20], sep="\n  ")
+        session.exitstatus = 1
 
 
 @dataclass

@@ -134,4 +134,8 @@ def main(argv=None) -> None:
         click.echo(f"cinv: internal error: {type(e).__name__}: {e} (run with --debug for the "
                    "traceback, and please report it)", err=True)
         code = 1
+    finally:
+        gitstore = sys.modules.get("cinv.gitstore")  # not imported: no repository was opened
+        if gitstore is not None:
+            gitstore.close_repos()
     sys.exit(code if isinstance(code, int) else 0)
