@@ -1,6 +1,7 @@
 """cinv import dhcpd: the parser on real-world files, the plan, one commit, re-runs, conflicts."""
 from __future__ import annotations
 
+import ipaddress
 import shutil
 from pathlib import Path
 
@@ -222,3 +223,66 @@ def test_the_sample_is_a_file_dhcpd_itself_accepts(tmp_path):
     # dhcpd reads includes relative to its working directory, cinv relative to the includer
     shutil.copy(work / "conf.d" / "lab-extra.conf", work / "lab-extra.conf")
     run(["sh", "-c", f"cd {work} && {tool} -t -cf dhcpd.conf"], "dhcpd -t")
+
+
+# --- sloppy ranges, two host blocks on one address, DHCPv6 by DUID ---------------------------
+
+SLOPPY = """\
+option domain-name "lan.example.com";
+subnet 192.168.1.0 netmask 255.255.255.0 {
+  option routers 192.168.1.1;
+  range 192.168.1.1 192.168.1.254;
+}
+subnet 192.168.2.0 netmask 255.255.255.0 {
+  option routers 192.168.2.254;
+  range 192.168.2.0 192.168.2.255;
+}
+subnet 192.168.3.0 netmask 255.255.255.0 {
+  option routers 192.168.3.100;
+  range 192.168.3.10 192.168.3.200;
+  host printer { hardware ethernet 00:11:22:33:44:01; fixed-address 192.168.3.5; }
+}
+"""
+
+
+def test_a_range_over_the_router_or_the_network_address_is_clipped(empty_inventory, tmp_path):
+    """dhcpd accepts a range holding the router, or running from the network to the
+    broadcast address (it never leases them); cinv's pools hold none of them. The file comes in
+    whole: each range clipped to what dhcpd leases, with a warning at its line; a router in
+    the middle keeps the larger part and lists the other."""
+    conf = tmp_path / "dhcpd.conf"
+    conf.write_text(SLOPPY)
+    from checkers import require, run
+    run([require("dhcpd"), "-t", "-q", "-cf", conf, "-lf", "/dev/null"], "dhcpd -t")
+    dry = empty_inventory.ok("import", "dhcpd", conf, "--networks", "--dry-run")
+    r = empty_inventory.ok("import", "dhcpd", conf, "--networks")
+    for out in (dry.out, r.out):
+        assert (f"note: {conf}:4: warning: the range 192.168.1.1-192.168.1.254 holds the router "
+                "192.168.1.1, which the server never leases; imported as "
+                "192.168.1.2-192.168.1.254") in out
+        assert (f"note: {conf}:8: warning: the range 192.168.2.0-192.168.2.255 holds the network "
+                "address 192.168.2.0 and the broadcast address 192.168.2.255 and the router "
+                "192.168.2.254, which the server never leases; imported as "
+                "192.168.2.1-192.168.2.253") in out
+        assert (f"{conf}:12: range 192.168.3.10 192.168.3.200: 192.168.3.10-192.168.3.99: the "
+                "part of the range on the other side of the router 192.168.3.100; cinv keeps "
+                "one pool per network, the larger part") in out
+    pools = [empty_inventory.load().networks[n].dhcp_pool for n in
+             ("lan", "net-192-168-2-0-24", "net-192-168-3-0-24")]
+    assert [tuple(str(ipaddress.IPv4Address(a)) for a in p) for p in pools] == [
+        ("192.168.1.2", "192.168.1.254"), ("192.168.2.1", "192.168.2.253"),
+        ("192.168.3.101", "192.168.3.200")]
+    assert "create host printer.lan.example.com" in r.out
+    assert empty_inventory.problems() == []
+
+
+def test_a_range_outside_its_subnet_is_listed_and_the_rest_imported(empty_inventory, tmp_path):
+    conf = tmp_path / "dhcpd.conf"
+    conf.write_text("subnet 10.0.0.0 netmask 255.255.255.0 {\n  range 10.0.0.10 10.0.1.20;\n"
+                    "  host a { hardware ethernet 00:11:22:33:44:02; fixed-address 10.0.0.5; }\n}\n")
+    r = empty_inventory.ok("import", "dhcpd", conf, "--networks")
+    assert (f"{conf}:2: range 10.0.0.10 10.0.1.20: reaches outside the subnet 10.0.0.0/24, "
+            "which the server refuses too") in r.out
+    assert "dhcp_pool" not in empty_inventory.read("networks/net-10-0-0-0-24.yaml")
+    assert "create host a.example.com" in r.out
+

@@ -32,6 +32,7 @@ from cinv.importers import (
     host_name,
     network_holding,
 )
+from cinv.importers import pools
 from cinv.importers.dhcpd_parse import Statement, parse, tokenize  # noqa: F401
 from cinv.importers.dhcpd_scope import Node, Param, Values, Walker, arg_items, dhcp_block, effective
 from cinv.model import Inventory, Network
@@ -74,10 +75,11 @@ def _subnet_network(sub: Node, vals: Values, inv: Inventory, nets: dict,
     """The subnet as a network: the one with that prefix; for a subnet6, else the one with its
     domain and no IPv6 prefix yet (dhcpd6.conf is a file of its own); else a new one."""
     family = sub.prefix.version
-    fields = _network_fields(sub, effective(sub.chain(), vals, family), found)
     key = "ipv4" if family == 4 else "ipv6"
-    fields = {key: str(sub.prefix), **fields}
     same = [n for n in nets.values() if getattr(n, key) == sub.prefix]
+    fields = _network_fields(sub, effective(sub.chain(), vals, family), found,
+                             same[0].gateway4 if same else None)
+    fields = {key: str(sub.prefix), **fields}
     if not same and key == "ipv6" and fields.get("domain"):
         same = [n for n in nets.values() if n.ipv6 is None and n.domain == fields["domain"]]
     if same:
@@ -93,7 +95,9 @@ def _subnet_network(sub: Node, vals: Values, inv: Inventory, nets: dict,
     found.networks.append(FoundNetwork(name=name, where=sub.where, fields=fields))
 
 
-def _network_fields(sub: Node, params: dict, found: Findings) -> dict:
+def _network_fields(sub: Node, params: dict, found: Findings, gateway=None) -> dict:
+    """The network's fields from the parameters in scope at the subnet; gateway: the gateway
+    of the inventory's network with this prefix (when the file names no router)."""
     f: dict = {}
     routers = params.pop("routers", None)
     if routers:
@@ -116,7 +120,7 @@ def _network_fields(sub: Node, params: dict, found: Findings) -> dict:
     if sub.prefix.version == 4 and broadcast == str(sub.prefix.broadcast_address):
         del params["broadcast-address"]  # what the prefix says already
     if sub.prefix.version == 4 and sub.ranges:
-        _pool(sub, f, found)
+        _pool(sub, f, found, f.get("gateway4", gateway))
     for st in sub.ranges if sub.prefix.version == 6 else ():
         found.skip(st.where, st.show(), "cinv keeps no IPv6 dynamic range")
     dhcp = dhcp_block(params)
@@ -125,11 +129,18 @@ def _network_fields(sub: Node, params: dict, found: Findings) -> dict:
     return f
 
 
-def _pool(sub: Node, f: dict, found: Findings) -> None:
+def _pool(sub: Node, f: dict, found: Findings, gateway) -> None:
+    """The subnet's first range as its pool, clipped to what dhcpd leases (pools.py)."""
     first, *others = sub.ranges
     words = [w for w in arg_items(first.words[1:]) if w.lower() != "dynamic-bootp"]
     if len(words) in (1, 2):
-        f["dhcp_pool"] = "-".join(words) if len(words) == 2 else words[0]
+        got = pools.clip(sub.prefix, gateway, words[0], words[-1])
+        if got.pool is not None:
+            f["dhcp_pool"] = got.pool[0] if got.pool[0] == got.pool[1] else "-".join(got.pool)
+        if got.warning:
+            found.notes.append(f"{first.where}: warning: {got.warning}")
+        if got.dropped:
+            found.skip(first.where, first.show(), got.dropped)
     else:
         others = sub.ranges
     for st in others:
