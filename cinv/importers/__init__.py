@@ -33,10 +33,16 @@ class FoundIface:
     dhcp: dict | None = None  # the interface's dhcp block as stored (dhcpd host options)
     host_name: str | None = None  # the host name a DHCP server sends for it (host-name option)
     libvirt: dict | None = None  # the NIC as libvirt.interfaces.<name> stores it
+    other_macs: list[int] = field(default_factory=list)  # more MACs that take its reservation
+    duid: str | None = None  # the DHCPv6 client's DUID (normalised)
 
     @property
     def mac_str(self) -> str | None:
         return mac_str(self.mac) if self.mac is not None else None
+
+    @property
+    def macs(self) -> list[int]:
+        return ([self.mac] if self.mac is not None else []) + self.other_macs
 
 
 @dataclass

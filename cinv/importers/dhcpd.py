@@ -194,6 +194,8 @@ def _host(st: Statement, scope: Node, vals: Values, inv: Inventory, nets: dict,
             _fixed4(inner, iface, vals, found, scope.scope_domain)
         elif inner.head == "fixed-address6":
             _fixed6(inner, iface, found)
+        elif inner.head == "host-identifier":
+            _host_identifier(inner, iface, found)
         elif inner.head == "option":
             name = inner.arg(1).lower()
             if name == "host-name":
@@ -210,7 +212,9 @@ def _host(st: Statement, scope: Node, vals: Values, inv: Inventory, nets: dict,
     net = _host_network(iface, scope, nets, fallback)
     split = _split_block_name(block_name, inv, scope)
     if split is not None:
-        raw, iface.name = split
+        raw, iface.name, other = split
+        if other and iface.mac is not None:  # <fqdn>-<if>-2: another MAC of that interface
+            iface.other_macs, iface.mac = [iface.mac], None
     else:
         raw = _pick_name(block_name, host_opt)
     domain = (net.domain if net is not None and net.domain else None) or scope.scope_domain \
@@ -226,7 +230,7 @@ def _host(st: Statement, scope: Node, vals: Values, inv: Inventory, nets: dict,
         found.skip(st.where, f"host {block_name}", f"{why}; add the network (cinv net add), "
                    "use --networks, or give --network NET")
         return None
-    if iface.mac is None and iface.ipv4 is None and iface.ipv6 is None:
+    if not iface.macs and iface.duid is None and iface.ipv4 is None and iface.ipv6 is None:
         found.skip(st.where, f"host {block_name}", "neither a MAC nor an address to import")
         return None
     iface.network = net.name
@@ -255,6 +259,19 @@ def _hardware(st: Statement, iface: FoundIface, found: Findings) -> None:
     except (netaddr.AddrFormatError, ValueError, TypeError) as e:
         found.skip(st.where, st.show(), str(e) if isinstance(e, ValueError) else
                    f"{args[1]!r} is not a MAC address")
+
+
+def _host_identifier(st: Statement, iface: FoundIface, found: Findings) -> None:
+    """`host-identifier option dhcp6.client-id DUID`: the interface's duid."""
+    args = arg_items(st.words[1:])
+    if len(args) != 3 or args[0].lower() != "option" or args[1].lower() != "dhcp6.client-id":
+        found.skip(st.where, st.show(), "cinv keys a DHCPv6 reservation on the client's DUID "
+                   "(host-identifier option dhcp6.client-id) or its MAC only")
+        return
+    try:
+        iface.duid = values.parse_duid(args[2])
+    except ValueError as e:
+        found.skip(st.where, st.show(), str(e))
 
 
 def _fixed4(st: Statement, iface: FoundIface, vals: Values, found: Findings,
@@ -297,15 +314,20 @@ def _host_network(iface: FoundIface, scope: Node, nets: dict, fallback):
 
 
 def _split_block_name(block_name: str, inv: Inventory, scope: Node):
-    """cinv's own form `host <fqdn>-<ifname>`: (fqdn, ifname) when <fqdn> is a known host or
+    """cinv's own form `host <fqdn>-<ifname>`, and `<fqdn>-<ifname>-<n>` (n from 2: the
+    interface's other MACs): (fqdn, ifname, whether another MAC) when <fqdn> is a known host or
     lies in a known domain; else None (an ordinary name like printer-2 stays whole)."""
-    fqdn, sep, ifname = block_name.lower().rpartition("-")
+    name, other = block_name.lower(), False
+    numbered = re.fullmatch(r"(.+-[a-z0-9]{1,15})-([2-9]|[1-9][0-9]+)", name)
+    if numbered and _split_block_name(numbered.group(1), inv, scope) is not None:
+        name, other = numbered.group(1), True
+    fqdn, sep, ifname = name.rpartition("-")
     if not sep or "." not in fqdn or not re.fullmatch(r"[a-z0-9]{1,15}", ifname):
         return None
     domain = scope.scope_domain
     known = domains(inv) | ({domain} if domain else set())
     if fqdn in inv.hosts or any(fqdn.endswith("." + d) for d in known):
-        return fqdn, ifname
+        return fqdn, ifname, other
     return None
 
 
