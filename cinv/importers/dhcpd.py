@@ -13,26 +13,23 @@ listed with its file:line.
 """
 from __future__ import annotations
 
-import dataclasses
-import ipaddress
 import re
 from pathlib import Path
 
 import netaddr
 
-from cinv import dhcpopts, names, values
+from cinv import dhcpopts, values
 from cinv.errors import CinvError
 from cinv.importers import (
     Findings,
     FoundHost,
     FoundIface,
-    FoundNetwork,
     domains,
     fold_interfaces,
     host_name,
     network_holding,
+    subnets,
 )
-from cinv.importers import pools
 from cinv.importers.dhcpd_parse import Statement, parse, tokenize  # noqa: F401
 from cinv.importers.dhcpd_scope import Node, Param, Values, Walker, arg_items, dhcp_block, effective
 from cinv.model import Inventory, Network
@@ -72,61 +69,17 @@ def read(path: Path, shown: str, inv: Inventory, network: str | None = None,
 
 def _subnet_network(sub: Node, vals: Values, inv: Inventory, nets: dict,
                     found: Findings) -> None:
-    """The subnet as a network: the one with that prefix; for a subnet6, else the one with its
-    domain and no IPv6 prefix yet (dhcpd6.conf is a file of its own); else a new one."""
+    """The subnet as a network (cinv/importers/subnets.py), with its first range as the
+    pool."""
     family = sub.prefix.version
-    key = "ipv4" if family == 4 else "ipv6"
-    same = [n for n in nets.values() if getattr(n, key) == sub.prefix]
-    fields = _network_fields(sub, effective(sub.chain(), vals, family), found,
-                             same[0].gateway4 if same else None)
-    fields = {key: str(sub.prefix), **fields}
-    if not same and key == "ipv6" and fields.get("domain"):
-        same = [n for n in nets.values() if n.ipv6 is None and n.domain == fields["domain"]]
-    if same:
-        name = same[0].name
-        nets[name] = dataclasses.replace(same[0], **{key: sub.prefix})
-    else:
-        name = _network_name(sub, fields, nets)
-        nets[name] = Network(name=name, domain=fields.get("domain"), **{key: sub.prefix})
-        if key == "ipv6":
-            found.notes.append(f"{sub.where}: subnet6 {sub.prefix} becomes the IPv6-only "
-                               f"network {name} (no network has its prefix or its domain; "
-                               "import dhcpd.conf first to give its IPv4 network the prefix)")
-    found.networks.append(FoundNetwork(name=name, where=sub.where, fields=fields))
-
-
-def _network_fields(sub: Node, params: dict, found: Findings, gateway=None) -> dict:
-    """The network's fields from the parameters in scope at the subnet; gateway: the gateway
-    of the inventory's network with this prefix (when the file names no router)."""
-    f: dict = {}
-    routers = params.pop("routers", None)
-    if routers:
-        if ipaddress.ip_address(routers[0]) in sub.prefix:
-            f["gateway4"] = routers[0]
-        if len(routers) > 1 or "gateway4" not in f:
-            params["routers"] = routers  # more than one, or off the subnet: kept as given
-    domain = params.pop("domain-name", None) or None
-    search6 = params.pop("dhcp6.domain-search", None)
-    if domain:
-        f["domain"] = domain
-    elif search6:
-        f["domain"] = search6[0]
-        if len(search6) > 1:
-            params["dhcp6.domain-search"] = search6
-    for key in ("domain-name-servers", "dhcp6.name-servers"):
-        if params.get(key):
-            f.setdefault("dns_servers", []).extend(params.pop(key))
-    broadcast = params.get("broadcast-address")
-    if sub.prefix.version == 4 and broadcast == str(sub.prefix.broadcast_address):
-        del params["broadcast-address"]  # what the prefix says already
-    if sub.prefix.version == 4 and sub.ranges:
-        _pool(sub, f, found, f.get("gateway4", gateway))
-    for st in sub.ranges if sub.prefix.version == 6 else ():
+    same = subnets.same_prefix(nets, sub.prefix)
+    f = subnets.fields(sub.prefix, effective(sub.chain(), vals, family))
+    if family == 4 and sub.ranges:
+        _pool(sub, f, found, same.gateway4 if same is not None else None)
+    for st in sub.ranges if family == 6 else ():
         found.skip(st.where, st.show(), "cinv keeps no IPv6 dynamic range")
-    dhcp = dhcp_block(params)
-    if dhcp:
-        f["dhcp"] = dhcp
-    return f
+    subnets.place(sub.prefix, f, nets, found, sub.where, sub.shared,
+                  "import dhcpd.conf first to give its IPv4 network the prefix")
 
 
 def _pool(sub: Node, f: dict, found: Findings, gateway) -> None:
@@ -134,35 +87,12 @@ def _pool(sub: Node, f: dict, found: Findings, gateway) -> None:
     first, *others = sub.ranges
     words = [w for w in arg_items(first.words[1:]) if w.lower() != "dynamic-bootp"]
     if len(words) in (1, 2):
-        got = pools.clip(sub.prefix, gateway, words[0], words[-1])
-        if got.pool is not None:
-            f["dhcp_pool"] = got.pool[0] if got.pool[0] == got.pool[1] else "-".join(got.pool)
-        if got.warning:
-            found.notes.append(f"{first.where}: warning: {got.warning}")
-        if got.dropped:
-            found.skip(first.where, first.show(), got.dropped)
+        subnets.pool(f, sub.prefix, gateway, words[0], words[-1], first.where, first.show(),
+                     found)
     else:
         others = sub.ranges
     for st in others:
         found.skip(st.where, st.show(), "cinv keeps one dynamic range per network")
-
-
-def _network_name(sub: Node, fields: dict, nets: dict) -> str:
-    candidates = []
-    if sub.shared:
-        candidates.append(sub.shared)
-    if fields.get("domain"):
-        candidates.append(fields["domain"].split(".")[0])
-    candidates.append(f"net-{sub.prefix.network_address}-{sub.prefix.prefixlen}")
-    for raw in candidates:
-        name = re.sub(r"[^a-z0-9_-]+", "-", raw.lower()).strip("-_")[:63]
-        try:
-            names.check_network_name(name)
-        except ValueError:
-            continue
-        if name not in nets:
-            return name
-    return re.sub(r"[^a-z0-9-]", "-", f"net-{sub.prefix.network_address}-{sub.prefix.prefixlen}")
 
 
 # --- hosts --------------------------------------------------------------------------------
