@@ -11,7 +11,7 @@ from collections import defaultdict
 from cinv.allocate import eui64_interface_id, named_addresses
 from cinv.errors import Problem, ProblemsError
 from cinv.model import PLACEHOLDER_NS, Host, Interface, Inventory
-from cinv.values import format_size, mac_str, range_str
+from cinv.values import duid_type, format_size, mac_str, range_str
 
 VALIDATORS = []
 
@@ -172,6 +172,16 @@ def unique_addresses(inv: Inventory) -> list[Problem]:
             + _duplicates(v6, "IPv6 address", "duplicate-ipv6", ipaddress.IPv6Address)
             + _duplicates(macs, "MAC", "duplicate-mac", mac_str)
             + _duplicates(duids, "DUID", "duplicate-duid"))
+
+
+@validator
+def duids_of_a_known_type(inv: Inventory) -> list[Problem]:
+    """A DUID is of a type RFC 8415 defines (LLT, EN, LL, UUID): servers take any as opaque,
+    but no client sends another (a warning: often a made-up example value)."""
+    return [_at(host, iface, "duid", f"interfaces[{i}].duid: {iface.duid}: {why}", "duid",
+                "warning")
+            for host, i, iface in _ifaces(inv) if iface.duid is not None
+            for why in [duid_type(iface.duid)] if why]
 
 
 @validator

@@ -73,8 +73,9 @@ def parse_duid(text) -> str:
     """A DHCPv6 client's DUID (RFC 8415 section 11) in colon-separated hex octets, lower case
     (what dhcpd's dhcp6.client-id, Kea's duid and dnsmasq's id: all read): given with colons
     or dashes between octets (of one or two digits, as dhcpd reads them) or as one hex string
-    (an optional 0x); the type one of LLT, EN, LL, UUID with its length; at most 128 octets
-    after the type code."""
+    (an optional 0x); a type code and 1 to 128 octets, of the length its type has (LLT, EN,
+    LL, UUID). Servers take any DUID as opaque, so one of another type is taken too (cinv
+    check warns about it: duid_type)."""
     bad = ValueError(f"{str(text)[:80]!r} is not a DUID (hex octets such as 00:01:00:01:...)")
     if not isinstance(text, str):
         raise ValueError(f"{text!r} is not a DUID (hex octets such as '00:01:00:01:...', "
@@ -99,8 +100,7 @@ def parse_duid(text) -> str:
                          "type code; at most 128)")
     kind = int.from_bytes(octets[:2], "big")
     if kind not in DUID_TYPES:
-        raise ValueError(f"{shown} is not a DUID: type {kind} is none of 1 (LLT), 2 (EN), "
-                         "3 (LL), 4 (UUID)")
+        return shown  # servers take any DUID as opaque: cinv check warns (duid_type)
     name, fixed, variable = DUID_TYPES[kind]
     rest = len(octets) - 2
     if (variable and rest <= fixed) or (not variable and rest != fixed):
@@ -108,6 +108,15 @@ def parse_duid(text) -> str:
         raise ValueError(f"{shown} is not a {name}: {rest} octets after the type code, "
                          f"{want} wanted")
     return shown
+
+
+def duid_type(duid: str) -> str | None:
+    """Why a (parsed) DUID is of no type RFC 8415 defines, or None."""
+    kind = int(duid[:5].replace(":", ""), 16)
+    if kind in DUID_TYPES:
+        return None
+    return (f"type {kind} (its first two octets) is none of 1 (LLT), 2 (EN), 3 (LL), 4 (UUID): "
+            "no client sends such a DUID")
 
 
 def parse_mac_prefix(text: str) -> tuple[int, int]:

@@ -194,9 +194,21 @@ def test_a_duid_held_twice(texts, base_files):
     ]
 
 
+@covers("duids_of_a_known_type")
+def test_a_duid_of_no_known_type_is_a_warning(texts, base_files):
+    """Kea's own examples reserve for 01:02:03:...: servers take any DUID, no client sends
+    one of type 258."""
+    edit(base_files, WEB1, "    ipv4: 192.0.2.11\n",
+         "    ipv4: 192.0.2.11\n    duid: '01:02:03:04:05:0A:0B:0C:0D:0E'\n")
+    assert texts(base_files) == [
+        f"{WEB1}:12: warning: interfaces[0].duid: 01:02:03:04:05:0a:0b:0c:0d:0e: type 258 (its "
+        "first two octets) is none of 1 (LLT), 2 (EN), 3 (LL), 4 (UUID): no client sends such "
+        "a DUID"]
+
+
 @pytest.mark.parametrize("value, message", [
-    ("'01:02:03:04:05:0A:0B:0C:0D:0E'", "01:02:03:04:05:0a:0b:0c:0d:0e is not a DUID: type 258 "
-     "is none of 1 (LLT), 2 (EN), 3 (LL), 4 (UUID)"),
+    ("'00:04:11:22'", "00:04:11:22 is not a DUID-UUID: 2 octets after the type code, exactly "
+     "16 wanted"),
     ("'00:03:00:01'", "00:03:00:01 is not a DUID-LL: 2 octets after the type code, more than 2 "
      "wanted"),
     ("'00:01:zz'", "'00:01:zz' is not a DUID (hex octets such as 00:01:00:01:...)"),

@@ -379,9 +379,9 @@ subnet6 2001:db8:0:1::/64 {
 
 
 def test_dhcpv6_hosts_keyed_by_duid_keep_it(inventory, tmp_path):
-    """`host-identifier option dhcp6.client-id` becomes the interface's duid (DUID-LLT, and a
-    DUID-LL written with one-digit octets); a DUID of no known type and another identifier
-    are listed at their lines. Rendered, the reservation keys on the DUID in dhcpd6, Kea and
+    """`host-identifier option dhcp6.client-id` becomes the interface's duid (DUID-LLT, a
+    DUID-LL written with one-digit octets, and one of no known type, which check warns
+    about); another identifier is listed at its line. Rendered, the reservation keys on the DUID in dhcpd6, Kea and
     dnsmasq, and each checker accepts it."""
     conf = tmp_path / "dhcpd6.conf"
     conf.write_text(DHCPD6)
@@ -392,9 +392,10 @@ def test_dhcpv6_hosts_keyed_by_duid_keep_it(inventory, tmp_path):
             " 2001:db8:0:1::70 on prod") in r.out
     assert ("create host sensor.prod.example.com: eth0 duid 00:03:00:01:00:11:22:33:44:aa "
             "2001:db8:0:1::71 on prod") in r.out
-    assert (f"{conf}:8: host-identifier option dhcp6.client-id 01:02:03:04:05:0a:0b:0c:0d:0e: "
-            "01:02:03:04:05:0a:0b:0c:0d:0e is not a DUID: type 258 is none of 1 (LLT), 2 (EN), "
-            "3 (LL), 4 (UUID)") in r.out
+    assert ("create host bad.prod.example.com: eth0 duid 01:02:03:04:05:0a:0b:0c:0d:0e "
+            "2001:db8:0:1::72 on prod") in r.out  # taken: check warns about its type
+    assert ("hosts/bad.prod.example.com.yaml:5: warning: interfaces[0].duid: "
+            "01:02:03:04:05:0a:0b:0c:0d:0e: type 258") in inventory.run("check").out
     assert f"{conf}:10: host-identifier option dhcp6.subscriber-id \"x\": cinv " \
         "keys a DHCPv6 reservation on the client's DUID" in r.out
     assert "duid: '00:01:00:01:28:4f:a1:b2:00:11:22:33:44:55'" in \
