@@ -70,7 +70,7 @@ def dnsmasq(host: dict, networks: dict) -> str:
         duid, by_mac6 = iface["duid"], v6 if not iface["duid"] else None
         name = "" if index else f",{host['short']}"
         set_tag = f",set:{iface['tag']}" if own else ""
-        if mac and (v4 or by_mac6 or own):
+        if mac and (iface["dhcp4"] or by_mac6 or own):  # dhcp4: also a known client
             out.append(f"dhcp-host={','.join(iface['macs'])}" + (f",{v4}" if v4 else "")
                        + (f",[{by_mac6}]" if by_mac6 else "") + name + set_tag + "\n")
         if duid and v6:  # DHCPv6 keyed on the client's DUID
