@@ -13,7 +13,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import names
+from cinv import names, values
 from cinv.errors import CinvError
 from cinv.load import MAX_FILE_SIZE
 from cinv.model import Inventory, Network
@@ -131,6 +131,19 @@ def read_text(path: Path, shown: str, errors: str = "strict") -> str:
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         raise CinvError(f"{shown}:{line}: is not UTF-8 text") from None
+
+
+def mac_of_client_id(text) -> int | None:
+    """The MAC inside a DHCPv4 client id of hardware type 1 (Ethernet: 01 and six octets, what
+    most clients send), or None."""
+    parts = str(text).lower().replace("-", ":").split(":")
+    if len(parts) != 7 or parts[0] not in ("1", "01"):
+        return None
+    try:
+        mac = values.mac_to_int(":".join(parts[1:]))
+    except ValueError:
+        return None
+    return mac if values.mac_problem(mac) is None else None
 
 
 # --- names --------------------------------------------------------------------------------
