@@ -10,7 +10,7 @@ from cinv import export as exports
 from cinv import ops
 from cinv.cli import _workspace, cli, complete_host, complete_network, no_commit_option
 from cinv.errors import Problem, ProblemsError
-from cinv.importers import dhcpd, kea, libvirt, plan, zone
+from cinv.importers import dhcpd, dnsmasq, kea, libvirt, plan, zone
 
 dry_run_option = click.option("--dry-run", is_flag=True,
                               help="Print the plan (create / update / skip) and change nothing.")
@@ -86,6 +86,25 @@ def import_kea(ctx, file, networks, root, dry_run, no_commit):
       cinv import kea /etc/kea/kea-dhcp6.conf --networks
     """
     _run(ctx, lambda inv: kea.read(file, str(file), inv, networks, root), dry_run, no_commit)
+
+
+@import_.command("dnsmasq")
+@click.argument("files", nargs=-1, required=True, type=_FILE)
+@click.option("--networks", is_flag=True, help="Also import dhcp-range lines as network records.")
+@dry_run_option
+@no_commit_option
+@click.pass_context
+def import_dnsmasq(ctx, files, networks, dry_run, no_commit):
+    """Import dhcp-host, host-record, cname and address lines (and with --networks,
+    dhcp-range with its dhcp-option and dhcp-boot lines) of dnsmasq configuration files,
+    read in the order given. Other settings are listed.
+
+    \b
+    Example:
+      cinv import dnsmasq /etc/dnsmasq.conf /etc/dnsmasq.d/*.conf --networks --dry-run
+    """
+    _run(ctx, lambda inv: dnsmasq.read([(f, str(f)) for f in files], inv, networks), dry_run,
+         no_commit)
 
 
 @import_.command("zone")
