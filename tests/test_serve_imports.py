@@ -16,7 +16,7 @@ import pytest
 from checkers import require
 from conftest import invoke
 from serving import Link, Process, require_root, wait_for
-from test_serve_dhcp import DHCP_TIMEOUT, Lab
+from test_serve_dhcp import Lab
 
 from cinv import load
 
@@ -85,28 +85,6 @@ class ImportLab(Lab):
         self.server = Process("dnsmasq", args, run / "server.log", netns=self.link.server)
         wait_for(lambda: "DHCP" in self.server.log_text(), 30, "dnsmasq to start", self.server)
 
-    def lease6_duid_ll(self, mac: str) -> dict:
-        """dhclient -6 -D LL: its DUID is 00:03:00:01 and this MAC."""
-        self.link.client_mac(mac)
-        self.runs += 1
-        run = self.tmp / f"dhclient-{self.runs}"
-        run.mkdir()
-        result = run / "bound"
-        script = run / "script.sh"
-        script.write_text('#!/bin/sh\n[ "$reason" = BOUND6 ] || exit 0\n'
-                          f'printf "%s\\n" "ipv6=$new_ip6_address" > {result}.tmp\n'
-                          f"mv {result}.tmp {result}\n")
-        script.chmod(0o755)
-        (run / "dhclient.conf").write_text(f"timeout {DHCP_TIMEOUT - 5};\n")
-        (run / "leases").touch()
-        client = self._client("dhclient", [
-            self.tools["dhclient"], "-6", "-1", "-d", "-v", "-D", "LL", "-cf",
-            run / "dhclient.conf", "-lf", run / "leases", "-pf", run / "dhclient.pid",
-            "-sf", script, Link.CLIENT_IF], run)
-        wait_for(lambda: result.exists() or client.popen.poll() is not None, DHCP_TIMEOUT,
-                 "dhclient -6 to get a lease", step=0.05)
-        return self._result(client, result)
-
 
 def make_lab(tmp_path, setup):
     lab = None
@@ -152,7 +130,7 @@ def test_a_dhcpv6_client_is_known_by_its_duid(laptop_lab, server):
     DUID-LL of that MAC, which the record holds: only a reservation keyed on the DUID gives it
     the address."""
     laptop_lab.serve(server, "prod")
-    assert laptop_lab.lease6_duid_ll("02:00:00:00:bb:02")["ipv6"] == "2001:db8:0:1::70"
+    assert laptop_lab.lease6("02:00:00:00:bb:02", duid="LL")["ipv6"] == "2001:db8:0:1::70"
 
 
 @pytest.fixture

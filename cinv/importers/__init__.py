@@ -107,6 +107,14 @@ class Findings:
     def skip(self, where: str, what: str, why: str) -> None:
         self.unmapped.append(Unmapped(where, what, why))
 
+    def sort_unmapped(self) -> None:
+        """In the order of the source: file by file (as first named), line by line."""
+        files: dict = {}
+        for u in self.unmapped:
+            files.setdefault(u.where.rpartition(":")[0], len(files))
+        self.unmapped.sort(key=lambda u: (files[u.where.rpartition(":")[0]],
+                                          int(u.where.rpartition(":")[2] or 0)))
+
 
 # --- reading untrusted files --------------------------------------------------------------
 

@@ -57,11 +57,7 @@ def read(path: Path, shown: str, inv: Inventory, network: str | None = None,
             _subnet_network(sub, values_, inv, nets, found)
     _hosts(walker, values_, inv, nets, fallback, found)
     _list_unused(walker, networks, found)
-    files = {}
-    for u in found.unmapped:  # in the order of the source: file by file, line by line
-        files.setdefault(u.where.rpartition(":")[0], len(files))
-    found.unmapped.sort(key=lambda u: (files[u.where.rpartition(":")[0]],
-                                       int(u.where.rpartition(":")[2] or 0)))
+    found.sort_unmapped()
     return found
 
 

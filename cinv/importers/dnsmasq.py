@@ -57,11 +57,7 @@ def read(paths: list[tuple[Path, str]], inv: Inventory, networks: bool = False) 
     found = Findings(source=", ".join(shown for _, shown in paths))
     rows = [row for path, shown in paths for row in parse.lines(path, shown)]
     _Reader(inv, found, networks).read(rows)
-    files: dict = {}
-    for u in found.unmapped:  # in the order of the source: file by file, line by line
-        files.setdefault(u.where.rpartition(":")[0], len(files))
-    found.unmapped.sort(key=lambda u: (files[u.where.rpartition(":")[0]],
-                                       int(u.where.rpartition(":")[2] or 0)))
+    found.sort_unmapped()
     return found
 
 
@@ -294,7 +290,7 @@ class _Reader:
         items = [i for i in parse.split(row.value or "") if i]
         names_, addrs = [], []
         for item in items:
-            (addrs if _is_address(item) else names_).append(item)
+            (addrs if parse.is_address(item) else names_).append(item)
         if names_ and names_[-1].isdigit():
             self.skip(row, "a TTL; cinv gives its zones' TTL", f"{row.key} TTL {names_[-1]}")
             names_ = names_[:-1]
@@ -347,7 +343,7 @@ class _Reader:
             self.skip(row, "not address=/name/.../address")
             return
         domains_, target = parts[1:-1], parts[-1]
-        if target in ("", "#", "0.0.0.0", "::") or not _is_address(target):
+        if target in ("", "#", "0.0.0.0", "::") or not parse.is_address(target):
             self.skip(row, "answers no address (a block list); not a record")
             return
         rtype = "A" if ipaddress.ip_address(target).version == 4 else "AAAA"
@@ -461,14 +457,6 @@ def _add_to_host(iface: FoundIface, got: dict) -> None:
               **d.get("options", {}), **got}
     iface.host_name = params.pop("host-name", iface.host_name)
     iface.dhcp = dhcp_block(params) or None
-
-
-def _is_address(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False
 
 
 def _prefix(items: list[str]):

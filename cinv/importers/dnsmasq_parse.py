@@ -164,7 +164,7 @@ def range_items(value: str) -> Range:
                 low.startswith("constructor:") else r.mode
             if low not in ("static", "proxy") and not low.startswith("constructor:"):
                 r.other.append((item, "a router-advertisement mode; cinv renders its own"))
-        elif _is_address(item):
+        elif is_address(item):
             addrs.append(item)
         elif item.isdigit() and addrs and ":" in addrs[0] and r.netmask is None \
                 and int(item) <= 128:
@@ -186,7 +186,7 @@ def range_items(value: str) -> Range:
     return r
 
 
-def _is_address(text: str) -> bool:
+def is_address(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
         return True

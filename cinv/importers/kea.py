@@ -56,11 +56,7 @@ def read(path: Path, shown: str, inv: Inventory, networks: bool = False,
             found.skip(doc.at(key), key, "another Kea component's configuration (not a DHCP "
                        "server's); not part of the inventory")
     found.hosts = fold_interfaces(hosts, inv, domains(inv))
-    files: dict = {}
-    for u in found.unmapped:  # in the order of the source: file by file, line by line
-        files.setdefault(u.where.rpartition(":")[0], len(files))
-    found.unmapped.sort(key=lambda u: (files[u.where.rpartition(":")[0]],
-                                       int(u.where.rpartition(":")[2] or 0)))
+    found.sort_unmapped()
     return found
 
 
