@@ -11,7 +11,7 @@ from collections import defaultdict
 from cinv.allocate import eui64_interface_id, named_addresses
 from cinv.errors import Problem, ProblemsError
 from cinv.model import PLACEHOLDER_NS, Host, Interface, Inventory
-from cinv.values import format_size, mac_str, range_str
+from cinv.values import duid_type, format_size, mac_str, range_str
 
 VALIDATORS = []
 
@@ -121,15 +121,18 @@ def addresses_not_named_by_network(inv: Inventory) -> list[Problem]:
     return out
 
 
-def _duplicates(holders: dict, what: str, key: str, code: str, show=str) -> list[Problem]:
+def _duplicates(holders: dict, what: str, code: str, show=str) -> list[Problem]:
+    """Problems for every value held in two places; a place is (host, index, iface, key)."""
     out = []
     for value, places in holders.items():
         if type(places) is not list:
             continue  # held once: stored bare, to keep the common case cheap
-        for host, i, iface in places:
-            others = ", ".join(f"{h.path}:{(f.lines.get(key, f.line) if f else h.line)}"
-                               for h, _, f in places if h is not host or f is not iface)
+        for host, i, iface, key in places:
+            others = ", ".join(f"{h.path}:{(f.lines.get(k, f.line) if f else h.line)}"
+                               for h, _, f, k in places if h is not host or f is not iface)
             field = f"interfaces[{i}].{key}" if i is not None else key
+            if not others:  # twice in one interface (its mac among its other_macs)
+                others = "this interface"
             out.append(_at(host, iface, key, f"{field}: {what} {show(value)} is also held by "
                            f"{others}", code))
     return out
@@ -148,21 +151,46 @@ def _hold(held: dict, value, place) -> None:
 
 @validator
 def unique_addresses(inv: Inventory) -> list[Problem]:
-    """No IPv4 address, IPv6 address or MAC is held twice among hosts that are not retired."""
+    """No IPv4 address, IPv6 address, MAC (an interface's own or one of its other_macs) or
+    DUID is held twice among hosts that are not retired."""
     v4: dict = {}
     v6: dict = {}
     macs: dict = {}
+    duids: dict = {}
     for host, i, iface in _ifaces(inv):
-        place = (host, i, iface)
         if iface.ipv4 is not None:
-            _hold(v4, int(iface.ipv4), place)
+            _hold(v4, int(iface.ipv4), (host, i, iface, "ipv4"))
         if iface.ipv6 is not None:
-            _hold(v6, int(iface.ipv6), place)
+            _hold(v6, int(iface.ipv6), (host, i, iface, "ipv6"))
         if iface.mac is not None:
-            _hold(macs, iface.mac, place)
-    return (_duplicates(v4, "IPv4 address", "ipv4", "duplicate-ipv4", ipaddress.IPv4Address)
-            + _duplicates(v6, "IPv6 address", "ipv6", "duplicate-ipv6", ipaddress.IPv6Address)
-            + _duplicates(macs, "MAC", "mac", "duplicate-mac", mac_str))
+            _hold(macs, iface.mac, (host, i, iface, "mac"))
+        for mac in iface.other_macs:
+            _hold(macs, mac, (host, i, iface, "other_macs"))
+        if iface.duid is not None:
+            _hold(duids, iface.duid, (host, i, iface, "duid"))
+    return (_duplicates(v4, "IPv4 address", "duplicate-ipv4", ipaddress.IPv4Address)
+            + _duplicates(v6, "IPv6 address", "duplicate-ipv6", ipaddress.IPv6Address)
+            + _duplicates(macs, "MAC", "duplicate-mac", mac_str)
+            + _duplicates(duids, "DUID", "duplicate-duid"))
+
+
+@validator
+def duids_of_a_known_type(inv: Inventory) -> list[Problem]:
+    """A DUID is of a type RFC 8415 defines (LLT, EN, LL, UUID): servers take any as opaque,
+    but no client sends another (a warning: often a made-up example value)."""
+    return [_at(host, iface, "duid", f"interfaces[{i}].duid: {iface.duid}: {why}", "duid",
+                "warning")
+            for host, i, iface in _ifaces(inv) if iface.duid is not None
+            for why in [duid_type(iface.duid)] if why]
+
+
+@validator
+def other_macs_need_a_mac(inv: Inventory) -> list[Problem]:
+    """An interface with other_macs has a mac of its own (the NIC a libvirt domain, EUI-64 and
+    the first DHCP entry use); the others take its reservation in turn."""
+    return [_at(host, iface, "other_macs", f"interfaces[{i}].other_macs: the interface has no "
+                "mac of its own; give it one (the first of these) before others", "other-macs")
+            for host, i, iface in _ifaces(inv) if iface.other_macs and iface.mac is None]
 
 
 @validator

@@ -36,8 +36,7 @@ def held_values(host: Host | None) -> set[tuple[str, int]]:
             out.add(("v4", int(iface.ipv4)))
         if iface.ipv6 is not None:
             out.add(("v6", int(iface.ipv6)))
-        if iface.mac is not None:
-            out.add(("mac", iface.mac))
+        out.update(("mac", mac) for mac in iface.macs)
     return out
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 from cinv import cache, load
 from cinv.model import Host, Network
 
-# facts: (name, state, parent, ((ifname, network, v4, v6, mac, aliases, names), ...)); ints or
-# None.
+# facts: (name, state, parent, ((ifname, network, v4, v6, macs, aliases, names, duid), ...));
+# addresses ints or None, macs a tuple of ints (the interface's own and its other_macs).
 
 
 FEW = 64  # misses a change's own update() can fold in without a second write of the cache
@@ -26,7 +26,8 @@ FEW = 64  # misses a change's own update() can fold in without a second write of
 def facts_of(host: Host) -> tuple:
     return (host.name, host.state, host.parent, tuple(
         (i.name, i.network, int(i.ipv4) if i.ipv4 is not None else None,
-         int(i.ipv6) if i.ipv6 is not None else None, i.mac, tuple(i.aliases), tuple(i.names))
+         int(i.ipv6) if i.ipv6 is not None else None, tuple(i.macs), tuple(i.aliases),
+         tuple(i.names), i.duid)
         for i in host.interfaces))
 
 
@@ -57,14 +58,14 @@ class Index:
 
     def dns_names(self, facts: tuple):
         name, _state, _parent, ifaces = facts
-        for index, (ifname, network, _v4, _v6, _mac, aliases, extra) in enumerate(ifaces):
+        for index, (ifname, network, _v4, _v6, _macs, aliases, extra, _duid) in enumerate(ifaces):
             yield name if index == 0 else f"{ifname}.{name}"
             for alias in (*aliases, *extra):
                 yield alias if "." in alias else f"{alias}.{self._domain(network)}"
 
     @property
     def maps(self) -> dict:
-        """value -> [rel, ...] for v4, v6, mac and dns (of hosts that are not retired; dns also
+        """value -> [rel, ...] for v4, v6, mac, duid and dns (of hosts that are not retired; dns also
         every host's own name), and parent name -> [rel] for children."""
         if self._maps is None:
             with load.no_gc():
@@ -75,6 +76,7 @@ class Index:
         v4: dict = defaultdict(list)
         v6: dict = defaultdict(list)
         macs: dict = defaultdict(list)
+        duids: dict = defaultdict(list)
         dns: dict = defaultdict(list)
         children: dict = defaultdict(list)
         domain = self._domain
@@ -84,18 +86,21 @@ class Index:
                 children[parent].append(rel)
             if state == "retired":
                 continue
-            for index, (ifname, network, a4, a6, mac, aliases, extra) in enumerate(ifaces):
+            for index, (ifname, network, a4, a6, held, aliases, extra, duid) in enumerate(ifaces):
                 if a4 is not None:
                     v4[a4].append(rel)
                 if a6 is not None:
                     v6[a6].append(rel)
-                if mac is not None:
+                for mac in held:
                     macs[mac].append(rel)
+                if duid is not None:
+                    duids[duid].append(rel)
                 if index:
                     dns[f"{ifname}.{name}"].append(rel)
                 for alias in (*aliases, *extra):
                     dns[alias if "." in alias else f"{alias}.{domain(network)}"].append(rel)
-        return {"v4": v4, "v6": v6, "mac": macs, "dns": dns, "children": children}
+        return {"v4": v4, "v6": v6, "mac": macs, "duid": duids, "dns": dns,
+                "children": children}
 
     def used(self) -> tuple[set, set, set]:
         """IPv4, IPv6 (as integers) and MACs held by hosts that are not retired (the caller
@@ -110,8 +115,9 @@ class Index:
         m = self.maps
         facts = facts_of(host)
         out: set[str] = set()
-        for _ifname, _net, v4, v6, mac, _aliases, _names in facts[3]:
-            for key, value in (("v4", v4), ("v6", v6), ("mac", mac)):
+        for _ifname, _net, v4, v6, macs, _aliases, _names, duid in facts[3]:
+            for key, value in (("v4", v4), ("v6", v6), ("duid", duid),
+                               *(("mac", mac) for mac in macs)):
                 if value is not None:
                     out.update(m[key].get(value, ()))
         out.update(m["dns"].get(host.name, ()))

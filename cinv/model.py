@@ -69,15 +69,28 @@ class Interface:
     lines: dict = field(default_factory=dict, repr=False, compare=False)
     names: list[str] = field(default_factory=list)  # extra names with their own A/AAAA
     dhcp: Dhcp | None = None
+    # more NICs that may take this interface's DHCP reservation, one at a time (a laptop's
+    # wired and wireless MACs on one address)
+    other_macs: list[int] = field(default_factory=list)
+    duid: str | None = None  # the DHCPv6 client's DUID: its DHCPv6 reservation keys on it
 
     @property
     def mac_str(self) -> str | None:
         return mac_str(self.mac) if self.mac is not None else None
 
+    @property
+    def macs(self) -> list[int]:
+        """Every MAC of the interface: its own, then the others that may take its place."""
+        return ([self.mac] if self.mac is not None else []) + self.other_macs
+
     def to_dict(self) -> dict:
         out: dict = {"name": self.name}
         if self.mac is not None:
             out["mac"] = Quoted(mac_str(self.mac))
+        if self.other_macs:
+            out["other_macs"] = [Quoted(mac_str(m)) for m in self.other_macs]
+        if self.duid is not None:
+            out["duid"] = Quoted(self.duid)
         if self.network is not None:
             out["network"] = self.network
         if self.ipv4 is not None:
@@ -330,7 +343,8 @@ class Host:
                  hw.model, hw.serial),
                 tuple((i.name, i.network, i.mac, None if i.ipv4 is None else int(i.ipv4),
                        None if i.ipv6 is None else int(i.ipv6), tuple(i.aliases), i.line,
-                       i.lines, tuple(i.names), None if i.dhcp is None else i.dhcp.to_tuple())
+                       i.lines, tuple(i.names), None if i.dhcp is None else i.dhcp.to_tuple(),
+                       tuple(i.other_macs), i.duid)
                       for i in self.interfaces),
                 self.vars, self.path, self.line, self.lines, self.libvirt.to_tuple())
 
@@ -346,9 +360,9 @@ class Host:
                               None if v4 is None else ipaddress.IPv4Address(v4),
                               None if v6 is None else ipaddress.IPv6Address(v6),
                               list(aliases), iline, ilines, list(inames),
-                              None if dhcp is None else Dhcp(*dhcp))
-                    for iname, network, mac, v4, v6, aliases, iline, ilines, inames, dhcp
-                    in ifaces],
+                              None if dhcp is None else Dhcp(*dhcp), list(others), duid)
+                    for iname, network, mac, v4, v6, aliases, iline, ilines, inames, dhcp,
+                    others, duid in ifaces],
                    vars_, path, line, lines, Libvirt.from_tuple(libvirt))
 
     def to_dict(self, with_name: bool = False) -> dict:

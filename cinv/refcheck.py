@@ -76,8 +76,8 @@ def problems(ws: Workspace, pattern: str) -> list[Problem]:
             if host.retired:
                 continue
             for i, iface in enumerate(host.interfaces):
-                if iface.mac is not None:
-                    held[("mac", iface.mac)].append((side, host, i, iface))
+                for mac in iface.macs:
+                    held[("mac", mac)].append((side, host, i, iface))
                 if shared.get(iface.network, 0) < 2:
                     continue
                 for key, addr in (("ipv4", iface.ipv4), ("ipv6", iface.ipv6)):

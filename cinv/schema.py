@@ -33,7 +33,8 @@ HOST_KEYS = ("name", "kind", "state", "description", "tags", "parent", "location
              "interfaces", "libvirt", "vars")
 HARDWARE_KEYS = ("cpus", "memory", "disks", "vendor", "model", "serial")
 DISK_KEYS = ("name", "size")
-IFACE_KEYS = ("name", "mac", "network", "ipv4", "ipv6", "aliases", "names", "dhcp")
+IFACE_KEYS = ("name", "mac", "other_macs", "duid", "network", "ipv4", "ipv6", "aliases", "names",
+              "dhcp")
 DHCP_KEYS = ("next_server", "filename", "options")
 NETWORK_DHCP_KEYS = ("interface", "next_server", "filename", "provisioning", "options")
 NETWORK_KEYS = ("name", "description", "domain", "ipv4", "gateway4", "ipv6", "gateway6",
@@ -299,7 +300,9 @@ def _parse_interface(r: Reader, m: LMap, prefix: str) -> Interface | None:
         ipv6=r.field(m, "ipv6", _ip6, prefix),
         aliases=r.items(m, "aliases", _alias, prefix),
         line=m.line, lines=m.key_lines,
-        names=r.items(m, "names", _alias, prefix))
+        names=r.items(m, "names", _alias, prefix),
+        other_macs=r.items(m, "other_macs", _mac, prefix),
+        duid=r.field(m, "duid", values.parse_duid, prefix))
     dhcp = r.mapping(m.get("dhcp"), f"{prefix}dhcp", m.line_of("dhcp"))
     if dhcp is not None:
         iface.dhcp = parse_dhcp(r, dhcp, f"{prefix}dhcp.", network=False)

@@ -62,6 +62,63 @@ def normalise_mac(text: str) -> str:
     return mac_str(value)
 
 
+# DUID types of RFC 8415 section 11 (and RFC 6355's UUID): name, the fixed octets after the
+# type code, and whether a variable part (at least one octet) follows them
+DUID_TYPES = {1: ("DUID-LLT", 6, True), 2: ("DUID-EN", 4, True), 3: ("DUID-LL", 2, True),
+              4: ("DUID-UUID", 16, False)}
+_DUID_OCTET = re.compile(r"^[0-9a-f]{1,2}\Z")
+
+
+def parse_duid(text) -> str:
+    """A DHCPv6 client's DUID (RFC 8415 section 11) in colon-separated hex octets, lower case
+    (what dhcpd's dhcp6.client-id, Kea's duid and dnsmasq's id: all read): given with colons
+    or dashes between octets (of one or two digits, as dhcpd reads them) or as one hex string
+    (an optional 0x); a type code and 1 to 128 octets, of the length its type has (LLT, EN,
+    LL, UUID). Servers take any DUID as opaque, so one of another type is taken too (cinv
+    check warns about it: duid_type)."""
+    bad = ValueError(f"{str(text)[:80]!r} is not a DUID (hex octets such as 00:01:00:01:...)")
+    if not isinstance(text, str):
+        raise ValueError(f"{text!r} is not a DUID (hex octets such as '00:01:00:01:...', "
+                         "quoted: YAML reads bare digits as a number)")
+    raw = text.strip().lower()
+    sep = ":" if ":" in raw else "-" if "-" in raw else None
+    if sep is not None:
+        parts = raw.split(sep)
+        if not all(_DUID_OCTET.match(p) for p in parts):
+            raise bad
+        octets = bytes(int(p, 16) for p in parts)
+    else:
+        raw = raw[2:] if raw.startswith("0x") else raw
+        if not raw or len(raw) % 2 or any(c not in "0123456789abcdef" for c in raw):
+            raise bad
+        octets = bytes.fromhex(raw)
+    shown = ":".join(f"{b:02x}" for b in octets)
+    if len(octets) < 3:
+        raise ValueError(f"{shown} is not a DUID (a type code and at least one octet)")
+    if len(octets) > 130:
+        raise ValueError(f"{shown[:60]}... is not a DUID ({len(octets) - 2} octets after the "
+                         "type code; at most 128)")
+    kind = int.from_bytes(octets[:2], "big")
+    if kind not in DUID_TYPES:
+        return shown  # servers take any DUID as opaque: cinv check warns (duid_type)
+    name, fixed, variable = DUID_TYPES[kind]
+    rest = len(octets) - 2
+    if (variable and rest <= fixed) or (not variable and rest != fixed):
+        want = f"more than {fixed}" if variable else f"exactly {fixed}"
+        raise ValueError(f"{shown} is not a {name}: {rest} octets after the type code, "
+                         f"{want} wanted")
+    return shown
+
+
+def duid_type(duid: str) -> str | None:
+    """Why a (parsed) DUID is of no type RFC 8415 defines, or None."""
+    kind = int(duid[:5].replace(":", ""), 16)
+    if kind in DUID_TYPES:
+        return None
+    return (f"type {kind} (its first two octets) is none of 1 (LLT), 2 (EN), 3 (LL), 4 (UUID): "
+            "no client sends such a DUID")
+
+
 def parse_mac_prefix(text: str) -> tuple[int, int]:
     """A prefix such as "52:54:00" as (value, number of bits); must leave unicast MACs."""
     if not isinstance(text, str):

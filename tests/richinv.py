@@ -3,7 +3,8 @@
 Networks: IPv4 and IPv6 with a pool, DHCP options, provisioning boot files, a server interface;
 an IPv6-only /56 (its /64 ranges come from the hosts); a /26 (an RFC 2317 child zone); a /22 of
 generated hosts. Hosts: hypervisors and VMs from bench/gen.py; multi-interface hosts with
-aliases and extra names, interfaces without addresses or without a MAC, own DHCP options, boot
+aliases and extra names, interfaces without addresses or without a MAC, interfaces with other
+MACs and DUIDs (a DUID-only one too), own DHCP options, boot
 files, provisioning, retired and planned ones, descriptions with markup characters and non-ASCII
 text, tags that differ in case, vars; the real libvirt domains of tests/corpus/libvirt imported
 (kept XML, firmware, loaders, disks of every kind). zones/: records that restate a host's with a
@@ -135,6 +136,17 @@ def hand_made() -> dict[str, str]:
     files["hosts/plan.six.example.com.yaml"] = host("virtual", [
         iface("eth0", "52:54:00:00:03:05", "six", None, "2001:db8:100:9::5")], state="planned",
         extra="description: ''\nhardware:\n  disks:\n    - size: 10GiB\n    - size: 20GiB\n")
+    files["hosts/laptop.prod.example.com.yaml"] = host("physical", [  # wired, wireless, dock
+        iface("eth0", "00:25:90:00:04:01", "prod", "192.0.2.40", "2001:db8:0:1::40",
+              "    other_macs: ['00:25:90:00:04:02', '00:25:90:00:04:03']\n"
+              "    duid: '00:01:00:01:2a:3b:4c:5d:00:25:90:00:04:01'\n"
+              "    dhcp:\n      options: {ntp-servers: [192.0.2.9]}\n"),
+        iface("v6", None, "six", None, "2001:db8:100:6::40",
+              "    duid: '00:04:7f:1c:0a:6b:2e:5d:4e:90:a4:b5:c6:d7:e8:f9:00:11'\n"
+              "    dhcp:\n      options: {dhcp6.sntp-servers: ['2001:db8:100::123']}\n"),
+        iface("known", "00:25:90:00:04:04", "prod", None, None,
+              "    other_macs: ['00:25:90:00:04:05']\n"),
+    ])
     files["hosts/web1.prod.example.com.yaml"] = files["hosts/web1.prod.example.com.yaml"].replace(
         "52:54:00:00:00:01", "52:54:00:aa:00:01")
     return files

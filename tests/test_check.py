@@ -160,6 +160,74 @@ def test_retired_host_may_share_an_address(texts, base_files):
     assert texts(base_files) == []
 
 
+@covers("unique_addresses")
+def test_an_other_mac_held_by_another_interface(texts, base_files):
+    """other_macs take part in the MAC rule: a laptop's wireless MAC that is another host's
+    NIC is reported at both, at the other_macs line."""
+    edit(base_files, WEB1, '    mac: "52:54:00:00:00:01"\n',
+         '    mac: "52:54:00:00:00:01"\n    other_macs: ["00-25-90-00-00-01"]\n')
+    assert texts(base_files) == [
+        f"{HV1}:8: interfaces[0].mac: MAC 00:25:90:00:00:01 is also held by {WEB1}:10",
+        f"{WEB1}:10: interfaces[0].other_macs: MAC 00:25:90:00:00:01 is also held by {HV1}:8",
+    ]
+
+
+@covers("unique_addresses")
+def test_an_other_mac_that_is_the_interfaces_own(texts, base_files):
+    edit(base_files, WEB1, '    mac: "52:54:00:00:00:01"\n',
+         '    mac: "52:54:00:00:00:01"\n    other_macs: ["52:54:00:00:00:02", "5254.0000.0001"]\n')
+    assert texts(base_files) == [
+        f"{WEB1}:9: interfaces[0].mac: MAC 52:54:00:00:00:01 is also held by this interface",
+        f"{WEB1}:10: interfaces[0].other_macs: MAC 52:54:00:00:00:01 is also held by this "
+        "interface"]
+
+
+@covers("unique_addresses")
+def test_a_duid_held_twice(texts, base_files):
+    duid = "00:01:00:01:2a:3b:4c:5d:00:25:90:00:00:01"
+    edit(base_files, WEB1, "    ipv4: 192.0.2.11\n", f"    ipv4: 192.0.2.11\n    duid: '{duid}'\n")
+    edit(base_files, HV1, "    ipv4: 192.0.2.10\n",
+         f"    ipv4: 192.0.2.10\n    duid: {duid.replace(':', '').upper()}\n")
+    assert texts(base_files) == [
+        f"{HV1}:11: interfaces[0].duid: DUID {duid} is also held by {WEB1}:12",
+        f"{WEB1}:12: interfaces[0].duid: DUID {duid} is also held by {HV1}:11",
+    ]
+
+
+@covers("duids_of_a_known_type")
+def test_a_duid_of_no_known_type_is_a_warning(texts, base_files):
+    """Kea's own examples reserve for 01:02:03:...: servers take any DUID, no client sends
+    one of type 258."""
+    edit(base_files, WEB1, "    ipv4: 192.0.2.11\n",
+         "    ipv4: 192.0.2.11\n    duid: '01:02:03:04:05:0A:0B:0C:0D:0E'\n")
+    assert texts(base_files) == [
+        f"{WEB1}:12: warning: interfaces[0].duid: 01:02:03:04:05:0a:0b:0c:0d:0e: type 258 (its "
+        "first two octets) is none of 1 (LLT), 2 (EN), 3 (LL), 4 (UUID): no client sends such "
+        "a DUID"]
+
+
+@pytest.mark.parametrize("value, message", [
+    ("'00:04:11:22'", "00:04:11:22 is not a DUID-UUID: 2 octets after the type code, exactly "
+     "16 wanted"),
+    ("'00:03:00:01'", "00:03:00:01 is not a DUID-LL: 2 octets after the type code, more than 2 "
+     "wanted"),
+    ("'00:01:zz'", "'00:01:zz' is not a DUID (hex octets such as 00:01:00:01:...)"),
+    ("10001", "10001 is not a DUID (hex octets such as '00:01:00:01:...', quoted: YAML "
+     "reads bare digits as a number)"),
+])
+def test_a_duid_that_is_not_one(texts, base_files, value, message):
+    edit(base_files, WEB1, "    ipv4: 192.0.2.11\n", f"    ipv4: 192.0.2.11\n    duid: {value}\n")
+    assert texts(base_files) == [f"{WEB1}:12: interfaces[0].duid: {message}"]
+
+
+@covers("other_macs_need_a_mac")
+def test_other_macs_without_a_mac_of_its_own(texts, base_files):
+    edit(base_files, WEB1, '    mac: "52:54:00:00:00:01"\n', '    other_macs: ["52:54:00:00:00:01"]\n')
+    assert texts(base_files) == [
+        f"{WEB1}:9: interfaces[0].other_macs: the interface has no mac of its own; give it one "
+        "(the first of these) before others"]
+
+
 # --- unique_dns_names ---------------------------------------------------------------------
 
 @covers("unique_dns_names")

@@ -1,10 +1,13 @@
 """cinv import dhcpd: the parser on real-world files, the plan, one commit, re-runs, conflicts."""
 from __future__ import annotations
 
+import ipaddress
+import json
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import MGMT, PROD, invoke
 
 from cinv.errors import CinvError
 from cinv.importers import dhcpd
@@ -222,3 +225,194 @@ def test_the_sample_is_a_file_dhcpd_itself_accepts(tmp_path):
     # dhcpd reads includes relative to its working directory, cinv relative to the includer
     shutil.copy(work / "conf.d" / "lab-extra.conf", work / "lab-extra.conf")
     run(["sh", "-c", f"cd {work} && {tool} -t -cf dhcpd.conf"], "dhcpd -t")
+
+
+# --- sloppy ranges, two host blocks on one address, DHCPv6 by DUID ---------------------------
+
+SLOPPY = """\
+option domain-name "lan.example.com";
+subnet 192.168.1.0 netmask 255.255.255.0 {
+  option routers 192.168.1.1;
+  range 192.168.1.1 192.168.1.254;
+}
+subnet 192.168.2.0 netmask 255.255.255.0 {
+  option routers 192.168.2.254;
+  range 192.168.2.0 192.168.2.255;
+}
+subnet 192.168.3.0 netmask 255.255.255.0 {
+  option routers 192.168.3.100;
+  range 192.168.3.10 192.168.3.200;
+  host printer { hardware ethernet 00:11:22:33:44:01; fixed-address 192.168.3.5; }
+}
+"""
+
+
+def test_a_range_over_the_router_or_the_network_address_is_clipped(empty_inventory, tmp_path):
+    """dhcpd accepts a range holding the router, or running from the network to the
+    broadcast address (it never leases them); cinv's pools hold none of them. The file comes in
+    whole: each range clipped to what dhcpd leases, with a warning at its line; a router in
+    the middle keeps the larger part and lists the other."""
+    conf = tmp_path / "dhcpd.conf"
+    conf.write_text(SLOPPY)
+    from checkers import require, run
+    run([require("dhcpd"), "-t", "-q", "-cf", conf, "-lf", "/dev/null"], "dhcpd -t")
+    dry = empty_inventory.ok("import", "dhcpd", conf, "--networks", "--dry-run")
+    r = empty_inventory.ok("import", "dhcpd", conf, "--networks")
+    for out in (dry.out, r.out):
+        assert (f"note: {conf}:4: warning: the range 192.168.1.1-192.168.1.254 holds the router "
+                "192.168.1.1, which the server never leases; imported as "
+                "192.168.1.2-192.168.1.254") in out
+        assert (f"note: {conf}:8: warning: the range 192.168.2.0-192.168.2.255 holds the network "
+                "address 192.168.2.0 and the broadcast address 192.168.2.255 and the router "
+                "192.168.2.254, which the server never leases; imported as "
+                "192.168.2.1-192.168.2.253") in out
+        assert (f"{conf}:12: range 192.168.3.10 192.168.3.200: 192.168.3.10-192.168.3.99: the "
+                "part of the range on the other side of the router 192.168.3.100; cinv keeps "
+                "one pool per network, the larger part") in out
+    pools = [empty_inventory.load().networks[n].dhcp_pool for n in
+             ("lan", "net-192-168-2-0-24", "net-192-168-3-0-24")]
+    assert [tuple(str(ipaddress.IPv4Address(a)) for a in p) for p in pools] == [
+        ("192.168.1.2", "192.168.1.254"), ("192.168.2.1", "192.168.2.253"),
+        ("192.168.3.101", "192.168.3.200")]
+    assert "create host printer.lan.example.com" in r.out
+    assert empty_inventory.problems() == []
+
+
+def test_a_range_outside_its_subnet_is_listed_and_the_rest_imported(empty_inventory, tmp_path):
+    conf = tmp_path / "dhcpd.conf"
+    conf.write_text("subnet 10.0.0.0 netmask 255.255.255.0 {\n  range 10.0.0.10 10.0.1.20;\n"
+                    "  host a { hardware ethernet 00:11:22:33:44:02; fixed-address 10.0.0.5; }\n}\n")
+    r = empty_inventory.ok("import", "dhcpd", conf, "--networks")
+    assert (f"{conf}:2: range 10.0.0.10 10.0.1.20: reaches outside the subnet 10.0.0.0/24, "
+            "which the server refuses too") in r.out
+    assert "dhcp_pool" not in empty_inventory.read("networks/net-10-0-0-0-24.yaml")
+    assert "create host a.example.com" in r.out
+
+
+LAPTOP = """\
+subnet 192.0.2.0 netmask 255.255.255.0 {
+  host laptop { hardware ethernet 00:11:22:33:44:55; fixed-address 192.0.2.60; }
+  host laptop-wifi { hardware ethernet 00:11:22:33:44:66; fixed-address 192.0.2.60; }
+  host dock { hardware ethernet 00:11:22:33:44:77; fixed-address 192.0.2.60;
+              option host-name "dock"; }
+}
+"""
+
+
+def test_two_host_blocks_on_one_address_keep_both_macs(inventory, tmp_path):
+    """A laptop's wired and wireless NICs in two host blocks with one fixed-address: the
+    later MAC becomes one of the first's other_macs (said at its line), and render gives
+    every MAC the reservation in dhcpd, Kea and dnsmasq, which their checkers accept."""
+    conf = tmp_path / "dhcpd.conf"
+    conf.write_text(LAPTOP)
+    r = inventory.ok("import", "dhcpd", conf)
+    assert ("create host laptop.prod.example.com: eth0 00:11:22:33:44:55 (and "
+            "00:11:22:33:44:66, 00:11:22:33:44:77) 192.0.2.60 on prod") in r.out
+    assert (f"note: {conf}:3: host laptop-wifi.prod.example.com: MAC 00:11:22:33:44:66 takes "
+            "192.0.2.60 of laptop.prod.example.com in turn: kept as another MAC of that "
+            "interface (other_macs), which gets that interface's reservation") in r.out
+    assert (f"{conf}:4: host dock.prod.example.com: its own host name or options differ from "
+            "those of laptop.prod.example.com; its MAC gets laptop.prod.example.com's") in r.out
+    record = inventory.read("hosts/laptop.prod.example.com.yaml")
+    assert "other_macs:\n  - '00:11:22:33:44:66'\n  - '00:11:22:33:44:77'\n" in record
+    assert "wifi" not in " ".join(p.name for p in (inventory.root / "hosts").iterdir())
+    snap = inventory.snapshot()
+    assert "Nothing to change." in inventory.ok("import", "dhcpd", conf).out
+    assert inventory.snapshot() == snap
+    out = tmp_path / "out"
+    inventory.ok("render", "dhcpd", "kea", "dnsmasq", "--out", out)
+    from checkers import check_dhcpd, check_dnsmasq, check_kea
+    check_dhcpd(out)
+    check_kea(out, tmp_path)
+    check_dnsmasq(out)
+    dhcpd_text = (out / "dhcpd.conf").read_text()
+    for block, mac in (("eth0", "55"), ("eth0-2", "66"), ("eth0-3", "77")):
+        assert (f"host laptop.prod.example.com-{block} {{\n  hardware ethernet "
+                f"00:11:22:33:44:{mac};\n  fixed-address 192.0.2.60;\n") in dhcpd_text
+    kea = json.loads((out / "kea-dhcp4.conf").read_text())["Dhcp4"]
+    assert kea["ip-reservations-unique"] is False
+    assert sorted((r["hw-address"], r["ip-address"]) for r in kea["subnet4"][0]["reservations"]
+                  if r["hostname"] == "laptop.prod.example.com") == [
+        (f"00:11:22:33:44:{m}", "192.0.2.60") for m in ("55", "66", "77")]
+    assert ("dhcp-host=00:11:22:33:44:55,00:11:22:33:44:66,00:11:22:33:44:77,192.0.2.60,laptop\n"
+            in (out / "dnsmasq" / "cinv.conf").read_text())
+
+
+def test_cinvs_own_dhcpd_conf_with_other_macs_imports_back_the_same(inventory, tmp_path):
+    """Rendered blocks <fqdn>-<if>-2 ... (the other MACs, also of a known client without an
+    address) come back as the same interfaces of a fresh inventory."""
+    conf = tmp_path / "dhcpd.conf"
+    conf.write_text(LAPTOP.replace('\n              option host-name "dock";', ""))
+    inventory.ok("import", "dhcpd", conf)
+    inventory.ok("host", "set", "laptop", "interfaces.eth0.other_macs=00:11:22:33:44:66")
+    inventory.ok("iface", "add", "laptop", "--network", "prod", "--name", "usb", "--ipv4",
+                 "none", "--ipv6", "none", "--mac", "00:11:22:33:44:88")
+    inventory.ok("host", "set", "laptop", "interfaces.usb.other_macs=00:11:22:33:44:99")
+    out = tmp_path / "out"
+    inventory.ok("render", "dhcpd", "--out", out)
+    want = inventory.read("hosts/laptop.prod.example.com.yaml")
+    fresh = tmp_path / "fresh"
+    assert invoke("init", fresh, "--domain", "example.com").code == 0
+    for args in (PROD, MGMT):
+        assert invoke("-C", fresh, *args).code == 0
+    r = invoke("-C", fresh, "import", "dhcpd", out / "dhcpd.conf", "--network", "prod")
+    assert r.code == 0, r
+    assert (fresh / "hosts/laptop.prod.example.com.yaml").read_text() == want
+    assert sorted(p.name for p in (fresh / "hosts").glob("*.yaml")) == [
+        "laptop.prod.example.com.yaml"]
+
+
+DHCPD6 = """\
+subnet6 2001:db8:0:1::/64 {
+  host ws1 {
+    host-identifier option dhcp6.client-id 00:01:00:01:28:4f:a1:b2:00:11:22:33:44:55;
+    fixed-address6 2001:db8:0:1::70;
+  }
+  host sensor { host-identifier option dhcp6.client-id 0:3:0:1:0:11:22:33:44:aa;
+                fixed-address6 2001:db8:0:1::71; }
+  host bad { host-identifier option dhcp6.client-id 01:02:03:04:05:0a:0b:0c:0d:0e;
+             fixed-address6 2001:db8:0:1::72; }
+  host relay { host-identifier option dhcp6.subscriber-id "x";
+               fixed-address6 2001:db8:0:1::73; }
+}
+"""
+
+
+def test_dhcpv6_hosts_keyed_by_duid_keep_it(inventory, tmp_path):
+    """`host-identifier option dhcp6.client-id` becomes the interface's duid (DUID-LLT, a
+    DUID-LL written with one-digit octets, and one of no known type, which check warns
+    about); another identifier is listed at its line. Rendered, the reservation keys on the DUID in dhcpd6, Kea and
+    dnsmasq, and each checker accepts it."""
+    conf = tmp_path / "dhcpd6.conf"
+    conf.write_text(DHCPD6)
+    from checkers import check_dhcpd, check_dnsmasq, check_kea, require, run
+    run([require("dhcpd"), "-6", "-t", "-q", "-cf", conf, "-lf", "/dev/null"], "dhcpd -6 -t")
+    r = inventory.ok("import", "dhcpd", conf)
+    assert ("create host ws1.prod.example.com: eth0 duid 00:01:00:01:28:4f:a1:b2:00:11:22:33:44:55"
+            " 2001:db8:0:1::70 on prod") in r.out
+    assert ("create host sensor.prod.example.com: eth0 duid 00:03:00:01:00:11:22:33:44:aa "
+            "2001:db8:0:1::71 on prod") in r.out
+    assert ("create host bad.prod.example.com: eth0 duid 01:02:03:04:05:0a:0b:0c:0d:0e "
+            "2001:db8:0:1::72 on prod") in r.out  # taken: check warns about its type
+    assert ("hosts/bad.prod.example.com.yaml:5: warning: interfaces[0].duid: "
+            "01:02:03:04:05:0a:0b:0c:0d:0e: type 258") in inventory.run("check").out
+    assert f"{conf}:10: host-identifier option dhcp6.subscriber-id \"x\": cinv " \
+        "keys a DHCPv6 reservation on the client's DUID" in r.out
+    assert "duid: '00:01:00:01:28:4f:a1:b2:00:11:22:33:44:55'" in \
+        inventory.read("hosts/ws1.prod.example.com.yaml")
+    out = tmp_path / "out"
+    inventory.ok("render", "dhcpd", "kea", "dnsmasq", "--out", out)
+    check_dhcpd(out)
+    check_kea(out, tmp_path)
+    check_dnsmasq(out)
+    assert ("host ws1.prod.example.com-eth0 {\n  host-identifier option dhcp6.client-id "
+            "00:01:00:01:28:4f:a1:b2:00:11:22:33:44:55;\n  fixed-address6 2001:db8:0:1::70;\n}"
+            in (out / "dhcpd6.conf").read_text())
+    kea = json.loads((out / "kea-dhcp6.conf").read_text())["Dhcp6"]
+    assert {"duid": "00:03:00:01:00:11:22:33:44:aa", "hostname": "sensor.prod.example.com",
+            "ip-addresses": ["2001:db8:0:1::71"]} in kea["subnet6"][0]["reservations"]
+    assert "dhcp-host=id:00:01:00:01:28:4f:a1:b2:00:11:22:33:44:55,[2001:db8:0:1::70],ws1\n" in \
+        (out / "dnsmasq" / "cinv.conf").read_text()
+    snap = inventory.snapshot()
+    assert "Nothing to change." in inventory.ok("import", "dhcpd", conf).out
+    assert inventory.snapshot() == snap

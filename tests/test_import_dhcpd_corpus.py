@@ -24,7 +24,7 @@ CORPUS = Path(__file__).parent / "corpus" / "dhcpd"
 CASES = {
     "isc-example": ("dhcpd.conf", None, 2),
     "isc-failover": ("dhcpd.conf", None, 0),
-    "isc-dhcpv6": ("dhcpd6.conf", None, 0),
+    "isc-dhcpv6": ("dhcpd6.conf", None, 1),  # a host keyed by its DUID
     "vmware-vmnet8": ("dhcpd.conf", None, 1),
     "fedora-rdu3": ("dhcpd.conf", None, 125),
     "fedora-cloud": ("dhcpd.conf", None, 45),
@@ -48,7 +48,7 @@ CASES = {
 @dataclass
 class Reservation:
     where: str
-    mac: str
+    mac: str  # the MAC, or "duid:<DUID>" for a host keyed on its DHCPv6 client id
     fixed: list[str] = field(default_factory=list)  # (fixed-address or -address6, where)
     params: dict = field(default_factory=dict)  # key -> (items, where)
 
@@ -77,9 +77,11 @@ def reservations(parsed: dhcpd_parse.Parsed) -> list[Reservation]:
 
     def _host(st, inherited):
         params = dict(inherited)
-        mac, fixed = None, []
+        mac, fixed, duid = None, [], None
         for inner in st.block:
-            if inner.head == "hardware" and inner.arg(1).lower() == "ethernet":
+            if inner.head == "host-identifier" and inner.arg(2).lower() == "dhcp6.client-id":
+                duid = _duid(inner.arg(3))
+            elif inner.head == "hardware" and inner.arg(1).lower() == "ethernet":
                 try:
                     eui = netaddr.EUI(inner.arg(2))
                     mac = str(eui).replace("-", ":").lower() if eui.version == 48 else None
@@ -89,11 +91,21 @@ def reservations(parsed: dhcpd_parse.Parsed) -> list[Reservation]:
                 fixed.append((inner.arg(1), inner.where))
             elif _param_key(inner):
                 params[_param_key(inner)] = (_items(inner), inner.where)
-        if mac is not None and not int(mac[:2], 16) & 1:
+        if duid is not None:
+            out.append(Reservation(st.where, f"duid:{duid}", fixed, params))
+        elif mac is not None and not int(mac[:2], 16) & 1:
             out.append(Reservation(st.where, mac, fixed, params))
 
     walk(parsed.statements, {}, True)
     return out
+
+
+def _duid(text: str) -> str | None:
+    """A DUID as octets (its own reading, not cinv's)."""
+    try:
+        return ":".join(f"{int(p, 16):02x}" for p in text.split(":"))
+    except ValueError:
+        return None
 
 
 def _param_key(st) -> str | None:
@@ -132,6 +144,8 @@ def rendered_hosts(path: Path) -> dict[str, dict]:
         for inner in st.block:
             if inner.head == "hardware":
                 block["mac"] = inner.arg(2)
+            elif inner.head == "host-identifier":
+                block["mac"] = f"duid:{inner.arg(3)}"
             elif inner.head in ("fixed-address", "fixed-address6"):
                 block["fixed"] = inner.arg(1)
             elif _param_key(inner):
@@ -142,7 +156,8 @@ def rendered_hosts(path: Path) -> dict[str, dict]:
 
 def kea_reservations(path: Path, family: str) -> dict[str, dict]:
     root = json.loads(path.read_text())[f"Dhcp{family}"]
-    return {r["hw-address"]: r for s in root[f"subnet{family}"] for r in s["reservations"]}
+    return {r["hw-address"] if "hw-address" in r else f"duid:{r['duid']}": r
+            for s in root[f"subnet{family}"] for r in s["reservations"]}
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

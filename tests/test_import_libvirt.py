@@ -89,10 +89,14 @@ def import_and_render(inventory, *files: Path) -> Path:
 # Corpus files cinv cannot take whole: templates whose placeholders stand where paths or the
 # domain's name belong (each test below says what happens to them).
 NOT_WHOLE = {"fr33m0nk-aarch64-nix.xml", "xkata-template-name.xml"}
+# Domains whose disks name relative paths (libvirt's schema refuses them): imported with each
+# path placed in libvirt.image_dir, said at its line (the test below).
+RELATIVE = {"fmstrat-winapps-rdpwindows.xml"}
 
 
 @pytest.mark.parametrize("source", sorted(p for p in CORPUS.glob("*.xml")
-                                          if p.name not in NOT_WHOLE), ids=lambda p: p.stem)
+                                          if p.name not in NOT_WHOLE | RELATIVE),
+                         ids=lambda p: p.stem)
 def test_a_corpus_domain_renders_back_as_the_same_machine(empty_inventory, source):
     out = import_and_render(empty_inventory, source)
     assert empty_inventory.problems() == []
@@ -106,6 +110,32 @@ def test_a_corpus_domain_renders_back_as_the_same_machine(empty_inventory, sourc
     assert forget_generated(after, source) == forget_generated(before, source)
     compared = {e.split(">", 1)[0].split()[0][1:] for e in before}
     assert {"name", "memory", "vcpu", "os", "devices"} <= compared
+
+
+@pytest.mark.parametrize("name", sorted(RELATIVE))
+def test_relative_disk_paths_are_placed_in_the_image_dir_and_said_at_their_lines(
+        empty_inventory, tmp_path, name):
+    """WinApps keeps its domain beside ./RDPWindows.qcow2 and two ISOs: the domain comes in
+    whole, each relative source at its line is a warning naming the absolute path it became,
+    and the rendered domain is the source's machine with exactly those paths changed."""
+    source = CORPUS / name
+    text = source.read_text()
+    relative = re.findall(r"<source file='(\.[^']*)'", text)
+    assert relative  # the case this test is about
+    r = empty_inventory.ok("import", "libvirt", source, "--dry-run")
+    lines = {n + 1 for n, line in enumerate(text.splitlines()) if "<source file='./" in line}
+    for path, line in zip(relative, sorted(lines)):
+        assert (f"note: {source}:{line}: warning: disk source {path!r} is a relative path "
+                f"(libvirt wants an absolute one); imported as /var/lib/libvirt/images/"
+                f"{path[2:]} (in libvirt.image_dir)") in r.out
+    out = import_and_render(empty_inventory, source)
+    assert empty_inventory.problems() == []
+    [rendered] = sorted((out / "libvirt").glob("*.xml"))
+    run([require("virt-xml-validate"), rendered, "domain"], "virt-xml-validate")
+    placed = tmp_path / name  # the source with the relative paths as the import placed them
+    placed.write_text(text.replace("file='./", "file='/var/lib/libvirt/images/"))
+    before, after, _names = same_machine(placed, rendered)
+    assert forget_generated(after, placed) == forget_generated(before, placed)
 
 
 def test_a_template_with_placeholder_paths_is_refused_naming_each(empty_inventory,

@@ -147,9 +147,9 @@ class Lab:
                  "udhcpc to get a lease", step=0.05)
         return self._result(client, result)
 
-    def lease6(self, mac: str) -> dict:
-        """ISC dhclient -6 with this MAC (and the DUID-LLT it makes from it): what its script
-        was told when bound."""
+    def lease6(self, mac: str, duid: str = "LLT") -> dict:
+        """ISC dhclient -6 with this MAC (and the DUID it makes from it: -D LLT or LL): what
+        its script was told when bound."""
         self.link.client_mac(mac)
         self.runs += 1
         run = self.tmp / f"dhclient-{self.runs}"
@@ -166,7 +166,8 @@ class Lab:
             f"timeout {DHCP_TIMEOUT - 5};\nrequest dhcp6.name-servers, dhcp6.domain-search;\n")
         (run / "leases").touch()
         client = self._client("dhclient", [
-            self.tools["dhclient"], "-6", "-1", "-d", "-v", "-cf", run / "dhclient.conf",
+            self.tools["dhclient"], "-6", "-1", "-d", "-v", "-D", duid,
+            "-cf", run / "dhclient.conf",
             "-lf", run / "leases", "-pf", run / "dhclient.pid", "-sf", script, Link.CLIENT_IF],
             run)
         wait_for(lambda: result.exists() or client.popen.poll() is not None, DHCP_TIMEOUT,

@@ -85,14 +85,15 @@ def lease_facts(inv) -> dict:
         for iface in host.interfaces:
             a4 = int(iface.ipv4) if iface.ipv4 is not None else None
             a6 = int(iface.ipv6) if iface.ipv6 is not None else None
-            if iface.mac is not None:
-                macs.setdefault(iface.mac, []).append((host.name, iface.name, a4, a6, retired))
+            for mac in iface.macs:
+                macs.setdefault(mac, []).append((host.name, iface.name, a4, a6, retired))
             if retired:
                 continue
+            others = tuple(iface.other_macs)  # they may hold the address in turn
             if a4 is not None:
-                v4[a4] = (host.name, iface.name, iface.mac)
+                v4[a4] = (host.name, iface.name, iface.mac, others)
             if a6 is not None:
-                v6[a6] = (host.name, iface.name, iface.mac)
+                v6[a6] = (host.name, iface.name, iface.mac, others)
     reserved = sorted((version, first, last, net.name) for net in inv.networks.values()
                       for version, first, last in net.reserved)
     merged: list = []  # disjoint, sorted: a lease is looked up by bisection
@@ -145,12 +146,13 @@ def compare_leases(facts: dict, leases) -> list[Finding]:
         if not is_address:
             continue
         owner = owners[version].get(value)
-        if owner is not None and mac is not None and owner[2] is not None and owner[2] != mac:
+        if owner is not None and mac is not None and owner[2] is not None and owner[2] != mac \
+                and mac not in owner[3]:
             out.append(Finding("address-taken", lease.shown,
                                f"{owner[0]} ({mac_str(owner[2])})", mac_str(mac), lease.where))
         i = bisect.bisect_right(starts, (version, value)) - 1
         if i >= 0 and reserved[i][0] == version and value <= reserved[i][2]:
-            if owner is not None and owner[2] == mac:
+            if owner is not None and (owner[2] == mac or mac in owner[3]):
                 continue  # the inventory put that host there
             _v, first, last, net = reserved[i]
             out.append(Finding("reserved-range", lease.shown,

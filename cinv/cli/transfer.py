@@ -10,7 +10,7 @@ from cinv import export as exports
 from cinv import ops
 from cinv.cli import _workspace, cli, complete_host, complete_network, no_commit_option
 from cinv.errors import Problem, ProblemsError
-from cinv.importers import dhcpd, libvirt, plan, zone
+from cinv.importers import dhcpd, dnsmasq, kea, libvirt, plan, zone
 
 dry_run_option = click.option("--dry-run", is_flag=True,
                               help="Print the plan (create / update / skip) and change nothing.")
@@ -33,7 +33,7 @@ def _run(ctx, read, dry_run: bool, no_commit: bool) -> None:
 
 @cli.group("import")
 def import_():
-    """Bring existing hosts in from dhcpd.conf, zone files and libvirt domain XML.
+    """Bring existing hosts in from dhcpd.conf, Kea, dnsmasq, zone files and libvirt domains.
 
     Hosts are matched by MAC, then by name; existing records are updated, not duplicated. A real
     run is one commit; running it again changes nothing. What cannot be mapped is listed.
@@ -64,6 +64,46 @@ def import_dhcpd(ctx, file, network, networks, root, dry_run, no_commit):
       cinv import dhcpd backup/etc/dhcp/dhcpd.conf --root backup --networks
     """
     _run(ctx, lambda inv: dhcpd.read(file, str(file), inv, network, networks, root), dry_run,
+         no_commit)
+
+
+@import_.command("kea")
+@click.argument("file", type=_FILE)
+@click.option("--networks", is_flag=True, help="Also import subnets as network records.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="A copied tree's root: absolute <?include?> names are read under DIR, and "
+                   "nothing outside it.")
+@dry_run_option
+@no_commit_option
+@click.pass_context
+def import_kea(ctx, file, networks, root, dry_run, no_commit):
+    """Import the reservations (and with --networks, the subnets, pools and options) of a Kea
+    DHCPv4 or DHCPv6 configuration. Client classes and server parameters are listed.
+
+    \b
+    Example:
+      cinv import kea /etc/kea/kea-dhcp4.conf --networks --dry-run
+      cinv import kea /etc/kea/kea-dhcp6.conf --networks
+    """
+    _run(ctx, lambda inv: kea.read(file, str(file), inv, networks, root), dry_run, no_commit)
+
+
+@import_.command("dnsmasq")
+@click.argument("files", nargs=-1, required=True, type=_FILE)
+@click.option("--networks", is_flag=True, help="Also import dhcp-range lines as network records.")
+@dry_run_option
+@no_commit_option
+@click.pass_context
+def import_dnsmasq(ctx, files, networks, dry_run, no_commit):
+    """Import dhcp-host, host-record, cname and address lines (and with --networks,
+    dhcp-range with its dhcp-option and dhcp-boot lines) of dnsmasq configuration files,
+    read in the order given. Other settings are listed.
+
+    \b
+    Example:
+      cinv import dnsmasq /etc/dnsmasq.conf /etc/dnsmasq.d/*.conf --networks --dry-run
+    """
+    _run(ctx, lambda inv: dnsmasq.read([(f, str(f)) for f in files], inv, networks), dry_run,
          no_commit)
 
 

@@ -13,7 +13,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import names
+from cinv import names, values
 from cinv.errors import CinvError
 from cinv.load import MAX_FILE_SIZE
 from cinv.model import Inventory, Network
@@ -33,10 +33,16 @@ class FoundIface:
     dhcp: dict | None = None  # the interface's dhcp block as stored (dhcpd host options)
     host_name: str | None = None  # the host name a DHCP server sends for it (host-name option)
     libvirt: dict | None = None  # the NIC as libvirt.interfaces.<name> stores it
+    other_macs: list[int] = field(default_factory=list)  # more MACs that take its reservation
+    duid: str | None = None  # the DHCPv6 client's DUID (normalised)
 
     @property
     def mac_str(self) -> str | None:
         return mac_str(self.mac) if self.mac is not None else None
+
+    @property
+    def macs(self) -> list[int]:
+        return ([self.mac] if self.mac is not None else []) + self.other_macs
 
 
 @dataclass
@@ -101,6 +107,14 @@ class Findings:
     def skip(self, where: str, what: str, why: str) -> None:
         self.unmapped.append(Unmapped(where, what, why))
 
+    def sort_unmapped(self) -> None:
+        """In the order of the source: file by file (as first named), line by line."""
+        files: dict = {}
+        for u in self.unmapped:
+            files.setdefault(u.where.rpartition(":")[0], len(files))
+        self.unmapped.sort(key=lambda u: (files[u.where.rpartition(":")[0]],
+                                          int(u.where.rpartition(":")[2] or 0)))
+
 
 # --- reading untrusted files --------------------------------------------------------------
 
@@ -125,6 +139,19 @@ def read_text(path: Path, shown: str, errors: str = "strict") -> str:
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         raise CinvError(f"{shown}:{line}: is not UTF-8 text") from None
+
+
+def mac_of_client_id(text) -> int | None:
+    """The MAC inside a DHCPv4 client id of hardware type 1 (Ethernet: 01 and six octets, what
+    most clients send), or None."""
+    parts = str(text).lower().replace("-", ":").split(":")
+    if len(parts) != 7 or parts[0] not in ("1", "01"):
+        return None
+    try:
+        mac = values.mac_to_int(":".join(parts[1:]))
+    except ValueError:
+        return None
+    return mac if values.mac_problem(mac) is None else None
 
 
 # --- names --------------------------------------------------------------------------------

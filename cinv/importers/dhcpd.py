@@ -13,24 +13,22 @@ listed with its file:line.
 """
 from __future__ import annotations
 
-import dataclasses
-import ipaddress
 import re
 from pathlib import Path
 
 import netaddr
 
-from cinv import dhcpopts, names, values
+from cinv import dhcpopts, values
 from cinv.errors import CinvError
 from cinv.importers import (
     Findings,
     FoundHost,
     FoundIface,
-    FoundNetwork,
     domains,
     fold_interfaces,
     host_name,
     network_holding,
+    subnets,
 )
 from cinv.importers.dhcpd_parse import Statement, parse, tokenize  # noqa: F401
 from cinv.importers.dhcpd_scope import Node, Param, Values, Walker, arg_items, dhcp_block, effective
@@ -59,11 +57,7 @@ def read(path: Path, shown: str, inv: Inventory, network: str | None = None,
             _subnet_network(sub, values_, inv, nets, found)
     _hosts(walker, values_, inv, nets, fallback, found)
     _list_unused(walker, networks, found)
-    files = {}
-    for u in found.unmapped:  # in the order of the source: file by file, line by line
-        files.setdefault(u.where.rpartition(":")[0], len(files))
-    found.unmapped.sort(key=lambda u: (files[u.where.rpartition(":")[0]],
-                                       int(u.where.rpartition(":")[2] or 0)))
+    found.sort_unmapped()
     return found
 
 
@@ -71,87 +65,30 @@ def read(path: Path, shown: str, inv: Inventory, network: str | None = None,
 
 def _subnet_network(sub: Node, vals: Values, inv: Inventory, nets: dict,
                     found: Findings) -> None:
-    """The subnet as a network: the one with that prefix; for a subnet6, else the one with its
-    domain and no IPv6 prefix yet (dhcpd6.conf is a file of its own); else a new one."""
+    """The subnet as a network (cinv/importers/subnets.py), with its first range as the
+    pool."""
     family = sub.prefix.version
-    fields = _network_fields(sub, effective(sub.chain(), vals, family), found)
-    key = "ipv4" if family == 4 else "ipv6"
-    fields = {key: str(sub.prefix), **fields}
-    same = [n for n in nets.values() if getattr(n, key) == sub.prefix]
-    if not same and key == "ipv6" and fields.get("domain"):
-        same = [n for n in nets.values() if n.ipv6 is None and n.domain == fields["domain"]]
-    if same:
-        name = same[0].name
-        nets[name] = dataclasses.replace(same[0], **{key: sub.prefix})
-    else:
-        name = _network_name(sub, fields, nets)
-        nets[name] = Network(name=name, domain=fields.get("domain"), **{key: sub.prefix})
-        if key == "ipv6":
-            found.notes.append(f"{sub.where}: subnet6 {sub.prefix} becomes the IPv6-only "
-                               f"network {name} (no network has its prefix or its domain; "
-                               "import dhcpd.conf first to give its IPv4 network the prefix)")
-    found.networks.append(FoundNetwork(name=name, where=sub.where, fields=fields))
-
-
-def _network_fields(sub: Node, params: dict, found: Findings) -> dict:
-    f: dict = {}
-    routers = params.pop("routers", None)
-    if routers:
-        if ipaddress.ip_address(routers[0]) in sub.prefix:
-            f["gateway4"] = routers[0]
-        if len(routers) > 1 or "gateway4" not in f:
-            params["routers"] = routers  # more than one, or off the subnet: kept as given
-    domain = params.pop("domain-name", None) or None
-    search6 = params.pop("dhcp6.domain-search", None)
-    if domain:
-        f["domain"] = domain
-    elif search6:
-        f["domain"] = search6[0]
-        if len(search6) > 1:
-            params["dhcp6.domain-search"] = search6
-    for key in ("domain-name-servers", "dhcp6.name-servers"):
-        if params.get(key):
-            f.setdefault("dns_servers", []).extend(params.pop(key))
-    broadcast = params.get("broadcast-address")
-    if sub.prefix.version == 4 and broadcast == str(sub.prefix.broadcast_address):
-        del params["broadcast-address"]  # what the prefix says already
-    if sub.prefix.version == 4 and sub.ranges:
-        _pool(sub, f, found)
-    for st in sub.ranges if sub.prefix.version == 6 else ():
+    same = subnets.same_prefix(nets, sub.prefix)
+    f = subnets.fields(sub.prefix, effective(sub.chain(), vals, family))
+    if family == 4 and sub.ranges:
+        _pool(sub, f, found, same.gateway4 if same is not None else None)
+    for st in sub.ranges if family == 6 else ():
         found.skip(st.where, st.show(), "cinv keeps no IPv6 dynamic range")
-    dhcp = dhcp_block(params)
-    if dhcp:
-        f["dhcp"] = dhcp
-    return f
+    subnets.place(sub.prefix, f, nets, found, sub.where, sub.shared,
+                  "import dhcpd.conf first to give its IPv4 network the prefix")
 
 
-def _pool(sub: Node, f: dict, found: Findings) -> None:
+def _pool(sub: Node, f: dict, found: Findings, gateway) -> None:
+    """The subnet's first range as its pool, clipped to what dhcpd leases (pools.py)."""
     first, *others = sub.ranges
     words = [w for w in arg_items(first.words[1:]) if w.lower() != "dynamic-bootp"]
     if len(words) in (1, 2):
-        f["dhcp_pool"] = "-".join(words) if len(words) == 2 else words[0]
+        subnets.pool(f, sub.prefix, gateway, words[0], words[-1], first.where, first.show(),
+                     found)
     else:
         others = sub.ranges
     for st in others:
         found.skip(st.where, st.show(), "cinv keeps one dynamic range per network")
-
-
-def _network_name(sub: Node, fields: dict, nets: dict) -> str:
-    candidates = []
-    if sub.shared:
-        candidates.append(sub.shared)
-    if fields.get("domain"):
-        candidates.append(fields["domain"].split(".")[0])
-    candidates.append(f"net-{sub.prefix.network_address}-{sub.prefix.prefixlen}")
-    for raw in candidates:
-        name = re.sub(r"[^a-z0-9_-]+", "-", raw.lower()).strip("-_")[:63]
-        try:
-            names.check_network_name(name)
-        except ValueError:
-            continue
-        if name not in nets:
-            return name
-    return re.sub(r"[^a-z0-9-]", "-", f"net-{sub.prefix.network_address}-{sub.prefix.prefixlen}")
 
 
 # --- hosts --------------------------------------------------------------------------------
@@ -183,6 +120,8 @@ def _host(st: Statement, scope: Node, vals: Values, inv: Inventory, nets: dict,
             _fixed4(inner, iface, vals, found, scope.scope_domain)
         elif inner.head == "fixed-address6":
             _fixed6(inner, iface, found)
+        elif inner.head == "host-identifier":
+            _host_identifier(inner, iface, found)
         elif inner.head == "option":
             name = inner.arg(1).lower()
             if name == "host-name":
@@ -199,7 +138,9 @@ def _host(st: Statement, scope: Node, vals: Values, inv: Inventory, nets: dict,
     net = _host_network(iface, scope, nets, fallback)
     split = _split_block_name(block_name, inv, scope)
     if split is not None:
-        raw, iface.name = split
+        raw, iface.name, other = split
+        if other and iface.mac is not None:  # <fqdn>-<if>-2: another MAC of that interface
+            iface.other_macs, iface.mac = [iface.mac], None
     else:
         raw = _pick_name(block_name, host_opt)
     domain = (net.domain if net is not None and net.domain else None) or scope.scope_domain \
@@ -215,7 +156,7 @@ def _host(st: Statement, scope: Node, vals: Values, inv: Inventory, nets: dict,
         found.skip(st.where, f"host {block_name}", f"{why}; add the network (cinv net add), "
                    "use --networks, or give --network NET")
         return None
-    if iface.mac is None and iface.ipv4 is None and iface.ipv6 is None:
+    if not iface.macs and iface.duid is None and iface.ipv4 is None and iface.ipv6 is None:
         found.skip(st.where, f"host {block_name}", "neither a MAC nor an address to import")
         return None
     iface.network = net.name
@@ -244,6 +185,19 @@ def _hardware(st: Statement, iface: FoundIface, found: Findings) -> None:
     except (netaddr.AddrFormatError, ValueError, TypeError) as e:
         found.skip(st.where, st.show(), str(e) if isinstance(e, ValueError) else
                    f"{args[1]!r} is not a MAC address")
+
+
+def _host_identifier(st: Statement, iface: FoundIface, found: Findings) -> None:
+    """`host-identifier option dhcp6.client-id DUID`: the interface's duid."""
+    args = arg_items(st.words[1:])
+    if len(args) != 3 or args[0].lower() != "option" or args[1].lower() != "dhcp6.client-id":
+        found.skip(st.where, st.show(), "cinv keys a DHCPv6 reservation on the client's DUID "
+                   "(host-identifier option dhcp6.client-id) or its MAC only")
+        return
+    try:
+        iface.duid = values.parse_duid(args[2])
+    except ValueError as e:
+        found.skip(st.where, st.show(), str(e))
 
 
 def _fixed4(st: Statement, iface: FoundIface, vals: Values, found: Findings,
@@ -286,15 +240,20 @@ def _host_network(iface: FoundIface, scope: Node, nets: dict, fallback):
 
 
 def _split_block_name(block_name: str, inv: Inventory, scope: Node):
-    """cinv's own form `host <fqdn>-<ifname>`: (fqdn, ifname) when <fqdn> is a known host or
+    """cinv's own form `host <fqdn>-<ifname>`, and `<fqdn>-<ifname>-<n>` (n from 2: the
+    interface's other MACs): (fqdn, ifname, whether another MAC) when <fqdn> is a known host or
     lies in a known domain; else None (an ordinary name like printer-2 stays whole)."""
-    fqdn, sep, ifname = block_name.lower().rpartition("-")
+    name, other = block_name.lower(), False
+    numbered = re.fullmatch(r"(.+-[a-z0-9]{1,15})-([2-9]|[1-9][0-9]+)", name)
+    if numbered and _split_block_name(numbered.group(1), inv, scope) is not None:
+        name, other = numbered.group(1), True
+    fqdn, sep, ifname = name.rpartition("-")
     if not sep or "." not in fqdn or not re.fullmatch(r"[a-z0-9]{1,15}", ifname):
         return None
     domain = scope.scope_domain
     known = domains(inv) | ({domain} if domain else set())
     if fqdn in inv.hosts or any(fqdn.endswith("." + d) for d in known):
-        return fqdn, ifname
+        return fqdn, ifname, other
     return None
 
 

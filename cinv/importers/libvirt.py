@@ -15,6 +15,8 @@ expansion, no external entities), and the file is bounded like every import.
 """
 from __future__ import annotations
 
+import posixpath
+
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -131,6 +133,10 @@ def read(paths: list[tuple[Path, str]], inv: Inventory, parent: str | None) -> F
         host.parent = parent
         found.hosts.append(host)
     return found
+
+
+# a relative file name (not a template's placeholder such as @DISK@ or ${DISK}, refused)
+_RELATIVE = re.compile(r"^(?:\./|\.\./)*[A-Za-z0-9_+-][A-Za-z0-9._+/-]*\Z")
 
 
 class _Domain:
@@ -390,7 +396,22 @@ class _Domain:
         key = {"file": "file", "block": "dev", "dir": "dir"}[kind]
         if set(attrs) - {key}:
             return False
-        return attrs.get(key)
+        source = attrs.get(key)
+        if source is not None and _RELATIVE.match(source):
+            return self._relative(elem, source)
+        return source
+
+    def _relative(self, elem, source: str) -> str:
+        """A relative source path (`./RDPWindows.qcow2`, kept beside a domain XML to be
+        edited before use): libvirt's schema takes absolute paths only, so it is placed in
+        libvirt.image_dir (cinv.yaml), said as a warning at its line."""
+        image_dir = self.inv.settings.image_dir.rstrip("/") or "/"
+        path = posixpath.normpath(posixpath.join(image_dir, source))
+        self.found.notes.append(
+            f"{self.at(elem)}: warning: disk source {source!r} is a relative path (libvirt "
+            f"wants an absolute one); imported as {path} (in libvirt.image_dir); if the "
+            "image lies elsewhere, correct libvirt.disks in the record")
+        return path
 
     def _interface(self, elem) -> tuple[FoundIface | None, str]:
         """An interface on a cinv network with its NIC details, or (None, why it is not one)."""

@@ -84,13 +84,13 @@ def build(inv: Inventory, found: Findings) -> Plan:
     for fn in found.networks:
         _network(inv, fn, plan)
     originals = {name: h.to_dict() for name, h in inv.hosts.items()}
-    mac_owner = {i.mac: h.name for h in inv.active_hosts() for i in h.interfaces
-                 if i.mac is not None}
+    mac_owner = {mac: h.name for h in inv.active_hosts() for i in h.interfaces
+                 for mac in i.macs}
     touched: dict[str, dict] = {}
     whence: dict[str, list[str]] = defaultdict(list)
     for fh in _one_holder_each(_grouped(found.hosts), plan):
-        holders = sorted({mac_owner[i.mac] for i in fh.interfaces
-                          if i.mac is not None and i.mac in mac_owner})
+        holders = sorted({mac_owner[mac] for i in fh.interfaces for mac in i.macs
+                          if mac in mac_owner})
         if len(holders) > 1:
             plan.refused.append(_problem(fh.where, f"host {fh.name}: its MACs are held by "
                                          f"{' and '.join(holders)}"))
@@ -162,32 +162,66 @@ def _grouped(hosts: list[FoundHost]) -> list[FoundHost]:
 
 
 def _one_holder_each(hosts: list[FoundHost], plan: Plan) -> list[FoundHost]:
-    """A MAC or address the source gives to two hosts (dhcpd takes that; cinv gives each to
-    one interface): the first one keeps it, the later interface is listed, not imported."""
-    held: dict = {}
+    """A MAC, DUID or address the source gives to two hosts (dhcpd takes that; cinv gives each
+    to one interface): the first one keeps it, the later interface is listed, not imported;
+    but a later MAC on exactly the addresses of an earlier interface (a laptop's wired and
+    wireless NIC in two host blocks) becomes one of that interface's other_macs."""
+    held: dict = {}  # (what, value) -> (host name, FoundIface)
     out = []
     for fh in hosts:
         keep = []
         for fi in fh.interfaces:
-            clash = next(((what, value) for what, value in (
-                ("MAC", fi.mac_str), ("address", fi.ipv4), ("address", fi.ipv6))
-                if value is not None and held.get((what, str(value)), fh.name) != fh.name),
-                None)
+            keys = _keys(fi)
+            clash = next((k for k in keys if k in held and held[k][1] is not fi and (
+                held[k][0] != fh.name or _another_mac(held[k][1], fi, held))), None)
             if clash is None:
                 keep.append(fi)
-                for what, value in (("MAC", fi.mac_str), ("address", fi.ipv4),
-                                    ("address", fi.ipv6)):
-                    if value is not None:
-                        held.setdefault((what, str(value)), fh.name)
+                for k in keys:
+                    held.setdefault(k, (fh.name, fi))
                 continue
-            what, value = clash
-            plan.unmapped.append(Unmapped(fi.where, f"host {fh.name}", f"{what} {value} is also "
-                                          f"given to {held[(what, str(value))]} in the source; "
-                                          "cinv gives it to one interface, the first"))
+            name, first = held[clash]
+            if _another_mac(first, fi, held):
+                _fold(first, fi, name, fh.name, plan)
+                held.update({k: (name, first) for k in keys if k[0] == "MAC"})
+                continue
+            plan.unmapped.append(Unmapped(fi.where, f"host {fh.name}", f"{clash[0]} {clash[1]} is "
+                                          f"also given to {name} in the source; cinv gives it to "
+                                          "one interface, the first"))
         if keep or not fh.interfaces:  # a domain may have no inventory interface at all
             fh.interfaces = keep
             out.append(fh)
     return out
+
+
+def _keys(fi: FoundIface) -> list[tuple[str, str]]:
+    return [(what, str(value)) for what, value in (
+        *(("MAC", mac_str(m)) for m in fi.macs), ("DUID", fi.duid), ("address", fi.ipv4),
+        ("address", fi.ipv6)) if value is not None]
+
+
+def _another_mac(first: FoundIface, later: FoundIface, held: dict) -> bool:
+    """Whether a later interface only adds MACs to an earlier one: both have MACs, the later's
+    are new, its addresses are the earlier's (at least one), and it names no other DUID."""
+    addresses = [(a, b) for a, b in ((later.ipv4, first.ipv4), (later.ipv6, first.ipv6))
+                 if a is not None]
+    return (first.mac is not None and bool(later.macs) and bool(addresses)
+            and all(a == b for a, b in addresses) and later.network == first.network
+            and later.duid in (None, first.duid)
+            and not any(("MAC", mac_str(m)) in held for m in later.macs))
+
+
+def _fold(first: FoundIface, later: FoundIface, name: str, later_name: str, plan: Plan) -> None:
+    first.other_macs.extend(later.macs)
+    addresses = " and ".join(str(a) for a in (first.ipv4, first.ipv6) if a is not None)
+    macs = ", ".join(mac_str(m) for m in later.macs)
+    plan.notes.append(f"{later.where}: host {later_name}: MAC {macs} takes {addresses} of {name} "
+                      "in turn: kept as another MAC of that interface (other_macs), which gets "
+                      "that interface's reservation")
+    if (later.dhcp or None) != (first.dhcp or None) or \
+            (later.host_name or "").lower() != (first.host_name or "").lower():
+        plan.unmapped.append(Unmapped(later.where, f"host {later_name}", "its own host name or "
+                                      f"options differ from those of {name}; its MAC gets "
+                                      f"{name}'s (one reservation, several MACs)"))
 
 
 def _network(inv: Inventory, fn, plan: Plan) -> None:
@@ -293,9 +327,13 @@ def _merge_iface(ifaces: list[dict], fi: FoundIface, inv: Inventory) -> str:
         match = {"name": name}
         ifaces.append(match)
     for key, new in (("network", fi.network), ("mac", mac), ("ipv4", v4), ("ipv6", v6),
-                     ("dhcp", fi.dhcp)):
+                     ("duid", fi.duid), ("dhcp", fi.dhcp)):
         if new is not None:
             match[key] = new
+    if fi.other_macs:
+        others = [m for m in match.get("other_macs") or []]
+        others += [mac_str(m) for m in fi.other_macs if mac_str(m) not in others]
+        match["other_macs"] = [m for m in others if m != match.get("mac")]
     for key in ("aliases", "names"):
         found = getattr(fi, key)
         if not found:
@@ -378,7 +416,9 @@ def _zone(inv: Inventory, fz, plan: Plan) -> None:
 def _summary(host) -> str:
     parts = []
     for i in host.interfaces:
-        bits = [b for b in (i.mac_str, i.ipv4, i.ipv6) if b is not None]
+        others = [f"(and {', '.join(mac_str(m) for m in i.other_macs)})"] if i.other_macs else []
+        duid = [f"duid {i.duid}"] if i.duid else []
+        bits = [b for b in (i.mac_str, *others, *duid, i.ipv4, i.ipv6) if b is not None]
         aliases = f" (aliases {', '.join(i.aliases)})" if i.aliases else ""
         extra = f" (names {', '.join(i.names)})" if i.names else ""
         parts.append(" ".join([i.name, *map(str, bits), "on", str(i.network)]) + extra
@@ -411,7 +451,8 @@ def _conflicts(inv: Inventory, touched: set[str], where: dict[str, str]) -> list
     holders: dict = defaultdict(list)
     for host in inv.active_hosts():
         for iface in host.interfaces:
-            for what, value in (("MAC", iface.mac_str), ("address", iface.ipv4),
+            for what, value in (*(("MAC", mac_str(m)) for m in iface.macs),
+                                ("DUID", iface.duid), ("address", iface.ipv4),
                                 ("address", iface.ipv6)):
                 if value is not None:
                     holders[(what, str(value))].append(host.name)

@@ -24,8 +24,8 @@ from cinv.store import Store
 from cinv.workspace import Workspace
 
 TEXT = {"description", "location", "hardware.vendor", "hardware.model", "hardware.serial",
-        "libvirt.name", "libvirt.uuid"}
-LISTS = ("tags", "aliases", "disks", "names")
+        "libvirt.name", "libvirt.uuid", "interfaces.duid"}
+LISTS = ("tags", "aliases", "disks", "names", "other_macs")
 _SCALAR = re.compile(r"^(?:[-+]?\d+|[-+]?\d*\.\d+|true|false|null|~)\Z")
 _IFACE_FIELD = re.compile(r"^interfaces\.([^.]+)\.(ipv4|ipv6|mac)\Z")
 REMOVE = object()

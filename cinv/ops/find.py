@@ -74,7 +74,7 @@ def find(inv: Inventory, value: str) -> list[dict]:
             mac = None
         if mac is not None:
             rows = [_row(h, i, "mac") for h in inv.hosts.values() for i in h.interfaces
-                    if i.mac == mac]
+                    if mac in i.macs]
         if not rows:
             rows = _name(inv, text)
     if not rows:

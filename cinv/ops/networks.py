@@ -167,6 +167,5 @@ def used_addresses(inv):
                 v4.add(int(iface.ipv4))
             if iface.ipv6 is not None:
                 v6.add(int(iface.ipv6))
-            if iface.mac is not None:
-                macs.add(iface.mac)
+            macs.update(iface.macs)
     return v4, v6, macs

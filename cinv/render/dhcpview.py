@@ -86,8 +86,24 @@ def interface_fields(host: Host, iface: Interface, net: Network | None, item: di
     # a MAC on an IPv4 network is a known client (dhcpd: a host block without an address)
     item["dhcp4"] = bool(item["mac"] and (item["ipv4"] or own4
                                           or (net is not None and net.ipv4 is not None)))
-    item["dhcp6"] = bool(item["mac"] and item["ipv6"])
+    item["dhcp6"] = bool((item["mac"] or item["duid"]) and item["ipv6"])
     item["own_entries"] = bool(own4 or item["options6"])
+    item["entries4"], item["entries6"] = entries(item)
+
+
+def entries(item: dict) -> tuple[list[Item], list[Item]]:
+    """The DHCPv4 and DHCPv6 host entries of an interface, each with the dhcpd block's name
+    and what keys it: one per MAC (its own, then each of other_macs as `<block>-2`, `-3` ...,
+    all holding the same reservation), and in DHCPv6 the DUID instead when there is one."""
+    blocks = [item["block"], *(f"{item['block']}-{n}"
+                               for n in range(2, len(item["macs"]) + 1))]
+    v4 = [Item(block=b, mac=m, key=f"hardware ethernet {m}")
+          for b, m in zip(blocks, item["macs"])]
+    v6 = [Item(block=item["block"], mac=None, duid=item["duid"],
+               key=f"host-identifier option dhcp6.client-id {item['duid']}")] \
+        if item["duid"] else [Item(block=b, mac=m, duid=None, key=f"hardware ethernet {m}")
+                              for b, m in zip(blocks, item["macs"])]
+    return v4, v6
 
 
 def pools(net: dict, held=None) -> list[list[str]]:
@@ -117,9 +133,20 @@ def _option_data(items: list) -> list[dict]:
     return [{"name": o["kea"], "data": o["kea_data"]} for o in items]
 
 
-def reservation(iface: dict, family: int) -> dict:
-    """The Kea reservation of an interface (one with dhcp4 / dhcp6)."""
-    r = {"hw-address": iface["mac"], "hostname": iface["host_name"]}
+def reservations(iface: dict, family: int) -> list[dict]:
+    """The Kea reservations of an interface (one with dhcp4 / dhcp6): one per host entry."""
+    return [reservation(iface, family, entry) for entry in iface[f"entries{family}"]]
+
+
+def reservation_key(r: dict) -> tuple:
+    """The order of a subnet's reservations: by MAC, DUID-keyed ones first by DUID."""
+    return (r.get("hw-address", ""), r.get("duid", ""))
+
+
+def reservation(iface: dict, family: int, entry: dict) -> dict:
+    """The Kea reservation of one host entry of an interface (see entries())."""
+    r = {"hw-address": entry["mac"]} if entry["mac"] else {"duid": entry["duid"]}
+    r["hostname"] = iface["host_name"]
     if family == 4:
         if iface["ipv4"]:
             r["ip-address"] = iface["ipv4"]
@@ -136,10 +163,11 @@ def reservation(iface: dict, family: int) -> dict:
     return r
 
 
-def kea(view, family: int, reserved=None) -> dict:
+def kea(view, family: int, reserved=None, shared: bool = False) -> dict:
     """The Kea configuration. reserved(network name): what stands for a subnet's
     reservations, when they are not made here from the networks' interfaces (a render
-    puts in text it keeps per host)."""
+    puts in text it keeps per host); shared: whether those hold one address twice (an
+    interface's other MACs), which Kea allows with ip-reservations-unique off."""
     s = view.settings
     key = "ipv4" if family == 4 else "ipv6"
     single = [i for i in s["kea_interfaces"] if i != "*"]
@@ -158,10 +186,11 @@ def kea(view, family: int, reserved=None) -> dict:
         subnet["option-data"] = _option_data(net[f"options{family}"])
         if family == 4 and net["provisioning"]:
             classes.update(_boot_classes(net["name"], net["provisioning"], net["boot_server"]))
-        reservations = [reservation(iface, family) for iface in net["interfaces"]
-                        if iface[f"dhcp{family}"]]
+        mine = [r for iface in net["interfaces"] if iface[f"dhcp{family}"]
+                for r in reservations(iface, family)]
+        shared = shared or _shares_addresses(mine)
         subnet["reservations"] = (reserved(net["name"]) if reserved is not None else
-                                  sorted(reservations, key=lambda r: r["hw-address"]))
+                                  sorted(mine, key=reservation_key))
         if net["dhcp_interface"]:
             subnet["interface"] = net["dhcp_interface"]
             server_ifaces.add(net["dhcp_interface"])
@@ -179,6 +208,8 @@ def kea(view, family: int, reserved=None) -> dict:
         "valid-lifetime": KEA_VALID_LIFETIME,
         "reservations-out-of-pool": True,
     }
+    if shared:  # several MACs of one interface may each take its address, one at a time
+        root["ip-reservations-unique"] = False
     if classes:  # in the order they refer to each other
         root["client-classes"] = list(classes.values())
     if family == 4:
@@ -187,6 +218,12 @@ def kea(view, family: int, reserved=None) -> dict:
     root["subnet6"] = subnets
     root["preferred-lifetime"] = KEA_VALID_LIFETIME // 2
     return {"Dhcp6": root}
+
+
+def _shares_addresses(reservations: list[dict]) -> bool:
+    held = [a for r in reservations for a in ([r["ip-address"]] if "ip-address" in r
+                                              else r.get("ip-addresses", []))]
+    return len(held) != len(set(held))
 
 
 def _provisioning_class(network: str) -> str:

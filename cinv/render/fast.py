@@ -68,12 +68,13 @@ def fragment(ctx: Context, host) -> tuple[tuple, dict | None]:
     if host.retired:
         return meta, None
     item = ctx.view._host(host)
-    kea4, kea6 = [], []
+    kea4, kea6 = [], []  # (network, sort key, text, shares its address) of each reservation
     for iface in item["interfaces"]:
-        if iface["dhcp4"]:
-            kea4 += (iface["network"], iface["mac"], hostparts.kea_json(iface, 4))
-        if iface["dhcp6"]:
-            kea6 += (iface["network"], iface["mac"], hostparts.kea_json(iface, 6))
+        for family, kea in ((4, kea4), (6, kea6)):
+            if iface[f"dhcp{family}"]:
+                shares = bool(len(iface[f"entries{family}"]) > 1 and iface[f"ipv{family}"])
+                for key, text in hostparts.kea_json(iface, family):
+                    kea += (iface["network"], key, text, shares)
     try:
         mine = hostparts.dnsmasq(item, ctx.view.network)
     except hostparts.Fallback:
@@ -187,10 +188,13 @@ class Assembly:
         out = []
         for family in (4, 6):
             by_net: dict[str, list] = {}
+            shared = False
             for value in self.values(f"kea{family}"):
-                for i in range(0, len(value), 3):
+                for i in range(0, len(value), 4):
                     by_net.setdefault(value[i], []).append((value[i + 1], value[i + 2]))
-            text = to_json(dhcpview.kea(self.view, family, lambda n: f"\0cinv:reservations:{n}\0"))
+                    shared = shared or value[i + 3]
+            text = to_json(dhcpview.kea(self.view, family, lambda n: f"\0cinv:reservations:{n}\0",
+                                        shared))
 
             def reservations(m: re.Match) -> str:
                 texts = sorted(by_net.get(m.group(1), ()), key=lambda r: r[0])

@@ -26,6 +26,7 @@ def dhcpd4(host: dict, uefi_test: str) -> str:
     for iface in host["interfaces"]:
         if not iface["dhcp4"]:
             continue
+        first = len(out)
         out.append(f"\nhost {iface['block']} {{\n  hardware ethernet {iface['mac']};\n")
         if iface["ipv4"]:
             out.append(f"  fixed-address {iface['ipv4']};\n")
@@ -43,6 +44,9 @@ def dhcpd4(host: dict, uefi_test: str) -> str:
             out.append(f"  if {uefi_test} {{\n    filename {dhcp_string(boot['uefi'])};\n"
                        f"  }} else {{\n    filename {dhcp_string(boot['bios'])};\n  }}\n")
         out.append("}\n")
+        body = "".join(out[first + 1:])  # the same reservation for each of its other MACs
+        out.extend(f"\nhost {e['block']} {{\n  {e['key']};\n{body}"
+                   for e in iface["entries4"][1:])
     return "".join(out)
 
 
@@ -51,10 +55,11 @@ def dhcpd6(host: dict) -> str:
     for iface in host["interfaces"]:
         if not iface["dhcp6"]:
             continue
-        out.append(f"\nhost {iface['block']} {{\n  hardware ethernet {iface['mac']};\n"
-                   f"  fixed-address6 {iface['ipv6']};\n")
-        out.extend(f"  option {o['name']} {o['dhcpd']};\n" for o in iface["options6"])
-        out.append("}\n")
+        for entry in iface["entries6"]:
+            out.append(f"\nhost {entry['block']} {{\n  {entry['key']};\n"
+                       f"  fixed-address6 {iface['ipv6']};\n")
+            out.extend(f"  option {o['name']} {o['dhcpd']};\n" for o in iface["options6"])
+            out.append("}\n")
     return "".join(out)
 
 
@@ -62,11 +67,15 @@ def dnsmasq(host: dict, networks: dict) -> str:
     out = [f"\n# {host['name']}\n"]
     for index, iface in enumerate(host["interfaces"]):
         mac, v4, v6, own = iface["mac"], iface["ipv4"], iface["ipv6"], iface["own_entries"]
-        if mac and (v4 or v6 or own):
-            out.append(f"dhcp-host={mac}" + (f",{v4}" if v4 else "") + (f",[{v6}]" if v6 else "")
-                       + ("" if index else f",{host['short']}")
-                       + (f",set:{iface['tag']}" if own else "") + "\n")
-        if mac and own:
+        duid, by_mac6 = iface["duid"], v6 if not iface["duid"] else None
+        name = "" if index else f",{host['short']}"
+        set_tag = f",set:{iface['tag']}" if own else ""
+        if mac and (iface["dhcp4"] or by_mac6 or own):  # dhcp4: also a known client
+            out.append(f"dhcp-host={','.join(iface['macs'])}" + (f",{v4}" if v4 else "")
+                       + (f",[{by_mac6}]" if by_mac6 else "") + name + set_tag + "\n")
+        if duid and v6:  # DHCPv6 keyed on the client's DUID
+            out.append(f"dhcp-host=id:{duid},[{v6}]{name}{set_tag}\n")
+        if (mac or (duid and v6)) and own:
             tag = iface["tag"]
             out.extend(f"dhcp-option=tag:{tag},{o['dnsmasq']}\n"
                        for o in iface["options4"] + iface["options6"])
@@ -116,10 +125,12 @@ def ansible(host: dict, hostvars: dict, groups: list[str]) -> tuple[str, tuple, 
     return (f"    {name}: {to_json_line(hostvars)}\n", tuple(groups), f"        {name}:\n")
 
 
-def kea_json(iface: dict, family: int) -> str:
-    """One reservation as templates/kea-dhcp*.conf.j2 writes it (to_json: json.dumps with
-    indent 2 and sorted keys), at its depth in the file: Dhcp -> subnet -> reservations."""
-    return KEA_INDENT + pretty_json(dhcpview.reservation(iface, family), KEA_INDENT)
+def kea_json(iface: dict, family: int) -> list[tuple[tuple, str]]:
+    """(sort key, text) of each reservation of an interface as templates/kea-dhcp*.conf.j2
+    writes it (to_json: json.dumps with indent 2 and sorted keys), at its depth in the file:
+    Dhcp -> subnet -> reservations."""
+    return [(dhcpview.reservation_key(r), KEA_INDENT + pretty_json(r, KEA_INDENT))
+            for r in dhcpview.reservations(iface, family)]
 
 
 KEA_INDENT = " " * 10

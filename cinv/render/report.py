@@ -200,7 +200,7 @@ def host_row(host: dict) -> str:
     addresses = [i[k] for i in ifaces for k in ("ipv4", "ipv6") if i[k]]
     row = [host["name"], host["kind"], host["state"],
            " ".join(dict.fromkeys(i["network"] for i in ifaces if i["network"])),
-           " ".join(addresses), " ".join(i["mac"] for i in ifaces if i["mac"]),
+           " ".join(addresses), " ".join(m for i in ifaces for m in i["macs"]),
            host["parent"] or "", " ".join(host["tags"]), host["description"] or ""]
     return str(script_json(row))
 

@@ -20,7 +20,7 @@ from cinv.values import mac_str
 
 DEFAULT_CPUS = 1
 DEFAULT_MEMORY = 1 << 30  # a virtual host without hardware.memory gets 1 GiB
-IFACE_VARS = ("name", "network", "mac", "ipv4", "ipv6", "fqdn")
+IFACE_VARS = ("name", "network", "mac", "other_macs", "duid", "ipv4", "ipv6", "fqdn")
 _GROUP_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
 
@@ -157,6 +157,9 @@ class View:
                 "domain": inv.domain_of(iface.network),
                 "bridge": net.bridge if net is not None else None,
                 "mac": mac_str(iface.mac) if iface.mac is not None else None,
+                "other_macs": [mac_str(m) for m in iface.other_macs],
+                "macs": [mac_str(m) for m in iface.macs],
+                "duid": iface.duid,
                 "ipv4": str(iface.ipv4) if iface.ipv4 is not None else None,
                 "ipv6": str(iface.ipv6) if iface.ipv6 is not None else None,
                 "aliases": [], "_id": id(iface),
