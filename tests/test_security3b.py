@@ -1,0 +1,145 @@
+"""Security round 3 (issue 22), items 5, 6, 8, 9, 10, 11, 13, 15, 16 and 17: what a hostile
+branch, a hostile foreign file or a hostile server can make cinv spend, print or trip over.
+
+Each test is the attack: a branch committed (or a file written, or a server started on
+127.0.0.1), then the command CI or a colleague runs. Each asserts the bound holds (time under
+a generous wall clock, memory under RLIMIT_AS where a whole read would pass it), that nothing
+outside the inventory and the output dir was written, and that cinv names the hostile value at
+path:line, escaped (cinv/printable.py) wherever it is printed. SECURITY.md names the test of
+each rule.
+"""
+from __future__ import annotations
+
+import os
+import re
+import resource
+import subprocess
+import sys
+
+import pytest
+import test_security
+from conftest import Result
+from test_security import one_line
+
+site = test_security.site  # the fixture: main with a hypervisor and a VM, a victim folder beside
+
+# What no line of cinv's output may hold: the controls a terminal acts on, and the bidi
+# controls (printable.py escapes them; a test finds them raw only in an old cinv).
+RAW = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def clean_output(r: Result) -> None:
+    """No terminal control and no GitHub workflow command in what cinv printed."""
+    for stream in (r.out, r.err):
+        assert not RAW.search(stream), r
+        assert not [line for line in stream.splitlines() if line.lstrip().startswith("::")], r
+    assert "Traceback" not in r.err and "internal error" not in r.err, r
+
+
+def limited(*args, cwd=None, env=None, memory: int = 1 << 30, timeout: float = 120) -> Result:
+    """cinv in a process of its own, with at most `memory` bytes of address space (git, which it
+    starts, inherits the ceiling) and a wall clock; the test fails on the clock."""
+    def ceiling():
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    try:
+        p = subprocess.run([sys.executable, "-m", "cinv", *map(str, args)], cwd=cwd,
+                           env={**os.environ, **(env or {})}, capture_output=True, text=True,
+                           timeout=timeout, preexec_fn=ceiling)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"cinv {' '.join(map(str, args))} ran for more than {timeout} s")
+    return Result(p.returncode, p.stdout, p.stderr)
+
+
+# --- 9 and 16. lease values, "Not mapped" lines, commit messages: escaped or refused --------
+
+OSC = "\x1b]0;owned\x07\x1b[2J\r"  # retitle the terminal, clear the screen, back to column 0
+
+KEA4 = ("address,hwaddr,client_id,valid_lifetime,expire,subnet_id,fqdn_fwd,fqdn_rev,hostname,"
+        "state,user_context\n")
+
+
+@pytest.mark.parametrize("kind", ["kea-client-id", "isc-uid"])
+def test_9_lease_values_never_reach_the_terminal_raw(site, tmp_path, kind):
+    """A lease file's client id printed raw put escape sequences on the operator's terminal:
+    one that is not hex octets is refused at its file:line, printed escaped."""
+    leases = tmp_path / "leases"
+    if kind == "kea-client-id":
+        leases.write_text(KEA4 + f"192.0.2.77,,01:02{OSC}::error::x,3600,4102444800,1,0,0,"
+                          f"h{OSC},0,\n")
+        where = f"{leases}:2"
+    else:
+        leases.write_text("lease 192.0.2.77 {\n  starts 4 2020/01/01 00:00:00;\n"
+                          "  ends never;\n  binding state active;\n"
+                          f"  uid 01:02{OSC}::error::x;\n}}\n")
+        where = f"{leases}:1"
+    before = site.inv.snapshot()
+    r = site.run("audit", "leases", leases)
+    clean_output(r)
+    line = one_line(r)
+    assert line.startswith(f"cinv: {where}: ") and "not hex octets" in line, line
+    assert "\\x1b]0;owned\\x07" in line, line  # named, escaped
+    assert site.inv.snapshot() == before
+
+
+def test_16_import_dhcpd_not_mapped_lines_are_escaped(site, tmp_path):
+    """A foreign dhcpd.conf's statements come back in "Not mapped" lines, and its include names
+    in refusals: never a raw control character, never a line of their own."""
+    conf = tmp_path / "dhcpd.conf"
+    conf.write_text(f'option domain-name "x{OSC}\\n::add-mask::y";\n'
+                    f'option foo "a\r::error::b";\n'
+                    'ddns-update-style \x1b[2Jnone;\n')
+    r = site.run("import", "dhcpd", conf, "--dry-run")
+    clean_output(r)
+    assert r.code == 0, r
+    unmapped = r.out.split("Not mapped (3):\n")[1].splitlines()[:3]
+    assert unmapped == [
+        f'  {conf}:1: option domain-name "x\\x1b]0;owned\\x07\\x1b[2J\\r\\n::add-mask::y": '
+        "network parameter: imported into networks with --networks",
+        f'  {conf}:2: option foo "a\\r::error::b": option foo: not an option cinv knows (see '
+        "the README's table of DHCP options)",
+        f"  {conf}:3: ddns-update-style \\x1b[2Jnone: server or group parameter; cinv does "
+        "not keep it"], r
+    conf.write_text(f'include "missing\r\n::error::{OSC}.conf";\n')
+    r = site.run("import", "dhcpd", conf, "--dry-run")
+    clean_output(r)
+    assert "\\r\\n::error::\\x1b]0;owned\\x07" in one_line(r), r
+
+
+def test_16_commit_messages_and_values_are_escaped(site):
+    """A branch's commit message (host history) and field values (diff) are printed escaped."""
+    site.inv.git("checkout", "-q", "-b", "mr")
+    path = site.root / "hosts" / "web.prod.example.com.yaml"
+    path.write_text(path.read_text().replace(
+        "kind: virtual", 'kind: virtual\ndescription: "setup \\u202egnp.exe"'))
+    site.inv.git("commit", "-q", "-am", f"Tune web {OSC}\n\n::error::owned")
+    r = site.run("host", "history", "web.prod.example.com")
+    clean_output(r)
+    assert "Tune web \\x1b]0;owned\\x07\\x1b[2J" in r.out, r  # git drops the final CR
+    r = site.run("diff", "main", "mr")
+    clean_output(r)
+    assert "description (unset) -> setup \\u202egnp.exe" in r.out, r
+
+
+# --- 11. a committed file name never starts a line of its own --------------------------------
+
+HOSTILE_NAMES = [
+    "hosts/x\n::error::owned.yaml",
+    "hosts/y\r\x1b]0;owned\x07.yaml",
+    "networks/\u202eevil.yaml",
+    "zones/z\n::add-mask::secret.yaml",
+]
+
+
+@pytest.mark.parametrize("how", ["work tree", "ref"])
+def test_11_file_names_are_printed_escaped(site, how):
+    """A newline in a committed file name started its own line in `cinv check` output (in a
+    GitHub Actions log, `::error::` and `::add-mask::` are commands to the runner)."""
+    site.branch({name: "kind: physical\n" for name in HOSTILE_NAMES})
+    if how == "ref":
+        site.main()
+    r = site.run(*(("--ref", "mr", "check") if how == "ref" else ("check",)))
+    clean_output(r)
+    assert r.code == 1, r
+    for shown in ("hosts/x\\n::error::owned.yaml", "hosts/y\\r\\x1b]0;owned\\x07.yaml",
+                  "networks/\\u202eevil.yaml", "zones/z\\n::add-mask::secret.yaml"):
+        assert f"\n{shown}: " in f"\n{r.out}", (shown, r)
