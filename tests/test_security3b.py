@@ -15,6 +15,7 @@ import re
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import test_security
@@ -48,6 +49,65 @@ def limited(*args, cwd=None, env=None, memory: int = 1 << 30, timeout: float = 1
     except subprocess.TimeoutExpired:
         pytest.fail(f"cinv {' '.join(map(str, args))} ran for more than {timeout} s")
     return Result(p.returncode, p.stdout, p.stderr)
+
+
+# --- 6. check refuses every record type named refuses ---------------------------------------
+
+NAMED_REFUSES = {  # type as written -> data valid for dnspython (so only the type is at fault)
+    "TYPE0": r"\# 0", "NONE": r"\# 0", "MD": "ns1.example.net.", "MF": "ns1.example.net.",
+    "TYPE3": "ns1.example.net.", "TYPE4": "ns1.example.net.", "OPT": r"\# 0",
+    "TYPE128": r"\# 0", "ANY": r"\# 0", "AXFR": r"\# 0", "TYPE249": r"\# 0",
+}
+
+
+@pytest.mark.parametrize("rtype", NAMED_REFUSES)
+def test_6_record_types_named_refuses_are_refused(site, rtype):
+    """A branch's zone record of a type named refuses would take the whole zone down (every
+    host's name stops resolving): check names it at its line, render refuses."""
+    zone = (f"records:\n  www: [{{type: A, value: 192.0.2.80}}]\n"
+            f"  x: [{{type: {rtype}, value: '{NAMED_REFUSES[rtype]}'}}]\n")
+    site.branch({"zones/prod.example.com.yaml": zone})
+    errors = site.check_errors()
+    assert [e for e in errors if e.startswith("zones/prod.example.com.yaml:3: ")
+            and ".type" in e], errors
+    r = site.run("render", "dns", "--out", site.tmp / "out")
+    assert r.code == 1 and "render refused" in r.err, r
+    assert not (site.tmp / "out").exists()
+
+
+def named_refuses_type(tmp: Path, rtype: str) -> bool:
+    """Whether named-checkzone refuses a zone for the record type itself (whatever the data)."""
+    zone = tmp / f"db.{rtype}"
+    zone.write_text("$TTL 300\n@ SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ NS ns1\n"
+                    f"ns1 A 192.0.2.1\nx {rtype} \\# 0\n")
+    p = subprocess.run(["named-checkzone", "-i", "local", "-k", "fail", "example.com",
+                        str(zone)], capture_output=True, text=True)
+    return p.returncode != 0 and bool(re.search(r"meta type|obsolete|unknown RR type",
+                                                p.stdout + p.stderr))
+
+
+def test_6_check_refuses_the_types_named_refuses_and_no_other(tmp_path):
+    """Every type dnspython knows and a sample of numbers beyond: cinv's rule (zones.rtype) and
+    named-checkzone (BIND's own rule) refuse exactly the same ones."""
+    import dns.rdatatype
+    from checkers import require
+
+    from cinv import zones
+    require("named-checkzone")
+    codes = {int(t) for t in dns.rdatatype.RdataType}
+    codes |= {0, 3, 4, 41, 100, 127, 128, 129, 200, 248, 263, 4095, 32767, 65279, 65280, 65535}
+    disagree = []
+    for code in sorted(codes):
+        shown = dns.rdatatype.to_text(code)
+        if shown in zones.NOT_RECORDS:
+            continue  # SOA and signer data: cinv's own choice, named takes them
+        try:
+            cinv_refuses = zones.rtype(f"TYPE{code}") != shown
+        except ValueError:
+            cinv_refuses = True
+        if cinv_refuses != named_refuses_type(tmp_path, shown):
+            disagree.append((code, shown, cinv_refuses))
+    assert not disagree
 
 
 # --- 9 and 16. lease values, "Not mapped" lines, commit messages: escaped or refused --------
