@@ -15,6 +15,7 @@ import re
 import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -243,3 +244,29 @@ def test_11_file_names_are_printed_escaped(site, how):
     for shown in ("hosts/x\\n::error::owned.yaml", "hosts/y\\r\\x1b]0;owned\\x07.yaml",
                   "networks/\\u202eevil.yaml", "zones/z\\n::add-mask::secret.yaml"):
         assert f"\n{shown}: " in f"\n{r.out}", (shown, r)
+
+
+# --- 15. import dhcpd: the bytes of a diamond of includes are bounded -----------------------
+
+def test_15_a_diamond_of_includes_is_bounded(site, tmp_path):
+    """16 includes of one 1 MiB file (a diamond, not a loop) took 6.2 GB and 125 s: every read
+    counts, and the include that would pass the bound is refused before it is read."""
+    tree = tmp_path / "dhcp"
+    tree.mkdir()
+    comment = "# " + "x" * 1021 + "\n"
+    (tree / "leaf.conf").write_text(comment * 1000)  # a little under 1 MiB
+    for level in range(10):  # each level includes the one below twice: 1024 reads of leaf
+        below = "leaf.conf" if level == 0 else f"l{level - 1}.conf"
+        (tree / f"l{level}.conf").write_text(f'include "{below}";\ninclude "{below}";\n')
+    top = tree / "dhcpd.conf"
+    top.write_text('ddns-update-style none;\ninclude "l9.conf";\n')
+    before = site.inv.snapshot()
+    start = time.monotonic()
+    r = limited("-C", site.root, "import", "dhcpd", top, "--dry-run", memory=1 << 30,
+                timeout=60)
+    line = one_line(r)
+    assert re.match(r"cinv: .*l0\.conf:1: .*leaf\.conf: the files read, counted each time "
+                    r"they are included, would hold more than 8388608 bytes; refusing", line), \
+        line
+    assert time.monotonic() - start < 45
+    assert site.inv.snapshot() == before
