@@ -13,8 +13,11 @@ from __future__ import annotations
 import os
 import re
 import resource
+import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -219,6 +222,126 @@ def test_16_commit_messages_and_values_are_escaped(site):
     r = site.run("diff", "main", "mr")
     clean_output(r)
     assert "description (unset) -> setup \\u202egnp.exe" in r.out, r
+
+
+# --- 10. a hostile DNS server: the transfer is bounded ---------------------------------------
+
+class EndlessAxfr:
+    """A DNS server on 127.0.0.1 that answers the SOA query and then streams one transfer that
+    never ends (no closing SOA), as fast as the client reads; it gives up after `limit` s so
+    an unbounded client fails its test instead of hanging it."""
+
+    def __init__(self, zone: str, limit: float = 40):
+        import dns.message
+        import dns.name
+        import dns.rrset
+        self.zone = dns.name.from_text(zone)
+        self.limit = limit
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.port = self.udp.getsockname()[1]
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.tcp.bind(("127.0.0.1", self.port))
+        self.tcp.listen(4)
+        self.soa = dns.rrset.from_text(self.zone, 300, "IN", "SOA", f"ns1.{zone}. "
+                                       f"hostmaster.{zone}. 1 7200 3600 1209600 300")
+        self.dns_message = dns.message
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=f, daemon=True) for f in (self._udp, self._tcp)]
+        for t in self.threads:
+            t.start()
+
+    def _records(self, query, first: bool, start: int) -> bytes:
+        import dns.rrset
+        r = self.dns_message.make_response(query)
+        if first:
+            r.answer.append(self.soa)
+        else:
+            r.question = []
+        for i in range(start, start + 1500):
+            r.answer.append(dns.rrset.from_text(f"h{i}.{self.zone}", 300, "IN", "TXT",
+                                                '"' + "x" * 16 + '"'))
+        wire = r.to_wire()
+        return struct.pack("!H", len(wire)) + wire
+
+    def _udp(self) -> None:
+        self.udp.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                data, peer = self.udp.recvfrom(4096)
+            except OSError:
+                continue
+            q = self.dns_message.from_wire(data)
+            r = self.dns_message.make_response(q)
+            r.flags |= 0x0400  # AA
+            r.answer.append(self.soa)
+            self.udp.sendto(r.to_wire(), peer)
+
+    def _tcp(self) -> None:
+        self.tcp.settimeout(0.2)
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.tcp.accept()
+            except OSError:
+                continue
+            threading.Thread(target=self._stream, args=(conn,), daemon=True).start()
+
+    def _stream(self, conn: socket.socket) -> None:
+        end = time.monotonic() + self.limit
+        with conn:
+            try:
+                (length,) = struct.unpack("!H", conn.recv(2))
+                query = self.dns_message.from_wire(conn.recv(length))
+                conn.sendall(self._records(query, True, 0))
+                block = self._records(query, False, 1500)  # the same names again: endless
+                while time.monotonic() < end and not self.stop.is_set():
+                    conn.sendall(block)
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        self.stop.set()
+        self.udp.close()
+        self.tcp.close()
+
+
+@pytest.fixture
+def endless():
+    server = EndlessAxfr("prod.example.com")
+    yield server
+    server.close()
+
+
+def test_10_an_endless_transfer_ends_at_the_deadline_or_a_cap(site, endless):
+    """5.4 GB and 10+ minutes with --timeout 5: the deadline covers the whole transfer, and the
+    transfer's records and bytes are capped; memory stays bounded (1 GiB of address space)."""
+    start = time.monotonic()
+    r = limited("-C", site.root, "audit", "dns", "--server", "127.0.0.1", "--port",
+                endless.port, "--zone", "prod.example.com", "--timeout", "3",
+                memory=1 << 30, timeout=60)
+    elapsed = time.monotonic() - start
+    line = one_line(r)
+    assert line.startswith(f"cinv: dns 127.0.0.1 port {endless.port}: zone prod.example.com: "
+                           ), line
+    assert "did not finish within 3 s" in line or "more than" in line, line
+    assert elapsed < 30, (elapsed, line)
+
+
+@pytest.mark.parametrize("cap", ["MAX_RECORDS", "MAX_BYTES"])
+def test_10_the_caps_hold_before_the_deadline(site, endless, monkeypatch, cap):
+    from cinv.audit import dns as dns_source
+    monkeypatch.setattr(dns_source, cap, 20_000 if cap == "MAX_RECORDS" else 1 << 20)
+    before = site.inv.snapshot()
+    start = time.monotonic()
+    r = site.run("audit", "dns", "--server", "127.0.0.1", "--port", endless.port, "--zone",
+                 "prod.example.com", "--timeout", "120")
+    line = one_line(r)
+    assert time.monotonic() - start < 30, line
+    word = "records" if cap == "MAX_RECORDS" else "bytes"
+    assert line.endswith(f"the transfer holds more than {getattr(dns_source, cap)} {word}; "
+                         "refusing"), line
+    assert site.inv.snapshot() == before
 
 
 # --- 11. a committed file name never starts a line of its own --------------------------------
