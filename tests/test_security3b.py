@@ -393,3 +393,30 @@ def test_15_a_diamond_of_includes_is_bounded(site, tmp_path):
         line
     assert time.monotonic() - start < 45
     assert site.inv.snapshot() == before
+
+
+# --- 17. submodules in a ref's tree ---------------------------------------------------------
+
+def test_17_submodules_are_skipped_with_a_warning(site):
+    """A gitlink (mode 160000) anywhere in a ref's tree made --ref check, --ref render and
+    diff --render fail with an internal error."""
+    site.inv.git("checkout", "-q", "-b", "mr")
+    head = site.inv.head()
+    for path in ("hosts/shared", "templates/lib", "zones/sub", "vendor/tool"):
+        site.inv.git("update-index", "--add", "--cacheinfo", f"160000,{head},{path}")
+    site.inv.git("commit", "-q", "-m", "Submodules")
+    site.main()
+    r = site.run("--ref", "mr", "check")
+    clean_output(r)
+    assert r.code == 0, r
+    warned = [line for line in r.out.splitlines() if "git submodule" in line]
+    assert warned == [f"{p}: warning: is a git submodule; a ref's submodule is not read (skipped)"
+                      for p in ("hosts/shared", "templates/lib", "zones/sub")], r
+    r = site.run("--ref", "mr", "render", "--out", site.tmp / "out")
+    assert r.code == 0, r
+    assert (site.tmp / "out" / "dhcpd.conf").is_file()
+    r = site.run("diff", "main", "mr", "--render")
+    clean_output(r)
+    assert r.code in (0, 1), r
+    r = site.run("diff", "main", "mr")
+    assert r.code == 0, r
