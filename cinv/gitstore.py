@@ -792,29 +792,58 @@ def host_changes(root: Path, since: int, base: str | None = None) -> list[tuple]
     return out
 
 
-def blobs(root: Path, shas) -> dict[str, bytes]:
-    """The content of blobs by hex id (through one `git cat-file --batch` process); blobs over
-    the size limit of an inventory file, or missing, are left out."""
+def blob_sizes(root: Path, shas) -> dict[str, int]:
+    """{id: size} of the blobs among these hex ids (missing ones and other objects left out),
+    from `git cat-file --batch-check`: git reads each object's header, never its content."""
     found = work_tree(root)
-    wanted = [sha for sha in shas if _HEX.match(sha)]
+    wanted = sorted({sha for sha in shas if _HEX.match(sha)})
     if found is None or not wanted:
         return {}
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=found[0], capture_output=True,
-                          input="".join(f"{sha}\n" for sha in wanted).encode())
-    if proc.returncode != 0:
-        return {}
-    data, pos, out = proc.stdout, 0, {}
-    while pos < len(data):
-        end = data.index(b"\n", pos)
-        head = data[pos:end].split()
-        pos = end + 1
-        if len(head) != 3:
-            continue  # "<sha> missing"
-        size = int(head[2])
-        if head[1] == b"blob" and size <= MAX_FILE_SIZE:
-            out[head[0].decode()] = data[pos:pos + size]
-        pos += size + 1
+    listing = run_git(found[0], "cat-file", "--batch-check", input="".join(
+        f"{sha}\n" for sha in wanted), ok=(0, 128))
+    out = {}
+    for line in listing.splitlines():
+        head = line.split()
+        if len(head) == 3 and head[1] == "blob" and head[2].isdigit():
+            out[head[0]] = int(head[2])
     return out
+
+
+ASKED = 1000  # ids asked of `git cat-file --batch` at once: 41 KB, less than a pipe holds
+
+
+def blobs(root: Path, sizes: dict[str, int], limit: int = MAX_FILE_SIZE):
+    """(id, content) of each blob of `sizes` (as blob_sizes gives them) of at most `limit`
+    bytes, one at a time from one `git cat-file --batch` process (asked ASKED ids at a time,
+    which the pipe takes whole, then their answers read): the others are never read, and no
+    more than one blob is held here at once."""
+    found = work_tree(root)
+    wanted = [sha for sha, size in sorted(sizes.items()) if size <= limit]
+    if found is None or not wanted:
+        return
+    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=found[0],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    try:
+        for start in range(0, len(wanted), ASKED):
+            asked = wanted[start:start + ASKED]
+            proc.stdin.write("".join(f"{sha}\n" for sha in asked).encode())
+            proc.stdin.flush()
+            for sha in asked:
+                head = proc.stdout.readline().split()
+                if len(head) == 2 and head[1] == b"missing":
+                    continue
+                if len(head) != 3 or head[1] != b"blob" or int(head[2]) != sizes[sha]:
+                    return  # not what batch-check said: nothing more is believed
+                yield sha, proc.stdout.read(sizes[sha] + 1)[:-1]
+    finally:
+        for pipe in (proc.stdin, proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        proc.kill()
+        proc.wait()
 
 
 # --- other branches of one inventory (see cinv/refcheck.py) --------------------------------

@@ -10,6 +10,7 @@ each rule.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import resource
@@ -19,12 +20,13 @@ import subprocess
 import sys
 import threading
 import time
+import zlib
 from pathlib import Path
 
 import pytest
 import test_security
-from conftest import Result
-from test_security import one_line
+from conftest import Result, tree_snapshot
+from test_security import Site, one_line
 
 site = test_security.site  # the fixture: main with a hypervisor and a VM, a victim folder beside
 
@@ -367,6 +369,76 @@ def test_11_file_names_are_printed_escaped(site, how):
     for shown in ("hosts/x\\n::error::owned.yaml", "hosts/y\\r\\x1b]0;owned\\x07.yaml",
                   "networks/\\u202eevil.yaml", "zones/z\\n::add-mask::secret.yaml"):
         assert f"\n{shown}: " in f"\n{r.out}", (shown, r)
+
+
+# --- 13. refs: sizes from git before any blob is read ---------------------------------------
+
+def big_blob(repo: Path, size: int = 1 << 30) -> str:
+    """A blob of `size` zero bytes written straight into git's objects (a few MB packed: what a
+    4 MiB push can carry); its id."""
+    head = f"blob {size}\0".encode()
+    digest = hashlib.sha1(head)
+    packer = zlib.compressobj(1)
+    parts = [packer.compress(head)]
+    chunk = bytes(1 << 20)
+    for _ in range(size >> 20):
+        digest.update(chunk)
+        parts.append(packer.compress(chunk))
+    parts.append(packer.flush())
+    sha = digest.hexdigest()
+    folder = repo / ".git" / "objects" / sha[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / sha[2:]).write_bytes(b"".join(parts))
+    return sha
+
+
+def hostile_branch(site: Site, name: str, paths: list[str]) -> None:
+    """Branch `name` from main with each path holding the same huge blob (never checked out:
+    a clone's remote branches are not)."""
+    sha = big_blob(site.root)
+    index = site.tmp / "index"
+    env = {**os.environ, "GIT_INDEX_FILE": str(index)}
+    git = ["git", "-C", str(site.root), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "read-tree", "main"], env=env, check=True)
+    for path in paths:
+        subprocess.run([*git, "update-index", "--add", "--cacheinfo", f"100644,{sha},{path}"],
+                       env=env, check=True)
+    tree = subprocess.run([*git, "write-tree"], env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+    commit = subprocess.run([*git, "commit-tree", tree, "-p", "main", "-m", "Big blobs"],
+                            env=env, check=True, capture_output=True, text=True).stdout.strip()
+    subprocess.run([*git, "branch", name, commit], check=True)
+
+
+BIG_PATHS = ["hosts/big1.prod.example.com.yaml", "hosts/vms/big2.prod.example.com.yaml",
+             "networks/big.yaml", "zones/prod.example.com.yaml", "templates/hosts.j2",
+             "cinv.yaml"]
+
+
+@pytest.mark.parametrize("command", ["check --refs", "--ref check", "--ref render",
+                                     "diff --render"])
+def test_13_refs_learn_blob_sizes_before_reading(site, command):
+    """A 4 MiB push of blobs that inflate to 1 GiB took 8.4 GB in every other branch's CI job:
+    git tells each size first; a blob over the limit is a problem at its path, never read (the
+    process has 1 GiB of address space in all)."""
+    paths = BIG_PATHS[:2] if command == "check --refs" else BIG_PATHS
+    hostile_branch(site, "customer-big", paths)
+    out = site.tmp / "out"
+    args = {"check --refs": ("check", "--refs", "customer-*"),
+            "--ref check": ("--ref", "customer-big", "check"),
+            "--ref render": ("--ref", "customer-big", "render", "--out", out),
+            "diff --render": ("diff", "main", "customer-big", "--render")}[command]
+    before = tree_snapshot(site.root)
+    r = limited("-C", site.root, *args, memory=1 << 30, timeout=90)
+    clean_output(r)
+    assert r.code == 1, r
+    said = r.out + r.err
+    prefix = "customer-big:" if command == "check --refs" else ""
+    named = ["cinv.yaml"] if command == "diff --render" else paths[:2]  # its first problem
+    for path in named:
+        assert f"{prefix}{path}: 1073741824 bytes is over the limit of 1048576" in said, r
+    assert tree_snapshot(site.root) == before
+    assert not out.exists()
 
 
 # --- 15. import dhcpd: the bytes of a diamond of includes are bounded -----------------------
