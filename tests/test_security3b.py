@@ -57,6 +57,55 @@ def limited(*args, cwd=None, env=None, memory: int = 1 << 30, timeout: float = 1
     return Result(p.returncode, p.stdout, p.stderr)
 
 
+# --- 5. one template budget per command, and a bound on the number of user targets ----------
+
+LOOP = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}\n"
+
+
+def looping_targets(n: int) -> str:
+    lines = ["render:", "  out: build", "  targets:"]
+    lines += [f'    loop{i}: {{template: "loop.j2", each: once, path: loop{i}.txt}}'
+              for i in range(n)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("command", [("check",), ("--ref", "mr", "check"),
+                                     ("diff", "main", "mr", "--render"), ("render",)])
+def test_5_one_template_budget_per_command(site, command):
+    """Ten looping targets share CINV_TEMPLATE_TIMEOUT: the command takes it once, not ten
+    times, and says so in one line (check: one problem). (render and diff --render stopped at
+    their first refused target before too; check ran every target to its own bound.)"""
+    site.branch({"cinv.yaml": site.settings(looping_targets(10)), "templates/loop.j2": LOOP})
+    seconds = 2
+    start = time.monotonic()
+    r = limited("-C", site.root, *command, env={"CINV_TEMPLATE_TIMEOUT": str(seconds)})
+    elapsed = time.monotonic() - start
+    # per target (the old rule) it takes 10 x 2 s; allow start-up on a loaded machine
+    assert elapsed < 5 * seconds, (elapsed, r)
+    clean_output(r)
+    assert r.code == 1, r
+    said = r.out if "check" in command else r.err
+    budget = [line for line in said.splitlines() if "CINV_TEMPLATE_TIMEOUT" in line]
+    assert len(budget) == 1, r
+    if "check" in command:
+        assert re.match(r"cinv\.yaml:\d+: target loop\d: ", budget[0]), r
+    else:
+        assert budget[0] == one_line(r)
+    assert not list((site.root / "build").glob("loop*.txt"))
+
+
+def test_5_the_number_of_user_targets_is_bounded(site):
+    site.branch({"cinv.yaml": site.settings(looping_targets(65)), "templates/loop.j2": "x\n"})
+    errors = site.check_errors()
+    line = next(n for n, text in enumerate((site.root / "cinv.yaml").read_text().splitlines(), 1)
+                if text.startswith("  targets:"))
+    assert f"cinv.yaml:{line}: render.targets: 65 targets, over the limit of 64; none of " \
+           "them is rendered" in errors
+    r = site.run("render")
+    assert r.code == 1 and "render refused" in r.err, r
+    assert not list((site.root / "build").glob("loop*.txt"))
+
+
 # --- 6. check refuses every record type named refuses ---------------------------------------
 
 NAMED_REFUSES = {  # type as written -> data valid for dnspython (so only the type is at fault)

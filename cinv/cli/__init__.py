@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from cinv import printable
+from cinv import budget, printable
 from cinv.errors import CinvError, ProblemsError
 from cinv.workspace import Workspace, open_workspace
 
@@ -107,7 +107,8 @@ def main(argv=None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        code = cli.main(args=args, prog_name="cinv", standalone_mode=False)
+        with budget.command():  # one time budget for the inventory's templates
+            code = cli.main(args=args, prog_name="cinv", standalone_mode=False)
     except click.exceptions.Exit as e:
         code = e.exit_code
     except click.ClickException as e:  # it may quote an argument (a branch's name, in CI)
