@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from cinv import printable
 from cinv.model import Inventory
 
 
@@ -206,7 +207,7 @@ def as_text(diffs: list[RecordDiff]) -> str:
                 else:
                     lines.append(f"~ {d.kind} {d.name}: {c.field} {_value(c.old)} -> "
                                  f"{_value(c.new)}")
-    return "\n".join(lines)
+    return "\n".join(map(printable.line, lines))  # a branch's values: one line each
 
 
 def as_json(diffs: list[RecordDiff]) -> list[dict]:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cinv import printable
+
 
 class CinvError(Exception):
     """Any error a user should see as one line (the CLI prints it and exits 1)."""
@@ -27,9 +29,11 @@ class Problem:
     code: str = "schema"
 
     def text(self) -> str:
+        """`path:line: message` on one line, escaped for a terminal (printable.line): the path
+        may be a committed file's name and the message quote a value, both untrusted."""
         where = f"{self.path}:{self.line}" if self.line else self.path
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {prefix}{self.message}"
+        return printable.line(f"{where}: {prefix}{self.message}")
 
     def as_dict(self) -> dict:
         return {"path": self.path, "line": self.line, "severity": self.severity,

@@ -60,7 +60,7 @@ def _walk(root: Path, since: float, base: str | None) -> dict:
         if any(old for _p, old, _n in changes):  # only a commit that changed or removed a
             for _rel, old, new in changes:       # record can free anything
                 wanted.update(b for b in (old, new) if b)
-    contents = gitstore.blobs(root, sorted(wanted)) if wanted else {}
+    contents = dict(gitstore.blobs(root, gitstore.blob_sizes(root, wanted))) if wanted else {}
     parsed: dict = {}
 
     def facts(rel: str, blob: str | None) -> tuple[set, str | None]:

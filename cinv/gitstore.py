@@ -17,7 +17,7 @@ import re
 import stat
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from cinv import names, paths
 from cinv.errors import CinvError, Problem
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import git
 
 FALLBACK_IDENTITY = ("cinv", "cinv@localhost")
+SUBMODULE = "is a git submodule; a ref's submodule is not read (skipped)"
 COMMIT_HOOKS = ("pre-commit", "prepare-commit-msg", "commit-msg", "post-commit")
 
 
@@ -297,8 +298,41 @@ def resolve_commit(root: Path, rev: str, what: str = "--ref") -> str:
     return resolve(repo, rev, what)
 
 
+class TreeEntry(NamedTuple):
+    """One entry of a git tree, as `git ls-tree -l` lists it."""
+
+    mode: int
+    type: str  # blob, tree, or commit (a submodule's gitlink)
+    sha: str
+    size: int | None  # a blob's, from its object header; None for a tree or gitlink
+
+
+def tree_listing(cwd: Path, sha: str) -> dict[str, TreeEntry]:
+    """{name: entry} of one git tree, from `git ls-tree -l`: git reads each blob's size from
+    its header, never its content. A submodule (mode 160000) is listed as type commit."""
+    proc = subprocess.run(["git", "ls-tree", "-l", "-z", "--end-of-options", sha], cwd=cwd,
+                          capture_output=True)  # bytes: a name may hold CR, or non-UTF-8
+    if proc.returncode != 0:
+        raise GitFailed(("ls-tree",), proc.returncode, os.fsdecode(proc.stderr))
+    out = {}
+    for record in proc.stdout.split(b"\0"):
+        meta, tab, name = record.partition(b"\t")
+        fields = meta.decode("ascii", "replace").split()
+        if not tab or len(fields) != 4:
+            continue
+        mode, kind, obj, size = fields
+        out[name.decode("utf-8", "surrogateescape")] = TreeEntry(
+            int(mode, 8), kind, obj, int(size) if size.isdigit() else None)
+    return out
+
+
 class GitRefSource(Source):
-    """The inventory as it is at a ref, read from git's objects: no checkout, no temp tree."""
+    """The inventory as it is at a ref, read from git's objects: no checkout, no temp tree.
+
+    Folders are listed by git (tree_listing), so every file's size is known before it is read:
+    one over the limit is a problem at its path and is never read (a 4 MiB push of blobs that
+    inflate to gigabytes costs nothing). A submodule (gitlink) is never entered: in an input
+    folder it is a warning at its path; anywhere else it is not looked at."""
 
     writable = False
 
@@ -314,26 +348,37 @@ class GitRefSource(Source):
         if prefix != ".":
             try:
                 tree = tree / prefix
-            except KeyError:
+            except (KeyError, AttributeError, ValueError):
+                tree = None
+            if tree is None or tree.type != "tree":
                 raise CinvError(f"--ref {ref}: the inventory {prefix}/ is not in that commit") \
                     from None
         self.tree = tree
+        self.repo = repo
+        self.cwd = Path(repo.working_tree_dir)
         self.unsafe = []
-        self._children: dict[str, dict | None] = {}
+        self._listings: dict[str, dict[str, TreeEntry] | None] = {}
 
-    def _entry(self, rel: str):
-        """The tree or blob at rel, or None. Each tree's listing is parsed once: GitPython's
-        `tree / "hosts/vms/x.yaml"` parses every tree on the way again, for every record."""
+    def _listing(self, rel: str) -> dict[str, TreeEntry] | None:
+        """The entries of the folder at rel ("" the inventory's top), listed once; None when
+        rel is no folder."""
+        if rel not in self._listings:
+            if rel in ("", "."):
+                sha = self.tree.hexsha
+            else:
+                parent, _, name = rel.rpartition("/")
+                entry = (self._listing(parent) or {}).get(name)
+                sha = entry.sha if entry is not None and entry.type == "tree" else None
+            self._listings[rel] = None if sha is None else tree_listing(self.cwd, sha)
+        return self._listings[rel]
+
+    def _entry(self, rel: str) -> TreeEntry | None:
+        """The entry at rel, or None."""
         rel = rel.strip("/")
         if rel in (".", ""):
-            return self.tree
+            return TreeEntry(0o040000, "tree", self.tree.hexsha, None)
         parent, _, name = rel.rpartition("/")
-        if parent not in self._children:
-            tree = self._entry(parent)
-            self._children[parent] = ({item.name: item for item in tree}
-                                      if tree is not None and tree.type == "tree" else None)
-        children = self._children[parent]
-        return None if children is None else children.get(name)
+        return (self._listing(parent) or {}).get(name)
 
     def exists(self, rel: str) -> bool:
         return self._entry(rel) is not None
@@ -341,20 +386,20 @@ class GitRefSource(Source):
     def blob_id(self, rel: str) -> str | None:
         """The git object id of a file (what a cache of its parsed content is keyed by)."""
         entry = self._entry(rel)
-        return entry.hexsha if entry is not None and entry.type == "blob" else None
+        return entry.sha if entry is not None and entry.type == "blob" else None
 
     def listdir(self, rel: str) -> list[tuple[str, bool]]:
-        entry = self._entry(rel)
-        if entry is None or entry.type != "tree":
-            return []
+        listing = self._listing(rel.strip("/"))
         out = []
-        for item in entry:
+        for name, item in (listing or {}).items():
             if item.type == "blob" and stat.S_ISLNK(item.mode):
-                self.unsafe.append(Problem(f"{rel}/{item.name}", 0, "is a symlink; not read",
+                self.unsafe.append(Problem(f"{rel}/{name}", 0, "is a symlink; not read",
                                            "error", "unsafe-path"))
-                continue
-            if item.type in ("blob", "tree"):
-                out.append((item.name, item.type == "tree"))
+            elif item.type == "commit" and not name.startswith("."):
+                self.unsafe.append(Problem(f"{rel}/{name}", 0, SUBMODULE, "warning",
+                                           "submodule"))
+            elif item.type in ("blob", "tree"):
+                out.append((name, item.type == "tree"))
         return out
 
     def read(self, rel: str, limit: int = MAX_FILE_SIZE) -> bytes:
@@ -363,11 +408,10 @@ class GitRefSource(Source):
             raise FileNotFoundError(rel)
         if stat.S_ISLNK(blob.mode):  # its content is a link's target, never followed
             raise CinvError(f"{rel}: is a symlink; not read")
-        stream = blob.data_stream  # its size comes with it: no second question to git
-        if stream.size > limit:
-            raise CinvError(f"{rel}: {stream.size} bytes is over the limit of {limit} "
+        if blob.size is None or blob.size > limit:  # known from git before anything is read
+            raise CinvError(f"{rel}: {blob.size} bytes is over the limit of {limit} "
                             "for one inventory file")
-        return stream.read()
+        return self.repo.odb.stream(bytes.fromhex(blob.sha)).read()
 
 
 MAX_RENAMES = 100  # hops a record's history follows back (a bound against odd histories)
@@ -748,29 +792,58 @@ def host_changes(root: Path, since: int, base: str | None = None) -> list[tuple]
     return out
 
 
-def blobs(root: Path, shas) -> dict[str, bytes]:
-    """The content of blobs by hex id (through one `git cat-file --batch` process); blobs over
-    the size limit of an inventory file, or missing, are left out."""
+def blob_sizes(root: Path, shas) -> dict[str, int]:
+    """{id: size} of the blobs among these hex ids (missing ones and other objects left out),
+    from `git cat-file --batch-check`: git reads each object's header, never its content."""
     found = work_tree(root)
-    wanted = [sha for sha in shas if _HEX.match(sha)]
+    wanted = sorted({sha for sha in shas if _HEX.match(sha)})
     if found is None or not wanted:
         return {}
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=found[0], capture_output=True,
-                          input="".join(f"{sha}\n" for sha in wanted).encode())
-    if proc.returncode != 0:
-        return {}
-    data, pos, out = proc.stdout, 0, {}
-    while pos < len(data):
-        end = data.index(b"\n", pos)
-        head = data[pos:end].split()
-        pos = end + 1
-        if len(head) != 3:
-            continue  # "<sha> missing"
-        size = int(head[2])
-        if head[1] == b"blob" and size <= MAX_FILE_SIZE:
-            out[head[0].decode()] = data[pos:pos + size]
-        pos += size + 1
+    listing = run_git(found[0], "cat-file", "--batch-check", input="".join(
+        f"{sha}\n" for sha in wanted), ok=(0, 128))
+    out = {}
+    for line in listing.splitlines():
+        head = line.split()
+        if len(head) == 3 and head[1] == "blob" and head[2].isdigit():
+            out[head[0]] = int(head[2])
     return out
+
+
+ASKED = 1000  # ids asked of `git cat-file --batch` at once: 41 KB, less than a pipe holds
+
+
+def blobs(root: Path, sizes: dict[str, int], limit: int = MAX_FILE_SIZE):
+    """(id, content) of each blob of `sizes` (as blob_sizes gives them) of at most `limit`
+    bytes, one at a time from one `git cat-file --batch` process (asked ASKED ids at a time,
+    which the pipe takes whole, then their answers read): the others are never read, and no
+    more than one blob is held here at once."""
+    found = work_tree(root)
+    wanted = [sha for sha, size in sorted(sizes.items()) if size <= limit]
+    if found is None or not wanted:
+        return
+    proc = subprocess.Popen(["git", "cat-file", "--batch"], cwd=found[0],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL)
+    try:
+        for start in range(0, len(wanted), ASKED):
+            asked = wanted[start:start + ASKED]
+            proc.stdin.write("".join(f"{sha}\n" for sha in asked).encode())
+            proc.stdin.flush()
+            for sha in asked:
+                head = proc.stdout.readline().split()
+                if len(head) == 2 and head[1] == b"missing":
+                    continue
+                if len(head) != 3 or head[1] != b"blob" or int(head[2]) != sizes[sha]:
+                    return  # not what batch-check said: nothing more is believed
+                yield sha, proc.stdout.read(sizes[sha] + 1)[:-1]
+    finally:
+        for pipe in (proc.stdin, proc.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+        proc.kill()
+        proc.wait()
 
 
 # --- other branches of one inventory (see cinv/refcheck.py) --------------------------------

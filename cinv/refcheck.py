@@ -15,6 +15,11 @@ a clash; retired hosts hold nothing. Each record is parsed once per distinct blo
 made from one main cost little more than one. A clash is reported at each end, as
 `path:line: message` for this inventory's records and `branch:path:line: message` for the
 others'.
+
+The other branches are read as untrusted (any of them may be a hostile push): git tells each
+record's size before anything is read; a record over the limit of an inventory file is a
+problem at `branch:path` and is never read, and the distinct records of all the branches
+together are read only up to MAX_TOTAL bytes (past it, a problem, and nothing is compared).
 """
 from __future__ import annotations
 
@@ -23,14 +28,19 @@ from collections import defaultdict
 
 from cinv import freed, gitstore
 from cinv.errors import CinvError, Problem
+from cinv.load import MAX_FILE_SIZE
 from cinv.model import Host
 from cinv.values import mac_str
 from cinv.workspace import Workspace
 
+MAX_TOTAL = 256 << 20  # bytes of distinct host records read from the other branches
 
-def _sides(ws: Workspace, pattern: str) -> list[tuple[str, dict[str, Host], set[str]]]:
+
+def _sides(ws: Workspace, pattern: str,
+           problems: list[Problem]) -> list[tuple[str, dict[str, Host], set[str]]]:
     """(side name, {path: host}, network names) for this inventory and each matching branch
-    (leaving out the branch checked out, and branches at the commit being checked)."""
+    (leaving out the branch checked out, and branches at the commit being checked); records
+    not read (too big) are problems."""
     current = gitstore.current_branch(ws.root)
     at = ws.commit or gitstore.head(ws.root)  # the commit being checked
     branches = [(name, sha) for name, sha in gitstore.matching_branches(ws.root, pattern)
@@ -41,31 +51,55 @@ def _sides(ws: Workspace, pattern: str) -> list[tuple[str, dict[str, Host], set[
     inv = ws.load()
     here = ("", {h.path: h for h in inv.hosts.values()}, set(inv.networks))
     listings = {name: gitstore.inventory_blobs(ws.root, sha) for name, sha in branches}
-    wanted = sorted({blob for files in listings.values() for rel, blob in files.items()
-                     if rel.startswith("hosts/")})
-    contents = gitstore.blobs(ws.root, wanted)
-    parsed: dict[tuple, Host | None] = {}  # by (file name, blob): a record holds no name
+    parsed = _parse_records(ws, listings, problems)
     sides = [here]
     for name, files in listings.items():
         hosts = {}
         for rel, blob in files.items():
-            if not rel.startswith("hosts/"):
-                continue
-            key = (rel.rsplit("/", 1)[-1], blob)
-            if key not in parsed:
-                parsed[key] = freed.parse_record(rel, contents.get(blob))
-            if parsed[key] is not None:
-                hosts[rel] = parsed[key]
+            host = parsed.get((rel.rsplit("/", 1)[-1], blob))
+            if rel.startswith("hosts/") and host is not None:
+                hosts[rel] = host
         nets = {rel[len("networks/"):-len(".yaml")] for rel in files
                 if rel.startswith("networks/") and rel.endswith(".yaml")}
         sides.append((name, hosts, nets))
     return sides
 
 
+def _parse_records(ws: Workspace, listings: dict[str, dict[str, str]],
+                   problems: list[Problem]) -> dict[tuple, Host | None]:
+    """{(file name, blob): host} of every host record of the branches (a record holds no name:
+    its file does), each distinct blob read and parsed once, sizes asked of git first."""
+    keys: dict[str, set[str]] = defaultdict(set)  # blob -> the file names it is read as
+    where: dict[str, list[str]] = defaultdict(list)  # blob -> each branch:path holding it
+    for branch, files in listings.items():
+        for rel, blob in files.items():
+            if rel.startswith("hosts/"):
+                keys[blob].add(rel)
+                where[blob].append(f"{branch}:{rel}")
+    sizes = gitstore.blob_sizes(ws.root, keys)
+    for blob, size in sizes.items():
+        if size > MAX_FILE_SIZE:
+            problems.extend(Problem(at, 0, f"{size} bytes is over the limit of {MAX_FILE_SIZE} "
+                                    "for one inventory file; not read", "error", "file")
+                            for at in where[blob])
+    total = sum(size for size in sizes.values() if size <= MAX_FILE_SIZE)
+    if total > MAX_TOTAL:
+        problems.append(Problem(min(min(w) for w in where.values()), 0, f"the branches hold "
+                                f"{total} bytes of distinct host records, over the limit of "
+                                f"{MAX_TOTAL}; not read, nothing compared", "error", "file"))
+        return {}
+    parsed: dict[tuple, Host | None] = {}
+    for blob, data in gitstore.blobs(ws.root, sizes):
+        for rel in keys[blob]:
+            parsed[(rel.rsplit("/", 1)[-1], blob)] = freed.parse_record(rel, data)
+    return parsed
+
+
 def problems(ws: Workspace, pattern: str) -> list[Problem]:
     if not pattern.strip():
         raise CinvError("--refs: give a branch name pattern, e.g. 'customer-*'")
-    sides = _sides(ws, pattern)
+    out: list[Problem] = []
+    sides = _sides(ws, pattern, out)
     shared = defaultdict(int)
     for _side, _hosts, nets in sides:
         for net in nets:
@@ -83,7 +117,6 @@ def problems(ws: Workspace, pattern: str) -> list[Problem]:
                 for key, addr in (("ipv4", iface.ipv4), ("ipv6", iface.ipv6)):
                     if addr is not None:
                         held[(key, (iface.network, int(addr)))].append((side, host, i, iface))
-    out = []
     for (kind, value), places in held.items():
         if len({(side, host.name) for side, host, _i, _f in places}) < 2 \
                 or len({host.name for _s, host, _i, _f in places}) < 2:

@@ -46,6 +46,7 @@ ANSIBLE_KEYS = ("host", "vars", "group_vars")
 ANSIBLE_HOST = ("ip", "fqdn")
 DNS_KEYS = ("ttl", "primary_ns", "hostmaster", "nameservers")
 TARGET_KEYS = ("template", "each", "path")
+MAX_TARGETS = 64  # user targets in render.targets (they share one time budget: env.bounded)
 EACH = ("once", "host", "network", "zone")
 
 VAR_INT_MIN, VAR_INT_MAX = -(1 << 63), (1 << 64) - 1  # numbers in vars: 64 bits
@@ -413,6 +414,10 @@ def parse_settings(data, path: str, problems: list) -> Settings:
         r.keys(render, ("out", "targets"), "render.")
         s.render_out = r.field(render, "out", _out_dir, "render.", default=s.render_out)
         targets = r.mapping(render.get("targets"), "render.targets", render.line_of("targets"))
+        if targets is not None and len(targets) > MAX_TARGETS:
+            r.error(render.line_of("targets"), f"render.targets: {len(targets)} targets, over "
+                    f"the limit of {MAX_TARGETS}; none of them is rendered")
+            targets = None
         for tname, spec in (targets or {}).items():
             target = _parse_target(r, tname, spec, targets.line_of(tname))
             if target is not None:

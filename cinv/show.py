@@ -4,13 +4,15 @@ from __future__ import annotations
 import ipaddress
 import json
 
-from cinv import usage, yamlio
+from cinv import printable, usage, yamlio
 from cinv.model import Host, Inventory, Network
 from cinv.values import format_size
 
 
 def table(rows: list[list[str]], header: list[str]) -> str:
-    rows = [header] + [[c if c else "-" for c in r] for r in rows]
+    """Aligned columns; a cell holding a control character shows it escaped (printable.line):
+    one row is one line whatever a value holds."""
+    rows = [header] + [[printable.line(c) if c else "-" for c in r] for r in rows]
     widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
 

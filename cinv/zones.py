@@ -42,6 +42,15 @@ NOT_RECORDS = {
     "NSEC3": "made by the signer, not kept",
     "NSEC3PARAM": "made by the signer, not kept",
 }
+# Types named refuses in a zone file whatever their data, so the whole zone fails to load
+# (named-checkzone, BIND 9.18: "invalid use of a meta type", "obsolete"), beside the meta and
+# query types dnspython knows (rdatatype.is_metatype: OPT and 128-255, which named refuses
+# alike): type 0, reserved (RFC 6895), and MD and MF, which RFC 973 replaced with MX.
+NAMED_REFUSES = {
+    0: "type 0 is reserved (RFC 6895), not a record type; named refuses the zone",
+    3: "MD is obsolete (RFC 973: use MX); named refuses the zone",
+    4: "MF is obsolete (RFC 973: use MX); named refuses the zone",
+}
 TXT_TYPES = ("TXT", "SPF")
 _TYPE = re.compile(r"^(?:[A-Z][A-Z0-9-]{0,15}|TYPE[0-9]{1,5})\Z")
 # An owner's labels: letters, digits, '-', '_' and '/' (RFC 2317 names such as 0/26); '*' only
@@ -133,8 +142,13 @@ def rtype(value) -> str:
         code = dns.rdatatype.from_text(text)
     except dns.rdatatype.UnknownRdatatype:
         raise ValueError(f"{value!r} is not a record type dnspython knows") from None
+    except ValueError:  # TYPE65536 and above
+        raise ValueError(f"{value!r}: a record type is a number up to 65535") from None
+    if code in NAMED_REFUSES:
+        raise ValueError(f"{value}: {NAMED_REFUSES[code]}")
     if dns.rdatatype.is_metatype(code) or code == dns.rdatatype.OPT:
-        raise ValueError(f"{value} is a query type, not a record type")
+        raise ValueError(f"{value} is a meta or query type, not a record type; named refuses "
+                         "the zone")
     text = dns.rdatatype.to_text(code)
     if text in NOT_RECORDS:
         raise ValueError(f"{text}: {NOT_RECORDS[text]}")

@@ -211,6 +211,7 @@ SITES = {
     ("env.py", "call_binop", "a power of more"): "template computing too much",
     ("env.py", "on_alarm", "_Timeout()"): "template computing too much",
     ("env.py", "bounded", "took longer than"): "template computing too much",
+    ("env.py", "bounded", "not rendered"): "template computing too much",
     ("env.py", "bounded", "needed more than"): "template computing too much",
     ("env.py", "render_bounded", "the output is over the limit"): "template computing too much",
     ("serial.py", "read", "FileNotFoundError"): "internal: a missing blob reads as absent",

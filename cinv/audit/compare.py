@@ -12,6 +12,7 @@ import functools
 import json
 from dataclasses import dataclass
 
+from cinv import printable
 from cinv.values import mac_str
 
 
@@ -47,11 +48,14 @@ def as_json(findings: list[Finding]) -> str:
 
 
 def as_table(findings: list[Finding]) -> str:
+    """The findings as aligned columns. What a server, a lease file or a domain reported is
+    untrusted: each cell is escaped (printable.line), so a row is one line of plain text."""
     rows = [("KIND", "SUBJECT", "EXPECTED", "ACTUAL", "WHERE / NOTE")]
     for f in ordered(findings):
         tail = "; ".join(x for x in (f.where, f.note) if x)
-        rows.append((f.kind, f.subject, "-" if f.expected is None else f.expected,
-                     "-" if f.actual is None else f.actual, tail))
+        rows.append(tuple(map(printable.line, (
+            f.kind, f.subject, "-" if f.expected is None else f.expected,
+            "-" if f.actual is None else f.actual, tail))))
     if len(rows) == 1:
         return ""
     widths = [max(len(r[i]) for r in rows) for i in range(4)]

@@ -58,8 +58,15 @@ class Lease:
 
     @property
     def client(self) -> str | None:
-        """The client identifier (uid, client-id or DUID) as lower-case hex."""
-        return None if self.client_raw is None else ident_hex(self.client_raw)
+        """The client identifier (uid, client-id or DUID) as lower-case hex; one that is
+        neither quoted nor hex octets is refused at its file:line (it is printed)."""
+        if self.client_raw is None:
+            return None
+        try:
+            return ident_hex(self.client_raw)
+        except ValueError as e:
+            from cinv.errors import CinvError
+            raise CinvError(f"{self.where}: {e}") from None
 
     @property
     def shown(self) -> str:
@@ -105,11 +112,22 @@ def hex_bytes(data: bytes) -> str:
     return ":".join(f"{b:02x}" for b in data)
 
 
+_HEX_OCTETS = re.compile(r"[0-9a-fA-F]{1,2}(?::[0-9a-fA-F]{1,2})*\Z")
+
+
 def ident_hex(value: str) -> str:
-    """A uid or DUID, quoted (dhcpd's octal escapes) or as a hex list, as lower-case hex."""
+    """A uid or DUID, quoted (dhcpd's octal escapes) or as a hex list, as lower-case hex; a
+    ValueError for anything else (a lease file written by hand, or to attack a terminal)."""
     value = value.strip()
     if value.startswith('"') and value.endswith('"') and len(value) >= 2:
         return hex_bytes(unescape(value[1:-1]))
+    return hex_octets(value, "client id")
+
+
+def hex_octets(value: str, what: str) -> str:
+    """value, hex octets with colons (01:52:54:00:aa:bb), lower-case; else a ValueError."""
+    if not _HEX_OCTETS.match(value):
+        raise ValueError(f"{what} {value[:60]!r} is not hex octets (such as 01:52:54:00:aa:bb)")
     return value.lower()
 
 

@@ -17,7 +17,18 @@ import time
 from pathlib import Path
 
 from cinv.audit.dhcpd_leases import IscReader, finish
-from cinv.audit.lease import NA, NEVER, PD, TA, V4, Lease, duid_mac, hex_bytes, parse_mac
+from cinv.audit.lease import (
+    NA,
+    NEVER,
+    PD,
+    TA,
+    V4,
+    Lease,
+    duid_mac,
+    hex_bytes,
+    hex_octets,
+    parse_mac,
+)
 from cinv.errors import CinvError
 
 __all__ = ["NEVER", "IscReader", "Lease", "active", "read_files", "read_files_text"]
@@ -131,7 +142,7 @@ def _read_kea(text: str, shown: str, state: dict) -> None:
                 mac = mac or duid_mac(duid)
                 client = hex_bytes(duid)
             elif iclient is not None and row[iclient]:
-                client = row[iclient]
+                client = hex_octets(row[iclient], "client_id")
             plen = int(row[iplen]) if kind == PD and iplen is not None else None
         except ValueError as e:
             raise CinvError(f"{where}: {e}") from None

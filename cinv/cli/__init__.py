@@ -7,10 +7,12 @@ topic (core.py: init, net, host, iface, check), each registering itself on `cli`
 """
 from __future__ import annotations
 
+import io
 import sys
 
 import click
 
+from cinv import budget, printable
 from cinv.errors import CinvError, ProblemsError
 from cinv.workspace import Workspace, open_workspace
 
@@ -42,9 +44,17 @@ no_commit_option = click.option("--no-commit", is_flag=True,
                                 help="Change the files but make no git commit.")
 
 
+def echo(message=None, err: bool = False, nl: bool = True) -> None:
+    """click.echo, through the one escaping rule (cinv/printable.py): nothing cinv prints
+    carries a terminal control but newline and tab, whatever a file, a server or a branch
+    held. A line built from untrusted values escapes them with printable.line first (its
+    newlines too)."""
+    click.echo(None if message is None else printable.block(message), err=err, nl=nl)
+
+
 def echo_problems(problems) -> None:
     for p in problems:
-        click.echo(p.text())
+        echo(p.text())
 
 
 # --- the group ----------------------------------------------------------------------------
@@ -97,28 +107,31 @@ def main(argv=None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        code = cli.main(args=args, prog_name="cinv", standalone_mode=False)
+        with budget.command():  # one time budget for the inventory's templates
+            code = cli.main(args=args, prog_name="cinv", standalone_mode=False)
     except click.exceptions.Exit as e:
         code = e.exit_code
-    except click.ClickException as e:
-        e.show()
+    except click.ClickException as e:  # it may quote an argument (a branch's name, in CI)
+        shown = io.StringIO()
+        e.show(file=shown)
+        echo(shown.getvalue(), err=True, nl=False)
         code = e.exit_code
     except click.Abort:
-        click.echo("cinv: aborted", err=True)
+        echo("cinv: aborted", err=True)
         code = 1
     except ProblemsError as e:
         if debug:
             raise
         for p in e.problems:
-            click.echo(p.text(), err=True)
+            echo(p.text(), err=True)
         code = 1
     except CinvError as e:
         if debug:
             raise
-        click.echo(f"cinv: {e}", err=True)
+        echo(f"cinv: {printable.line(e)}", err=True)
         code = 1
     except KeyboardInterrupt:
-        click.echo("cinv: interrupted", err=True)
+        echo("cinv: interrupted", err=True)
         code = 130
     except BrokenPipeError:
         code = 0
@@ -126,13 +139,13 @@ def main(argv=None) -> None:
         if debug:
             raise
         where = f"{e.filename}: " if e.filename else ""
-        click.echo(f"cinv: {where}{e.strerror or e}", err=True)
+        echo(f"cinv: {printable.line(f'{where}{e.strerror or e}')}", err=True)
         code = 1
     except Exception as e:  # a bug: one line for the user, the traceback under --debug
         if debug:
             raise
-        click.echo(f"cinv: internal error: {type(e).__name__}: {e} (run with --debug for the "
-                   "traceback, and please report it)", err=True)
+        echo(f"cinv: internal error: {type(e).__name__}: {printable.line(e)} (run with --debug "
+             "for the traceback, and please report it)", err=True)
         code = 1
     finally:
         gitstore = sys.modules.get("cinv.gitstore")  # not imported: no repository was opened

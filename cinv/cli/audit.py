@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 import click
 
-from cinv.cli import _workspace, cli, complete_host
+from cinv import printable
+from cinv.cli import _workspace, cli, complete_host, echo
 from cinv.errors import CinvError, ProblemsError
 
 format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]),
@@ -29,7 +30,7 @@ def _refused_on_errors():
         yield
     except ProblemsError as e:
         for p in e.problems:
-            click.echo(p.text(), err=True)
+            echo(p.text(), err=True)
         n = len(e.problems)
         raise CinvError(f"audit refused: the inventory has {n} error{'s' if n != 1 else ''} "
                         "(see `cinv check`)") from None
@@ -38,12 +39,12 @@ def _refused_on_errors():
 def _report(ctx: click.Context, findings: list, fmt: str, what: str) -> None:
     from cinv.audit import compare
     if fmt == "json":
-        click.echo(compare.as_json(findings))
+        echo(compare.as_json(findings))
     elif findings:
-        click.echo(compare.as_table(findings))
+        echo(compare.as_table(findings))
     n = len(set(findings))
-    click.echo(f"{what}: {n} difference{'s' if n != 1 else ''} from the inventory" if n
-               else f"{what}: agrees with the inventory", err=True)
+    echo(f"{what}: {n} difference{'s' if n != 1 else ''} from the inventory" if n
+         else f"{what}: agrees with the inventory", err=True)
     ctx.exit(1 if findings else 0)
 
 
@@ -126,7 +127,7 @@ def libvirt(ctx, uri, parent, timeout, fmt):
     from cinv import audit as audits
     findings, notes = audits.audit_libvirt(_workspace(ctx), uri, parent, timeout)
     for note in notes:
-        click.echo(f"cinv: note: {note}", err=True)
+        echo(f"cinv: note: {printable.line(note)}", err=True)
     _report(ctx, findings, fmt, f"libvirt {uri}")
 
 

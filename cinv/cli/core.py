@@ -10,6 +10,7 @@ from cinv import ops, show
 from cinv.cli import (
     _workspace,
     cli,
+    echo,
     echo_problems,
     no_commit_option,
 )
@@ -32,17 +33,17 @@ def init(directory, domain, nameservers, no_commit):
       cinv init customer-a --domain customer-a.example.com --nameserver ns1.example.net
     """
     root = ops.init_inventory(directory, domain, commit=not no_commit, nameservers=nameservers)
-    click.echo(f"Made inventory {root} for {domain}.")
+    echo(f"Made inventory {root} for {domain}.")
     if not nameservers:
-        click.echo(f"Its zones name the placeholder nameserver {PLACEHOLDER_NS} (no host and "
-                   "no glue needed) until you name yours: dns.primary_ns and dns.nameservers "
-                   "in cinv.yaml.")
-    click.echo("Next: cinv net add NAME --ipv4 CIDR, then cinv host add NAME --kind ... "
-               "(to run `cinv check` before every commit: the pre-commit hook id cinv-check, "
-               "see the README).")
-    click.echo("Serving DHCPv6 with Kea: give each IPv6 network the DHCP server's interface "
-               "(cinv net add ... --dhcp-interface IF); kea-dhcp6 answers a directly connected "
-               "client only on a subnet that names its interface.")
+        echo(f"Its zones name the placeholder nameserver {PLACEHOLDER_NS} (no host and "
+             "no glue needed) until you name yours: dns.primary_ns and dns.nameservers "
+             "in cinv.yaml.")
+    echo("Next: cinv net add NAME --ipv4 CIDR, then cinv host add NAME --kind ... "
+         "(to run `cinv check` before every commit: the pre-commit hook id cinv-check, "
+         "see the README).")
+    echo("Serving DHCPv6 with Kea: give each IPv6 network the DHCP server's interface "
+         "(cinv net add ... --dhcp-interface IF); kea-dhcp6 answers a directly connected "
+         "client only on a subnet that names its interface.")
 
 
 @cli.command()
@@ -73,12 +74,12 @@ def check(ctx, fmt, refs):
         problems = problems + refcheck.problems(ws, refs)
     n_err = len(checks.errors(problems))
     if fmt == "json":
-        click.echo(json.dumps({"errors": n_err, "warnings": len(problems) - n_err,
+        echo(json.dumps({"errors": n_err, "warnings": len(problems) - n_err,
                                "hosts": n_hosts, "networks": n_networks,
                                "problems": [p.as_dict() for p in problems]}, indent=2))
     else:
         echo_problems(problems)
-        click.echo(checks.summary(n_hosts, n_networks, n_err, len(problems) - n_err))
+        echo(checks.summary(n_hosts, n_networks, n_err, len(problems) - n_err))
     ctx.exit(1 if n_err else 0)
 
 
@@ -99,4 +100,4 @@ def find(ctx, value, fmt):
       cinv find 5254.00ab.cdef --format json
     """
     rows = ops.find(_workspace(ctx).load(), value)
-    click.echo(show.found(rows, fmt))
+    echo(show.found(rows, fmt))

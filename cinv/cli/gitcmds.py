@@ -7,7 +7,7 @@ import click
 
 from cinv import diff as differ
 from cinv import gitstore
-from cinv.cli import _workspace, cli
+from cinv.cli import _workspace, cli, echo
 from cinv.workspace import Workspace
 
 
@@ -55,9 +55,9 @@ def diff(ctx, from_ref, to_ref, targets, fmt, rendered):
         renames = differ.chain(renames, differ.content_renames(base, new))
     diffs = differ.diff(old, new, renames)
     if fmt == "json":
-        click.echo(json.dumps(differ.as_json(diffs), indent=2, default=str))
+        echo(json.dumps(differ.as_json(diffs), indent=2, default=str))
     elif diffs:
-        click.echo(differ.as_text(diffs))
+        echo(differ.as_text(diffs))
 
 
 def _render_diff(ctx, ws: Workspace, args: list[str]) -> None:
@@ -65,5 +65,5 @@ def _render_diff(ctx, ws: Workspace, args: list[str]) -> None:
     from cinv.render import diff as rendered_diff
     refs, names = rendered_diff.split_arguments(ws, args)
     lines = rendered_diff.run(ws, *(refs + [None, None])[:2], names)
-    click.echo("".join(lines), nl=False)
+    echo("".join(lines), nl=False)
     ctx.exit(1 if lines else 0)

@@ -6,13 +6,14 @@ import json
 
 import click
 
-from cinv import ops, show
+from cinv import ops, printable, show
 from cinv.cli import (
     FORMATS,
     _workspace,
     cli,
     complete_host,
     complete_network,
+    echo,
     no_commit_option,
 )
 from cinv.errors import CinvError
@@ -23,7 +24,7 @@ def echo_warnings(ws) -> None:
     """The warnings a change added (a memory over-commit, an address a network names), on
     stderr: the change is made, but someone should look."""
     for problem in ws.warnings:
-        click.echo(problem.text(), err=True)
+        echo(problem.text(), err=True)
 
 
 def lifecycle_text() -> str:
@@ -75,7 +76,7 @@ def host_add(ctx, name, kind, network, ipv4, ipv6, mac, parent, cpus, memory, di
     h = ops.add_host(ws, name, kind, network=network, ipv4=ipv4, ipv6=ipv6,
                      mac=mac, parent=parent, cpus=cpus, memory=memory, disks=disk, tags=tag,
                      state=state, description=description, commit=not no_commit)
-    click.echo(show.record(h.to_dict(with_name=True), "yaml"))
+    echo(show.record(h.to_dict(with_name=True), "yaml"))
     echo_warnings(ws)
 
 
@@ -108,7 +109,7 @@ def host_list(ctx, kind, state, tag, network, parent, show_all, fmt):
         and (parent_name is None or h.parent == parent_name)]
     out = show.hosts(selected, fmt)
     if out:
-        click.echo(out)
+        echo(out)
 
 
 @host.command("show")
@@ -124,7 +125,7 @@ def host_show(ctx, name, fmt):
       cinv host show web1 --format json
     """
     h = ops.find_host(_workspace(ctx).load(), name)
-    click.echo(show.record(h.to_dict(with_name=True), fmt))
+    echo(show.record(h.to_dict(with_name=True), fmt))
 
 
 @host.command("set")
@@ -146,7 +147,7 @@ def host_set(ctx, name, assignments, no_commit):
     """
     ws = _workspace(ctx)
     h, _said = ops.set_host(ws, name, list(assignments), commit=not no_commit)
-    click.echo(show.record(h.to_dict(with_name=True), "yaml"))
+    echo(show.record(h.to_dict(with_name=True), "yaml"))
     echo_warnings(ws)
 
 
@@ -158,7 +159,7 @@ def host_set(ctx, name, assignments, no_commit):
 def host_state(ctx, name, state, no_commit):
     ws = _workspace(ctx)
     h = ops.set_state(ws, name, state, commit=not no_commit)
-    click.echo(f"{h.name}: {h.state}")
+    echo(f"{h.name}: {h.state}")
     echo_warnings(ws)
 
 
@@ -188,7 +189,7 @@ def host_rm(ctx, name, no_commit):
     """
     ws = _workspace(ctx)
     h = ops.remove_host(ws, name, commit=not no_commit)
-    click.echo(f"Removed {h.name} ({h.path}).")
+    echo(f"Removed {h.name} ({h.path}).")
     echo_warnings(ws)
 
 
@@ -208,9 +209,9 @@ def host_rename(ctx, old, new, no_commit):
     """
     ws = _workspace(ctx)
     was, h, children = ops.rename_host(ws, old, new, commit=not no_commit)
-    click.echo(f"Renamed {was} to {h.name} ({h.path}).")
+    echo(f"Renamed {was} to {h.name} ({h.path}).")
     for child in children:
-        click.echo(f"  {child.name}: parent {h.name}")
+        echo(f"  {child.name}: parent {h.name}")
     echo_warnings(ws)
 
 
@@ -231,7 +232,7 @@ def host_move(ctx, name, parent, force, no_commit):
     """
     ws = _workspace(ctx)
     h = ops.move_host(ws, name, parent, force=force, commit=not no_commit)
-    click.echo(f"{h.name}: parent {h.parent}")
+    echo(f"{h.name}: parent {h.parent}")
     echo_warnings(ws)
 
 
@@ -254,9 +255,9 @@ def host_tag(ctx, names, add, remove, no_commit):
     ws = _workspace(ctx)
     changed = ops.tag_hosts(ws, names, add, remove, commit=not no_commit)
     if not changed:
-        click.echo("Nothing to change: every host has those tags already.")
+        echo("Nothing to change: every host has those tags already.")
     for h in changed:
-        click.echo(f"{h.name}: {', '.join(h.tags) or '(no tags)'}")
+        echo(f"{h.name}: {', '.join(h.tags) or '(no tags)'}")
     echo_warnings(ws)
 
 
@@ -284,10 +285,10 @@ def host_history(ctx, name, fmt):
             raise
     commits = gitstore.host_history(ws.root, path)
     if fmt == "json":
-        click.echo(json.dumps(commits, indent=2))
+        echo(json.dumps(commits, indent=2))
         return
     for c in commits:
-        click.echo(f"{c['commit'][:12]}  {c['date']}  {c['author']}  {c['message']}")
+        echo(printable.line(f"{c['commit'][:12]}  {c['date']}  {c['author']}  {c['message']}"))
 
 
 # --- interfaces ---------------------------------------------------------------------------
@@ -321,7 +322,7 @@ def iface_add(ctx, host_name, network, ifname, ipv4, ipv6, mac, no_commit):
     ws = _workspace(ctx)
     h = ops.add_interface(ws, host_name, network, ifname, ipv4=ipv4, ipv6=ipv6,
                           mac=mac, commit=not no_commit)
-    click.echo(show.record(h.to_dict(with_name=True), "yaml"))
+    echo(show.record(h.to_dict(with_name=True), "yaml"))
     echo_warnings(ws)
 
 
@@ -349,9 +350,9 @@ def iface_set(ctx, host_name, ifname, network, ipv4, ipv6, mac, no_commit):
     h, said = ops.set_interface(ws, host_name, ifname, network=network, ipv4=ipv4, ipv6=ipv6,
                                 mac=mac, commit=not no_commit)
     if not said:
-        click.echo(f"Nothing to change: {h.name} {ifname} is like that already.")
+        echo(f"Nothing to change: {h.name} {ifname} is like that already.")
     for phrase in said:
-        click.echo(f"{h.name} {ifname}: {phrase}")
+        echo(f"{h.name} {ifname}: {phrase}")
     echo_warnings(ws)
 
 
@@ -369,5 +370,5 @@ def iface_rm(ctx, host_name, ifname, no_commit):
     """
     ws = _workspace(ctx)
     h = ops.remove_interface(ws, host_name, ifname, commit=not no_commit)
-    click.echo(show.record(h.to_dict(with_name=True), "yaml"))
+    echo(show.record(h.to_dict(with_name=True), "yaml"))
     echo_warnings(ws)

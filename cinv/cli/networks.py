@@ -9,6 +9,7 @@ from cinv.cli import (
     _workspace,
     cli,
     complete_network,
+    echo,
     no_commit_option,
 )
 from cinv.cli.hosts import echo_warnings
@@ -64,7 +65,7 @@ def net_add(ctx, name, ipv4, ipv6, domain, gateway4, gateway6, dhcp_pool, reserv
               "bridge": bridge, "dhcp": {"interface": dhcp_interface} if dhcp_interface else None}
     ws = _workspace(ctx)
     network = ops.add_network(ws, name, fields, commit=not no_commit)
-    click.echo(show.record(network.to_dict(with_name=True), "yaml"))
+    echo(show.record(network.to_dict(with_name=True), "yaml"))
     echo_warnings(ws)
 
 
@@ -85,7 +86,7 @@ def net_set(ctx, name, assignments, no_commit):
     """
     ws = _workspace(ctx)
     network, said = ops.set_network(ws, name, list(assignments), commit=not no_commit)
-    click.echo(show.record(network.to_dict(with_name=True), "yaml"))
+    echo(show.record(network.to_dict(with_name=True), "yaml"))
     echo_warnings(ws)
 
 
@@ -102,7 +103,7 @@ def net_rm(ctx, name, no_commit):
     """
     ws = _workspace(ctx)
     network = ops.remove_network(ws, name, commit=not no_commit)
-    click.echo(f"Removed network {network.name} ({network.path}).")
+    echo(f"Removed network {network.name} ({network.path}).")
     echo_warnings(ws)
 
 
@@ -126,7 +127,7 @@ def net_free(ctx, name, count, family):
     network, version, free = ops.free_addresses(_workspace(ctx), name, count, family)
     if not free:
         raise CinvError(f"network {network.name} has no free IPv{version} address")
-    click.echo("\n".join(str(a) for a in free))
+    echo("\n".join(str(a) for a in free))
 
 
 @net.command("list")
@@ -141,7 +142,7 @@ def net_list(ctx, fmt):
     """
     out = show.networks(_workspace(ctx).load(), fmt)
     if out:
-        click.echo(out)
+        echo(out)
 
 
 @net.command("show")
@@ -159,4 +160,4 @@ def net_show(ctx, name, fmt):
     inv = _workspace(ctx).load()
     network = ops.find_network(inv, name)
     used4, used6, _macs = ops.used_addresses(inv)
-    click.echo(show.network(inv, network, used4, used6, fmt))
+    echo(show.network(inv, network, used4, used6, fmt))

@@ -6,7 +6,7 @@ import json
 import click
 
 from cinv import load, ops, show
-from cinv.cli import _workspace, cli, no_commit_option
+from cinv.cli import _workspace, cli, echo, no_commit_option
 
 
 @cli.group()
@@ -46,8 +46,8 @@ def record_add(ctx, zone, name, rtype, value, ttl, no_commit):
     z, rec, created = ops.add_record(_workspace(ctx), zone, name, rtype, value, ttl,
                                      commit=not no_commit)
     if created:
-        click.echo(f"New zone {z.name} ({z.path}).")
-    click.echo(f"Added {ops.records.describe(z, rec)} ({z.path}:{rec.line})")
+        echo(f"New zone {z.name} ({z.path}).")
+    echo(f"Added {ops.records.describe(z, rec)} ({z.path}:{rec.line})")
 
 
 @record.command("rm")
@@ -67,7 +67,7 @@ def record_rm(ctx, zone, name, rtype, value, no_commit):
     """
     z, gone = ops.remove_records(_workspace(ctx), zone, name, rtype, value, commit=not no_commit)
     for rec in gone:
-        click.echo(f"Removed {ops.records.describe(z, rec)}")
+        echo(f"Removed {ops.records.describe(z, rec)}")
 
 
 @record.command("list")
@@ -86,10 +86,10 @@ def record_list(ctx, zone, fmt):
     inv = load.load_networks(ws.source(), cache_root=ws.cache_root())
     items = ops.list_records(inv, zone)
     if fmt in ("json", "yaml"):
-        click.echo(show.records(items, fmt))
+        echo(show.records(items, fmt))
         return
     rows = [[i["zone"], i["name"], str(i["ttl"]), i["type"],
              json.dumps(i["value"]) if isinstance(i["value"], list) else i["value"]]
             for i in items]
     if rows:
-        click.echo(show.table(rows, ["ZONE", "NAME", "TTL", "TYPE", "VALUE"]))
+        echo(show.table(rows, ["ZONE", "NAME", "TTL", "TYPE", "VALUE"]))

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import click
 
+from cinv import printable
 from cinv import render as rendering
-from cinv.cli import _workspace, cli
+from cinv.cli import _workspace, cli, echo
 from cinv.errors import CinvError, ProblemsError
 
 
@@ -34,22 +35,22 @@ def render(ctx, targets, out, check_only):
         result = rendering.run(ws, list(dict.fromkeys(targets)), out, check_only)
     except ProblemsError as e:
         for p in e.problems:
-            click.echo(p.text(), err=True)
+            echo(p.text(), err=True)
         raise CinvError(f"render refused: `cinv check` reports {len(e.problems)} error"
                         f"{'s' if len(e.problems) != 1 else ''}; nothing was written") from None
     for warning in result.warnings:
-        click.echo(f"cinv: warning: {warning}", err=True)
+        echo(f"cinv: warning: {printable.line(warning)}", err=True)
     plan = result.plan
     if check_only:
         for line in plan.lines():
-            click.echo(line)
+            echo(printable.line(line))
         if plan.differs:
             raise CinvError(f"{result.out}: {len(plan.lines())} file(s) differ from the "
                             "inventory; run `cinv render` to update them")
-        click.echo(f"{result.out}: up to date ({plan.unchanged} files)")
+        echo(f"{result.out}: up to date ({plan.unchanged} files)")
         return
     for line in result.report:
-        click.echo(line)
+        echo(printable.line(line))
     written = len(plan.missing) + len(plan.changed)
-    click.echo(f"{result.out}: {written} written, {plan.unchanged} unchanged, "
-               f"{len(plan.stale)} removed")
+    echo(f"{result.out}: {written} written, {plan.unchanged} unchanged, "
+         f"{len(plan.stale)} removed")

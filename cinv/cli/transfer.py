@@ -8,7 +8,7 @@ import click
 
 from cinv import export as exports
 from cinv import ops
-from cinv.cli import _workspace, cli, complete_host, complete_network, no_commit_option
+from cinv.cli import _workspace, cli, complete_host, complete_network, echo, no_commit_option
 from cinv.errors import Problem, ProblemsError
 from cinv.importers import dhcpd, dnsmasq, kea, libvirt, plan, zone
 
@@ -19,16 +19,16 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 
 def _run(ctx, read, dry_run: bool, no_commit: bool) -> None:
     result, sha = plan.run(_workspace(ctx), read, dry_run, commit=not no_commit)
-    click.echo(result.text())
+    echo(result.text())
     if dry_run and result.refused:  # exit as the real run would
         raise ProblemsError([Problem(result.source, 0, "import refused, nothing written:",
                                      "error", "import"), *result.refused])
     if dry_run:
-        click.echo("Dry run: nothing written.")
+        echo("Dry run: nothing written.")
     elif not result.changes:
-        click.echo("Nothing to change.")
+        echo("Nothing to change.")
     else:
-        click.echo(f"Imported: {result.counts()}" + (f" (commit {sha[:10]})" if sha else "."))
+        echo(f"Imported: {result.counts()}" + (f" (commit {sha[:10]})" if sha else "."))
 
 
 @cli.group("import")
@@ -176,11 +176,11 @@ def export_cdist(ctx, directory):
     """
     report = exports.cdist(_workspace(ctx).load(), directory)
     for name in report.written:
-        click.echo(f"wrote {directory / name}")
+        echo(f"wrote {directory / name}")
     for name in report.removed:
-        click.echo(f"removed {directory / name} (not in the inventory, or retired)")
-    click.echo(f"{len(report.written)} written, {len(report.unchanged)} unchanged, "
-               f"{len(report.removed)} removed.")
+        echo(f"removed {directory / name} (not in the inventory, or retired)")
+    echo(f"{len(report.written)} written, {len(report.unchanged)} unchanged, "
+         f"{len(report.removed)} removed.")
 
 
 @export_.command("ansible")
@@ -207,4 +207,4 @@ def export_ansible(ctx, list_, host):
         text = exports.ansible_host(ws, host)
     else:
         text = exports.ansible(ws)
-    click.echo(text, nl=False)
+    echo(text, nl=False)

@@ -13,7 +13,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import names, values
+from cinv import names, printable, values
 from cinv.errors import CinvError
 from cinv.load import MAX_FILE_SIZE
 from cinv.model import Inventory, Network
@@ -92,7 +92,8 @@ class Unmapped:
     why: str
 
     def text(self) -> str:
-        return f"{self.where}: {self.what}: {self.why}"
+        """One line: the file's names and statements are untrusted (printable.line)."""
+        return printable.line(f"{self.where}: {self.what}: {self.why}")
 
 
 @dataclass

@@ -6,8 +6,10 @@ top file's folder; with `root` (`--root DIR`, the folder a copied tree lies in),
 name is read under DIR instead. Every path goes through cinv/paths.py: nothing outside the
 allowed folder is read. An include that is missing is listed (as dhcpd would refuse it); a loop
 is refused. There is no fixed cap on the number of files: a tree may hold thousands, bounded by
-MAX_FILES and MAX_BYTES against runaway trees. Bytes that are not UTF-8 are tolerated in
-comments; a statement holding them is listed, not read.
+MAX_FILES and MAX_BYTES against runaway trees. Both count every read: a file included twice
+(by two files, a diamond rather than a loop) counts twice, as dhcpd reads it twice, and a
+file that would pass MAX_BYTES is refused at its include before it is read. Bytes that are not
+UTF-8 are tolerated in comments; a statement holding them is listed, not read.
 """
 from __future__ import annotations
 
@@ -21,7 +23,9 @@ from cinv.importers import Unmapped, read_text
 
 MAX_DEPTH = 32  # nested blocks
 MAX_FILES = 20_000  # files one import may read
-MAX_BYTES = 512 << 20  # bytes one import may read, all files together
+# bytes one import may read, all files together (and a file again each time it is included):
+# 8 times the limit of one file; parsing takes about 40 times the text in memory
+MAX_BYTES = 8 << 20
 MAX_NESTING = 64  # include chain length
 _PUNCT = "{};,"
 
@@ -123,7 +127,8 @@ class _Reader:
         self.result = Parsed([])
         self.bytes = 0
 
-    def read(self, path: Path, shown: str) -> list[Statement]:
+    def read(self, path: Path, shown: str, where: str | None = None) -> list[Statement]:
+        """The statements of a file (where: the include naming it)."""
         real = path.resolve()
         if real in self.stack:
             chain = " -> ".join(p.name for p in [*self.stack, real])
@@ -133,11 +138,16 @@ class _Reader:
         self.result.files += 1
         if self.result.files > MAX_FILES:
             raise CinvError(f"{shown}: more than {MAX_FILES} files included; refusing")
-        text = read_text(path, shown, errors="surrogateescape")
-        self.bytes += len(text)
-        if self.bytes > MAX_BYTES:
-            raise CinvError(f"{shown}: the files included hold more than {MAX_BYTES} bytes; "
+        try:
+            size = path.stat().st_size
+        except OSError:
+            size = 0  # read_text says why it cannot be read
+        if self.bytes + size > MAX_BYTES:
+            raise CinvError(f"{where or shown}: {shown}: the files read, counted each time "
+                            f"they are included, would hold more than {MAX_BYTES} bytes; "
                             "refusing")
+        text = read_text(path, shown, errors="surrogateescape")  # at most 1 MiB, if it grew
+        self.bytes += max(size, len(text))
         self.stack.append(real)
         tokens = tokenize(text, shown)
         pos, body = self._body(tokens, 0, shown, path, 0)
@@ -194,7 +204,7 @@ class _Reader:
                 f"{inc_shown} does not exist{' under --root' if self.root else ''}; the "
                 "statements it would add are not imported")))
             return []
-        return self.read(target, inc_shown)
+        return self.read(target, inc_shown, where)
 
     def _target(self, name: str, path: Path, shown: str, where: str) -> tuple[Path, str]:
         """The file an include names, inside the allowed folder; and how messages show it."""

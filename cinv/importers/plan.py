@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from cinv import check, ops, schema, yamlio
+from cinv import check, ops, printable, schema, yamlio
 from cinv.diff import compare_records
 from cinv.errors import CinvError, Problem, ProblemsError
 from cinv.importers import Findings, FoundHost, FoundIface, Unmapped
@@ -62,8 +62,9 @@ class Plan:
 
     def text(self) -> str:
         lines = [f"Plan for {self.source}:"]
-        lines += [f"  {a.text()}" for a in self.actions] or ["  (nothing found to import)"]
-        lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  {printable.line(a.text())}" for a in self.actions] or \
+            ["  (nothing found to import)"]
+        lines += [f"  note: {printable.line(n)}" for n in self.notes]
         if self.unmapped:
             lines.append(f"Not mapped ({len(self.unmapped)}):")
             lines += [f"  {u.text()}" for u in self.unmapped]

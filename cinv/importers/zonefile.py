@@ -22,6 +22,12 @@ from cinv.errors import CinvError
 MAX_ZONE_FILE = 64 << 20  # a zone of 50,000 records is a few MB
 MAX_FILES = 64  # files one import may read ($INCLUDE)
 MAX_DEPTH = 8
+# $GENERATE: BIND's own range rule (start <= stop, step >= 1, each at most 2**31-1: named
+# refuses "invalid range" beyond), and, unlike named (which runs 2**31 iterations), a count:
+# a /16's worth of reverse records per line, four such in one import.
+GENERATE_MAX = 2**31 - 1
+GENERATE_LINE = 65_536
+GENERATE_TOTAL = 262_144
 DIRECTIVES = {"$GENERATE", "$ORIGIN", "$TTL"}
 _INCLUDE = re.compile(r"^\$include(?=[ \t;]|$)", re.IGNORECASE)
 _STATE = ("current_origin", "last_name", "last_ttl", "last_ttl_known", "default_ttl",
@@ -69,6 +75,7 @@ def _reader_class():
 
     class Reader(dns.zonefile.Reader):
         line = 0
+        budget: _Generated
 
         def _rr_line(self):
             self.line = self.tok.line_number
@@ -76,8 +83,41 @@ def _reader_class():
 
         def _generate_line(self):
             self.line = self.tok.line_number
+            token = self.tok.get()
+            self.tok.unget(token)
+            self.budget.take(token.value if token.is_identifier() else "",
+                             f"{self.tok.filename}:{self.line}")
             return super()._generate_line()
     return Reader
+
+
+class _Generated:
+    """How many records the $GENERATE lines of one import make, counted before each line
+    runs: a range beyond BIND's rule or the counts is refused at its file:line, before any
+    record of it is made."""
+
+    def __init__(self):
+        self.total = 0
+
+    def take(self, text: str, where: str) -> None:
+        import dns.exception
+        import dns.grange
+        try:
+            start, stop, step = dns.grange.from_text(text)
+        except (dns.exception.DNSException, ValueError, AssertionError):
+            return  # dnspython's own message names what is wrong with it
+        at = f"{where}: $GENERATE {text}"
+        if max(start, stop, step) > GENERATE_MAX:
+            raise CinvError(f"{at}: invalid range (start, stop and step are at most "
+                            f"{GENERATE_MAX}, as named has them); refusing")
+        count = (stop - start) // step + 1
+        if count > GENERATE_LINE:
+            raise CinvError(f"{at}: makes {count} records, over the limit of {GENERATE_LINE} "
+                            "per line; refusing")
+        self.total += count
+        if self.total > GENERATE_TOTAL:
+            raise CinvError(f"{at}: the $GENERATE lines make more than {GENERATE_TOTAL} "
+                            "records in all; refusing")
 
 
 class _Parser:
@@ -91,6 +131,7 @@ class _Parser:
         self.stack: list[Path] = []
         self.rows: list[tuple] = []
         self.reader_class = _reader_class()
+        self.generated = _Generated()
 
     def file(self, path: Path, shown: str, state: dict, depth: int) -> None:
         real = path.resolve()
@@ -123,6 +164,7 @@ class _Parser:
         tok = dns.tokenizer.Tokenizer(io.StringIO(text), shown)
         tok.line_number = first_line
         reader = self.reader_class(tok, dns.rdataclass.IN, txn, allow_directives=DIRECTIVES)
+        reader.budget = self.generated
         txn.reader = reader
         for key in _STATE:
             setattr(reader, key, state[key])

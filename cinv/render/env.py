@@ -15,6 +15,7 @@ import re
 import resource
 import signal
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
-from cinv import paths
+from cinv import budget, paths
 from cinv.errors import CinvError
 from cinv.load import DirSource, Source
 from cinv.workspace import data_dir
@@ -72,12 +73,16 @@ class BuiltinLoader(jinja2.BaseLoader):
 
 MAX_OUTPUT = 64 << 20  # characters of one rendered file (a 50,000-host dhcpd.conf: ~8 MiB)
 MAX_MEMORY = 512 << 20  # address space the inventory's templates may add while they run
-DEFAULT_SECONDS = 60.0  # per target; CINV_TEMPLATE_TIMEOUT overrides
+DEFAULT_SECONDS = 60.0  # per command, all targets together; CINV_TEMPLATE_TIMEOUT overrides
 MAX_INT_BITS = 4096  # of a number a template computes with * or **
 
 
 class TemplateBudget(CinvError):
     """A template that asked for more than its bounds."""
+
+
+class BudgetSpent(TemplateBudget):
+    """The command's time for the inventory's templates is used up (no later target runs)."""
 
 
 class _Timeout(BaseException):
@@ -135,16 +140,24 @@ def _vm_size() -> int | None:
 @contextmanager
 def bounded(what: str):
     """Run the inventory's templates (one target) within time and memory bounds: an alarm
-    after CINV_TEMPLATE_TIMEOUT seconds (main thread only; cinv's CLI renders there) and at
-    most MAX_MEMORY more address space. Either ends in one line, TemplateBudget."""
+    when the command's CINV_TEMPLATE_TIMEOUT seconds (cinv/budget.py: all targets together)
+    are spent (main thread only; cinv's CLI renders there) and at most MAX_MEMORY more address
+    space. Either ends in one line, TemplateBudget (BudgetSpent for the time)."""
     seconds = template_seconds()
+    spending = budget.current()
+    left = spending.left(seconds)
+    if left <= 0:
+        raise BudgetSpent(f"{what}: not rendered: the inventory's templates used this "
+                          f"command's {seconds:g} s already (CINV_TEMPLATE_TIMEOUT bounds them "
+                          "all together); refusing")
     alarm = threading.current_thread() is threading.main_thread()
     old_handler = old_limit = None
+    start = time.monotonic()
     if alarm:
         def on_alarm(signum, frame):
             raise _Timeout()
         old_handler = signal.signal(signal.SIGALRM, on_alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        signal.setitimer(signal.ITIMER_REAL, left)
     size = _vm_size()
     if size is not None:
         try:
@@ -160,8 +173,9 @@ def bounded(what: str):
     try:
         yield
     except _Timeout:
-        raise TemplateBudget(f"{what}: the templates took longer than {seconds:g} s "
-                             "(CINV_TEMPLATE_TIMEOUT sets the bound); refusing") from None
+        raise BudgetSpent(f"{what}: the inventory's templates took longer than {seconds:g} s "
+                          "(CINV_TEMPLATE_TIMEOUT bounds all of one command's together); "
+                          "refusing") from None
     except MemoryError:
         raise TemplateBudget(f"{what}: the templates needed more than "
                              f"{MAX_MEMORY >> 20} MiB of memory; refusing") from None
@@ -169,6 +183,7 @@ def bounded(what: str):
         if alarm:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, old_handler)
+        spending.spent += time.monotonic() - start
         if old_limit is not None:
             resource.setrlimit(resource.RLIMIT_AS, old_limit)
 

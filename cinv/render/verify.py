@@ -15,7 +15,7 @@ from cinv.errors import CinvError, Problem
 from cinv.load import Source
 from cinv.model import Inventory
 from cinv.render import targets
-from cinv.render.env import make_env
+from cinv.render.env import BudgetSpent, make_env
 from cinv.render.view import View
 
 _AT = re.compile(r"^(templates/[^:\s]+)(?::(\d+))?: (.*)\Z", re.S)
@@ -81,6 +81,9 @@ def problems(source: Source, inv: Inventory) -> list[Problem]:
                 targets.render_target(env_for, view, name, available[name], files)
             else:
                 _paths_only(trusted, view, name, available[name], files)
+        except BudgetSpent as e:  # the command's time is spent: no later target can run
+            out.append(_problem(e, inv))
+            break
         except CinvError as e:
             out.append(_problem(e, inv))
     return out
