@@ -18,12 +18,13 @@ STATES = ("planned", "provisioning", "active", "maintenance", "retired")
 IPV6_MODES = ("sequential", "eui64")
 # Lifecycle (README "Lifecycle" and `cinv host state --help` list exactly these): a host may be
 # retired from any state but retired itself (retiring keeps the record and holds its addresses
-# back; see allocate's hold time), and only a retired host may be planned again.
+# back; see allocate's hold time), only a retired host may be planned again, and a host in
+# service (active, maintenance) may be rebuilt: back to provisioning, keeping its addresses.
 TRANSITIONS = {
     "planned": ("provisioning", "retired"),
     "provisioning": ("active", "planned", "retired"),
-    "active": ("maintenance", "retired"),
-    "maintenance": ("active", "retired"),
+    "active": ("maintenance", "provisioning", "retired"),
+    "maintenance": ("active", "provisioning", "retired"),
     "retired": ("planned",),
 }
 

@@ -589,6 +589,24 @@ def test_lifecycle_is_the_same_in_code_help_and_readme(site, run_cli):
             site.ok("host", "rm", "h")
 
 
+def test_a_rebuild_is_one_step_back_to_provisioning_keeping_the_addresses(site):
+    """Issue 23 item 8: active (or maintenance) -> provisioning, one commit; nothing freed,
+    so the addresses, MAC and name stay and no other host may take them meanwhile."""
+    before = host_data(site, WEB1)
+    commits = site.commit_count()
+    r = site.ok("host", "state", "web1", "provisioning")
+    assert r.out == f"{WEB1}: provisioning\n"
+    assert site.commit_count() == commits + 1
+    assert site.subjects()[0] == f"Move host {WEB1} from active to provisioning"
+    assert host_data(site, WEB1) == {**before, "state": "provisioning"}
+    held = before["interfaces"][0]["ipv4"]
+    assert held not in site.ok("net", "free", "prod", "--count", "50").out.split()
+    site.ok("host", "state", "web1", "active")
+    site.ok("host", "state", "web1", "maintenance")
+    site.ok("host", "set", "web1", "state=provisioning")
+    assert host_data(site, WEB1)["state"] == "provisioning"
+
+
 def test_retiring_an_active_host_is_one_step(site):
     r = site.ok("host", "state", "web1", "retired")
     assert r.out == f"{WEB1}: retired\n"

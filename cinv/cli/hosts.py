@@ -164,7 +164,8 @@ def host_state(ctx, name, state, no_commit):
 
 host_state.help = f"""Move a host along its lifecycle; any other move is refused, naming the
 legal ones. A host leaves service by retiring (its record stays; its addresses and MACs are
-held back for the hold time, then free), and only a retired host is planned again:
+held back for the hold time, then free), only a retired host is planned again, and a host
+in service is rebuilt by going back to provisioning (its addresses and MACs stay):
 
 \b
 {lifecycle_text()}
@@ -172,6 +173,7 @@ held back for the hold time, then free), and only a retired host is planned agai
 \b
 Example:
   cinv host state web1 maintenance
+  cinv host state web1 provisioning     # rebuild: it netboots at the next render
 """
 
 
