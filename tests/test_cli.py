@@ -135,6 +135,17 @@ def test_net_show_draws_the_usage_map(populated):
     assert r.code == 1 and r.err.strip() == "cinv: no network 'nope' (known: mgmt, prod)"
 
 
+def test_net_show_prints_the_dhcp_block_as_yaml(populated):
+    """Issue 23: `dhcp:` was a Python dict repr ({'next_server': ...}); it reads as the
+    network's file does."""
+    populated.ok("net", "set", "prod", "dhcp.next_server=192.0.2.5",
+                 "dhcp.options.ntp-servers=192.0.2.123,192.0.2.124")
+    out = populated.ok("net", "show", "prod").out
+    assert ("  dhcp:\n    next_server: 192.0.2.5\n    options:\n      ntp-servers:\n"
+            "      - 192.0.2.123\n      - 192.0.2.124\n") in out
+    assert "{" not in out
+
+
 # --- host add -----------------------------------------------------------------------------
 
 def test_host_add_virtual_allocates_everything(inventory):
