@@ -119,6 +119,27 @@ def known_names(family: int | None = None) -> list[str]:
     return sorted(n for n, o in OPTIONS.items() if family in (None, o.family))
 
 
+TYPE_TEXT = {"ip": "address", "ips": "addresses", "ip6s": "IPv6 addresses", "text": "text",
+             "fqdn": "domain", "fqdns": "domains", "uint8": "0-255", "uint16": "0-65535",
+             "uint32": "0-4294967295", "int32": "signed 32-bit", "bool": "true/false"}
+
+
+def listing(family: int | None = None, word: str | None = None) -> list[dict]:
+    """The options cinv knows, v4 then v6, each by code: its name in each server's syntax (the
+    dhcpd one is how a record stores it; any of them may be written) and its value type.
+    word: only options with it in one of their names."""
+    out = []
+    for opt in sorted(OPTIONS.values(), key=lambda o: (o.family, o.code)):
+        row = {"dhcpd": opt.name, "family": opt.family, "code": opt.code, "kea": opt.kea,
+               "dnsmasq": opt.dnsmasq_key, "type": TYPE_TEXT[opt.type]}
+        if family not in (None, opt.family):
+            continue
+        if word and not any(word.lower() in n for n in (opt.name, opt.kea, opt.dnsmasq_key)):
+            continue
+        out.append(row)
+    return out
+
+
 # --- values -------------------------------------------------------------------------------
 
 def text(value, limit: int = 255) -> str:
@@ -203,7 +224,7 @@ def parse_option(key, value) -> tuple[str, object]:
         import difflib
         hint = difflib.get_close_matches(str(key).lower(), list(ALIASES), n=1)
         more = f" (did you mean {ALIASES[hint[0]]!r}?)" if hint else \
-            " (see `cinv` README, DHCP options, for the list)"
+            " (`cinv dhcp options` lists them)"
         raise ValueError(f"{key!r} is not a DHCP option cinv knows{more}")
     return opt.name, parse_value(opt, value)
 
