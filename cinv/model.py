@@ -468,6 +468,9 @@ class Network:
 # `cinv check` warns about it until dns.nameservers names the real ones.
 PLACEHOLDER_NS = "localhost."
 HOLD_DAYS = 7  # default of allocate.hold_days in cinv.yaml (see cinv/freed.py)
+# capacity.overcommit in cinv.yaml: a parent may hold guests up to ratio x its own cpus, memory
+# and disk; the defaults are what a KVM shop runs (vCPUs shared, memory and disk not).
+OVERCOMMIT = {"cpus": 4, "memory": 1, "disk": 1}
 
 
 @dataclass(slots=True)
@@ -584,6 +587,7 @@ class Settings:
     kea_interfaces: list[str] = field(default_factory=lambda: ["*"])
     ansible: AnsibleSettings = field(default_factory=AnsibleSettings)
     hold_days: float = HOLD_DAYS  # allocate.hold_days: a freed address or MAC waits this long
+    overcommit: dict = field(default_factory=lambda: dict(OVERCOMMIT))  # capacity.overcommit
     path: str = "cinv.yaml"
     lines: dict = field(default_factory=dict, repr=False, compare=False)
 

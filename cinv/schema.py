@@ -15,6 +15,7 @@ from cinv.errors import Problem
 from cinv.model import (
     IPV6_MODES,
     KINDS,
+    OVERCOMMIT,
     STATES,
     AnsibleSettings,
     Dhcp,
@@ -40,7 +41,7 @@ NETWORK_KEYS = ("name", "description", "domain", "ipv4", "gateway4", "ipv6", "ga
                 "ipv6_mode", "dhcp_pool", "reserved", "dns_servers", "vlan", "bridge",
                 "subnet_id", "dhcp")
 SETTINGS_KEYS = ("domain", "mac_prefix", "dns", "render", "libvirt", "git", "kea", "ansible",
-                 "allocate")
+                 "allocate", "capacity")
 ANSIBLE_KEYS = ("host", "vars", "group_vars")
 ANSIBLE_HOST = ("ip", "fqdn")
 DNS_KEYS = ("ttl", "primary_ns", "hostmaster", "nameservers")
@@ -426,6 +427,16 @@ def parse_settings(data, path: str, problems: list) -> Settings:
     if alloc is not None:
         r.keys(alloc, ("hold_days",), "allocate.")
         s.hold_days = r.field(alloc, "hold_days", _days, "allocate.", default=s.hold_days)
+    capacity = r.mapping(data.get("capacity"), "capacity", data.line_of("capacity"))
+    if capacity is not None:
+        r.keys(capacity, ("overcommit",), "capacity.")
+        ratios = r.mapping(capacity.get("overcommit"), "capacity.overcommit",
+                           capacity.line_of("overcommit"))
+        if ratios is not None:
+            r.keys(ratios, tuple(OVERCOMMIT), "capacity.overcommit.")
+            for key in OVERCOMMIT:
+                s.overcommit[key] = r.field(ratios, key, _ratio, "capacity.overcommit.",
+                                            default=s.overcommit[key])
     kea = r.mapping(data.get("kea"), "kea", data.line_of("kea"))
     if kea is not None:
         r.keys(kea, ("interfaces",), "kea.")
@@ -438,6 +449,15 @@ def parse_settings(data, path: str, problems: list) -> Settings:
             vars=r.field(ansible, "vars", _vars, "ansible.", default={}),
             group_vars=r.field(ansible, "group_vars", _group_vars, "ansible.", default={}))
     return s
+
+
+def _ratio(value) -> int | float:
+    """An over-commit ratio: a number above 0 (1: no over-commit), at most 1000."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not (0 < value <= 1000) or math.isnan(value):
+        raise ValueError(f"{value!r} is not a ratio (a number above 0 and at most 1000; 1 "
+                         "allows no over-commit)")
+    return value
 
 
 def _vars(value) -> dict:

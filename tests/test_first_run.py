@@ -70,8 +70,8 @@ def test_the_first_week(tmp_path):
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
     assert p.stdout.rstrip().endswith("first_week: done")
     assert "refused (move vm01 to hv2): cinv: hv2.example.com lacks capacity for " \
-        "vm01.prod.example.com: memory 16GiB needed with its other guests, it has 8GiB " \
-        "(--force moves it anyway)" in p.stdout
+        "vm01.prod.example.com: memory 16GiB needed with its other guests, it may hold 8GiB " \
+        "(its own 8GiB x 1, capacity.overcommit.memory)" in p.stdout
     assert "refused (rm a used network): cinv: network back is used by vm02.prod.example.com " \
         "(hosts/vm02.prod.example.com.yaml)" in p.stdout
     check_all(out, tmp_path)

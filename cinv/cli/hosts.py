@@ -220,19 +220,20 @@ def host_rename(ctx, old, new, no_commit):
 @click.argument("name", shell_complete=complete_host)
 @click.option("--parent", required=True, metavar="HOST", shell_complete=complete_host,
               help="The hypervisor it moves to.")
-@click.option("--force", is_flag=True, help="Move even if the new parent lacks capacity.")
 @no_commit_option
 @click.pass_context
-def host_move(ctx, name, parent, force, no_commit):
+def host_move(ctx, name, parent, no_commit):
     """Move a VM to another hypervisor. Refused, saying what is short, when the new parent's
-    CPUs, memory or disk (where its record lists them) cannot hold it beside its guests.
+    CPUs, memory or disk (where its record lists them) times the over-commit ratios of
+    cinv.yaml (capacity.overcommit: cpus 4, memory 1, disk 1 unless set) cannot hold it beside
+    its guests: the rule `cinv check`, `host add` and `host set` hold to as well.
 
     \b
     Example:
       cinv host move web1 --parent hv2
     """
     ws = _workspace(ctx)
-    h = ops.move_host(ws, name, parent, force=force, commit=not no_commit)
+    h = ops.move_host(ws, name, parent, commit=not no_commit)
     click.echo(f"{h.name}: parent {h.parent}")
     echo_warnings(ws)
 
