@@ -485,7 +485,8 @@ class ZoneRecord:
     path: str | None = None  # where it came from, when not its zone's file (an import's source)
 
 
-def _owner_key(owner: str) -> tuple:
+def owner_key(owner: str) -> tuple:
+    """The order of a zone's owners: the apex first, then by labels from the right."""
     if owner == "@":
         return ()
     return tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in reversed(owner.split(".")))
@@ -526,7 +527,7 @@ class Zone:
         for r in self.records:
             groups.setdefault(r.owner, []).append(r)
         return [(owner, sorted(groups[owner], key=lambda r: (r.type, str(r.value))))
-                for owner in sorted(groups, key=_owner_key)]
+                for owner in sorted(groups, key=owner_key)]
 
     def to_dict(self) -> dict:
         """As stored (see by_owner for the order)."""

@@ -21,7 +21,16 @@ FORMATS = ("table", "json", "yaml", "names")
 
 def _workspace(ctx: click.Context) -> Workspace:
     root = ctx.find_root()
-    return open_workspace(root.params.get("directory"), root.params.get("ref"))
+    ws = open_workspace(root.params.get("directory"), root.params.get("ref"))
+    echo_notes(ws.notes)
+    return ws
+
+
+def echo_notes(notes: list[str]) -> None:
+    """What git warned about a revision (a reflog too young for HEAD@{yesterday}), passed on
+    to stderr: the command goes on, but the user should know what it compared with."""
+    for note in notes:
+        click.echo(f"cinv: {note}", err=True)
 
 
 def _complete_from(kind: str):
