@@ -589,6 +589,7 @@ class Settings:
     ansible: AnsibleSettings = field(default_factory=AnsibleSettings)
     hold_days: float = HOLD_DAYS  # allocate.hold_days: a freed address or MAC waits this long
     overcommit: dict = field(default_factory=lambda: dict(OVERCOMMIT))  # capacity.overcommit
+    avoid_refs: list[str] = field(default_factory=list)  # allocate.avoid_refs: branch patterns
     path: str = "cinv.yaml"
     lines: dict = field(default_factory=dict, repr=False, compare=False)
 

@@ -24,6 +24,7 @@ from collections import defaultdict
 from cinv import freed, gitstore
 from cinv.errors import CinvError, Problem
 from cinv.model import Host
+from cinv.refheld import other_refs
 from cinv.values import mac_str
 from cinv.workspace import Workspace
 
@@ -31,11 +32,10 @@ from cinv.workspace import Workspace
 def _sides(ws: Workspace, pattern: str) -> list[tuple[str, dict[str, Host], set[str]]]:
     """(side name, {path: host}, network names) for this inventory and each matching branch
     (leaving out the branch checked out, and branches at the commit being checked)."""
-    current = gitstore.current_branch(ws.root)
-    at = ws.commit or gitstore.head(ws.root)  # the commit being checked
-    branches = [(name, sha) for name, sha in gitstore.matching_branches(ws.root, pattern)
-                if sha != at and name != current and not name.endswith(f"/{current}")
-                and name != ws.ref]
+    if gitstore.find_repo(ws.root) is None:
+        raise CinvError(f"--refs: {ws.root} is not in a git repository")
+    branches = [(name, sha) for name, sha in other_refs(ws.root, [pattern], ws.commit)
+                if name != ws.ref]
     if not branches:
         return []
     inv = ws.load()

@@ -425,8 +425,9 @@ def parse_settings(data, path: str, problems: list) -> Settings:
         s.auto_commit = r.field(git, "auto_commit", boolean, "git.", default=True)
     alloc = r.mapping(data.get("allocate"), "allocate", data.line_of("allocate"))
     if alloc is not None:
-        r.keys(alloc, ("hold_days",), "allocate.")
+        r.keys(alloc, ("hold_days", "avoid_refs"), "allocate.")
         s.hold_days = r.field(alloc, "hold_days", _days, "allocate.", default=s.hold_days)
+        s.avoid_refs = r.items(alloc, "avoid_refs", _ref_pattern, "allocate.")
     capacity = r.mapping(data.get("capacity"), "capacity", data.line_of("capacity"))
     if capacity is not None:
         r.keys(capacity, ("overcommit",), "capacity.")
@@ -449,6 +450,14 @@ def parse_settings(data, path: str, problems: list) -> Settings:
             vars=r.field(ansible, "vars", _vars, "ansible.", default={}),
             group_vars=r.field(ansible, "group_vars", _group_vars, "ansible.", default={}))
     return s
+
+
+def _ref_pattern(value) -> str:
+    """A branch name or shell pattern ('customer-*'), as git names branches."""
+    if not isinstance(value, str) or not value.strip() or value.startswith("-") \
+            or _TEXT_BAD.search(value) or " " in value or len(value) > 200:
+        raise ValueError(f"{value!r} is not a branch name pattern (e.g. 'customer-*')")
+    return value
 
 
 def _ratio(value) -> int | float:
