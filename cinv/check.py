@@ -484,5 +484,6 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-# The rules of zones' own records live in their own module and register themselves here.
-from cinv import zonecheck  # noqa: E402,F401
+# The rules of zones' own records, and of what servers are handed beyond addresses, live in
+# their own modules and register themselves here.
+from cinv import servedcheck, zonecheck  # noqa: E402,F401

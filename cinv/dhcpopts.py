@@ -14,8 +14,16 @@ from dataclasses import dataclass
 
 from cinv import names, values
 
-# Client system architectures (option 93, RFC 4578) booted as UEFI: x86, x64, EBC, ARM 32/64.
+# Client system architectures (option 93, RFC 4578) booted as UEFI: x86, x64, EBC, ARM 32/64;
+# and the same booting from HTTP (UEFI HTTP boot: x86, x64, EBC, ARM 32/64).
 UEFI_ARCHES = (6, 7, 9, 10, 11)
+HTTP_ARCHES = (15, 16, 17, 18, 19)
+# A network's provisioning boot files, by the client that gets each: a PXE BIOS or UEFI
+# firmware by its architecture, iPXE by its user class (a script URL: so a chainloaded
+# undionly.kpxe does not load itself again), UEFI HTTP boot (an http(s) URL).
+PROVISIONING = ("bios", "uefi", "ipxe", "uefi_http")
+IPXE_USER_CLASS = "iPXE"
+HTTP_VENDOR_CLASS = "HTTPClient"
 
 _TEXT = re.compile(r"^[A-Za-z0-9._/:@%+=?&~!$(){}\[\]*^|-]{1,255}\Z")
 _IFACE = re.compile(r"^[A-Za-z0-9_.-]{1,15}\Z")
@@ -158,6 +166,15 @@ def filename(value) -> str:
     return text(value, 128)
 
 
+def http_url(value) -> str:
+    """A UEFI HTTP boot file: an http:// or https:// URL the firmware downloads."""
+    url = filename(value)
+    if not re.match(r"^https?://[^/]", url):
+        raise ValueError(f"{url!r} is not an http:// or https:// URL (UEFI HTTP boot loads "
+                         "its file from a web server)")
+    return url
+
+
 def ipv4(value) -> str:
     return str(values.parse_ip(str(value), 4))
 
@@ -269,6 +286,9 @@ def dnsmasq(opt: Option, value) -> str:
     return str(value)
 
 
+BOOT_FILE = {"bios": filename, "uefi": filename, "ipxe": filename, "uefi_http": http_url}
+
+
 def uefi_test_dhcpd() -> str:
     """dhcpd's test for a UEFI client (pxe-system-type is ISC's built-in name of option 93)."""
     return " or ".join(f"option pxe-system-type = 00:{a:02x}" for a in UEFI_ARCHES)
@@ -276,3 +296,26 @@ def uefi_test_dhcpd() -> str:
 
 def uefi_test_kea() -> str:
     return " or ".join(f"option[93].hex == 0x{a:04x}" for a in UEFI_ARCHES)
+
+
+def ipxe_test_dhcpd() -> str:
+    """iPXE says who it is in its user class (option 77: the bytes "iPXE", not RFC 3004's
+    form, as dhcpd reads it)."""
+    return f'exists user-class and option user-class = "{IPXE_USER_CLASS}"'
+
+
+def ipxe_test_kea() -> str:
+    return f"substring(option[77].hex,0,4) == '{IPXE_USER_CLASS}'"
+
+
+def http_test_dhcpd() -> str:
+    """A UEFI HTTP boot client: an HTTP architecture in option 93, or "HTTPClient" in its
+    vendor class (option 60, "HTTPClient:Arch:00016:...")."""
+    return " or ".join([*(f"option pxe-system-type = 00:{a:02x}" for a in HTTP_ARCHES),
+                        f"substring (option vendor-class-identifier, 0, 10) = "
+                        f'"{HTTP_VENDOR_CLASS}"'])
+
+
+def http_test_kea() -> str:
+    return " or ".join([*(f"option[93].hex == 0x{a:04x}" for a in HTTP_ARCHES),
+                        f"substring(option[60].hex,0,10) == '{HTTP_VENDOR_CLASS}'"])

@@ -32,14 +32,15 @@ TRANSITIONS = {
 @dataclass(slots=True)
 class Dhcp:
     """Boot and DHCP options of a network or an interface (an interface's win). `options` maps
-    an option's ISC dhcpd name to its normalised value (see cinv/dhcpopts.py); `provisioning`
-    ({bios, uefi} boot files for hosts in state provisioning) and `interface` (the DHCP
-    server's interface) belong to networks only."""
+    an option's ISC dhcpd name to its normalised value (see cinv/dhcpopts.py). `provisioning`:
+    a network's boot files by client ({bios, uefi, ipxe, uefi_http}) for its hosts in state
+    provisioning; an interface's is one file, its host's own, only while provisioning.
+    `interface` (the DHCP server's interface) belongs to networks only."""
 
     next_server: str | None = None
     filename: str | None = None
     options: dict = field(default_factory=dict)
-    provisioning: dict | None = None
+    provisioning: dict | str | None = None
     interface: str | None = None
 
     def to_dict(self) -> dict:
@@ -48,7 +49,8 @@ class Dhcp:
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         if self.provisioning:
-            out["provisioning"] = dict(self.provisioning)
+            out["provisioning"] = (dict(self.provisioning) if isinstance(self.provisioning, dict)
+                                   else self.provisioning)
         if self.options:
             out["options"] = {k: (list(v) if isinstance(v, list) else v)
                               for k, v in sorted(self.options.items())}

@@ -35,7 +35,7 @@ HOST_KEYS = ("name", "kind", "state", "description", "tags", "parent", "location
 HARDWARE_KEYS = ("cpus", "memory", "disks", "vendor", "model", "serial")
 DISK_KEYS = ("name", "size")
 IFACE_KEYS = ("name", "mac", "network", "ipv4", "ipv6", "aliases", "names", "dhcp")
-DHCP_KEYS = ("next_server", "filename", "options")
+DHCP_KEYS = ("next_server", "filename", "provisioning", "options")
 NETWORK_DHCP_KEYS = ("interface", "next_server", "filename", "provisioning", "options")
 NETWORK_KEYS = ("name", "description", "domain", "ipv4", "gateway4", "ipv6", "gateway6",
                 "ipv6_mode", "dhcp_pool", "reserved", "dns_servers", "vlan", "bridge",
@@ -247,17 +247,29 @@ def parse_dhcp(r: Reader, m: LMap, prefix: str, network: bool) -> Dhcp:
             r.error(opts.line_of(key), f"{prefix}options.{key}: option {name} is given twice")
         out.options[name] = parsed
     out.options = dict(sorted(out.options.items()))
-    if network:
-        out.interface = r.field(m, "interface", dhcpopts.server_interface, prefix)
-        prov = r.mapping(m.get("provisioning"), f"{prefix}provisioning",
-                         m.line_of("provisioning"))
-        if prov is not None:
-            r.keys(prov, ("bios", "uefi"), f"{prefix}provisioning.")
-            files = {k: r.field(prov, k, dhcpopts.filename, f"{prefix}provisioning.",
-                                required=True) for k in ("bios", "uefi")}
-            if all(files.values()):
-                out.provisioning = files
+    if not network:  # the host's own boot file, only while it is provisioning
+        out.provisioning = r.field(m, "provisioning", _own_boot_file, prefix)
+        return out
+    out.interface = r.field(m, "interface", dhcpopts.server_interface, prefix)
+    prov = r.mapping(m.get("provisioning"), f"{prefix}provisioning", m.line_of("provisioning"))
+    if prov is not None:
+        where = f"{prefix}provisioning."
+        r.keys(prov, dhcpopts.PROVISIONING, where)
+        files = {k: r.field(prov, k, dhcpopts.BOOT_FILE[k], where)
+                 for k in dhcpopts.PROVISIONING if k in prov}
+        if not prov:
+            r.error(m.line_of("provisioning"), f"{prefix}provisioning: name at least one boot "
+                    f"file ({', '.join(dhcpopts.PROVISIONING)})")
+        elif all(v is not None for v in files.values()):
+            out.provisioning = files
     return out
+
+
+def _own_boot_file(value) -> str:
+    if isinstance(value, (dict, list)):
+        raise ValueError("expected one boot file name (this host's own, only while it is "
+                         "provisioning; a network's provisioning names files by client)")
+    return dhcpopts.filename(value)
 
 
 def _not_mapping(value):

@@ -410,6 +410,22 @@ def test_bad_over_commit_ratios(texts, base_files, value, message):
     assert len(found) == 1 and found[0].startswith(f"cinv.yaml:") and message in found[0], found
 
 
+# --- servedcheck: boot files -------------------------------------------------------------
+
+@covers("boot_file_only_while_provisioning")
+def test_a_hosts_own_filename_on_a_provisioning_network(texts, base_files):
+    edit(base_files, PROD, "bridge: br-prod\n", "bridge: br-prod\ndhcp:\n  provisioning: "
+         "{bios: undionly.kpxe, uefi: ipxe.efi}\n")
+    edit(base_files, WEB1, "    aliases: [www]\n", "    aliases: [www]\n    dhcp: "
+         "{filename: rescue.efi}\n")
+    assert texts(base_files) == [
+        f"{WEB1}:14: warning: interfaces[0].dhcp.filename: rescue.efi boots in every state, "
+        "also when active, past network prod's provisioning files; for a boot file only "
+        "while provisioning, set dhcp.provisioning instead"]
+    edit(base_files, WEB1, "{filename: rescue.efi}", "{provisioning: rescue.efi}")
+    assert texts(base_files) == []
+
+
 # --- the command: all problems in one run, text and json, exit codes ----------------------
 
 def test_check_command_lists_every_problem_and_exits_1(tmp_path, make_files, base_files,

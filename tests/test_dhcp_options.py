@@ -124,8 +124,11 @@ def test_every_option_on_network_and_interface_passes_every_checker(tmp_path):
     ("dhcp:\n  filename: 'a;b'\n", 11, "dhcp.filename: 'a;b' is not DHCP text"),
     ("dhcp:\n  next_server: tftp.example.com\n", 11,
      "dhcp.next_server: 'tftp.example.com' is not an IPv4 address"),
-    ("dhcp:\n  provisioning: {bios: undionly.kpxe}\n", 11,
-     "dhcp.provisioning.uefi: missing (required)"),
+    ("dhcp:\n  provisioning: {bios: undionly.kpxe, uefi_http: ipxe.efi}\n", 11,
+     "dhcp.provisioning.uefi_http: 'ipxe.efi' is not an http:// or https:// URL"),
+    ("dhcp:\n  provisioning: {}\n", 11, "dhcp.provisioning: name at least one boot file"),
+    ("dhcp:\n  provisioning: {ipxe: 'http://x/a b'}\n", 11,
+     "dhcp.provisioning.ipxe: 'http://x/a b' is not DHCP text"),
     ("dhcp:\n  interface: 'eth0; rm'\n", 11, "dhcp.interface: 'eth0; rm' is not an interface"),
     ("dhcp:\n  next-server: 192.0.2.5\n", 11,
      "dhcp.next-server: unknown key (did you mean 'next_server'?)"),
@@ -135,12 +138,14 @@ def test_bad_dhcp_values_are_problems_with_their_line(tmp_path, network_dhcp, li
     assert len(got) == 1 and got[0].startswith(f"{PROD}:{line}: {message}"), got
 
 
-def test_an_interface_may_not_name_provisioning_or_a_server_interface(tmp_path):
+def test_an_interface_names_one_own_boot_file_and_no_server_interface(tmp_path):
     iface = "    dhcp:\n      provisioning: {bios: a, uefi: b}\n      interface: eth1\n"
     got = problems(with_dhcp(iface_dhcp=iface), tmp_path)
     assert [g.split(": ", 1)[1] for g in got] == [
-        "interfaces[0].dhcp.provisioning: unknown key (allowed: next_server, filename, options)",
-        "interfaces[0].dhcp.interface: unknown key (allowed: next_server, filename, options)"]
+        "interfaces[0].dhcp.provisioning: expected one boot file name (this host's own, only "
+        "while it is provisioning; a network's provisioning names files by client)",
+        "interfaces[0].dhcp.interface: unknown key (allowed: next_server, filename, "
+        "provisioning, options)"]
 
 
 def test_options_are_stored_normalised(tmp_path):

@@ -17,7 +17,7 @@ import hashlib
 import re
 from collections import Counter
 
-from cinv import __version__, dhcpopts, paths
+from cinv import __version__, paths
 from cinv.errors import CinvError
 from cinv.model import Inventory
 from cinv.render import dhcpview, dns, hostparts, report
@@ -46,7 +46,6 @@ class Context:
         self.model = Inventory(settings=inv.settings, networks=inv.networks, zones=inv.zones,
                                problems=inv.problems)
         self.view = View(self.model)
-        self.uefi_test = dhcpopts.uefi_test_dhcpd()
         self.placer = dns.HostDns(self.model)
         self.ansible_host = inv.settings.ansible.host
 
@@ -82,7 +81,7 @@ def fragment(ctx: Context, host) -> tuple[tuple, dict | None]:
     recs, warnings, addressed = ctx.placer.records(item)
     places = tuple(report.host_places(item))
     return meta, {
-        "dhcpd4": hostparts.dhcpd4(item, ctx.uefi_test), "dhcpd6": hostparts.dhcpd6(item),
+        "dhcpd4": hostparts.dhcpd4(item), "dhcpd6": hostparts.dhcpd6(item),
         "dnsmasq": mine, "hosts": tuple(hostparts.address_lines(item)),
         "kea4": tuple(kea4), "kea6": tuple(kea6),
         "ansible": hostparts.ansible(item, hostvars, ansible_groups(item)),

@@ -21,7 +21,7 @@ class Fallback(Exception):
     """This host needs the template (it would fail there with the template's own error)."""
 
 
-def dhcpd4(host: dict, uefi_test: str) -> str:
+def dhcpd4(host: dict) -> str:
     out = []
     for iface in host["interfaces"]:
         if not iface["dhcp4"]:
@@ -37,11 +37,10 @@ def dhcpd4(host: dict, uefi_test: str) -> str:
         if iface["filename"]:
             out.append(f"  filename {dhcp_string(iface['filename'])};\n")
         elif boot:
-            out.append("  # provisioning: boot by the client's architecture (option 93)\n")
+            out.append(f"  {boot['comment']}\n")
             if boot["next_server"] and not iface["next_server"]:
                 out.append(f"  next-server {boot['next_server']};\n")
-            out.append(f"  if {uefi_test} {{\n    filename {dhcp_string(boot['uefi'])};\n"
-                       f"  }} else {{\n    filename {dhcp_string(boot['bios'])};\n  }}\n")
+            out.extend(f"  {line}\n" for line in boot["dhcpd"])
         out.append("}\n")
     return "".join(out)
 
@@ -81,9 +80,7 @@ def dnsmasq(host: dict, networks: dict) -> str:
                 out.append(f"dhcp-boot=tag:{tag},{iface['filename']}"
                            + (f",,{server}" if server else "") + "\n")
             elif boot:
-                via = f",,{boot['next_server']}" if boot["next_server"] else ""
-                out.append(f"dhcp-boot=tag:{tag},tag:cinv-uefi,{boot['uefi']}{via}\n"
-                           f"dhcp-boot=tag:{tag},tag:!cinv-uefi,{boot['bios']}{via}\n")
+                out.extend(f"{line}\n" for line in boot["dnsmasq"])
         if v4 or v6:
             out.append(f"host-record={iface['fqdn']}" + "".join(f",{n}" for n in iface["names"])
                        + (f",{v4}" if v4 else "") + (f",{v6}" if v6 else "") + "\n")

@@ -215,6 +215,20 @@ class View:
         return list(dhcpopts.UEFI_ARCHES)
 
     @cached_property
+    def http_arches(self) -> list[int]:
+        return list(dhcpopts.HTTP_ARCHES)
+
+    ipxe_user_class = dhcpopts.IPXE_USER_CLASS
+    http_vendor_class = dhcpopts.HTTP_VENDOR_CLASS
+
+    @cached_property
+    def boot_kinds(self) -> list[str]:
+        """The kinds of provisioning boot file any network names (bios, uefi, ipxe,
+        uefi_http): dnsmasq tags the clients of these."""
+        return sorted({k for n in self.model.networks.values() if n.dhcp and n.dhcp.provisioning
+                       for k in n.dhcp.provisioning})
+
+    @cached_property
     def kea4(self) -> dict:
         return dhcpview.kea(self, 4)
 
