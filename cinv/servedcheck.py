@@ -1,11 +1,32 @@
 """Validators of what the DHCP and name servers are handed beyond addresses, registered in
-cinv.check's list: a boot file that netboots a host in every state on a network that
-provisions."""
+cinv.check's list: a host's short name that another host shares (/etc/hosts and dnsmasq leave
+it out), a boot file that netboots a host in every state on a network that provisions."""
 from __future__ import annotations
+
+from collections import defaultdict
 
 from cinv.check import validator
 from cinv.errors import Problem
 from cinv.model import Inventory
+
+
+@validator
+def short_names_unique(inv: Inventory) -> list[Problem]:
+    """Two hosts (not retired) with one short name in different domains: /etc/hosts and dnsmasq
+    would answer the short name with whichever comes first, so the rendered files leave it
+    out for both (warning)."""
+    by_short = defaultdict(list)
+    for host in inv.active_hosts():
+        by_short[host.short].append(host)
+    out = []
+    for short, hosts in by_short.items():
+        for host in hosts if len(hosts) > 1 else ():
+            others = ", ".join(f"{h.name} ({h.path})" for h in sorted(hosts, key=lambda h: h.name)
+                               if h is not host)
+            out.append(Problem(host.path, host.line, f"name: the short name {short} is also "
+                               f"that of {others}; /etc/hosts and dnsmasq leave it out for "
+                               "each (use the FQDN)", "warning", "short-name"))
+    return out
 
 
 @validator

@@ -134,6 +134,8 @@ def hand_made() -> dict[str, str]:
         iface("eth0", "00:25:90:00:03:06", "prod", "192.0.2.33", None,
               "    dhcp:\n      provisioning: 'http://192.0.2.5/own.ipxe'\n")],
         state="provisioning")
+    files["hosts/web1.tiny.example.com.yaml"] = host("physical", [  # web1's short name twice
+        iface("eth0", "00:25:90:00:03:08", "tiny", "203.0.113.72")])
     files["hosts/prov.tiny.example.com.yaml"] = host("physical", [
         iface("eth0", "00:25:90:00:03:07", "tiny", "203.0.113.71")], state="provisioning")
     files["hosts/pool.prod.example.com.yaml"] = host("virtual", [

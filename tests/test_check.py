@@ -410,7 +410,23 @@ def test_bad_over_commit_ratios(texts, base_files, value, message):
     assert len(found) == 1 and found[0].startswith(f"cinv.yaml:") and message in found[0], found
 
 
-# --- servedcheck: boot files -------------------------------------------------------------
+# --- servedcheck: short names, boot files --------------------------------------------------
+
+@covers("short_names_unique")
+def test_two_hosts_with_one_short_name(texts, base_files):
+    base_files["hosts/web1.mgmt.example.com.yaml"] = (
+        "kind: physical\ninterfaces:\n  - name: eth0\n    network: mgmt\n"
+        "    ipv4: 198.51.100.30\n")
+    other = "hosts/web1.mgmt.example.com.yaml"
+    assert texts(base_files) == [
+        f"{other}:1: warning: name: the short name web1 is also that of web1.prod.example.com "
+        f"({WEB1}); /etc/hosts and dnsmasq leave it out for each (use the FQDN)",
+        f"{WEB1}:1: warning: name: the short name web1 is also that of web1.mgmt.example.com "
+        f"({other}); /etc/hosts and dnsmasq leave it out for each (use the FQDN)"]
+    base_files[other] = base_files[other].replace("kind: physical\n",
+                                                  "kind: physical\nstate: retired\n")
+    assert texts(base_files) == []  # a retired host is in neither file
+
 
 @covers("boot_file_only_while_provisioning")
 def test_a_hosts_own_filename_on_a_provisioning_network(texts, base_files):

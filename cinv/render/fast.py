@@ -23,7 +23,7 @@ from cinv.model import Inventory
 from cinv.render import dhcpview, dns, hostparts, report
 from cinv.render.domainxml import domain_xml
 from cinv.render.env import to_json, to_json_line
-from cinv.render.view import View, ansible_groups
+from cinv.render.view import View, ansible_groups, shared_shorts
 
 # A host's parts by column (what each target reads), and what every host has: its meta.
 COLUMNS = ("dhcpd4", "dhcpd6", "dnsmasq", "hosts", "kea4", "kea6", "ansible", "dns", "libvirt",
@@ -74,7 +74,7 @@ def fragment(ctx: Context, host) -> tuple[tuple, dict | None]:
         if iface["dhcp6"]:
             kea6 += (iface["network"], iface["mac"], hostparts.kea_json(iface, 6))
     try:
-        mine = hostparts.dnsmasq(item, ctx.view.network)
+        mine = hostparts.dnsmasq(item, ctx.view.network, later=True)
     except hostparts.Fallback:
         mine = None
     hostvars = View._ansible_host(item, ctx.ansible_host)
@@ -134,6 +134,7 @@ class Assembly:
         self.rels = [rel for _name, rel in sorted((m[0], rel) for rel, m in meta.items()
                                                   if m[2] != "retired")]
         self.names = {rel: meta[rel][0] for rel in self.rels}
+        self.shared_shorts = shared_shorts(self.names.values())
         self.xml_host: dict[str, str] = {}  # a domain XML's path -> its host's record
         held4: dict[str, list] = {}
         held6: dict[str, list] = {}
@@ -174,13 +175,14 @@ class Assembly:
                  self.template("dhcpd6.conf.j2") + "".join(self.values("dhcpd6")))]
 
     def _dnsmasq(self):
-        parts = "".join(self.values("dnsmasq"))
+        parts = hostparts.unmark("".join(self.values("dnsmasq")), self.shared_shorts)
         return [("dnsmasq/cinv.conf", self.template("dnsmasq.conf.j2") + parts)]
 
     def _hosts(self):
         lines = [line for value in self.values("hosts") for line in value]
         lines.sort(key=lambda line: line[0])
-        return [("hosts", self.template("hosts.j2") + "".join(text for _k, text in lines))]
+        text = hostparts.unmark("".join(text for _k, text in lines), self.shared_shorts)
+        return [("hosts", self.template("hosts.j2") + text)]
 
     def _kea(self):
         out = []
