@@ -261,9 +261,13 @@ def test_host_rename_a_vm_keeps_addresses_and_libvirt_identity(site):
     site.git("commit", "-qm", "group")
     head = site.head()
     r = site.ok("host", "rename", "web1", "www1")
-    assert r.out == ("Renamed web1.prod.example.com to www1.prod.example.com "
-                     "(hosts/vms/www1.prod.example.com.yaml).\n")
     new = host_data(site, "www1.prod.example.com", "hosts/vms")
+    assert r.out == ("Renamed web1.prod.example.com to www1.prod.example.com "
+                     "(hosts/vms/www1.prod.example.com.yaml).\n"
+                     f"  its libvirt domain keeps the name {WEB1} and uuid "
+                     f"{new['libvirt']['uuid']} (pinned in the record's libvirt: block), so "
+                     "`virsh define` updates that domain; to rename the domain too, `virsh "
+                     "domrename` it and set libvirt.name=www1.prod.example.com\n")
     assert new["interfaces"] == old["interfaces"]
     derived = str(uuid.uuid5(uuid.NAMESPACE_DNS, WEB1))  # what render gave the domain before
     assert new["libvirt"] == {"name": WEB1, "uuid": derived}
@@ -651,7 +655,9 @@ def test_a_rebuild_is_one_step_back_to_provisioning_keeping_the_addresses(site):
 
 def test_retiring_an_active_host_is_one_step(site):
     r = site.ok("host", "state", "web1", "retired")
-    assert r.out == f"{WEB1}: retired\n"
+    assert r.out == (f"{WEB1}: retired\n  its domain {WEB1} still runs on hv1.example.com "
+                     f"until undefined there (virsh undefine {WEB1}; its disks stay); the next "
+                     "render takes it off libvirt/hv1.example.com.list\n")
     r = site.run("host", "state", "web1", "active")
     assert r.err == (f"cinv: {WEB1}: retired -> active is not a legal transition; from retired "
                      "the legal ones are: planned\n")

@@ -159,7 +159,19 @@ def host_state(ctx, name, state, no_commit):
     ws = _workspace(ctx)
     h = ops.set_state(ws, name, state, commit=not no_commit)
     click.echo(f"{h.name}: {h.state}")
+    if state == "retired":
+        echo_still_running(h)
     echo_warnings(ws)
+
+
+def echo_still_running(h) -> None:
+    """A VM leaving service leaves its hypervisor's list at the next render, but its domain
+    runs on until someone undefines it: say which, and where."""
+    if h.kind == "virtual" and h.parent:
+        domain = h.libvirt.name or h.name
+        click.echo(f"  its domain {domain} still runs on {h.parent} until undefined there "
+                   f"(virsh undefine {domain}; its disks stay); the next render takes it off "
+                   f"libvirt/{h.parent}.list")
 
 
 host_state.help = f"""Move a host along its lifecycle; any other move is refused, naming the
@@ -191,6 +203,8 @@ def host_rm(ctx, name, no_commit):
     ws = _workspace(ctx)
     h = ops.remove_host(ws, name, commit=not no_commit)
     click.echo(f"Removed {h.name} ({h.path}).")
+    if not h.retired:
+        echo_still_running(h)
     echo_warnings(ws)
 
 
@@ -211,6 +225,11 @@ def host_rename(ctx, old, new, no_commit):
     ws = _workspace(ctx)
     was, h, children = ops.rename_host(ws, old, new, commit=not no_commit)
     click.echo(f"Renamed {was} to {h.name} ({h.path}).")
+    if h.kind == "virtual" and (h.libvirt.name or h.name) != h.name:
+        click.echo(f"  its libvirt domain keeps the name {h.libvirt.name} and uuid "
+                   f"{h.libvirt.uuid} (pinned in the record's libvirt: block), so `virsh "
+                   "define` updates that domain; to rename the domain too, `virsh domrename` "
+                   f"it and set libvirt.name={h.name}")
     for child in children:
         click.echo(f"  {child.name}: parent {h.name}")
     echo_warnings(ws)

@@ -50,6 +50,9 @@ def render(ctx, targets, out, check_only):
         return
     for line in result.report:
         click.echo(line)
+    for parent, domain in result.undefine:
+        click.echo(f"libvirt: {domain} is no longer in libvirt/{parent}.list; if it still runs "
+                   f"on {parent}, undefine it there (virsh undefine {domain}; its disks stay)")
     written = len(plan.missing) + len(plan.changed)
     click.echo(f"{result.out}: {written} written, {plan.unchanged} unchanged, "
                f"{len(plan.stale)} removed")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cinv import __version__, cache, check, gitstore, load, lock, paths
 from cinv.errors import CinvError, ProblemsError
-from cinv.render import fast, incremental, serial, targets, writer
+from cinv.render import fast, incremental, libvirtview, serial, targets, writer
 from cinv.render.env import make_env, template_seconds
 from cinv.render.report import HISTORY_LIMIT as report_history_limit
 from cinv.render.view import View
@@ -26,6 +26,7 @@ class Result:
     plan: writer.Plan
     report: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    undefine: list[tuple[str, str]] = field(default_factory=list)  # (hypervisor, domain)
 
 
 def out_dir(ws: Workspace, settings, out: str | None) -> Path:
@@ -280,5 +281,6 @@ def _finish(ws: Workspace, names: list[str], stage: writer.Stage, manifest: dict
         raise
     result = Result(plan.out, plan, warnings=manifest.get("ignored", []) + warnings)
     if not stage.check_only:
+        result.undefine = libvirtview.taken_off(plan.out, stage, plan.stale)
         result.report = writer.apply(stage, manifest, zones, owned, key, ws.root)
     return result
