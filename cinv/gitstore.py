@@ -306,6 +306,17 @@ def resolve_commit(root: Path, rev: str, what: str = "--ref", notes: list | None
     return resolve(repo, rev, what, notes)
 
 
+def commit_time(root: Path, commit: str) -> int | None:
+    """The committer time (Unix seconds) of a commit id."""
+    found = work_tree(root)
+    if found is None or not _HEX.match(commit):
+        return None
+    try:
+        return int(run_git(found[0], "log", "-1", "--format=%ct", commit, "--").strip())
+    except (GitFailed, ValueError):
+        return None
+
+
 def commit_before(root: Path, start: str, when: float) -> tuple[str, int] | None:
     """(commit id, committer time) of the newest first-parent commit from `start` (a commit
     id) committed at or before `when` (Unix seconds), or None when every commit is younger."""
@@ -727,9 +738,11 @@ def is_ancestor(root: Path, older: str, newer: str) -> bool:
     return git_code(found[0], "merge-base", "--is-ancestor", older, newer) == 0
 
 
-def host_changes(root: Path, since: int, base: str | None = None) -> list[tuple]:
+def host_changes(root: Path, since: int, base: str | None = None,
+                 tip: str = "HEAD") -> list[tuple]:
     """(commit, committer time, [(path, old blob or None, new blob or None), ...]) of the
-    first-parent commits from HEAD that changed files under hosts/: back to `base` (a commit
+    first-parent commits from HEAD (or `tip`, a commit id) that changed files under hosts/:
+    back to `base` (a commit
     id, excluded) if given, else those committed after about `since` (Unix seconds; the caller
     filters by time exactly); oldest first, paths relative to the inventory. One `git log` for
     the whole walk; [] outside git."""
@@ -739,10 +752,12 @@ def host_changes(root: Path, since: int, base: str | None = None) -> list[tuple]
     top, prefix = found
     hosts = "hosts" if prefix == "." else f"{prefix}/hosts"
     strip = "" if prefix == "." else prefix + "/"
+    if tip != "HEAD" and not (len(tip) == 40 and tip.isalnum()):
+        return []
     if base and len(base) == 40 and base.isalnum():
-        span = [f"{base}..HEAD"]  # a few new commits: all of them, whatever their dates
+        span = [f"{base}..{tip}"]  # a few new commits: all of them, whatever their dates
     else:  # git stops at the first commit older than --since: leave a day for clock skew
-        span = [f"--since=@{max(1, int(since) - 86400)}", "HEAD"]
+        span = [f"--since=@{max(1, int(since) - 86400)}", tip]
     try:
         log = run_git(top, "log", "--first-parent", "--diff-merges=first-parent", "--raw",
                       "--no-renames", "--no-abbrev", "-z", "--format=%x01%H %ct", *span,
