@@ -407,7 +407,7 @@ def test_the_over_commit_ratios_come_from_cinv_yaml(texts, base_files):
 def test_bad_over_commit_ratios(texts, base_files, value, message):
     base_files["cinv.yaml"] += f"capacity:\n  overcommit: {value}\n"
     found = texts(base_files)
-    assert len(found) == 1 and found[0].startswith(f"cinv.yaml:") and message in found[0], found
+    assert len(found) == 1 and found[0].startswith("cinv.yaml:") and message in found[0], found
 
 
 # --- servedcheck: short names, boot files --------------------------------------------------

@@ -6,29 +6,24 @@ name, a lease audit, the report), and every file it renders passes the real chec
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 from checkers import check_all
 from conftest import invoke
-from test_first_run import cinv_on_path
+from test_first_run import run_week
 
 SCRIPT = Path(__file__).resolve().parent / "scripts" / "second_week.sh"
 
 
 def test_the_second_week(tmp_path):
-    site, out = tmp_path / "site", tmp_path / "out"
-    p = subprocess.run(["bash", SCRIPT, site, out], env=cinv_on_path(tmp_path),
-                       capture_output=True, text=True, timeout=900)
-    assert p.returncode == 0, p.stdout[-4000:] + p.stderr[-4000:]
-    assert p.stdout.rstrip().endswith("second_week: done")
+    site, out, stdout = run_week(SCRIPT, tmp_path)
     assert ("refused (memory past the ratio): hosts/hv2.example.com.yaml:3: hardware.memory: "
             "its 2 guests have 20GiB memory, more than it may hold: 16GiB (its own 16GiB x 1, "
-            "capacity.overcommit.memory)") in p.stdout
+            "capacity.overcommit.memory)") in stdout
     assert ("refused (a move past the memory ratio): cinv: hv2.example.com lacks capacity for "
             "vm03.prod.example.com: memory 24GiB needed with its other guests, it may hold "
-            "16GiB (its own 16GiB x 1, capacity.overcommit.memory)") in p.stdout
-    assert "refused (an HTTP boot file that is no URL): networks/prod.yaml:" in p.stdout
+            "16GiB (its own 16GiB x 1, capacity.overcommit.memory)") in stdout
+    assert "refused (an HTTP boot file that is no URL): networks/prod.yaml:" in stdout
     check_all(out, tmp_path)
     dhcpd = (out / "dhcpd.conf").read_text()
     assert "db1" in dhcpd and "db1.ipxe" not in dhcpd  # active again: boots from disk
