@@ -24,16 +24,26 @@ from cinv.index import Index
 
 SEED_MIN = 64  # missing blobs past which the work tree's index is asked before git
 
-# facts of one record blob: ((network, v4, v6, mac), ...) of a host that is not retired; () of
-# a retired one (it holds nothing); None when it does not parse (it holds nothing either)
+# facts of one record blob: ((network, v4, v6, (MAC, ...)), ...) of a host that is not
+# retired; () of a retired one (it holds nothing); None when it does not parse (it holds
+# nothing either)
+
+
+def _macs(value) -> tuple:
+    """An interface's MACs as a tuple: the index holds one (or None), or a tuple of them where
+    an interface carries other MACs besides its own."""
+    if isinstance(value, tuple):
+        return value
+    return () if value is None else (value,)
 
 
 def _facts_of_entry(entry: tuple) -> tuple:
-    """A host index entry's facts, in the form of a blob's."""
+    """A host index entry's facts, in the form of a blob's (interfaces as the index keeps
+    them: name, network, v4, v6, MACs first)."""
     _name, state, _parent, ifaces = entry
     if state == "retired":
         return ()
-    return tuple((network, v4, v6, mac) for _ifname, network, v4, v6, mac, _a, _n in ifaces)
+    return tuple((i[1], i[2], i[3], _macs(i[4])) for i in ifaces)
 
 
 def _facts_of_blob(data: bytes | None) -> tuple | None:
@@ -45,7 +55,8 @@ def _facts_of_blob(data: bytes | None) -> tuple | None:
     if host.retired:
         return ()
     return tuple((i.network, int(i.ipv4) if i.ipv4 is not None else None,
-                  int(i.ipv6) if i.ipv6 is not None else None, i.mac)
+                  int(i.ipv6) if i.ipv6 is not None else None,
+                  _macs(tuple(getattr(i, "macs", ())) or i.mac))
                  for i in host.interfaces)
 
 
@@ -127,9 +138,8 @@ class Held:
             macs: set = set()
             addresses: dict = {}
             for blob in listings[name].values():
-                for network, v4, v6, mac in known.get(blob) or ():
-                    if mac is not None:
-                        macs.add(mac)
+                for network, v4, v6, held_macs in known.get(blob) or ():
+                    macs.update(held_macs)
                     for family, value in (("v4", v4), ("v6", v6)):
                         if value is not None and network:
                             addresses.setdefault((family, network), set()).add(value)
