@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
+from dataclasses import dataclass
 
 from cinv.allocate import eui64_interface_id, named_addresses
 from cinv.errors import Problem, ProblemsError
@@ -369,8 +370,10 @@ def eui64_matches_mac(inv: Inventory) -> list[Problem]:
 
 @validator
 def capacity(inv: Inventory) -> list[Problem]:
-    """Warn when a hypervisor's guests together have more cpus, memory or disk than it has
-    (disk only where both sides list disks)."""
+    """A hypervisor's guests together have no more cpus, memory or disk than it may hold: its
+    own times capacity.overcommit's ratio (cinv.yaml; defaults cpus 4, memory 1, disk 1). The
+    one rule of `host add`, `set` and `move`, and of a merge (disk only where both sides list
+    disks)."""
     out = []
     by_parent = defaultdict(list)
     for host in inv.active_hosts():
@@ -380,28 +383,40 @@ def capacity(inv: Inventory) -> list[Problem]:
         parent = inv.hosts.get(name)
         if parent is None:
             continue
-        for key, total, own in shortfalls(parent, children):
+        for short in shortfalls(parent, children, inv.settings.overcommit):
             out.append(Problem(parent.path, parent.line_of("hardware"),
-                               f"hardware.{key}: its {plural(len(children), 'guest')} "
-                               f"{'has' if len(children) == 1 else 'have'} {total} {key}, more "
-                               f"than its own {own}", "warning", "capacity"))
+                               f"hardware.{short.key}: its {plural(len(children), 'guest')} "
+                               f"{'has' if len(children) == 1 else 'have'} {short.total} "
+                               f"{short.key}, more than it may hold: {short.allowance}",
+                               "error", "capacity"))
     return out
 
 
-CAPACITY = (("cpus", lambda hw: hw.cpus, str),
-            ("memory", lambda hw: hw.memory, format_size),
-            ("disks", lambda hw: sum(d.size for d in hw.disks) if hw.disks else None, format_size))
+CAPACITY = (("cpus", "cpus", lambda hw: hw.cpus, str),
+            ("memory", "memory", lambda hw: hw.memory, format_size),
+            ("disks", "disk", lambda hw: sum(d.size for d in hw.disks) if hw.disks else None,
+             format_size))
 
 
-def shortfalls(parent: Host, guests: list[Host]) -> list[tuple[str, str, str]]:
-    """(what, the guests' total, the parent's own) for each of cpus, memory and disks the guests
-    together exceed; what the parent does not record is not compared."""
+@dataclass(frozen=True)
+class Shortfall:
+    key: str  # cpus, memory, disks (the hardware field)
+    total: str  # what the guests have together
+    allowance: str  # "16 (its own 4 x 4, capacity.overcommit.cpus)"
+
+
+def shortfalls(parent: Host, guests: list[Host], overcommit: dict) -> list[Shortfall]:
+    """What the guests together have beyond the parent's own cpus, memory or disk times its
+    over-commit ratio; what the parent does not record is not compared."""
     out = []
-    for key, get, fmt in CAPACITY:
+    for key, ratio_key, get, fmt in CAPACITY:
         own = get(parent.hardware)
+        ratio = overcommit[ratio_key]
         total = sum(get(g.hardware) or 0 for g in guests)
-        if own is not None and total > own:
-            out.append((key, fmt(total), fmt(own)))
+        if own is not None and total > own * ratio:
+            allowed = fmt(int(own * ratio)) if ratio != 1 else fmt(own)
+            out.append(Shortfall(key, fmt(total), f"{allowed} (its own {fmt(own)} x {ratio}, "
+                                                  f"capacity.overcommit.{ratio_key})"))
     return out
 
 
@@ -497,5 +512,6 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-# The rules of zones' own records live in their own module and register themselves here.
-from cinv import zonecheck  # noqa: E402,F401
+# The rules of zones' own records, and of what servers are handed beyond addresses, live in
+# their own modules and register themselves here.
+from cinv import servedcheck, zonecheck  # noqa: E402,F401

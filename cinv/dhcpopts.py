@@ -14,8 +14,16 @@ from dataclasses import dataclass
 
 from cinv import names, values
 
-# Client system architectures (option 93, RFC 4578) booted as UEFI: x86, x64, EBC, ARM 32/64.
+# Client system architectures (option 93, RFC 4578) booted as UEFI: x86, x64, EBC, ARM 32/64;
+# and the same booting from HTTP (UEFI HTTP boot: x86, x64, EBC, ARM 32/64).
 UEFI_ARCHES = (6, 7, 9, 10, 11)
+HTTP_ARCHES = (15, 16, 17, 18, 19)
+# A network's provisioning boot files, by the client that gets each: a PXE BIOS or UEFI
+# firmware by its architecture, iPXE by its user class (a script URL: so a chainloaded
+# undionly.kpxe does not load itself again), UEFI HTTP boot (an http(s) URL).
+PROVISIONING = ("bios", "uefi", "ipxe", "uefi_http")
+IPXE_USER_CLASS = "iPXE"
+HTTP_VENDOR_CLASS = "HTTPClient"
 
 _TEXT = re.compile(r"^[A-Za-z0-9._/:@%+=?&~!$(){}\[\]*^|-]{1,255}\Z")
 _IFACE = re.compile(r"^[A-Za-z0-9_.-]{1,15}\Z")
@@ -119,6 +127,27 @@ def known_names(family: int | None = None) -> list[str]:
     return sorted(n for n, o in OPTIONS.items() if family in (None, o.family))
 
 
+TYPE_TEXT = {"ip": "address", "ips": "addresses", "ip6s": "IPv6 addresses", "text": "text",
+             "fqdn": "domain", "fqdns": "domains", "uint8": "0-255", "uint16": "0-65535",
+             "uint32": "0-4294967295", "int32": "signed 32-bit", "bool": "true/false"}
+
+
+def listing(family: int | None = None, word: str | None = None) -> list[dict]:
+    """The options cinv knows, v4 then v6, each by code: its name in each server's syntax (the
+    dhcpd one is how a record stores it; any of them may be written) and its value type.
+    word: only options with it in one of their names."""
+    out = []
+    for opt in sorted(OPTIONS.values(), key=lambda o: (o.family, o.code)):
+        row = {"dhcpd": opt.name, "family": opt.family, "code": opt.code, "kea": opt.kea,
+               "dnsmasq": opt.dnsmasq_key, "type": TYPE_TEXT[opt.type]}
+        if family not in (None, opt.family):
+            continue
+        if word and not any(word.lower() in n for n in (opt.name, opt.kea, opt.dnsmasq_key)):
+            continue
+        out.append(row)
+    return out
+
+
 # --- values -------------------------------------------------------------------------------
 
 def text(value, limit: int = 255) -> str:
@@ -135,6 +164,15 @@ def text(value, limit: int = 255) -> str:
 def filename(value) -> str:
     """A boot file name or URL (the BOOTP file field holds 128 bytes)."""
     return text(value, 128)
+
+
+def http_url(value) -> str:
+    """A UEFI HTTP boot file: an http:// or https:// URL the firmware downloads."""
+    url = filename(value)
+    if not re.match(r"^https?://[^/]", url):
+        raise ValueError(f"{url!r} is not an http:// or https:// URL (UEFI HTTP boot loads "
+                         "its file from a web server)")
+    return url
 
 
 def ipv4(value) -> str:
@@ -203,7 +241,7 @@ def parse_option(key, value) -> tuple[str, object]:
         import difflib
         hint = difflib.get_close_matches(str(key).lower(), list(ALIASES), n=1)
         more = f" (did you mean {ALIASES[hint[0]]!r}?)" if hint else \
-            " (see `cinv` README, DHCP options, for the list)"
+            " (`cinv dhcp options` lists them)"
         raise ValueError(f"{key!r} is not a DHCP option cinv knows{more}")
     return opt.name, parse_value(opt, value)
 
@@ -248,6 +286,9 @@ def dnsmasq(opt: Option, value) -> str:
     return str(value)
 
 
+BOOT_FILE = {"bios": filename, "uefi": filename, "ipxe": filename, "uefi_http": http_url}
+
+
 def uefi_test_dhcpd() -> str:
     """dhcpd's test for a UEFI client (pxe-system-type is ISC's built-in name of option 93)."""
     return " or ".join(f"option pxe-system-type = 00:{a:02x}" for a in UEFI_ARCHES)
@@ -255,3 +296,26 @@ def uefi_test_dhcpd() -> str:
 
 def uefi_test_kea() -> str:
     return " or ".join(f"option[93].hex == 0x{a:04x}" for a in UEFI_ARCHES)
+
+
+def ipxe_test_dhcpd() -> str:
+    """iPXE says who it is in its user class (option 77: the bytes "iPXE", not RFC 3004's
+    form, as dhcpd reads it)."""
+    return f'exists user-class and option user-class = "{IPXE_USER_CLASS}"'
+
+
+def ipxe_test_kea() -> str:
+    return f"substring(option[77].hex,0,4) == '{IPXE_USER_CLASS}'"
+
+
+def http_test_dhcpd() -> str:
+    """A UEFI HTTP boot client: an HTTP architecture in option 93, or "HTTPClient" in its
+    vendor class (option 60, "HTTPClient:Arch:00016:...")."""
+    return " or ".join([*(f"option pxe-system-type = 00:{a:02x}" for a in HTTP_ARCHES),
+                        f"substring (option vendor-class-identifier, 0, 10) = "
+                        f'"{HTTP_VENDOR_CLASS}"'])
+
+
+def http_test_kea() -> str:
+    return " or ".join([*(f"option[93].hex == 0x{a:04x}" for a in HTTP_ARCHES),
+                        f"substring(option[60].hex,0,10) == '{HTTP_VENDOR_CLASS}'"])

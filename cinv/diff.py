@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from cinv import printable
-from cinv.model import Inventory
+from cinv.model import Inventory, owner_key
 
 
 @dataclass
@@ -134,24 +134,48 @@ def _settings_dict(inv: Inventory) -> dict:
             "kea": {"interfaces": s.kea_interfaces}, "ansible": asdict(s.ansible)}
 
 
-def _zone_dict(zone) -> dict:
-    """A zone as the diff shows it: one entry per record, "<owner> <TYPE> <value>" -> its TTL
-    (a flat mapping, so a record added, removed or re-timed is one line)."""
-    out: dict = {"ttl": zone.ttl}
+def _served(inv: Inventory, zone) -> dict[str, int]:
+    """A zone's own records as served: "<owner> <TYPE> <data as named reads it>" -> the TTL
+    it is served with (its own, else the zone's, else cinv.yaml's dns.ttl)."""
+    from cinv.zones import rdata_text
+    default = zone.ttl if zone.ttl is not None else inv.settings.dns.ttl
+    out = {}
     for owner, recs in zone.by_owner():
         for r in recs:
-            value = " ".join(r.value) if isinstance(r.value, list) else r.value
-            out[f"{owner} {r.type} {value}".replace(".", "\u2024")] = \
-                r.ttl if r.ttl is not None else "default"
+            try:
+                data = rdata_text(zone.name, r)
+            except ValueError:  # not DNS data (check says so): shown as written
+                data = " ".join(r.value) if isinstance(r.value, list) else str(r.value)
+            out[f"{owner} {r.type} {data}"] = r.ttl if r.ttl is not None else default
     return out
 
 
-class _ZoneView:
-    def __init__(self, zone):
-        self.zone = zone
+def _zones(old: Inventory, new: Inventory) -> list[RecordDiff]:
+    """Zones' own records as octoDNS's plan shows them: each record added or removed with the
+    TTL it is (was) served with, a TTL changed, and the zone's default TTL."""
+    out = []
+    for name in sorted(set(old.zones) | set(new.zones)):
+        a = _served(old, old.zones[name]) if name in old.zones else {}
+        b = _served(new, new.zones[name]) if name in new.zones else {}
+        changes = [Change(key, a.get(key), b.get(key)) for key in _record_order(a, b)
+                   if a.get(key) != b.get(key)]
+        ttls = [z.ttl if z is not None else None for z in (old.zones.get(name),
+                                                           new.zones.get(name))]
+        if name in old.zones and name in new.zones and ttls[0] != ttls[1]:
+            changes.insert(0, Change("ttl", ttls[0], ttls[1]))
+        status = ("added" if name not in old.zones else "removed" if name not in new.zones
+                  else "changed")
+        if changes or status != "changed":
+            out.append(RecordDiff("zone", name, status, changes))
+    return out
 
-    def to_dict(self) -> dict:
-        return _zone_dict(self.zone)
+
+def _record_order(a: dict, b: dict) -> list[str]:
+    """Records of both sides in the zone's order (owners in DNS order, as stored)."""
+    def key(record: str) -> tuple:
+        owner, _, rest = record.partition(" ")
+        return owner_key(owner), rest
+    return sorted(set(a) | set(b), key=key)
 
 
 def diff(old: Inventory, new: Inventory, renames: dict | None = None) -> list[RecordDiff]:
@@ -159,14 +183,7 @@ def diff(old: Inventory, new: Inventory, renames: dict | None = None) -> list[Re
     those hosts show as renamed, with their field changes."""
     out = _records("network", old.networks, new.networks)
     out += _records("host", old.hosts, new.hosts, renames)
-    zones = _records("zone", {n: _ZoneView(z) for n, z in old.zones.items()},
-                     {n: _ZoneView(z) for n, z in new.zones.items()})
-    for d in zones:  # the keys were kept from flattening at dots; give them back
-        for c in d.changes:
-            c.field = c.field.replace("\u2024", ".")
-        if d.record is not None:
-            d.record = {k.replace("\u2024", "."): v for k, v in d.record.items()}
-    out += zones
+    out += _zones(old, new)
     changes = compare_records(_settings_dict(old), _settings_dict(new))
     if changes:
         out.insert(0, RecordDiff("settings", "cinv.yaml", "changed", changes))
@@ -189,13 +206,34 @@ def _summary(record: dict) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
+def _zone_lines(d: RecordDiff) -> list[str]:
+    """`+ zone corp.example: @ 3600 TXT "v=spf1 mx -all"`, as octoDNS's plan has it."""
+    lines = []
+    if d.status != "changed":
+        lines.append(f"{'+' if d.status == 'added' else '-'} zone {d.name}")
+    for c in d.changes:
+        if c.field == "ttl":
+            lines.append(f"~ zone {d.name}: ttl {_value(c.old)} -> {_value(c.new)}")
+            continue
+        owner, _, rest = c.field.partition(" ")
+        if c.old is None:
+            lines.append(f"+ zone {d.name}: {owner} {c.new} {rest}")
+        elif c.new is None:
+            lines.append(f"- zone {d.name}: {owner} {c.old} {rest}")
+        else:
+            lines.append(f"~ zone {d.name}: {owner} {rest}: ttl {c.old} -> {c.new}")
+    return lines
+
+
 def as_text(diffs: list[RecordDiff]) -> str:
     lines = []
     for d in diffs:
-        if d.status == "added":
+        if d.kind == "zone":
+            lines += _zone_lines(d)
+        elif d.status == "added":
             lines.append(f"+ {d.kind} {d.name}{_summary(d.record)}")
         elif d.status == "removed":
-            lines.append(f"- {d.kind} {d.name}")
+            lines.append(f"- {d.kind} {d.name}{_summary(d.record)}")
         else:
             if d.status == "renamed":
                 lines.append(f"> {d.kind} {d.old_name} -> {d.name} (renamed)")

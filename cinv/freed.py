@@ -52,9 +52,21 @@ def parse_record(rel: str, data: bytes | None) -> Host | None:
     return schema.parse_host(name, doc, rel, [])
 
 
-def _walk(root: Path, since: float, base: str | None) -> dict:
+def held_at(root: Path, hold_days: float, commit: str) -> dict:
+    """{(family, value): (time freed, host)} of what was held back at a commit: freed by the
+    first-parent history up to it within hold_days before its committer time. A pure function
+    of the commit (no cache, no clock), for output that must be the same whenever it is made
+    (the report)."""
+    when = gitstore.commit_time(root, commit)
+    if when is None or hold_days <= 0:
+        return {}
+    since = when - hold_days * DAY
+    return {k: v for k, v in _walk(root, since, None, commit).items() if v[0] <= when}
+
+
+def _walk(root: Path, since: float, base: str | None, tip: str = "HEAD") -> dict:
     """{(family, value): (time freed, host)} over the commits after `since` (from `base`)."""
-    commits = gitstore.host_changes(root, since, base)
+    commits = gitstore.host_changes(root, since, base, tip)
     wanted = set()
     for _sha, _when, changes in commits:
         if any(old for _p, old, _n in changes):  # only a commit that changed or removed a

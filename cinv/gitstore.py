@@ -270,32 +270,63 @@ def init(root: Path) -> bool:
 _HEX = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?\Z")
 
 
-def resolve(repo: git.Repo, rev: str, what: str = "--ref") -> str:
+def resolve(repo: git.Repo, rev: str, what: str = "--ref", notes: list | None = None) -> str:
     """The commit id a revision names, resolved by git itself (every syntax git accepts:
     branches, tags, short ids, HEAD~3, main@{1}, HEAD@{yesterday}, @{-1}), so that only a
     commit id is ever passed on to git. A revision starting with '-' (which git could read as
-    an option) or holding control characters is refused, as is one git does not know."""
-    git = _gitpython()
+    an option) or holding control characters is refused, as is one git does not know. What git
+    warns while resolving it ("log for 'HEAD' only goes back to ...": a reflog younger than
+    the date asked for, as on a fresh clone) is added to notes, for the user to see."""
     if not isinstance(rev, str) or not rev or rev.startswith("-") \
             or any(not c.isprintable() for c in rev):
         raise CinvError(f"{what} {rev!r}: not a revision (it must not be empty, start with '-' "
                         "or hold control characters)")
-    try:
-        out = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
-    except git.GitCommandError:
-        out = ""
+    proc = subprocess.run(["git", "rev-parse", "--verify", "--end-of-options",
+                           f"{rev}^{{commit}}"], cwd=repo.working_dir or repo.git_dir,
+                          capture_output=True, text=True, errors="replace")
+    out = proc.stdout if proc.returncode == 0 else ""
     sha = out.strip().splitlines()[-1] if out.strip() else ""
     if not _HEX.match(sha):
         raise CinvError(f"{what} {rev}: no such branch, tag or commit")
+    if notes is not None:
+        for line in proc.stderr.splitlines():
+            if line.strip().startswith("warning:"):
+                said = line.strip()[len("warning:"):].strip()
+                if "only goes back to" in said:  # git took the oldest entry instead
+                    said += (" (the reflog is this clone's own history of HEAD; `cinv diff "
+                             "--since DATE` goes by commit date)")
+                notes.append(f"warning: {what} {rev}: {said}")
     return sha
 
 
-def resolve_commit(root: Path, rev: str, what: str = "--ref") -> str:
+def resolve_commit(root: Path, rev: str, what: str = "--ref", notes: list | None = None) -> str:
     """resolve() in the repository holding root."""
     repo = find_repo(root)
     if repo is None:
         raise CinvError(f"{what} {rev}: {root} is not in a git repository")
-    return resolve(repo, rev, what)
+    return resolve(repo, rev, what, notes)
+
+
+def commit_time(root: Path, commit: str) -> int | None:
+    """The committer time (Unix seconds) of a commit id."""
+    found = work_tree(root)
+    if found is None or not _HEX.match(commit):
+        return None
+    try:
+        return int(run_git(found[0], "log", "-1", "--format=%ct", commit, "--").strip())
+    except (GitFailed, ValueError):
+        return None
+
+
+def commit_before(root: Path, start: str, when: float) -> tuple[str, int] | None:
+    """(commit id, committer time) of the newest first-parent commit from `start` (a commit
+    id) committed at or before `when` (Unix seconds), or None when every commit is younger."""
+    repo = find_repo(root)
+    if repo is None or not _HEX.match(start):
+        return None
+    out = repo.git.rev_list("-1", "--first-parent", f"--before=@{int(when)}",
+                            "--format=%H %ct", "--no-commit-header", start).split()
+    return (out[0], int(out[1])) if len(out) == 2 and _HEX.match(out[0]) else None
 
 
 class TreeEntry(NamedTuple):
@@ -751,9 +782,11 @@ def is_ancestor(root: Path, older: str, newer: str) -> bool:
     return git_code(found[0], "merge-base", "--is-ancestor", older, newer) == 0
 
 
-def host_changes(root: Path, since: int, base: str | None = None) -> list[tuple]:
+def host_changes(root: Path, since: int, base: str | None = None,
+                 tip: str = "HEAD") -> list[tuple]:
     """(commit, committer time, [(path, old blob or None, new blob or None), ...]) of the
-    first-parent commits from HEAD that changed files under hosts/: back to `base` (a commit
+    first-parent commits from HEAD (or `tip`, a commit id) that changed files under hosts/:
+    back to `base` (a commit
     id, excluded) if given, else those committed after about `since` (Unix seconds; the caller
     filters by time exactly); oldest first, paths relative to the inventory. One `git log` for
     the whole walk; [] outside git."""
@@ -763,10 +796,12 @@ def host_changes(root: Path, since: int, base: str | None = None) -> list[tuple]
     top, prefix = found
     hosts = "hosts" if prefix == "." else f"{prefix}/hosts"
     strip = "" if prefix == "." else prefix + "/"
+    if tip != "HEAD" and not (len(tip) == 40 and tip.isalnum()):
+        return []
     if base and len(base) == 40 and base.isalnum():
-        span = [f"{base}..HEAD"]  # a few new commits: all of them, whatever their dates
+        span = [f"{base}..{tip}"]  # a few new commits: all of them, whatever their dates
     else:  # git stops at the first commit older than --since: leave a day for clock skew
-        span = [f"--since=@{max(1, int(since) - 86400)}", "HEAD"]
+        span = [f"--since=@{max(1, int(since) - 86400)}", tip]
     try:
         log = run_git(top, "log", "--first-parent", "--diff-merges=first-parent", "--raw",
                       "--no-renames", "--no-abbrev", "-z", "--format=%x01%H %ct", *span,

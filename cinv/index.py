@@ -65,8 +65,8 @@ class Index:
 
     @property
     def maps(self) -> dict:
-        """value -> [rel, ...] for v4, v6, mac, duid and dns (of hosts that are not retired; dns also
-        every host's own name), and parent name -> [rel] for children."""
+        """value -> [rel, ...] for v4, v6, mac, duid, dns and short names (of hosts that are not
+        retired; dns also every host's own name), and parent name -> [rel] for children."""
         if self._maps is None:
             with load.no_gc():
                 self._maps = self._build_maps()
@@ -79,6 +79,7 @@ class Index:
         duids: dict = defaultdict(list)
         dns: dict = defaultdict(list)
         children: dict = defaultdict(list)
+        short: dict = defaultdict(list)
         domain = self._domain
         for rel, (name, state, parent, ifaces) in self.entries.items():
             dns[name].append(rel)
@@ -86,6 +87,7 @@ class Index:
                 children[parent].append(rel)
             if state == "retired":
                 continue
+            short[name.split(".", 1)[0]].append(rel)
             for index, (ifname, network, a4, a6, held, aliases, extra, duid) in enumerate(ifaces):
                 if a4 is not None:
                     v4[a4].append(rel)
@@ -100,7 +102,7 @@ class Index:
                 for alias in (*aliases, *extra):
                     dns[alias if "." in alias else f"{alias}.{domain(network)}"].append(rel)
         return {"v4": v4, "v6": v6, "mac": macs, "duid": duids, "dns": dns,
-                "children": children}
+                "children": children, "short": short}
 
     def used(self) -> tuple[set, set, set]:
         """IPv4, IPv6 (as integers) and MACs held by hosts that are not retired (the caller
@@ -124,6 +126,7 @@ class Index:
         for fqdn in self.dns_names(facts):
             out.update(m["dns"].get(fqdn, ()))
         out.update(m["children"].get(host.name, ()))
+        out.update(m["short"].get(host.short, ()))  # the short names /etc/hosts gives
         parent, seen = host.parent, {host.name}
         while parent and parent not in seen and parent in self.by_name:
             seen.add(parent)

@@ -18,12 +18,13 @@ STATES = ("planned", "provisioning", "active", "maintenance", "retired")
 IPV6_MODES = ("sequential", "eui64")
 # Lifecycle (README "Lifecycle" and `cinv host state --help` list exactly these): a host may be
 # retired from any state but retired itself (retiring keeps the record and holds its addresses
-# back; see allocate's hold time), and only a retired host may be planned again.
+# back; see allocate's hold time), only a retired host may be planned again, and a host in
+# service (active, maintenance) may be rebuilt: back to provisioning, keeping its addresses.
 TRANSITIONS = {
     "planned": ("provisioning", "retired"),
     "provisioning": ("active", "planned", "retired"),
-    "active": ("maintenance", "retired"),
-    "maintenance": ("active", "retired"),
+    "active": ("maintenance", "provisioning", "retired"),
+    "maintenance": ("active", "provisioning", "retired"),
     "retired": ("planned",),
 }
 
@@ -31,14 +32,15 @@ TRANSITIONS = {
 @dataclass(slots=True)
 class Dhcp:
     """Boot and DHCP options of a network or an interface (an interface's win). `options` maps
-    an option's ISC dhcpd name to its normalised value (see cinv/dhcpopts.py); `provisioning`
-    ({bios, uefi} boot files for hosts in state provisioning) and `interface` (the DHCP
-    server's interface) belong to networks only."""
+    an option's ISC dhcpd name to its normalised value (see cinv/dhcpopts.py). `provisioning`:
+    a network's boot files by client ({bios, uefi, ipxe, uefi_http}) for its hosts in state
+    provisioning; an interface's is one file, its host's own, only while provisioning.
+    `interface` (the DHCP server's interface) belongs to networks only."""
 
     next_server: str | None = None
     filename: str | None = None
     options: dict = field(default_factory=dict)
-    provisioning: dict | None = None
+    provisioning: dict | str | None = None
     interface: str | None = None
 
     def to_dict(self) -> dict:
@@ -47,7 +49,8 @@ class Dhcp:
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
         if self.provisioning:
-            out["provisioning"] = dict(self.provisioning)
+            out["provisioning"] = (dict(self.provisioning) if isinstance(self.provisioning, dict)
+                                   else self.provisioning)
         if self.options:
             out["options"] = {k: (list(v) if isinstance(v, list) else v)
                               for k, v in sorted(self.options.items())}
@@ -481,6 +484,9 @@ class Network:
 # `cinv check` warns about it until dns.nameservers names the real ones.
 PLACEHOLDER_NS = "localhost."
 HOLD_DAYS = 7  # default of allocate.hold_days in cinv.yaml (see cinv/freed.py)
+# capacity.overcommit in cinv.yaml: a parent may hold guests up to ratio x its own cpus, memory
+# and disk; the defaults are what a KVM shop runs (vCPUs shared, memory and disk not).
+OVERCOMMIT = {"cpus": 4, "memory": 1, "disk": 1}
 
 
 @dataclass(slots=True)
@@ -495,7 +501,8 @@ class ZoneRecord:
     path: str | None = None  # where it came from, when not its zone's file (an import's source)
 
 
-def _owner_key(owner: str) -> tuple:
+def owner_key(owner: str) -> tuple:
+    """The order of a zone's owners: the apex first, then by labels from the right."""
     if owner == "@":
         return ()
     return tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in reversed(owner.split(".")))
@@ -536,7 +543,7 @@ class Zone:
         for r in self.records:
             groups.setdefault(r.owner, []).append(r)
         return [(owner, sorted(groups[owner], key=lambda r: (r.type, str(r.value))))
-                for owner in sorted(groups, key=_owner_key)]
+                for owner in sorted(groups, key=owner_key)]
 
     def to_dict(self) -> dict:
         """As stored (see by_owner for the order)."""
@@ -597,6 +604,8 @@ class Settings:
     kea_interfaces: list[str] = field(default_factory=lambda: ["*"])
     ansible: AnsibleSettings = field(default_factory=AnsibleSettings)
     hold_days: float = HOLD_DAYS  # allocate.hold_days: a freed address or MAC waits this long
+    overcommit: dict = field(default_factory=lambda: dict(OVERCOMMIT))  # capacity.overcommit
+    avoid_refs: list[str] = field(default_factory=list)  # allocate.avoid_refs: branch patterns
     path: str = "cinv.yaml"
     lines: dict = field(default_factory=dict, repr=False, compare=False)
 

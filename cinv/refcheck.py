@@ -30,6 +30,7 @@ from cinv import freed, gitstore
 from cinv.errors import CinvError, Problem
 from cinv.load import MAX_FILE_SIZE
 from cinv.model import Host
+from cinv.refheld import other_refs
 from cinv.values import mac_str
 from cinv.workspace import Workspace
 
@@ -41,11 +42,10 @@ def _sides(ws: Workspace, pattern: str,
     """(side name, {path: host}, network names) for this inventory and each matching branch
     (leaving out the branch checked out, and branches at the commit being checked); records
     not read (too big) are problems."""
-    current = gitstore.current_branch(ws.root)
-    at = ws.commit or gitstore.head(ws.root)  # the commit being checked
-    branches = [(name, sha) for name, sha in gitstore.matching_branches(ws.root, pattern)
-                if sha != at and name != current and not name.endswith(f"/{current}")
-                and name != ws.ref]
+    if gitstore.find_repo(ws.root) is None:
+        raise CinvError(f"--refs: {ws.root} is not in a git repository")
+    branches = [(name, sha) for name, sha in other_refs(ws.root, [pattern], ws.commit)
+                if name != ws.ref]
     if not branches:
         return []
     inv = ws.load()

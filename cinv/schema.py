@@ -15,6 +15,7 @@ from cinv.errors import Problem
 from cinv.model import (
     IPV6_MODES,
     KINDS,
+    OVERCOMMIT,
     STATES,
     AnsibleSettings,
     Dhcp,
@@ -35,13 +36,13 @@ HARDWARE_KEYS = ("cpus", "memory", "disks", "vendor", "model", "serial")
 DISK_KEYS = ("name", "size")
 IFACE_KEYS = ("name", "mac", "other_macs", "duid", "network", "ipv4", "ipv6", "aliases", "names",
               "dhcp")
-DHCP_KEYS = ("next_server", "filename", "options")
+DHCP_KEYS = ("next_server", "filename", "provisioning", "options")
 NETWORK_DHCP_KEYS = ("interface", "next_server", "filename", "provisioning", "options")
 NETWORK_KEYS = ("name", "description", "domain", "ipv4", "gateway4", "ipv6", "gateway6",
                 "ipv6_mode", "dhcp_pool", "reserved", "dns_servers", "vlan", "bridge",
                 "subnet_id", "dhcp")
 SETTINGS_KEYS = ("domain", "mac_prefix", "dns", "render", "libvirt", "git", "kea", "ansible",
-                 "allocate")
+                 "allocate", "capacity")
 ANSIBLE_KEYS = ("host", "vars", "group_vars")
 ANSIBLE_HOST = ("ip", "fqdn")
 DNS_KEYS = ("ttl", "primary_ns", "hostmaster", "nameservers")
@@ -248,17 +249,29 @@ def parse_dhcp(r: Reader, m: LMap, prefix: str, network: bool) -> Dhcp:
             r.error(opts.line_of(key), f"{prefix}options.{key}: option {name} is given twice")
         out.options[name] = parsed
     out.options = dict(sorted(out.options.items()))
-    if network:
-        out.interface = r.field(m, "interface", dhcpopts.server_interface, prefix)
-        prov = r.mapping(m.get("provisioning"), f"{prefix}provisioning",
-                         m.line_of("provisioning"))
-        if prov is not None:
-            r.keys(prov, ("bios", "uefi"), f"{prefix}provisioning.")
-            files = {k: r.field(prov, k, dhcpopts.filename, f"{prefix}provisioning.",
-                                required=True) for k in ("bios", "uefi")}
-            if all(files.values()):
-                out.provisioning = files
+    if not network:  # the host's own boot file, only while it is provisioning
+        out.provisioning = r.field(m, "provisioning", _own_boot_file, prefix)
+        return out
+    out.interface = r.field(m, "interface", dhcpopts.server_interface, prefix)
+    prov = r.mapping(m.get("provisioning"), f"{prefix}provisioning", m.line_of("provisioning"))
+    if prov is not None:
+        where = f"{prefix}provisioning."
+        r.keys(prov, dhcpopts.PROVISIONING, where)
+        files = {k: r.field(prov, k, dhcpopts.BOOT_FILE[k], where)
+                 for k in dhcpopts.PROVISIONING if k in prov}
+        if not prov:
+            r.error(m.line_of("provisioning"), f"{prefix}provisioning: name at least one boot "
+                    f"file ({', '.join(dhcpopts.PROVISIONING)})")
+        elif all(v is not None for v in files.values()):
+            out.provisioning = files
     return out
+
+
+def _own_boot_file(value) -> str:
+    if isinstance(value, (dict, list)):
+        raise ValueError("expected one boot file name (this host's own, only while it is "
+                         "provisioning; a network's provisioning names files by client)")
+    return dhcpopts.filename(value)
 
 
 def _not_mapping(value):
@@ -432,8 +445,19 @@ def parse_settings(data, path: str, problems: list) -> Settings:
         s.auto_commit = r.field(git, "auto_commit", boolean, "git.", default=True)
     alloc = r.mapping(data.get("allocate"), "allocate", data.line_of("allocate"))
     if alloc is not None:
-        r.keys(alloc, ("hold_days",), "allocate.")
+        r.keys(alloc, ("hold_days", "avoid_refs"), "allocate.")
         s.hold_days = r.field(alloc, "hold_days", _days, "allocate.", default=s.hold_days)
+        s.avoid_refs = r.items(alloc, "avoid_refs", _ref_pattern, "allocate.")
+    capacity = r.mapping(data.get("capacity"), "capacity", data.line_of("capacity"))
+    if capacity is not None:
+        r.keys(capacity, ("overcommit",), "capacity.")
+        ratios = r.mapping(capacity.get("overcommit"), "capacity.overcommit",
+                           capacity.line_of("overcommit"))
+        if ratios is not None:
+            r.keys(ratios, tuple(OVERCOMMIT), "capacity.overcommit.")
+            for key in OVERCOMMIT:
+                s.overcommit[key] = r.field(ratios, key, _ratio, "capacity.overcommit.",
+                                            default=s.overcommit[key])
     kea = r.mapping(data.get("kea"), "kea", data.line_of("kea"))
     if kea is not None:
         r.keys(kea, ("interfaces",), "kea.")
@@ -446,6 +470,23 @@ def parse_settings(data, path: str, problems: list) -> Settings:
             vars=r.field(ansible, "vars", _vars, "ansible.", default={}),
             group_vars=r.field(ansible, "group_vars", _group_vars, "ansible.", default={}))
     return s
+
+
+def _ref_pattern(value) -> str:
+    """A branch name or shell pattern ('customer-*'), as git names branches."""
+    if not isinstance(value, str) or not value.strip() or value.startswith("-") \
+            or _TEXT_BAD.search(value) or " " in value or len(value) > 200:
+        raise ValueError(f"{value!r} is not a branch name pattern (e.g. 'customer-*')")
+    return value
+
+
+def _ratio(value) -> int | float:
+    """An over-commit ratio: a number above 0 (1: no over-commit), at most 1000."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) \
+            or not (0 < value <= 1000) or math.isnan(value):
+        raise ValueError(f"{value!r} is not a ratio (a number above 0 and at most 1000; 1 "
+                         "allows no over-commit)")
+    return value
 
 
 def _vars(value) -> dict:

@@ -82,7 +82,12 @@ def network(inv: Inventory, net: Network, used4: set[int], used6: set[int], fmt:
         return record(data, fmt)
     lines = [f"network {net.name}"]
     for key, value in net.to_dict().items():
-        lines.append(f"  {key + ':':<12} {', '.join(value) if isinstance(value, list) else value}")
+        if isinstance(value, dict):  # dhcp: as it is written in networks/NAME.yaml
+            lines.append(f"  {key}:")
+            lines += [f"    {line}" for line in yamlio.dump(value).rstrip().splitlines()]
+        else:
+            lines.append(f"  {key + ':':<12} "
+                         f"{', '.join(value) if isinstance(value, list) else value}")
     if counts:
         lines.append("")
         lines.append(f"IPv4 {net.ipv4}: {counts['used']} used, {counts['free']} free, "

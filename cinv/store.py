@@ -1,14 +1,14 @@
 """What a single-record change works on: settings and networks in full, hosts through the index.
 
 A change to one host is checked against the hosts it can clash with (its neighbours in the
-index: shared addresses, MACs or DNS names, ancestors, children), not against all 50,000: the
+index: shared addresses, MACs, DNS or short names, ancestors, children), not against all 50,000: the
 validators of cinv/check.py run on that small inventory before and after the change, and the
 change is refused if it adds an error. The result is the same as a full check's, because every
 cross-record rule relates records through values the index tracks.
 """
 from __future__ import annotations
 
-from cinv import check, freed, gitstore, index, load, lookup
+from cinv import check, freed, gitstore, index, load, lookup, refheld
 from cinv.errors import CinvError, Problem
 from cinv.model import Host, Inventory, Network
 
@@ -22,6 +22,7 @@ class Store:
         self.index = idx
         self._source = load.DirSource(root)
         self.freed = freed.Freed(root, base.settings)
+        self.elsewhere = refheld.Held(root, base.settings.avoid_refs, idx)
         self.warnings: list[Problem] = []  # what the last save added, for the command to print
         self._claimed: dict[str, set] = {"v4": set(), "v6": set(), "mac": set()}
 
@@ -59,6 +60,14 @@ class Store:
     def claim(self, family: str, value: int) -> None:
         """Note a value this command hands out, so a second `auto` in it takes the next."""
         self._claimed[family].add(value)
+
+    def taken(self, family: str, network: str | None = None) -> set:
+        """What `auto` must not hand out: the used values of a family ("v4", "v6", "mac"),
+        and those held on the branches of allocate.avoid_refs (addresses: on the network of
+        that name; see cinv/refheld.py)."""
+        used = self.used()[{"v4": 0, "v6": 1, "mac": 2}[family]]
+        elsewhere = self.elsewhere.values(family, network)
+        return used | elsewhere if elsewhere else used
 
     def held(self, family: str) -> dict:
         """Values of a family ("v4", "v6", "mac") freed within the hold time: `auto` skips

@@ -42,11 +42,12 @@ class Workspace:
     ref: str | None = None  # the revision as the user gave it (for messages)
     commit: str | None = None  # the commit id git resolved it to (all that reaches git)
     warnings: list = field(default_factory=list)  # problems a change added, for the CLI to print
+    notes: list = field(default_factory=list)  # what git warned resolving ref, for the CLI
 
     def __post_init__(self):
         if self.ref is not None and self.commit is None:
             from cinv import gitstore
-            self.commit = gitstore.resolve_commit(self.root, self.ref)
+            self.commit = gitstore.resolve_commit(self.root, self.ref, notes=self.notes)
 
     def source(self) -> load.Source:
         if self.commit:

@@ -62,6 +62,10 @@ TINY = """\
 domain: tiny.example.com
 ipv4: 203.0.113.64/26
 gateway4: 203.0.113.65
+dhcp:
+  next_server: 203.0.113.66
+  provisioning: {uefi: snponly.efi, ipxe: 'http://203.0.113.66/boot.ipxe',
+                 uefi_http: 'http://203.0.113.66/ipxe.efi'}
 """
 
 ZONE_PROD = """\
@@ -127,6 +131,14 @@ def hand_made() -> dict[str, str]:
         state="provisioning")
     files["hosts/prov.prod.example.com.yaml"] = host("physical", [
         iface("eth0", "00:25:90:00:03:02", "prod", "192.0.2.31")], state="provisioning")
+    files["hosts/own.prod.example.com.yaml"] = host("physical", [
+        iface("eth0", "00:25:90:00:03:06", "prod", "192.0.2.33", None,
+              "    dhcp:\n      provisioning: 'http://192.0.2.5/own.ipxe'\n")],
+        state="provisioning")
+    files["hosts/web1.tiny.example.com.yaml"] = host("physical", [  # web1's short name twice
+        iface("eth0", "00:25:90:00:03:08", "tiny", "203.0.113.72")])
+    files["hosts/prov.tiny.example.com.yaml"] = host("physical", [
+        iface("eth0", "00:25:90:00:03:07", "tiny", "203.0.113.71")], state="provisioning")
     files["hosts/pool.prod.example.com.yaml"] = host("virtual", [
         iface("eth0", "52:54:00:00:03:03", "prod", "192.0.2.210")],
         extra="parent: hv1.example.com\n")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -431,6 +432,28 @@ def test_all_agrees_exit_0_and_the_table(site, tmp_path):
                                              "NOTE"]
     assert r.out.splitlines()[1].split()[:4] == ["unknown-mac", "02:00:00:00:00:99", "-",
                                                  "192.0.2.220"]
+
+
+def test_a_strangers_clues_the_name_it_sent_and_since_when(site, tmp_path):
+    """Issue 23: the lease's client-hostname and start time (Kea: its last renewal, expire -
+    valid_lifetime) go with each finding, the name quoted and escaped as the client's own
+    text (an escape sequence reaches no terminal)."""
+    text = lease("192.0.2.202", "02:00:00:00:00:99").replace(
+        "  ends", '  starts 3 2030/05/29 08:15:00;\n  client-hostname "eve\\033[2J";\n  ends')
+    text += lease("192.0.2.204", "00:1b:21:00:00:03")  # the retired old1, no clues
+    r, _found = audit(site, tmp_path, text)
+    notes = {f["subject"]: f["note"] for f in json.loads(r.out)}
+    assert notes["02:00:00:00:00:99"] == ('vendor: locally administered (no vendor); '
+                                          'client-hostname "eve\\u001b[2J"; since 2030-05-29 '
+                                          '08:15:00 UTC')
+    assert notes["old1.prod.example.com"] == "interface eth0"
+    table = site.run("audit", "leases", tmp_path / "dhcpd.leases", "--now", NOW_TEXT).out
+    assert '"eve\\u001b[2J"' in table and "\x1b" not in table
+    kea = KEA4 + f"192.0.2.240,02:00:00:00:00:98,,3600,{NOW + 60},1,0,0,laptop-7,0,\n"
+    r, _found = audit(site, tmp_path, kea, name="kea-leases4.csv")
+    since = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(NOW + 60 - 3600))
+    assert json.loads(r.out)[0]["note"] == ("vendor: locally administered (no vendor); "
+                                            f'client-hostname "laptop-7"; since {since}')
 
 
 def test_now_decides_which_leases_have_ended(site, tmp_path):

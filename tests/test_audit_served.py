@@ -10,6 +10,7 @@ namespaces; needs root like the DHCP tests.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def test_the_stranger_is_named_and_the_host_is_not(lab, server):
     lab.serve(server, "prod")
     path = lease_file(lab, server)
     assert lab.lease4(KNOWN_MAC)["ipv4"] == "192.0.2.20"
-    stranger = lab.lease4(UNKNOWN_MAC)["ipv4"]
+    stranger = lab.lease4(UNKNOWN_MAC, hostname="stranger-pc")["ipv4"]
     lab.stop_server()
     found = {lease.mac: lease.shown
              for lease in leases.active(leases.read_files([(path, "x")]))}
@@ -59,7 +60,10 @@ def test_the_stranger_is_named_and_the_host_is_not(lab, server):
     r, findings = audit(lab, path)
     assert r.code == 1, r
     assert findings == [("unknown-mac", UNKNOWN_MAC, None, stranger)]
-    assert json.loads(r.out)[0]["note"] == "vendor: locally administered (no vendor)"
+    # with its clues: the name it sent and since when (issue 23)
+    note = json.loads(r.out)[0]["note"]
+    assert re.fullmatch(r'vendor: locally administered \(no vendor\); client-hostname '
+                        r'"stranger-pc"; since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC', note), note
 
 
 def test_a_v6_lease_of_a_host_agrees(lab):

@@ -302,7 +302,7 @@ def test_parent_retired_with_a_retired_child_is_fine(texts, base_files):
 @covers("parents_valid")
 def test_parent_cycle(texts, base_files):
     edit(base_files, HV1, "state: active\n", "state: active\nparent: web1.prod.example.com\n")
-    assert [t for t in texts(base_files) if "warning" not in t] == [
+    assert [t for t in texts(base_files) if "warning" not in t and "hardware" not in t] == [
         f"{HV1}:3: parent: cycle hv1.example.com -> web1.prod.example.com -> hv1.example.com",
         f"{WEB1}:3: parent: cycle web1.prod.example.com -> hv1.example.com -> "
         "web1.prod.example.com",
@@ -424,12 +424,15 @@ def test_eui64_addresses_match(texts, base_files):
 
 @covers("capacity")
 def test_guests_exceed_the_hypervisor(texts, base_files):
-    edit(base_files, WEB1, "cpus: 2", "cpus: 32")
+    """Past the over-commit ratios (default cpus 4, memory 1) is an error: the one rule of
+    host add, set, move and a merge."""
+    edit(base_files, WEB1, "cpus: 2", "cpus: 65")
     edit(base_files, WEB1, "memory: 4GiB", "memory: 128GiB")
     assert texts(base_files) == [
-        f"{HV1}:3: warning: hardware.cpus: its 1 guest has 32 cpus, more than its own 16",
-        f"{HV1}:3: warning: hardware.memory: its 1 guest has 128GiB memory, more than its "
-        "own 64GiB",
+        f"{HV1}:3: hardware.cpus: its 1 guest has 65 cpus, more than it may hold: 64 (its own "
+        "16 x 4, capacity.overcommit.cpus)",
+        f"{HV1}:3: hardware.memory: its 1 guest has 128GiB memory, more than it may hold: "
+        "64GiB (its own 64GiB x 1, capacity.overcommit.memory)",
     ]
 
 
@@ -438,14 +441,72 @@ def test_guests_exceed_the_hypervisors_disks(texts, base_files):
     edit(base_files, HV1, "  memory: 64GiB\n", "  memory: 64GiB\n  disks: [500GiB]\n")
     edit(base_files, WEB1, "  memory: 4GiB\n", "  memory: 4GiB\n  disks: [400GiB, 200GiB]\n")
     assert texts(base_files) == [
-        f"{HV1}:3: warning: hardware.disks: its 1 guest has 600GiB disks, more than its own "
-        "500GiB"]
+        f"{HV1}:3: hardware.disks: its 1 guest has 600GiB disks, more than it may hold: 500GiB "
+        "(its own 500GiB x 1, capacity.overcommit.disk)"]
 
 
 @covers("capacity")
 def test_guests_fit_exactly(texts, base_files):
-    edit(base_files, WEB1, "cpus: 2", "cpus: 16")
+    edit(base_files, WEB1, "cpus: 2", "cpus: 64")
     edit(base_files, WEB1, "memory: 4GiB", "memory: 64GiB")
+    assert texts(base_files) == []
+
+
+@covers("capacity")
+def test_the_over_commit_ratios_come_from_cinv_yaml(texts, base_files):
+    """A 1.4:1 vCPU over-commit is routine; the ratios are the inventory's own."""
+    edit(base_files, WEB1, "cpus: 2", "cpus: 23")
+    edit(base_files, WEB1, "memory: 4GiB", "memory: 96GiB")
+    assert texts(base_files) == [
+        f"{HV1}:3: hardware.memory: its 1 guest has 96GiB memory, more than it may hold: "
+        "64GiB (its own 64GiB x 1, capacity.overcommit.memory)"]
+    base_files["cinv.yaml"] += "capacity:\n  overcommit: {cpus: 1.4, memory: 1.5}\n"
+    assert texts(base_files) == [
+        f"{HV1}:3: hardware.cpus: its 1 guest has 23 cpus, more than it may hold: 22 (its own "
+        "16 x 1.4, capacity.overcommit.cpus)"]
+
+
+@pytest.mark.parametrize("value, message", [
+    ("{cpus: 0}", "capacity.overcommit.cpus: 0 is not a ratio"),
+    ("{memory: -1}", "capacity.overcommit.memory: -1 is not a ratio"),
+    ("{disk: two}", "capacity.overcommit.disk: 'two' is not a ratio"),
+    ("{disks: 2}", "capacity.overcommit.disks: unknown key"),
+])
+def test_bad_over_commit_ratios(texts, base_files, value, message):
+    base_files["cinv.yaml"] += f"capacity:\n  overcommit: {value}\n"
+    found = texts(base_files)
+    assert len(found) == 1 and found[0].startswith("cinv.yaml:") and message in found[0], found
+
+
+# --- servedcheck: short names, boot files --------------------------------------------------
+
+@covers("short_names_unique")
+def test_two_hosts_with_one_short_name(texts, base_files):
+    base_files["hosts/web1.mgmt.example.com.yaml"] = (
+        "kind: physical\ninterfaces:\n  - name: eth0\n    network: mgmt\n"
+        "    ipv4: 198.51.100.30\n")
+    other = "hosts/web1.mgmt.example.com.yaml"
+    assert texts(base_files) == [
+        f"{other}:1: warning: name: the short name web1 is also that of web1.prod.example.com "
+        f"({WEB1}); /etc/hosts and dnsmasq leave it out for each (use the FQDN)",
+        f"{WEB1}:1: warning: name: the short name web1 is also that of web1.mgmt.example.com "
+        f"({other}); /etc/hosts and dnsmasq leave it out for each (use the FQDN)"]
+    base_files[other] = base_files[other].replace("kind: physical\n",
+                                                  "kind: physical\nstate: retired\n")
+    assert texts(base_files) == []  # a retired host is in neither file
+
+
+@covers("boot_file_only_while_provisioning")
+def test_a_hosts_own_filename_on_a_provisioning_network(texts, base_files):
+    edit(base_files, PROD, "bridge: br-prod\n", "bridge: br-prod\ndhcp:\n  provisioning: "
+         "{bios: undionly.kpxe, uefi: ipxe.efi}\n")
+    edit(base_files, WEB1, "    aliases: [www]\n", "    aliases: [www]\n    dhcp: "
+         "{filename: rescue.efi}\n")
+    assert texts(base_files) == [
+        f"{WEB1}:14: warning: interfaces[0].dhcp.filename: rescue.efi boots in every state, "
+        "also when active, past network prod's provisioning files; for a boot file only "
+        "while provisioning, set dhcp.provisioning instead"]
+    edit(base_files, WEB1, "{filename: rescue.efi}", "{provisioning: rescue.efi}")
     assert texts(base_files) == []
 
 
@@ -475,13 +536,12 @@ def test_check_command_lists_every_problem_and_exits_1(tmp_path, make_files, bas
 
 
 def test_check_command_warnings_exit_0(tmp_path, make_files, base_files, run_cli):
-    edit(base_files, WEB1, "cpus: 2", "cpus: 32")
+    edit(base_files, WEB1, "ipv4: 192.0.2.11", "ipv4: 192.0.2.210")  # in the DHCP pool
     root = make_files(tmp_path / "inv", base_files)
     r = run_cli("-C", root, "check")
     assert r.code == 0, r
-    assert r.out.splitlines() == [
-        f"{HV1}:3: warning: hardware.cpus: its 1 guest has 32 cpus, more than its own 16",
-        "2 hosts, 2 networks: 0 errors, 1 warning"]
+    assert len(r.out.splitlines()) == 2 and "warning: interfaces[0].ipv4" in r.out, r
+    assert r.out.splitlines()[1] == "2 hosts, 2 networks: 0 errors, 1 warning"
     data = json.loads(run_cli("-C", root, "check", "--format", "json").out)
     assert data["warnings"] == 1 and data["errors"] == 0
     assert data["problems"][0]["severity"] == "warning"

@@ -135,6 +135,17 @@ def test_net_show_draws_the_usage_map(populated):
     assert r.code == 1 and r.err.strip() == "cinv: no network 'nope' (known: mgmt, prod)"
 
 
+def test_net_show_prints_the_dhcp_block_as_yaml(populated):
+    """Issue 23: `dhcp:` was a Python dict repr ({'next_server': ...}); it reads as the
+    network's file does."""
+    populated.ok("net", "set", "prod", "dhcp.next_server=192.0.2.5",
+                 "dhcp.options.ntp-servers=192.0.2.123,192.0.2.124")
+    out = populated.ok("net", "show", "prod").out
+    assert ("  dhcp:\n    next_server: 192.0.2.5\n    options:\n      ntp-servers:\n"
+            "      - 192.0.2.123\n      - 192.0.2.124\n") in out
+    assert "{" not in out
+
+
 # --- host add -----------------------------------------------------------------------------
 
 def test_host_add_virtual_allocates_everything(inventory):
@@ -346,7 +357,7 @@ def test_host_set_same_value_makes_no_commit(populated):
     ("interfaces.eth0.mac=01:00:5e:00:00:01", "is a multicast address"),
     ("interfaces.eth0.network=nope", "unknown network 'nope'"),
     ("kind=container", "kind: 'container' is not one of physical, virtual"),
-    ("state=broken", "from active the legal ones are: maintenance, retired"),
+    ("state=broken", "from active the legal ones are: maintenance, provisioning, retired"),
     ("state=planned", "state: active -> planned is not a legal transition"),
     ("state=", "state: active -> (unset) is not a legal transition"),
     ("colour=red", "colour: unknown key"),
@@ -380,8 +391,7 @@ def test_host_state_lifecycle(populated):
 
 
 @pytest.mark.parametrize("name, state, legal", [
-    ("web1", "planned", "from active the legal ones are: maintenance, retired"),
-    ("web1", "provisioning", "from active the legal ones are: maintenance, retired"),
+    ("web1", "planned", "from active the legal ones are: maintenance, provisioning, retired"),
     ("db1", "active", "from planned the legal ones are: provisioning, retired"),
     ("db1", "maintenance", "from planned the legal ones are: provisioning, retired"),
 ])

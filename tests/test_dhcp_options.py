@@ -124,8 +124,11 @@ def test_every_option_on_network_and_interface_passes_every_checker(tmp_path):
     ("dhcp:\n  filename: 'a;b'\n", 11, "dhcp.filename: 'a;b' is not DHCP text"),
     ("dhcp:\n  next_server: tftp.example.com\n", 11,
      "dhcp.next_server: 'tftp.example.com' is not an IPv4 address"),
-    ("dhcp:\n  provisioning: {bios: undionly.kpxe}\n", 11,
-     "dhcp.provisioning.uefi: missing (required)"),
+    ("dhcp:\n  provisioning: {bios: undionly.kpxe, uefi_http: ipxe.efi}\n", 11,
+     "dhcp.provisioning.uefi_http: 'ipxe.efi' is not an http:// or https:// URL"),
+    ("dhcp:\n  provisioning: {}\n", 11, "dhcp.provisioning: name at least one boot file"),
+    ("dhcp:\n  provisioning: {ipxe: 'http://x/a b'}\n", 11,
+     "dhcp.provisioning.ipxe: 'http://x/a b' is not DHCP text"),
     ("dhcp:\n  interface: 'eth0; rm'\n", 11, "dhcp.interface: 'eth0; rm' is not an interface"),
     ("dhcp:\n  next-server: 192.0.2.5\n", 11,
      "dhcp.next-server: unknown key (did you mean 'next_server'?)"),
@@ -135,12 +138,14 @@ def test_bad_dhcp_values_are_problems_with_their_line(tmp_path, network_dhcp, li
     assert len(got) == 1 and got[0].startswith(f"{PROD}:{line}: {message}"), got
 
 
-def test_an_interface_may_not_name_provisioning_or_a_server_interface(tmp_path):
+def test_an_interface_names_one_own_boot_file_and_no_server_interface(tmp_path):
     iface = "    dhcp:\n      provisioning: {bios: a, uefi: b}\n      interface: eth1\n"
     got = problems(with_dhcp(iface_dhcp=iface), tmp_path)
     assert [g.split(": ", 1)[1] for g in got] == [
-        "interfaces[0].dhcp.provisioning: unknown key (allowed: next_server, filename, options)",
-        "interfaces[0].dhcp.interface: unknown key (allowed: next_server, filename, options)"]
+        "interfaces[0].dhcp.provisioning: expected one boot file name (this host's own, only "
+        "while it is provisioning; a network's provisioning names files by client)",
+        "interfaces[0].dhcp.interface: unknown key (allowed: next_server, filename, "
+        "provisioning, options)"]
 
 
 def test_options_are_stored_normalised(tmp_path):
@@ -267,3 +272,55 @@ def test_init_and_net_add_help_say_how_kea_dhcpv6_finds_its_subnet(tmp_path):
     assert r.code == 0 and "--dhcp-interface IF" in r.out and "kea-dhcp6" in r.out
     r = invoke("net", "add", "--help")
     assert "--dhcp-interface IF" in r.out and "selects the subnet" in r.out.replace("\n", " ")
+
+
+# --- options by their dotted names, and the listing (issue 23 item 10) ----------------------
+
+def test_an_option_whose_name_holds_a_dot_is_set_with_the_dotted_syntax(inventory):
+    inv = inventory
+    inv.ok("host", "add", "web1", "--kind", "virtual", "--network", "prod")
+    key = "interfaces.eth0.dhcp.options.dhcp6.name-servers"
+    inv.ok("host", "set", "web1", f"{key}=2001:db8::53,2001:db8::54")
+    rec = inv.load().hosts["web1.prod.example.com"]
+    assert rec.interfaces[0].dhcp.options == {"dhcp6.name-servers": ["2001:db8::53",
+                                                                     "2001:db8::54"]}
+    assert inv.subjects()[0] == ("Change host web1.prod.example.com: interfaces.eth0.dhcp"
+                                 ".options.dhcp6.name-servers: +2001:db8::53 +2001:db8::54")
+    # Kea's spelling names the same option: it replaces the value, never a second entry
+    inv.ok("host", "set", "web1", "interfaces.eth0.dhcp.options.dhcp6.dns-servers=2001:db8::55")
+    rec = inv.load().hosts["web1.prod.example.com"]
+    assert rec.interfaces[0].dhcp.options == {"dhcp6.name-servers": ["2001:db8::55"]}
+    inv.ok("host", "set", "web1", f"{key}=")
+    assert inv.load().hosts["web1.prod.example.com"].interfaces[0].dhcp is None
+    inv.ok("net", "set", "prod", "dhcp.options.dhcp6.domain-search=prod.example.com,example.com",
+           "dhcp.options.option:ntp-server=192.0.2.123")
+    assert inv.load().networks["prod"].dhcp.options == {
+        "dhcp6.domain-search": ["prod.example.com", "example.com"],
+        "ntp-servers": ["192.0.2.123"]}
+    r = inv.run("net", "set", "prod", "dhcp.options.dhcp6.name-srevers=2001:db8::53")
+    assert r.code == 1 and re.fullmatch(
+        r"networks/prod\.yaml:\d+: dhcp\.options\.dhcp6\.name-srevers: 'dhcp6\.name-srevers' is "
+        r"not a DHCP option cinv knows \(did you mean 'dhcp6\.name-servers'\?\)\n", r.err), r
+
+
+def test_dhcp_options_lists_every_option_by_each_servers_name(run_cli):
+    r = run_cli("dhcp", "options")
+    assert r.code == 0 and r.lines[0].split() == ["DHCPD", "(STORED)", "FAMILY", "CODE", "KEA",
+                                                  "DNSMASQ", "TYPE"]
+    rows = [line.split() for line in r.lines[1:]]
+    assert sorted(row[0] for row in rows) == sorted(dhcpopts.OPTIONS)
+    for name, family, code, kea, dnsmasq, *_type in rows:
+        opt = dhcpopts.OPTIONS[name]
+        assert (family, int(code)) == (f"v{opt.family}", opt.code)
+        for spelling in (kea if opt.family == 4 else f"dhcp6.{kea}", dnsmasq):
+            if not spelling.isdigit():  # dnsmasq knows some only by number
+                assert dhcpopts.lookup(spelling) is opt, spelling
+    six = json.loads(run_cli("dhcp", "options", "-6", "--format", "json").out)
+    assert {o["dhcpd"] for o in six} == set(dhcpopts.known_names(6))
+    assert six[0] == {"dhcpd": "dhcp6.name-servers", "family": 6, "code": 23,
+                      "kea": "dns-servers", "dnsmasq": "option6:dns-server",
+                      "type": "IPv6 addresses"}
+    assert [line.split()[0] for line in run_cli("dhcp", "options", "ntp").lines[1:]] == [
+        "ntp-servers", "nntp-server", "dhcp6.sntp-servers"]
+    r = run_cli("dhcp", "options", "nosuch")
+    assert r.code == 1 and r.err.startswith("cinv: no DHCP option cinv knows has 'nosuch'")

@@ -77,7 +77,8 @@ def test_diff_between_two_customer_branches(branches):
     assert any(line.startswith("+ host web2.prod.example.com (192.0.2.11") for line in lines)
     assert "~ host web1.prod.example.com: hardware.cpus 2 -> 8" in lines
     back = branches.ok("diff", "customer-b", "main").lines
-    assert "- host web2.prod.example.com" in back
+    assert ("- host web2.prod.example.com (192.0.2.11, 2001:db8:0:1::3, 52:54:00:00:00:02)"
+            in back)
     data = json.loads(branches.ok("diff", "main", "customer-b", "--format", "json").out)
     changed = next(d for d in data if d["name"] == "web1.prod.example.com")
     assert changed["status"] == "changed"

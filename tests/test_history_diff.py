@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 from conftest import invoke
@@ -156,7 +157,7 @@ def test_diff_never_calls_a_reused_address_a_rename(four):
     four.ok("host", "rm", "vm02")
     four.ok("host", "add", "vm05", "--kind", "virtual", "--network", "mgmt")
     r = four.ok("diff", "HEAD~2", "HEAD")
-    assert r.lines[0] == "- host vm02.mgmt.example.com"
+    assert r.lines[0] == "- host vm02.mgmt.example.com (198.51.100.3, 52:54:00:00:00:02)"
     assert r.lines[1].startswith("+ host vm05.mgmt.example.com")
 
 
@@ -198,3 +199,41 @@ def test_ref_render_without_out_is_refused(four):
     assert r.code == 1 and "b1.mgmt.example.com" in r.out, r
     four.ok("--ref", "customer-b", "render", "--out", four.root.parent / "b")
     assert "b1.mgmt.example.com" in (four.root.parent / "b" / "hosts").read_text()
+
+
+# --- diff --since DATE, and git's reflog warning passed on (issue 23 item 6) ------------------
+
+def test_diff_since_a_date_goes_by_commit_date(inventory):
+    now = int(time.time())
+    for n, days in ((1, 10), (2, 5), (3, 1)):
+        when = f"@{now - days * 86400} +0000"
+        r = inventory.run("host", "add", f"vm0{n}", "--kind", "virtual", "--network", "mgmt",
+                          env={"GIT_COMMITTER_DATE": when, "GIT_AUTHOR_DATE": when})
+        assert r.code == 0, r
+    vm01 = inventory.git("rev-parse", "HEAD~2").strip()
+    r = inventory.ok("diff", "--since", "7 days ago")
+    assert [line.split(" (")[0] for line in r.lines] == ["+ host vm02.mgmt.example.com",
+                                                         "+ host vm03.mgmt.example.com"]
+    assert r.err.startswith(f"cinv: --since 7 days ago: from commit {vm01[:12]} of ")
+    when = time.strftime("%Y-%m-%d", time.localtime(now - 3 * 86400))
+    r = inventory.ok("diff", "--since", when, "HEAD~1")  # to vm02's commit: nothing
+    assert r.out == ""
+    r = inventory.run("diff", "--since", "30 days ago")
+    assert r.code == 1 and r.err.startswith("cinv: --since 30 days ago: HEAD has no commit at "
+                                            "or before "), r
+    r = inventory.run("diff", "--since", "last tuesday-ish")
+    assert r.code == 1 and "is not a date" in r.err, r  # never git's "now" for unknown text
+
+
+def test_a_reflog_date_on_a_fresh_clone_says_what_git_said(inventory, tmp_path):
+    inventory.ok("host", "add", "vm01", "--kind", "virtual", "--network", "mgmt")
+    clone = tmp_path / "clone"
+    inventory.git("clone", "-q", str(inventory.root), str(clone))
+    r = invoke("-C", clone, "diff", "HEAD@{yesterday}")
+    assert r.code == 0 and r.out == "", r  # HEAD@{yesterday} is the clone itself
+    assert r.err.startswith("cinv: warning: diff FROM HEAD@{yesterday}: log for 'HEAD' only "
+                            "goes back to "), r
+    assert "`cinv diff --since DATE` goes by commit date" in r.err
+    r = invoke("-C", clone, "--ref", "HEAD@{yesterday}", "host", "list", "--format", "names")
+    assert r.out == "vm01.mgmt.example.com\n"
+    assert r.err.startswith("cinv: warning: --ref HEAD@{yesterday}: log for 'HEAD' only "), r

@@ -123,9 +123,9 @@ def test_the_walk_is_bounded_by_the_window_and_cached_per_commit(inv, monkeypatc
     calls = []
     real = gitstore.host_changes
 
-    def spy(root, since, base=None):
+    def spy(root, since, base=None, tip="HEAD"):
         calls.append((since, base))
-        return real(root, since, base)
+        return real(root, since, base, tip)
     monkeypatch.setattr(gitstore, "host_changes", spy)
     (inv.root / ".cinv" / "cache" / "freed.marshal").unlink()
     now = time.time()

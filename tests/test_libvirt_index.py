@@ -51,3 +51,35 @@ def test_a_hypervisor_without_domains_has_no_list(tmp_path):
     assert invoke("-C", root, "render", "libvirt", "--out", out).code == 0
     assert list(lists(out)) == ["hv1.example.com.list"]
     assert len(lists(out)["hv1.example.com.list"]) == 8
+
+
+def test_what_leaves_a_hypervisors_list_is_named_to_undefine(inventory):
+    """Issue 23: retiring a VM dropped it from libvirt/<parent>.list without a word that its
+    domain still runs. The retirement and the removal say so, and the render that takes a
+    domain off a list names it (a retired, removed or moved VM), but not a renamed VM's domain,
+    which keeps its name (and the rename says that)."""
+    inv = inventory
+    for hv in ("hv1", "hv2"):
+        inv.ok("host", "add", f"{hv}.example.com", "--kind", "physical", "--network", "mgmt")
+    for vm in ("vm1", "vm2", "vm3", "vm4"):
+        inv.ok("host", "add", vm, "--kind", "virtual", "--network", "prod", "--parent", "hv1")
+    inv.ok("render")
+    r = inv.ok("host", "state", "vm1", "retired")
+    assert r.out.splitlines()[1] == (
+        "  its domain vm1.prod.example.com still runs on hv1.example.com until undefined there "
+        "(virsh undefine vm1.prod.example.com; its disks stay); the next render takes it off "
+        "libvirt/hv1.example.com.list")
+    assert "its domain vm2.prod.example.com still runs on hv1" in inv.ok("host", "rm", "vm2").out
+    inv.ok("host", "move", "vm3", "--parent", "hv2")
+    r = inv.ok("host", "rename", "vm4", "web4")
+    uuid = inv.load().hosts["web4.prod.example.com"].libvirt.uuid
+    assert r.out.splitlines()[1] == (
+        f"  its libvirt domain keeps the name vm4.prod.example.com and uuid {uuid} (pinned in "
+        "the record's libvirt: block), so `virsh define` updates that domain; to rename the "
+        "domain too, `virsh domrename` it and set libvirt.name=web4.prod.example.com")
+    r = inv.ok("render")
+    assert [line for line in r.lines if line.startswith("libvirt:")] == [
+        f"libvirt: vm{n}.prod.example.com is no longer in libvirt/hv1.example.com.list; if it "
+        f"still runs on hv1.example.com, undefine it there (virsh undefine vm{n}.prod.example."
+        "com; its disks stay)" for n in (1, 2, 3)]
+    assert not [line for line in inv.ok("render").lines if line.startswith("libvirt:")]

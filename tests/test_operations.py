@@ -261,9 +261,13 @@ def test_host_rename_a_vm_keeps_addresses_and_libvirt_identity(site):
     site.git("commit", "-qm", "group")
     head = site.head()
     r = site.ok("host", "rename", "web1", "www1")
-    assert r.out == ("Renamed web1.prod.example.com to www1.prod.example.com "
-                     "(hosts/vms/www1.prod.example.com.yaml).\n")
     new = host_data(site, "www1.prod.example.com", "hosts/vms")
+    assert r.out == ("Renamed web1.prod.example.com to www1.prod.example.com "
+                     "(hosts/vms/www1.prod.example.com.yaml).\n"
+                     f"  its libvirt domain keeps the name {WEB1} and uuid "
+                     f"{new['libvirt']['uuid']} (pinned in the record's libvirt: block), so "
+                     "`virsh define` updates that domain; to rename the domain too, `virsh "
+                     "domrename` it and set libvirt.name=www1.prod.example.com\n")
     assert new["interfaces"] == old["interfaces"]
     derived = str(uuid.uuid5(uuid.NAMESPACE_DNS, WEB1))  # what render gave the domain before
     assert new["libvirt"] == {"name": WEB1, "uuid": derived}
@@ -332,22 +336,33 @@ def test_host_rename_of_the_zones_nameserver_is_refused(site):
 # --- host move --------------------------------------------------------------------------------
 
 def test_host_move_refused_saying_what_is_short(site):
-    site.ok("host", "set", "web1", "hardware.cpus=6", "hardware.memory=16GiB",
+    site.ok("host", "set", "web1", "hardware.cpus=17", "hardware.memory=16GiB",
             "hardware.disks=[60GiB, 60GiB]")
     before = site.snapshot()
     r = site.run("host", "move", "web1", "--parent", "hv2")
     assert (r.code, r.err) == (1, (
-        f"cinv: hv2.example.com lacks capacity for {WEB1}: cpus 6 needed with its other "
-        "guests, it has 4; memory 16GiB needed with its other guests, it has 8GiB; disks 120GiB "
-        "needed with its other guests, it has 100GiB (--force moves it anyway)\n"))
+        f"cinv: hv2.example.com lacks capacity for {WEB1}: cpus 17 needed with its other "
+        "guests, it may hold 16 (its own 4 x 4, capacity.overcommit.cpus); memory 16GiB needed "
+        "with its other guests, it may hold 8GiB (its own 8GiB x 1, capacity.overcommit.memory)"
+        "; disks 120GiB needed with its other guests, it may hold 100GiB (its own 100GiB x 1, "
+        "capacity.overcommit.disk)\n"))
     assert_unchanged(site, before)
+
+
+def test_host_move_takes_the_cpu_over_commit_every_kvm_shop_runs(site):
+    """Issue 23 item 7: 1.4 vCPUs per CPU was refused (and --force then skipped the memory
+    and disk checks that matter). Within capacity.overcommit it moves, with no warning."""
+    site.ok("host", "set", "web1", "hardware.cpus=6", "hardware.memory=8GiB")
+    r = site.ok("host", "move", "web1", "--parent", "hv2")
+    assert (r.out, r.err) == (f"{WEB1}: parent hv2.example.com\n", "")
+    assert site.ok("check").out.endswith(": 0 errors, 0 warnings\n")
 
 
 def test_host_move_counts_the_other_guests(site):
     site.ok("host", "add", "small", "--kind", "virtual", "--network", "prod", "--parent", "hv2",
             "--cpus", "2", "--memory", "6GiB")
     r = site.run("host", "move", "web1", "--parent", "hv2")
-    assert r.code == 1 and "memory 10GiB needed with its other guests, it has 8GiB" in r.err
+    assert r.code == 1 and "memory 10GiB needed with its other guests, it may hold 8GiB" in r.err
     site.ok("host", "set", "small", "hardware.memory=4GiB")
     head = site.head()
     r = site.ok("host", "move", "web1", "--parent", "hv2")
@@ -357,12 +372,46 @@ def test_host_move_counts_the_other_guests(site):
     assert site.git("rev-list", "--count", f"{head}..HEAD").strip() == "1"
 
 
-def test_host_move_force_prints_the_warning_it_adds(site):
-    site.ok("host", "set", "web1", "hardware.memory=16GiB")
-    r = site.ok("host", "move", "web1", "--parent", "hv2", "--force")
-    assert r.out == f"{WEB1}: parent hv2.example.com\n"
-    assert r.err == ("hosts/hv2.example.com.yaml:3: warning: hardware.memory: its 1 guest has "
-                     "16GiB memory, more than its own 8GiB\n")
+def test_one_capacity_rule_in_add_set_move_and_check(site):
+    """host add and host set are refused past the ratios as host move is, with check's own
+    words (check reports the same of a merge); raising the ratio in cinv.yaml allows it."""
+    before = site.snapshot()
+    err = ("hosts/hv2.example.com.yaml:3: hardware.memory: its 1 guest has 12GiB memory, more "
+           "than it may hold: 8GiB (its own 8GiB x 1, capacity.overcommit.memory)\n")
+    r = site.run("host", "add", "big", "--kind", "virtual", "--network", "prod", "--parent",
+                 "hv2", "--cpus", "2", "--memory", "12GiB")
+    assert (r.code, r.err) == (1, err)
+    assert_unchanged(site, before)
+    site.ok("host", "add", "big", "--kind", "virtual", "--network", "prod", "--parent", "hv2",
+            "--cpus", "2", "--memory", "8GiB")
+    before = site.snapshot()
+    r = site.run("host", "set", "big", "hardware.memory=12GiB")
+    assert (r.code, r.err) == (1, err)
+    assert_unchanged(site, before)
+    (site.root / "cinv.yaml").write_text(site.read("cinv.yaml").replace("    memory: 1\n",
+                                                                        "    memory: 1.5\n"))
+    site.git("commit", "-qam", "memory over-commit 1.5")
+    r = site.ok("host", "set", "big", "hardware.memory=12GiB")
+    assert r.err == ""
+
+
+def test_a_merge_that_over_fills_a_hypervisor_is_a_check_error(site):
+    """Each branch fits hv2 on its own; merged, the guests hold 12GiB of its 8GiB: check (what
+    sees a merge) reports the error host add would have refused, and render refuses."""
+    base = site.git("rev-parse", "--abbrev-ref", "HEAD").strip()
+    for branch in ("alice", "bob"):
+        site.git("checkout", "-qb", branch, base)
+        site.ok("host", "add", f"vm-{branch}", "--kind", "virtual", "--network", "prod",
+                "--parent", "hv2", "--memory", "6GiB", "--ipv4", "none", "--ipv6", "none",
+                "--mac", "52:54:00:aa:00:01" if branch == "alice" else "52:54:00:bb:00:01")
+    site.git("checkout", "-q", base)
+    site.git("merge", "-q", "alice")
+    site.git("merge", "-q", "--no-edit", "bob")
+    r = site.run("check")
+    assert r.code == 1 and r.out.splitlines()[0] == (
+        "hosts/hv2.example.com.yaml:3: hardware.memory: its 2 guests have 12GiB memory, more "
+        "than it may hold: 8GiB (its own 8GiB x 1, capacity.overcommit.memory)"), r
+    assert site.run("render").code == 1
 
 
 def test_host_move_onto_a_parent_without_sizes_says_it_was_not_checked(site):
@@ -393,14 +442,11 @@ def test_host_move_bad_input(site, args, err):
 
 def test_every_change_prints_the_warnings_it_adds(site):
     r = site.ok("host", "add", "big", "--kind", "virtual", "--network", "prod", "--parent",
-                "hv2", "--cpus", "2", "--memory", "12GiB")
-    assert r.err == ("hosts/hv2.example.com.yaml:3: warning: hardware.memory: its 1 guest has "
-                     "12GiB memory, more than its own 8GiB\n")
-    r = site.ok("host", "add", "big2", "--kind", "virtual", "--network", "prod", "--parent",
-                "hv2", "--cpus", "1", "--memory", "1GiB")
-    assert r.err == ("hosts/hv2.example.com.yaml:3: warning: hardware.memory: its 2 guests have "
-                     "13GiB memory, more than its own 8GiB\n")
-    r = site.ok("host", "set", "big2", "description=still too big")
+                "hv2", "--cpus", "2", "--memory", "1GiB", "--ipv4", "192.0.2.210")
+    assert r.err == ("hosts/big.prod.example.com.yaml:11: warning: interfaces[0].ipv4: "
+                     "192.0.2.210 lies in the DHCP pool of network prod; the rendered pools "
+                     "leave it out\n")
+    r = site.ok("host", "set", "big", "description=still in the pool")
     assert r.err == ""  # adds nothing new
     r = site.ok("host", "add", "dns", "--kind", "virtual", "--network", "prod", "--ipv4",
                 "192.0.2.20")
@@ -411,8 +457,8 @@ def test_every_change_prints_the_warnings_it_adds(site):
                      "server\n")
     r = site.ok("host", "set", "dns", "description=resolver")
     assert r.err == ""
-    r = site.ok("iface", "set", "big2", "eth0", "--ipv4", "192.0.2.21")
-    assert r.err == ("hosts/big2.prod.example.com.yaml:12: warning: interfaces[0].ipv4: "
+    r = site.ok("iface", "set", "web1", "eth0", "--ipv4", "192.0.2.21")
+    assert r.err == ("hosts/web1.prod.example.com.yaml:15: warning: interfaces[0].ipv4: "
                      "192.0.2.21 is named by network prod (dns_servers); make sure this host is "
                      "that server\n")
 
@@ -589,9 +635,29 @@ def test_lifecycle_is_the_same_in_code_help_and_readme(site, run_cli):
             site.ok("host", "rm", "h")
 
 
+def test_a_rebuild_is_one_step_back_to_provisioning_keeping_the_addresses(site):
+    """Issue 23 item 8: active (or maintenance) -> provisioning, one commit; nothing freed,
+    so the addresses, MAC and name stay and no other host may take them meanwhile."""
+    before = host_data(site, WEB1)
+    commits = site.commit_count()
+    r = site.ok("host", "state", "web1", "provisioning")
+    assert r.out == f"{WEB1}: provisioning\n"
+    assert site.commit_count() == commits + 1
+    assert site.subjects()[0] == f"Move host {WEB1} from active to provisioning"
+    assert host_data(site, WEB1) == {**before, "state": "provisioning"}
+    held = before["interfaces"][0]["ipv4"]
+    assert held not in site.ok("net", "free", "prod", "--count", "50").out.split()
+    site.ok("host", "state", "web1", "active")
+    site.ok("host", "state", "web1", "maintenance")
+    site.ok("host", "set", "web1", "state=provisioning")
+    assert host_data(site, WEB1)["state"] == "provisioning"
+
+
 def test_retiring_an_active_host_is_one_step(site):
     r = site.ok("host", "state", "web1", "retired")
-    assert r.out == f"{WEB1}: retired\n"
+    assert r.out == (f"{WEB1}: retired\n  its domain {WEB1} still runs on hv1.example.com "
+                     f"until undefined there (virsh undefine {WEB1}; its disks stay); the next "
+                     "render takes it off libvirt/hv1.example.com.list\n")
     r = site.run("host", "state", "web1", "active")
     assert r.err == (f"cinv: {WEB1}: retired -> active is not a legal transition; from retired "
                      "the legal ones are: planned\n")
@@ -621,7 +687,7 @@ def test_commands_work_outside_git(tmp_path, base_files, make_files):
     for args in (("host", "rename", "web1", "www1"), ("host", "tag", "www1", "--add", "x"),
                  ("iface", "set", "www1", "eth0", "--ipv4", "192.0.2.77"),
                  ("net", "set", "mgmt", "vlan=3"), ("host", "move", "www1", "--parent",
-                                                    "hv1.example.com", "--force")):
+                                                    "hv1.example.com")):
         r = invoke("-C", root, *args)
         assert r.code in (0, 1) and "Traceback" not in r.err, r
     assert (root / "hosts" / "www1.prod.example.com.yaml").is_file()

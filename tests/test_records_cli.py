@@ -135,12 +135,36 @@ def test_a_record_change_moves_its_zones_serial_only(inventory):
 
 
 def test_diff_shows_zone_records(inventory):
+    """As octoDNS's plan shows them (issue 23 item 5): each record added or removed with the
+    TTL it is served with, as a number, and its data as named reads it; a TTL change; a zone
+    added or removed with its records."""
     inventory.ok("record", "add", "example.com", "@", "MX", "10 mail")
+    inventory.ok("record", "add", "example.com", "old", "A", "192.0.2.79", "--ttl", "300")
     inventory.ok("record", "add", "example.com", "www", "A", "192.0.2.80", "--ttl", "60",
                  "--no-commit")
     inventory.ok("record", "rm", "example.com", "@", "MX", "--no-commit")
+    inventory.ok("record", "add", "example.com", "@", "TXT", "v=spf1 mx -all", "--no-commit")
+    inventory.ok("record", "rm", "example.com", "old", "A", "--no-commit")
+    inventory.ok("record", "add", "example.com", "old", "A", "192.0.2.79", "--ttl", "600",
+                 "--no-commit")
     inventory.ok("record", "add", "example.org", "@", "A", "203.0.113.5", "--no-commit")
     assert inventory.ok("diff").out.splitlines() == [
-        "~ zone example.com: @ MX 10 mail default -> (unset)",
-        "~ zone example.com: www A 192.0.2.80 (unset) -> 60",
-        "+ zone example.org"]
+        "- zone example.com: @ 3600 MX 10 mail.example.com.",
+        '+ zone example.com: @ 3600 TXT "v=spf1 mx -all"',
+        "~ zone example.com: old A 192.0.2.79: ttl 300 -> 600",
+        "+ zone example.com: www 60 A 192.0.2.80",
+        "+ zone example.org",
+        "+ zone example.org: @ 3600 A 203.0.113.5"]
+    inventory.git("add", "-A")
+    inventory.git("commit", "-qm", "records")
+    zone = inventory.root / "zones" / "example.com.yaml"
+    zone.write_text("ttl: 900\n" + zone.read_text())
+    (inventory.root / "zones" / "example.org.yaml").unlink()
+    assert inventory.ok("diff").out.splitlines() == [
+        "~ zone example.com: ttl (unset) -> 900",
+        '~ zone example.com: @ TXT "v=spf1 mx -all": ttl 3600 -> 900',
+        "- zone example.org",
+        "- zone example.org: @ 3600 A 203.0.113.5"]
+    data = json.loads(inventory.ok("diff", "--format", "json").out)
+    assert data[1] == {"kind": "zone", "name": "example.org", "status": "removed",
+                       "changes": [{"field": "@ A 203.0.113.5", "from": 3600, "to": None}]}

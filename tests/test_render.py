@@ -181,3 +181,34 @@ def test_render_one_target_and_unknown_target(example, tmp_path):
     r = invoke("-C", example, "render", "--out", out, "nosuch")
     assert r.code == 1
     assert "unknown target nosuch" in r.err and "dhcpd" in r.err
+
+
+def test_a_short_name_two_hosts_share_is_left_out_of_hosts_and_dnsmasq(inventory):
+    """Issue 23: web1.prod and web1.mgmt gave /etc/hosts and dnsmasq two `web1`s (first match
+    wins). The second host's add warns for both (its neighbours by short name), check says so
+    after it (the incremental check too), and both files leave `web1` out, from kept parts
+    and by the templates alike, until one of the two is gone."""
+    inventory.ok("host", "add", "web1", "--kind", "virtual", "--network", "prod")
+    inventory.ok("check")  # the full check that later ones update
+    r = inventory.ok("host", "add", "web1.mgmt.example.com", "--kind", "virtual",
+                     "--network", "mgmt")
+    assert r.err.count("warning: name: the short name web1 is also that of") == 2, r
+    r = inventory.ok("check")
+    assert r.out.count("warning: name: the short name web1 is also that of") == 2, r
+    out = inventory.root / "build"
+    inventory.ok("render", "hosts", "dnsmasq")
+    for rel in ("hosts", "dnsmasq/cinv.conf"):
+        text = (out / rel).read_text()
+        assert not re.search(r"[\s,]web1(\s|$)", text), (rel, text)
+        assert "web1.prod.example.com" in text and "web1.mgmt.example.com" in text
+    fresh = inventory.root.parent / "by-templates"
+    shutil.copytree(inventory.root, fresh, ignore=shutil.ignore_patterns(".cinv"))
+    (fresh / "templates" / "hosts.j2").write_text(
+        (REPO / "templates" / "hosts.j2").read_text())  # an override: the template's path
+    assert invoke("-C", fresh, "render", "hosts").code == 0
+    assert (fresh / "build" / "hosts").read_text() == (out / "hosts").read_text()
+    inventory.ok("host", "rm", "web1.mgmt.example.com")
+    inventory.ok("render", "hosts", "dnsmasq")
+    assert "\tweb1.prod.example.com web1\n" in (out / "hosts").read_text()
+    assert re.search(r"^dhcp-host=52:54:00:00:00:01,[^\n]*,web1$",
+                     (out / "dnsmasq" / "cinv.conf").read_text(), re.M)

@@ -126,8 +126,9 @@ class Lab:
 
     # --- clients ------------------------------------------------------------------------
 
-    def lease4(self, mac: str) -> dict:
-        """busybox udhcpc with this MAC: what its script was told when bound."""
+    def lease4(self, mac: str, hostname: str | None = None) -> dict:
+        """busybox udhcpc with this MAC (sending this host name, option 12): what its script
+        was told when bound."""
         self.link.client_mac(mac)
         self.runs += 1
         run = self.tmp / f"udhcpc-{self.runs}"
@@ -141,7 +142,8 @@ class Lab:
                           f"mv {result}.tmp {result}\n")
         script.chmod(0o755)
         client = self._client("udhcpc", [self.tools["busybox"], "udhcpc", "-i", Link.CLIENT_IF,
-                                         "-n", "-q", "-f", "-t", "5", "-T", "2", "-s", script],
+                                         "-n", "-q", "-f", "-t", "5", "-T", "2", "-s", script,
+                                         *(["-x", f"hostname:{hostname}"] if hostname else [])],
                               run)
         wait_for(lambda: result.exists() or client.popen.poll() is not None, DHCP_TIMEOUT,
                  "udhcpc to get a lease", step=0.05)

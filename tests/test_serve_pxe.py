@@ -30,7 +30,7 @@ TIMEOUT = 30
 
 
 class PxeLab:
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, pxe: str = PXE):
         require_root()
         self.tools = {t: require(t) for t in ("dhcpd", "kea-dhcp4", "dnsmasq", "busybox")}
         self.tmp, self.runs = tmp, 0
@@ -39,7 +39,7 @@ class PxeLab:
         with open(self.root / "cinv.yaml", "a") as f:
             f.write(f"kea:\n  interfaces: [{Link.SERVER_IF}]\n")
         with open(self.root / "networks" / "prod.yaml", "a") as f:
-            f.write(PXE)
+            f.write(pxe)
         rec = self.root / "hosts" / "vms" / "web1.prod.example.com.yaml"
         rec.write_text(rec.read_text().replace("state: active", "state: provisioning"))
         self.out = tmp / "out"
@@ -78,8 +78,12 @@ class PxeLab:
         self.server = Process(server, args, run / "server.log", env=env, netns=self.link.server)
         wait_for(lambda: ready in self.server.log_text(), 30, f"{server} to start", self.server)
 
-    def ask(self, mac: str, arch: str) -> dict:
-        """busybox udhcpc with this MAC and option 93: what it was told."""
+    def ask(self, mac: str, arch: str, user_class: str | None = None,
+            vendor_class: str | None = None) -> dict:
+        """busybox udhcpc with this MAC, option 93 and perhaps a user class (option 77, as
+        iPXE sends it: the bytes of the name) and a vendor class (option 60, as UEFI HTTP
+        boot firmware sends "HTTPClient:Arch:00016:UNDI:003001"): what it was told, with
+        the answer's vendor class (udhcpc's $vendor) when the server sent one."""
         self.link.client_mac(mac)
         self.runs += 1
         run = self.tmp / f"client-{self.runs}"
@@ -88,11 +92,18 @@ class PxeLab:
         script = run / "script.sh"
         script.write_text('#!/bin/sh\n[ "$1" = bound ] || exit 0\n'
                           'printf "%s\\n" "ip=$ip" "siaddr=$siaddr" "boot_file=$boot_file" '
-                          f'"bootfile=$bootfile" > {result}.tmp\nmv {result}.tmp {result}\n')
+                          f'"bootfile=$bootfile" "vendor=$vendor" > {result}.tmp\n'
+                          f'mv {result}.tmp {result}\n')
         script.chmod(0o755)
+        extra = []
+        if user_class:
+            extra += ["-x", f"0x4d:{user_class.encode().hex()}"]
+        if vendor_class:
+            extra += ["-V", vendor_class]
         client = Process("udhcpc", [self.tools["busybox"], "udhcpc", "-i", Link.CLIENT_IF,
-                                    "-n", "-q", "-f", "-t", "5", "-T", "2",
-                                    "-x", f"0x5d:{arch.replace(':', '')}", "-s", script],
+                                    "-n", "-q", "-f", "-t", "5", "-T", "2", "-O", "60",
+                                    "-x", f"0x5d:{arch.replace(':', '')}", *extra,
+                                    "-s", script],
                          run / "client.log", netns=self.link.client)
         wait_for(lambda: result.exists() or client.popen.poll() is not None, TIMEOUT,
                  "udhcpc to get a lease", step=0.05)
@@ -103,7 +114,10 @@ class PxeLab:
         got = dict(line.split("=", 1) for line in result.read_text().splitlines())
         file = got["boot_file"] or got["bootfile"] or None  # the file field, or option 67
         server = got["siaddr"] if got["siaddr"] not in ("", "0.0.0.0") else None
-        return {"ip": got["ip"], "next_server": server, "filename": file}
+        out = {"ip": got["ip"], "next_server": server, "filename": file}
+        if got["vendor"]:
+            out["vendor_class"] = got["vendor"]
+        return out
 
     def stop(self) -> None:
         if self.server is not None:
@@ -128,6 +142,26 @@ def lab(tmp_path):
             lab.close()
 
 
+CHAIN = """dhcp:
+  next_server: 192.0.2.5
+  provisioning: {bios: undionly.kpxe, uefi: ipxe.efi, ipxe: 'http://192.0.2.5/boot.ipxe',
+                 uefi_http: 'http://192.0.2.5/ipxe.efi'}
+"""
+HTTP = "00:10"  # option 93: x64 UEFI HTTP boot
+HTTP_VENDOR = "HTTPClient:Arch:00016:UNDI:003001"  # what the firmware sends in option 60
+
+
+@pytest.fixture
+def chain(tmp_path):
+    lab = None
+    try:
+        lab = PxeLab(tmp_path, CHAIN)
+        yield lab
+    finally:
+        if lab is not None:
+            lab.close()
+
+
 @pytest.mark.parametrize("server", ["dhcpd", "kea-dhcp4", "dnsmasq"])
 def test_a_provisioning_host_netboots_and_an_active_one_boots_from_disk(lab, server):
     lab.render()
@@ -144,3 +178,36 @@ def test_a_provisioning_host_netboots_and_an_active_one_boots_from_disk(lab, ser
     lab.render()
     lab.serve(server)
     assert lab.ask(WEB1, UEFI) == {"ip": "192.0.2.20", "next_server": itself, "filename": None}
+
+
+@pytest.mark.parametrize("server", ["dhcpd", "kea-dhcp4", "dnsmasq"])
+def test_ipxe_chainloads_uefi_http_boots_and_a_hosts_own_file_waits_for_provisioning(
+        chain, server):
+    """Issue 23 item 9. A PXE ROM gets undionly.kpxe; the iPXE it starts asks again with its
+    user class and gets the script (no loop); UEFI HTTP boot gets the URL, with "HTTPClient"
+    in the answer's vendor class; plain UEFI PXE still ipxe.efi. A host's own boot file
+    (web2's dhcp.provisioning) is served only while it is provisioning."""
+    r = invoke("-C", chain.root, "host", "set", "web2",
+               "interfaces.eth0.dhcp.provisioning=http://192.0.2.5/web2.ipxe")
+    assert r.code == 0, r
+    chain.render()
+    chain.serve(server)
+    ipxe, url = "http://192.0.2.5/boot.ipxe", "http://192.0.2.5/ipxe.efi"
+    assert chain.ask(WEB1, BIOS)["filename"] == "undionly.kpxe"
+    assert chain.ask(WEB1, BIOS, user_class="iPXE")["filename"] == ipxe
+    assert chain.ask(WEB1, UEFI, user_class="iPXE")["filename"] == ipxe
+    got = chain.ask(WEB1, HTTP, vendor_class=HTTP_VENDOR)
+    assert (got["ip"], got["filename"], got.get("vendor_class")) == (
+        "192.0.2.20", url, "HTTPClient"), got
+    got = chain.ask(WEB1, UEFI)
+    assert (got["filename"], got.get("vendor_class")) == ("ipxe.efi", None), got
+    # web2 is active: neither the network's files nor its own
+    for kind in ({}, {"user_class": "iPXE"}):
+        assert chain.ask(WEB2, BIOS, **kind)["filename"] is None
+    r = invoke("-C", chain.root, "host", "state", "web2", "provisioning")
+    assert r.code == 0, r
+    chain.render()
+    chain.serve(server)
+    for kind in ({}, {"user_class": "iPXE"}):
+        got = chain.ask(WEB2, BIOS, **kind)
+        assert (got["ip"], got["filename"]) == ("192.0.2.21", "http://192.0.2.5/web2.ipxe")

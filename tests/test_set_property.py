@@ -35,6 +35,9 @@ HOST_KEYS = st.one_of(
     st.tuples(st.just("interfaces.eth0.dhcp.options.ntp-servers"),
               st.sampled_from(["192.0.2.123", "192.0.2.124"])),
     st.tuples(st.just("libvirt.name"), word.map(lambda w: f"dom-{w}")),
+    st.tuples(st.sampled_from(["interfaces.eth0.dhcp.options.dhcp6.name-servers",
+                               "interfaces.eth0.dhcp.options.dhcp6.dns-servers"]),
+              st.sampled_from(["2001:db8::53", "2001:db8::53,2001:db8::54", ""])),
 )
 
 NET_KEYS = st.one_of(
@@ -45,6 +48,8 @@ NET_KEYS = st.one_of(
     st.tuples(st.just("dhcp.filename"), word.map(lambda w: f"{w}.kpxe")),
     st.tuples(st.just("dhcp.options.ntp-servers"), st.sampled_from(["192.0.2.123", ""])),
     st.tuples(st.just("dhcp.options.domain-search"), word.map(lambda w: f"{w}.example.com")),
+    st.tuples(st.just("dhcp.options.dhcp6.domain-search"),
+              word.map(lambda w: f"{w}.example.com")),
 )
 
 

@@ -114,14 +114,30 @@ def _addr(version: int, value: int) -> str:
     return str(netaddr.IPAddress(value, version))
 
 
+def _clues(lease) -> str:
+    """What a lease says of its client, the best clues about a stranger: the host name it
+    sent (as the server wrote it, its escapes read, then quoted and escaped as JSON: it is the
+    client's own text) and since when."""
+    from cinv.audit.lease import unescape
+    clues = []
+    if lease.hostname:
+        name = unescape(lease.hostname).decode("utf-8", "replace")
+        clues.append(f"client-hostname {json.dumps(name)}")
+    if lease.starts:
+        clues.append(f"since {lease.starts}")
+    return "; ".join(clues)
+
+
 def compare_leases(facts: dict, leases) -> list[Finding]:
     """Active leases against the inventory: unknown MACs (with their vendor), hosts holding
     another address than recorded, retired hosts still leasing, leases inside reserved ranges,
-    and a host's recorded address leased to another MAC."""
+    and a host's recorded address leased to another MAC; each with the lease's clues."""
     macs, owners, reserved = facts["macs"], {4: facts["v4"], 6: facts["v6"]}, facts["reserved"]
     starts = [(r[0], r[1]) for r in reserved]
     out: list[Finding] = []
+    by_where = {}  # each finding's lease, by the file:line it names
     for lease in leases:
+        by_where[lease.where] = lease
         version, value, mac = lease.version, lease.value, lease.mac
         is_address = lease.kind != "pd"
         if mac is not None:
@@ -163,7 +179,12 @@ def compare_leases(facts: dict, leases) -> list[Finding]:
                                f"reserved: {_addr(version, first)}-{_addr(version, last)} of "
                                f"{net}", mac_str(mac) if mac is not None else
                                lease.client or "(no client id)", lease.where))
-    return out
+    return [_with_clues(f, _clues(by_where[f.where])) for f in out]
+
+
+def _with_clues(f: Finding, clues: str) -> Finding:
+    return Finding(f.kind, f.subject, f.expected, f.actual, f.where,
+                   "; ".join(x for x in (f.note, clues) if x)) if clues else f
 
 
 # --- libvirt domains -----------------------------------------------------------------------

@@ -16,12 +16,12 @@ class Lease:
     `address` makes the ipaddress object when one is shown."""
 
     __slots__ = ("version", "value", "kind", "where", "state", "ends", "mac", "_client",
-                 "prefixlen", "_hostname", "_body")
+                 "prefixlen", "_hostname", "_body", "_starts")
 
     def __init__(self, version: int, value: int, kind: str, where: str, state: str,
                  ends: float, mac: int | None = None, client_raw: str | None = None,
                  prefixlen: int | None = None, hostname: str | None = None,
-                 body: str | None = None):
+                 body: str | None = None, starts: float | None = None):
         self.version, self.value, self.kind, self.where = version, value, kind, where
         self.state = state  # active, free, ... (Kea: assigned, declined, expired-reclaimed, ..)
         self.ends = ends  # POSIX time; NEVER for a lease without end
@@ -30,6 +30,7 @@ class Lease:
         self.prefixlen = prefixlen  # pd only
         self._hostname = hostname
         self._body = body  # an ISC lease's statements, read for uid and hostname on use
+        self._starts = starts  # Kea: when the client last renewed (expire - valid_lifetime)
 
     @property
     def client_raw(self) -> str | None:
@@ -43,6 +44,21 @@ class Lease:
             name = statement(self._body, "client-hostname")
             self._hostname = name.strip('"') if name else None
         return self._hostname
+
+    @property
+    def starts(self) -> str | None:
+        """When the lease began (ISC `starts`; Kea: its last renewal), as UTC text."""
+        if self._starts is not None:
+            return _utc(self._starts)
+        text = statement(self._body, "starts") if self._body is not None else None
+        if text is None:
+            return None
+        m = _ISC_DATE.fullmatch(text)
+        if m:
+            return f"{m.group(1)}-{m.group(2)}-{m.group(3)} {m.group(4)} UTC"
+        if text.startswith("epoch ") and text[6:].isdigit():
+            return _utc(float(text[6:]))
+        return None
 
     def __repr__(self) -> str:
         return (f"Lease({self.shown} {self.kind} {self.state} ends={self.ends} "
@@ -71,6 +87,14 @@ class Lease:
     @property
     def shown(self) -> str:
         return f"{self.address}/{self.prefixlen}" if self.kind == PD else str(self.address)
+
+
+_ISC_DATE = re.compile(r"\d (\d{4})/(\d\d)/(\d\d) (\d\d:\d\d:\d\d)")
+
+
+def _utc(when: float) -> str:
+    import time
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(when))
 
 
 # --- MACs, DUIDs, client ids ----------------------------------------------------------------

@@ -150,4 +150,5 @@ def _read_kea(text: str, shown: str, state: dict) -> None:
         state[key] = Lease(address.version, int(address), kind, where,
                            KEA_STATES.get(code, f"state {code}"),
                            NEVER if lifetime == KEA_INFINITE else float(expire), mac, client,
-                           plen, hostname)
+                           plen, hostname,
+                           starts=None if lifetime == KEA_INFINITE else float(expire - lifetime))

@@ -23,7 +23,16 @@ FORMATS = ("table", "json", "yaml", "names")
 
 def _workspace(ctx: click.Context) -> Workspace:
     root = ctx.find_root()
-    return open_workspace(root.params.get("directory"), root.params.get("ref"))
+    ws = open_workspace(root.params.get("directory"), root.params.get("ref"))
+    echo_notes(ws.notes)
+    return ws
+
+
+def echo_notes(notes: list[str]) -> None:
+    """What git warned about a revision (a reflog too young for HEAD@{yesterday}), passed on
+    to stderr: the command goes on, but the user should know what it compared with."""
+    for note in notes:
+        click.echo(f"cinv: {note}", err=True)
 
 
 def _complete_from(kind: str):
@@ -65,7 +74,7 @@ def echo_problems(problems) -> None:
 COMMAND_MODULES = {"init": "core", "check": "core", "find": "core", "diff": "gitcmds",
                    "host": "hosts", "iface": "hosts", "net": "networks", "record": "records",
                    "render": "render", "import": "transfer", "export": "transfer",
-                   "audit": "audit"}
+                   "audit": "audit", "dhcp": "dhcp"}
 
 
 class LazyGroup(click.Group):

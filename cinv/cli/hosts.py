@@ -160,12 +160,25 @@ def host_state(ctx, name, state, no_commit):
     ws = _workspace(ctx)
     h = ops.set_state(ws, name, state, commit=not no_commit)
     echo(f"{h.name}: {h.state}")
+    if state == "retired":
+        echo_still_running(h)
     echo_warnings(ws)
+
+
+def echo_still_running(h) -> None:
+    """A VM leaving service leaves its hypervisor's list at the next render, but its domain
+    runs on until someone undefines it: say which, and where."""
+    if h.kind == "virtual" and h.parent:
+        domain = h.libvirt.name or h.name
+        click.echo(f"  its domain {domain} still runs on {h.parent} until undefined there "
+                   f"(virsh undefine {domain}; its disks stay); the next render takes it off "
+                   f"libvirt/{h.parent}.list")
 
 
 host_state.help = f"""Move a host along its lifecycle; any other move is refused, naming the
 legal ones. A host leaves service by retiring (its record stays; its addresses and MACs are
-held back for the hold time, then free), and only a retired host is planned again:
+held back for the hold time, then free), only a retired host is planned again, and a host
+in service is rebuilt by going back to provisioning (its addresses and MACs stay):
 
 \b
 {lifecycle_text()}
@@ -173,6 +186,7 @@ held back for the hold time, then free), and only a retired host is planned agai
 \b
 Example:
   cinv host state web1 maintenance
+  cinv host state web1 provisioning     # rebuild: it netboots at the next render
 """
 
 
@@ -190,6 +204,8 @@ def host_rm(ctx, name, no_commit):
     ws = _workspace(ctx)
     h = ops.remove_host(ws, name, commit=not no_commit)
     echo(f"Removed {h.name} ({h.path}).")
+    if not h.retired:
+        echo_still_running(h)
     echo_warnings(ws)
 
 
@@ -210,6 +226,11 @@ def host_rename(ctx, old, new, no_commit):
     ws = _workspace(ctx)
     was, h, children = ops.rename_host(ws, old, new, commit=not no_commit)
     echo(f"Renamed {was} to {h.name} ({h.path}).")
+    if h.kind == "virtual" and (h.libvirt.name or h.name) != h.name:
+        echo(f"  its libvirt domain keeps the name {h.libvirt.name} and uuid "
+                   f"{h.libvirt.uuid} (pinned in the record's libvirt: block), so `virsh "
+                   "define` updates that domain; to rename the domain too, `virsh domrename` "
+                   f"it and set libvirt.name={h.name}")
     for child in children:
         echo(f"  {child.name}: parent {h.name}")
     echo_warnings(ws)
@@ -219,19 +240,20 @@ def host_rename(ctx, old, new, no_commit):
 @click.argument("name", shell_complete=complete_host)
 @click.option("--parent", required=True, metavar="HOST", shell_complete=complete_host,
               help="The hypervisor it moves to.")
-@click.option("--force", is_flag=True, help="Move even if the new parent lacks capacity.")
 @no_commit_option
 @click.pass_context
-def host_move(ctx, name, parent, force, no_commit):
+def host_move(ctx, name, parent, no_commit):
     """Move a VM to another hypervisor. Refused, saying what is short, when the new parent's
-    CPUs, memory or disk (where its record lists them) cannot hold it beside its guests.
+    CPUs, memory or disk (where its record lists them) times the over-commit ratios of
+    cinv.yaml (capacity.overcommit: cpus 4, memory 1, disk 1 unless set) cannot hold it beside
+    its guests: the rule `cinv check`, `host add` and `host set` hold to as well.
 
     \b
     Example:
       cinv host move web1 --parent hv2
     """
     ws = _workspace(ctx)
-    h = ops.move_host(ws, name, parent, force=force, commit=not no_commit)
+    h = ops.move_host(ws, name, parent, commit=not no_commit)
     echo(f"{h.name}: parent {h.parent}")
     echo_warnings(ws)
 

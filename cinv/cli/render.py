@@ -51,6 +51,9 @@ def render(ctx, targets, out, check_only):
         return
     for line in result.report:
         echo(printable.line(line))
+    for parent, domain in result.undefine:
+        echo(f"libvirt: {domain} is no longer in libvirt/{parent}.list; if it still runs "
+                   f"on {parent}, undefine it there (virsh undefine {domain}; its disks stay)")
     written = len(plan.missing) + len(plan.changed)
     echo(f"{result.out}: {written} written, {plan.unchanged} unchanged, "
          f"{len(plan.stale)} removed")

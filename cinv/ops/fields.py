@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import re
 
-from cinv import schema, values, yamlio
+from cinv import dhcpopts, schema, values, yamlio
 from cinv.errors import CinvError, ProblemsError
 from cinv.model import TRANSITIONS, Host
 from cinv.ops.describe import changes, sentence
@@ -35,7 +35,7 @@ def parse_value(key: str, raw: str):
     """A typed VALUE for KEY (REMOVE for an empty one)."""
     if raw == "":
         return REMOVE
-    leaf = key.rsplit(".", 1)[-1]
+    leaf = key_path(key)[-1]
     generic = re.sub(r"^interfaces\.[^.]+\.", "interfaces.", key)
     if key in TEXT or generic in TEXT:
         return raw
@@ -68,9 +68,22 @@ def _step(data, part: str, key: str, where: str):
     return data.get(part)
 
 
+def key_path(key: str) -> list[str]:
+    """The parts of a dotted key. A DHCP option's name may hold dots itself
+    (`dhcp.options.dhcp6.name-servers`): what follows `dhcp.options.` is one name, and a name
+    cinv knows is taken under its stored (dhcpd) name, so any server's spelling replaces it."""
+    parts = key.split(".")
+    for i in range(len(parts) - 2):
+        if parts[i:i + 2] == ["dhcp", "options"]:
+            name = ".".join(parts[i + 2:])
+            opt = dhcpopts.lookup(name)
+            return parts[:i + 2] + [opt.name if opt is not None else name]
+    return parts
+
+
 def set_dotted(data: dict, key: str, value) -> None:
     """Set (or with REMOVE, drop) a dotted key; list items are addressed by name or index."""
-    parts = key.split(".")
+    parts = key_path(key)
     cur = data
     for depth, part in enumerate(parts[:-1]):
         nxt = _step(cur, part, key, ".".join(parts[:depth]) or "the record")

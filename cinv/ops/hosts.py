@@ -127,10 +127,10 @@ def _count(n: int, word: str) -> str:
     return check.plural(n, word)
 
 
-def move_host(ws: Workspace, name: str, parent: str, force: bool = False,
-              commit: bool = True) -> Host:
-    """Give a host (a VM) another parent, refused when the new parent lacks the CPUs, memory
-    or disk for it beside its other guests (unless force)."""
+def move_host(ws: Workspace, name: str, parent: str, commit: bool = True) -> Host:
+    """Give a host (a VM) another parent, refused when the new parent cannot hold it beside
+    its other guests: their cpus, memory or disk together beyond its own times the over-commit
+    ratio (capacity.overcommit in cinv.yaml, the rule `cinv check` holds to)."""
     with ws.changing("host move") as store:
         host = store.find_host(name)
         target = store.find_host(parent)
@@ -149,17 +149,18 @@ def move_host(ws: Workspace, name: str, parent: str, force: bool = False,
             above = store.find_host(above.parent) if above.parent in store.names else None
         guests = [g for g in (store.find_host(c) for c in store.children(target.name))
                   if not g.retired and g.name != host.name]
-        short = check.shortfalls(target, guests + [host]) if not host.retired else []
-        if short and not force:
+        short = [] if host.retired else check.shortfalls(target, guests + [host],
+                                                         store.settings.overcommit)
+        if short:
             raise CinvError(f"{target.name} lacks capacity for {host.name}: " + "; ".join(
-                f"{what} {total} needed with its other guests, it has {own}"
-                for what, total, own in short) + " (--force moves it anyway)")
+                f"{s.key} {s.total} needed with its other guests, it may hold {s.allowance}"
+                for s in short))
         old = host.parent
         host.parent = target.name
         message = f"Move host {host.name} from {old or '(no parent)'} to {target.name}"
         store.save(message, commit, hosts={host.path: host})
         if not host.retired and all(get(target.hardware) is None
-                                    for _key, get, _fmt in check.CAPACITY):
+                                    for _key, _ratio, get, _fmt in check.CAPACITY):
             store.warnings.append(Problem(
                 target.path, target.line_of("hardware"), f"hardware: {target.name} records no "
                 f"cpus, memory or disks; the move of {host.name} was not checked against its "

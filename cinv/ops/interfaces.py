@@ -41,9 +41,9 @@ def pick_mac(store: Store, spec: str, label: str = "--mac", own: int | None = No
     macs = store.used()[2]
     if spec == "none":
         return None
-    if spec == "auto":  # a new one: never the interface's own
+    if spec == "auto":  # a new one: never the interface's own, nor one another branch holds
         prefix, bits = values.parse_mac_prefix(store.settings.mac_prefix)
-        mac = allocate.next_mac(prefix, bits, macs, store.held("mac"))
+        mac = allocate.next_mac(prefix, bits, store.taken("mac"), store.held("mac"))
         store.claim("mac", mac)
         return mac
     try:
@@ -68,14 +68,15 @@ def pick_ip(store: Store, net: Network, version: int, spec: str, label: str | No
         prefix = net.ipv4 if version == 4 else net.ipv6
         if prefix is None:
             return None
+        taken = store.taken(f"v{version}", net.name)
         if version == 6 and net.ipv6_mode == "eui64":
             if mac is None:
                 raise CinvError(f"network {net.name} derives IPv6 from the MAC (eui64); give "
                                 "a MAC, or IPv6 none")
-            addr = allocate.eui64_address(net, mac, used)
+            addr = allocate.eui64_address(net, mac, taken)
         else:
             addr = (allocate.next_ipv4 if version == 4 else allocate.next_ipv6)(
-                net, used, store.held(f"v{version}"))
+                net, taken, store.held(f"v{version}"))
         store.claim(f"v{version}", int(addr))
         return addr
     try:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from cinv import gitstore, load, names
 from cinv.errors import CinvError
-from cinv.model import HOLD_DAYS, PLACEHOLDER_NS
+from cinv.model import HOLD_DAYS, OVERCOMMIT, PLACEHOLDER_NS
 
 
 def init_inventory(directory: Path, domain: str, commit: bool = True,
@@ -32,6 +32,7 @@ def init_inventory(directory: Path, domain: str, commit: bool = True,
         "render": {"out": "build", "targets": {}},
         "libvirt": {"image_dir": "/var/lib/libvirt/images"},
         "allocate": {"hold_days": HOLD_DAYS},
+        "capacity": {"overcommit": dict(OVERCOMMIT)},
     }
     load.write_record(root, load.SETTINGS_FILE, settings)
     for folder in ("networks", "hosts", "templates"):

@@ -122,8 +122,9 @@ def remove_network(ws: Workspace, name: str, commit: bool = True) -> Network:
 
 def free_addresses(ws: Workspace, name: str, count: int = 10, version: int | None = None):
     """The next `count` free addresses of a network, in the order `auto` takes them: from the
-    same index, with the values freed within the hold time set aside as `auto` sets them aside
-    (at a --ref, from that ref's records and without a hold time: nothing is allocated there)."""
+    same index, with the values freed within the hold time and those held on the branches of
+    allocate.avoid_refs set aside as `auto` sets them aside (at a --ref, from that ref's
+    records, without either: nothing is allocated there)."""
     if ws.commit:
         inv = ws.load()
         net = lookup.network(inv.networks, name)
@@ -132,7 +133,7 @@ def free_addresses(ws: Workspace, name: str, count: int = 10, version: int | Non
     else:
         store = reading_store(ws)
         net = store.find_network(name)
-        used4, used6, _macs = store.used()
+        used4, used6 = store.taken("v4", net.name), store.taken("v6", net.name)
         held = {"v4": store.held("v4"), "v6": store.held("v6")}
     if version is None:
         version = 4 if net.ipv4 is not None else 6

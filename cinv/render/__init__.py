@@ -11,9 +11,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import __version__, cache, check, gitstore, load, lock, paths
+from cinv import __version__, cache, check, freed, gitstore, load, lock, paths
 from cinv.errors import CinvError, ProblemsError
-from cinv.render import fast, incremental, serial, targets, writer
+from cinv.render import fast, incremental, libvirtview, serial, targets, writer
 from cinv.render.env import make_env, template_seconds
 from cinv.render.report import HISTORY_LIMIT as report_history_limit
 from cinv.render.view import View
@@ -26,6 +26,7 @@ class Result:
     plan: writer.Plan
     report: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    undefine: list[tuple[str, str]] = field(default_factory=list)  # (hypervisor, domain)
 
 
 def out_dir(ws: Workspace, settings, out: str | None) -> Path:
@@ -81,16 +82,24 @@ def zone_serials(ws: Workspace, env, manifest: dict, zone_states: dict, pin: dic
     return serials
 
 
+def held_back(ws: Workspace, sha: str) -> dict:
+    """What was held back at the commit rendered (the report's address maps show it): freed
+    within the hold time before that commit, so the same commit gives the same page."""
+    settings = load.load_networks(ws.source(), zones=False).settings
+    return freed.held_at(ws.root, settings.hold_days, sha)
+
+
 def report_history(ws: Workspace, wanted: list[str], history: bool = True, dirty=None):
-    """(revision, recent) of the report: the commit rendered and whether the work tree differs
-    from it, and a callable giving the recent commits; None, None without the report, outside
-    git, or with history off."""
+    """(revision, recent) of the report: the commit rendered, whether the work tree differs
+    from it and a callable giving what was held back at it; and a callable giving the recent
+    commits. None, None without the report, outside git, or with history off."""
     revision, recent = None, None
     if "report" in wanted and history:
         sha = ws.commit or gitstore.head(ws.root)
         if sha is not None:
             changed = dirty() if dirty is not None else gitstore.dirty_paths(ws.root)
-            revision = {"commit": sha, "dirty": not ws.commit and bool(changed)}
+            revision = {"commit": sha, "dirty": not ws.commit and bool(changed),
+                        "held": lambda: held_back(ws, sha)}
 
             def recent():
                 return gitstore.recent_changes(ws.root, sha, report_history_limit)
@@ -280,5 +289,6 @@ def _finish(ws: Workspace, names: list[str], stage: writer.Stage, manifest: dict
         raise
     result = Result(plan.out, plan, warnings=manifest.get("ignored", []) + warnings)
     if not stage.check_only:
+        result.undefine = libvirtview.taken_off(plan.out, stage, plan.stale)
         result.report = writer.apply(stage, manifest, zones, owned, key, ws.root)
     return result

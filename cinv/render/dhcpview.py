@@ -13,6 +13,7 @@ import ipaddress
 
 from cinv import dhcpopts
 from cinv.model import Dhcp, Host, Interface, Network
+from cinv.render.env import dhcp_string
 from cinv.render.item import Item
 
 KEA_VALID_LIFETIME = 3600
@@ -74,13 +75,11 @@ def interface_fields(host: Host, iface: Interface, net: Network | None, item: di
                         if dhcpopts.OPTIONS[n].family == 6]
     item["next_server"] = d.next_server
     item["filename"] = d.filename
-    prov = net.dhcp.provisioning if net is not None and net.dhcp is not None else None
-    boot = None
-    if prov and host.state == PROVISIONING_STATE and d.filename is None:
-        boot = Item(bios=prov["bios"], uefi=prov["uefi"], network=net.name,
-                    next_server=d.next_server or net.dhcp.next_server)
-    item["boot"] = boot
     item["tag"] = f"cinv-{item['block']}"  # dnsmasq's tag for this interface's own entries
+    boot = None
+    if host.state == PROVISIONING_STATE and d.filename is None:
+        boot = boot_item(d, net, item["tag"])
+    item["boot"] = boot
     own4 = bool(item["options4"] or d.next_server or d.filename or boot
                 or "host-name" in d.options)
     # a MAC on an IPv4 network is a known client (dhcpd: a host block without an address)
@@ -104,6 +103,74 @@ def entries(item: dict) -> tuple[list[Item], list[Item]]:
         if item["duid"] else [Item(block=b, mac=m, duid=None, key=f"hardware ethernet {m}")
                               for b, m in zip(blocks, item["macs"])]
     return v4, v6
+
+
+def boot_item(d: Dhcp, net: Network | None, tag: str) -> Item | None:
+    """What a provisioning interface boots: its own file (dhcp.provisioning of the interface),
+    else its network's files by client (iPXE, UEFI HTTP, UEFI, BIOS), with the lines of its
+    dhcpd host block and dnsmasq entries that choose among them (None: nothing to boot)."""
+    ndhcp = net.dhcp if net is not None and net.dhcp is not None else Dhcp()
+    server = d.next_server or ndhcp.next_server
+    if d.provisioning:
+        files = {}
+        comment = "# provisioning: this host's own boot file"
+    elif ndhcp.provisioning:
+        files = {k: ndhcp.provisioning.get(k) for k in dhcpopts.PROVISIONING}
+        comment = "# provisioning: boot by " + ", ".join(
+            [w for k, w in (("ipxe", "iPXE's user class"), ("uefi_http", "UEFI HTTP boot"))
+             if files[k]] + ["the client's architecture (option 93)"])
+    else:
+        return None
+    boot = Item(own=d.provisioning, network=net.name if net is not None else None,
+                next_server=server, comment=comment, **files)
+    boot["dhcpd"] = _dhcpd_boot(boot)
+    via = f",,{server}" if server else ""
+    boot["dnsmasq"] = ([f"dhcp-boot=tag:{tag},{d.provisioning}{via}"] if d.provisioning
+                       else _dnsmasq_boot(files, tag, via))
+    return boot
+
+
+def _choices(boot) -> list[tuple[str | None, str, str | None]]:
+    """(dhcpd test or None for the rest, file, Kea/dnsmasq name) in the order tried."""
+    return [(test, boot[key], key) for key, test in (
+        ("ipxe", dhcpopts.ipxe_test_dhcpd()), ("uefi_http", dhcpopts.http_test_dhcpd()),
+        ("uefi", dhcpopts.uefi_test_dhcpd()), ("bios", None)) if boot.get(key)]
+
+
+def _dhcpd_boot(boot) -> list[str]:
+    """The lines of a dhcpd host block that give a provisioning client its file (an if chain
+    over the client kinds its network names; the BIOS file, if any, is the rest)."""
+    if boot["own"]:
+        return [f"filename {dhcp_string(boot['own'])};"]
+    choices = _choices(boot)
+    lines: list[str] = []
+    for index, (test, file, key) in enumerate(choices):
+        body = [f"option vendor-class-identifier {dhcp_string(dhcpopts.HTTP_VENDOR_CLASS)};"
+                ] if key == "uefi_http" else []
+        body.append(f"filename {dhcp_string(file)};")
+        if test is None and not index:
+            return body
+        lines.append(f"{'if' if not index else '} elsif'} {test} {{" if test else "} else {")
+        lines += [f"  {line}" for line in body]
+    return lines + ["}"]
+
+
+def _dnsmasq_boot(files: dict, tag: str, via: str) -> list[str]:
+    """dnsmasq's lines for a provisioning host (tag: its own; via: ",,next server" or ""):
+    each client kind by the tag the file's global lines set for it, earlier kinds excluded."""
+    out, before = [], f"tag:{tag},"
+    for key, kind in (("ipxe", "cinv-ipxe"), ("uefi_http", "cinv-http"),
+                      ("uefi", "cinv-uefi"), ("bios", None)):
+        if not files.get(key):
+            continue
+        when = f"{before}tag:{kind}," if kind else before
+        out.append(f"dhcp-boot={when}{files[key]}{via}")
+        if key == "uefi_http":
+            out.append(f"dhcp-option-force={when}option:vendor-class,"
+                       f"{dhcpopts.HTTP_VENDOR_CLASS}")
+        if kind:
+            before += f"tag:!{kind},"
+    return out
 
 
 def pools(net: dict, held=None) -> list[list[str]]:
@@ -154,7 +221,12 @@ def reservation(iface: dict, family: int, entry: dict) -> dict:
             r["next-server"] = iface["next_server"]
         if iface["filename"]:
             r["boot-file-name"] = iface["filename"]
-        if iface["boot"]:
+        boot = iface["boot"]
+        if boot and boot["own"]:  # the host's own file: its reservation says it
+            r["boot-file-name"] = boot["own"]
+            if boot["next_server"] and not iface["next_server"]:
+                r["next-server"] = boot["next_server"]
+        elif boot:
             r["client-classes"] = [_provisioning_class(iface["network"])]
     else:
         r["ip-addresses"] = [iface["ipv6"]]
@@ -233,15 +305,27 @@ def _provisioning_class(network: str) -> str:
 def _boot_classes(network: str, boot: dict, next_server: str | None) -> dict:
     """The classes of a network with provisioning boot files, always defined, so a host's
     state changes only its own reservation: a host being provisioned names the network's
-    provisioning class in its reservation; the two others (evaluated after the host lookup,
-    hence member('KNOWN')) give it the boot file by its architecture."""
+    provisioning class in its reservation; the others (evaluated after the host lookup, hence
+    member('KNOWN')) give it the file of its kind of client, each kind excluding the ones
+    before it (iPXE, UEFI HTTP, UEFI, then BIOS)."""
     member = f"member('KNOWN') and member('{_provisioning_class(network)}')"
-    uefi = dhcpopts.uefi_test_kea()
     out = {_provisioning_class(network): {"name": _provisioning_class(network)}}
-    for arch, test, file in (("uefi", f"{member} and ({uefi})", boot["uefi"]),
-                             ("bios", f"{member} and not ({uefi})", boot["bios"])):
-        cls = {"name": f"cinv-{network}-{arch}", "test": test, "boot-file-name": file}
-        if next_server:
-            cls["next-server"] = next_server
-        out[cls["name"]] = cls
+    tests = {"ipxe": dhcpopts.ipxe_test_kea(), "uefi_http": dhcpopts.http_test_kea(),
+             "uefi": dhcpopts.uefi_test_kea()}
+    names = {"ipxe": "ipxe", "uefi_http": "http", "uefi": "uefi", "bios": "bios"}
+    excluded = ""
+    for key in ("ipxe", "uefi_http", "uefi", "bios"):
+        test = tests.get(key)
+        if boot.get(key):
+            when = f" and ({test})" if test else ""
+            cls = {"name": f"cinv-{network}-{names[key]}", "test": f"{member}{excluded}{when}",
+                   "boot-file-name": boot[key]}
+            if next_server:
+                cls["next-server"] = next_server
+            if key == "uefi_http":
+                cls["option-data"] = [{"name": "vendor-class-identifier", "always-send": True,
+                                       "data": dhcpopts.HTTP_VENDOR_CLASS}]
+            out[cls["name"]] = cls
+        if test and boot.get(key):
+            excluded += f" and not ({test})"
     return out

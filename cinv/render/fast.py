@@ -17,13 +17,13 @@ import hashlib
 import re
 from collections import Counter
 
-from cinv import __version__, dhcpopts, paths
+from cinv import __version__, paths
 from cinv.errors import CinvError
 from cinv.model import Inventory
 from cinv.render import dhcpview, dns, hostparts, report
 from cinv.render.domainxml import domain_xml
 from cinv.render.env import to_json, to_json_line
-from cinv.render.view import View, ansible_groups
+from cinv.render.view import View, ansible_groups, shared_shorts
 
 # A host's parts by column (what each target reads), and what every host has: its meta.
 COLUMNS = ("dhcpd4", "dhcpd6", "dnsmasq", "hosts", "kea4", "kea6", "ansible", "dns", "libvirt",
@@ -46,7 +46,6 @@ class Context:
         self.model = Inventory(settings=inv.settings, networks=inv.networks, zones=inv.zones,
                                problems=inv.problems)
         self.view = View(self.model)
-        self.uefi_test = dhcpopts.uefi_test_dhcpd()
         self.placer = dns.HostDns(self.model)
         self.ansible_host = inv.settings.ansible.host
 
@@ -76,14 +75,14 @@ def fragment(ctx: Context, host) -> tuple[tuple, dict | None]:
                 for key, text in hostparts.kea_json(iface, family):
                     kea += (iface["network"], key, text, shares)
     try:
-        mine = hostparts.dnsmasq(item, ctx.view.network)
+        mine = hostparts.dnsmasq(item, ctx.view.network, later=True)
     except hostparts.Fallback:
         mine = None
     hostvars = View._ansible_host(item, ctx.ansible_host)
     recs, warnings, addressed = ctx.placer.records(item)
     places = tuple(report.host_places(item))
     return meta, {
-        "dhcpd4": hostparts.dhcpd4(item, ctx.uefi_test), "dhcpd6": hostparts.dhcpd6(item),
+        "dhcpd4": hostparts.dhcpd4(item), "dhcpd6": hostparts.dhcpd6(item),
         "dnsmasq": mine, "hosts": tuple(hostparts.address_lines(item)),
         "kea4": tuple(kea4), "kea6": tuple(kea6),
         "ansible": hostparts.ansible(item, hostvars, ansible_groups(item)),
@@ -136,6 +135,7 @@ class Assembly:
         self.rels = [rel for _name, rel in sorted((m[0], rel) for rel, m in meta.items()
                                                   if m[2] != "retired")]
         self.names = {rel: meta[rel][0] for rel in self.rels}
+        self.shared_shorts = shared_shorts(self.names.values())
         self.xml_host: dict[str, str] = {}  # a domain XML's path -> its host's record
         held4: dict[str, list] = {}
         held6: dict[str, list] = {}
@@ -176,13 +176,14 @@ class Assembly:
                  self.template("dhcpd6.conf.j2") + "".join(self.values("dhcpd6")))]
 
     def _dnsmasq(self):
-        parts = "".join(self.values("dnsmasq"))
+        parts = hostparts.unmark("".join(self.values("dnsmasq")), self.shared_shorts)
         return [("dnsmasq/cinv.conf", self.template("dnsmasq.conf.j2") + parts)]
 
     def _hosts(self):
         lines = [line for value in self.values("hosts") for line in value]
         lines.sort(key=lambda line: line[0])
-        return [("hosts", self.template("hosts.j2") + "".join(text for _k, text in lines))]
+        text = hostparts.unmark("".join(text for _k, text in lines), self.shared_shorts)
+        return [("hosts", self.template("hosts.j2") + text)]
 
     def _kea(self):
         out = []

@@ -11,6 +11,7 @@ is then rendered by its template.
 from __future__ import annotations
 
 import json
+import re
 import socket
 
 from cinv.render import dhcpview
@@ -21,7 +22,7 @@ class Fallback(Exception):
     """This host needs the template (it would fail there with the template's own error)."""
 
 
-def dhcpd4(host: dict, uefi_test: str) -> str:
+def dhcpd4(host: dict) -> str:
     out = []
     for iface in host["interfaces"]:
         if not iface["dhcp4"]:
@@ -38,11 +39,10 @@ def dhcpd4(host: dict, uefi_test: str) -> str:
         if iface["filename"]:
             out.append(f"  filename {dhcp_string(iface['filename'])};\n")
         elif boot:
-            out.append("  # provisioning: boot by the client's architecture (option 93)\n")
+            out.append(f"  {boot['comment']}\n")
             if boot["next_server"] and not iface["next_server"]:
                 out.append(f"  next-server {boot['next_server']};\n")
-            out.append(f"  if {uefi_test} {{\n    filename {dhcp_string(boot['uefi'])};\n"
-                       f"  }} else {{\n    filename {dhcp_string(boot['bios'])};\n  }}\n")
+            out.extend(f"  {line}\n" for line in boot["dhcpd"])
         out.append("}\n")
         body = "".join(out[first + 1:])  # the same reservation for each of its other MACs
         out.extend(f"\nhost {e['block']} {{\n  {e['key']};\n{body}"
@@ -63,12 +63,31 @@ def dhcpd6(host: dict) -> str:
     return "".join(out)
 
 
-def dnsmasq(host: dict, networks: dict) -> str:
+# Where a host's short name goes in a part kept for later (a render's fragment, made before
+# the other hosts are known): the text with it, between NULs, which no record can hold. The
+# assembly keeps the text, or drops it where two hosts share the short name (see unmark).
+_SHORT = re.compile("\x00([^\x00]*)\x00")
+
+
+def short_text(host: dict, text: str, later: bool) -> str:
+    """text (the short name with its separator) where the host's short name is written: as
+    it is, or "" where another host shares it; marked for the assembly when later."""
+    if later:
+        return f"\x00{text}\x00"
+    return text if host["short_unique"] else ""
+
+
+def unmark(text: str, shared: set[str]) -> str:
+    """A kept part with its marked short names kept, or dropped where shared."""
+    return _SHORT.sub(lambda m: "" if m.group(1)[1:] in shared else m.group(1), text)
+
+
+def dnsmasq(host: dict, networks: dict, later: bool = False) -> str:
     out = [f"\n# {host['name']}\n"]
     for index, iface in enumerate(host["interfaces"]):
         mac, v4, v6, own = iface["mac"], iface["ipv4"], iface["ipv6"], iface["own_entries"]
         duid, by_mac6 = iface["duid"], v6 if not iface["duid"] else None
-        name = "" if index else f",{host['short']}"
+        name = "" if index else short_text(host, f",{host['short']}", later)
         set_tag = f",set:{iface['tag']}" if own else ""
         if mac and (iface["dhcp4"] or by_mac6 or own):  # dhcp4: also a known client
             out.append(f"dhcp-host={','.join(iface['macs'])}" + (f",{v4}" if v4 else "")
@@ -90,9 +109,7 @@ def dnsmasq(host: dict, networks: dict) -> str:
                 out.append(f"dhcp-boot=tag:{tag},{iface['filename']}"
                            + (f",,{server}" if server else "") + "\n")
             elif boot:
-                via = f",,{boot['next_server']}" if boot["next_server"] else ""
-                out.append(f"dhcp-boot=tag:{tag},tag:cinv-uefi,{boot['uefi']}{via}\n"
-                           f"dhcp-boot=tag:{tag},tag:!cinv-uefi,{boot['bios']}{via}\n")
+                out.extend(f"{line}\n" for line in boot["dnsmasq"])
         if v4 or v6:
             out.append(f"host-record={iface['fqdn']}" + "".join(f",{n}" for n in iface["names"])
                        + (f",{v4}" if v4 else "") + (f",{v6}" if v6 else "") + "\n")
@@ -100,23 +117,26 @@ def dnsmasq(host: dict, networks: dict) -> str:
     return "".join(out)
 
 
-def addresses(host: dict):
+def addresses(host: dict, later: bool = False):
     """(sort key, address, names) of each address of a host (a View host), in /etc/hosts' terms:
     the key orders IPv4 before IPv6 and each family by address; names are the interface's FQDN,
-    its extra names and aliases, and the first interface's short name."""
+    its extra names and aliases, and the first interface's short name (unless another host
+    shares it; marked for the assembly when later, see short_text)."""
     for index, iface in enumerate(host["interfaces"]):
         names = [iface["fqdn"], *iface["names"], *iface["aliases"]]
-        if index == 0:
-            names.append(host["short"])
         for key, family in (("ipv4", socket.AF_INET), ("ipv6", socket.AF_INET6)):
             if iface[key]:
                 packed = socket.inet_pton(family, iface[key])
-                yield (len(packed), packed), iface[key], names
+                text = " ".join(names)
+                if index == 0:
+                    text += short_text(host, f" {host['short']}", later)
+                yield (len(packed), packed), iface[key], text
 
 
 def address_lines(host: dict) -> list[tuple]:
-    """(sort key, line) of /etc/hosts for each address of a host (View.address_lines)."""
-    return [(key, f"{address}\t{' '.join(names)}\n") for key, address, names in addresses(host)]
+    """(sort key, line) of /etc/hosts for each address of a host (View.address_lines), its
+    short name marked for the assembly."""
+    return [(key, f"{address}\t{names}\n") for key, address, names in addresses(host, True)]
 
 
 def ansible(host: dict, hostvars: dict, groups: list[str]) -> tuple[str, tuple, str]:

@@ -8,7 +8,10 @@ verbatim (already validated and serialised by cinv/libvirtdom.py), in place of t
 """
 from __future__ import annotations
 
+import html
+import re
 import uuid
+from pathlib import Path
 
 from markupsafe import Markup
 
@@ -118,3 +121,49 @@ def hypervisors(virtual_hosts: list[dict]) -> list[Item]:
         if host["parent"]:
             by_parent.setdefault(host["parent"], []).append(f"{host['name']}.xml")
     return [Item(name=p, domains=sorted(files)) for p, files in sorted(by_parent.items())]
+
+
+_NAME = re.compile(r"<name>([^<]*)</name>")
+
+
+def _list_files(text: str) -> set[str]:
+    return {line for line in text.splitlines() if line.endswith(".xml")}
+
+
+def _domain_name(path: Path) -> str | None:
+    try:
+        found = _NAME.search(path.read_text(errors="replace"))
+    except OSError:
+        return None
+    return html.unescape(found.group(1)) if found else None
+
+
+def taken_off(out: Path, stage, stale: list[str]) -> list[tuple[str, str]]:
+    """(hypervisor, domain name) of each domain a render takes off a hypervisor's list
+    (libvirt/<parent>.list): its VM was retired, removed or moved elsewhere, and the domain
+    may still run there until someone undefines it. A domain the list still holds under
+    another file (a renamed VM keeps its domain) is not one. stage: the render's writer.Stage
+    before it is applied (new contents of changed files in its temporary files)."""
+    def new_text(rel: str) -> str:
+        tmp = stage.tmps.get(rel)
+        return (tmp or out / rel).read_text(errors="replace")
+
+    changed = [rel for rel in (*stage.tmps, *stale)
+               if rel.startswith("libvirt/") and rel.endswith(".list")]
+    out_list = []
+    for rel in sorted(changed):
+        try:
+            before = _list_files((out / rel).read_text(errors="replace"))
+        except OSError:
+            continue  # a new list
+        after = _list_files(new_text(rel)) if rel in stage.targets else set()
+        if not before - after:
+            continue
+        kept = {_domain_name(stage.tmps.get(f"libvirt/{f}") or out / "libvirt" / f)
+                for f in after}
+        parent = rel[len("libvirt/"):-len(".list")]
+        for file in sorted(before - after):
+            name = _domain_name(out / "libvirt" / file)
+            if name is not None and name not in kept:
+                out_list.append((parent, name))
+    return out_list

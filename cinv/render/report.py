@@ -29,7 +29,8 @@ from cinv.model import KINDS, STATES
 HISTORY_LIMIT = 50
 PATHS_PER_COMMIT = 20  # records listed per commit; the rest is counted
 # One letter per IPv4 address, by precedence (a host on the gateway's address shows as used).
-USED, GATEWAY, RESERVED, POOL, FREE = "u", "g", "r", "p", "f"
+# Held: freed within the hold time (allocate.hold_days), not handed out by `auto` yet.
+USED, HELD, GATEWAY, RESERVED, POOL, FREE = "u", "h", "g", "r", "p", "f"
 BLOCK = 256
 
 
@@ -73,8 +74,9 @@ def _painted(first: int, size: int, layers, used: dict) -> str:
     return "".join(cells)
 
 
-def ipv4_map(net, used: dict) -> dict:
-    """{blocks, counts} of one network. used: {address int: [host index, interface]}.
+def ipv4_map(net, used: dict, held=()) -> dict:
+    """{blocks, counts} of one network. used: {address int: [host index, interface]};
+    held: the addresses freed within the hold time (ints).
     A block is {base, size, cells, hosts: [[offset, host, interface], ...]} or a folded run
     {base, blocks, state} of whole /24s in one state."""
     v4 = net.ipv4
@@ -84,7 +86,8 @@ def ipv4_map(net, used: dict) -> dict:
     pool = [net.dhcp_pool] if net.dhcp_pool is not None else []
     reserved = [s for s in blocked if s not in gateway and s not in pool]
     reserved += [(int(a),) * 2 for a in net.dns_servers if a.version == 4 and a in v4]
-    layers = [(POOL, pool), (RESERVED, reserved), (GATEWAY, gateway)]
+    layers = [(POOL, pool), (RESERVED, reserved), (GATEWAY, gateway),
+              (HELD, [(a, a) for a in sorted(held) if first <= a <= last])]
     counts = Counter()
     blocks: list[dict] = []
     if v4.prefixlen >= 24:
@@ -134,7 +137,8 @@ def _hosts_in(first: int, last: int, used: dict) -> list:
 
 
 def _named(counts: Counter) -> dict:
-    names = {USED: "used", GATEWAY: "gateway", RESERVED: "reserved", POOL: "pool", FREE: "free"}
+    names = {USED: "used", HELD: "held", GATEWAY: "gateway", RESERVED: "reserved",
+             POOL: "pool", FREE: "free"}
     return {name: counts.get(letter, 0) for letter, name in names.items()}
 
 
@@ -296,6 +300,8 @@ def assemble(view, rows: list[str], places: list[tuple], facts: list[tuple],
             pair[0][v4] = where
         if v6 is not None:
             pair[1][v6] = [v6_text, *where]
+    held = view.revision["held"]() if view.revision and "held" in view.revision else {}
+    held4 = {value for family, value in held if family == "v4"}
     networks = []
     for net_view in view.networks:
         net = model.networks[net_view["name"]]
@@ -308,7 +314,7 @@ def assemble(view, rows: list[str], places: list[tuple], facts: list[tuple],
                   "vlan": net_view["vlan"], "bridge": net_view["bridge"], "counts": None,
                   "used6": len(used6)}
         if net.ipv4 is not None:
-            item["v4"] = ipv4_map(net, used4)
+            item["v4"] = ipv4_map(net, used4, held4)
             item["v4"]["first"] = int(net.ipv4.network_address)
             item["v4"]["last"] = int(net.ipv4.broadcast_address)
             facts_["counts"] = item["v4"]["counts"]

@@ -48,6 +48,16 @@ def plain(value):
     return value
 
 
+def shared_shorts(names) -> set[str]:
+    """The short names (first labels) of more than one of these host names."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for name in names:
+        short = name.split(".", 1)[0]
+        (shared if short in seen else seen).add(short)
+    return shared
+
+
 class View:
     """What templates see as `inv`: settings, networks, hosts, zones, kea4, kea6, ansible."""
 
@@ -72,6 +82,9 @@ class View:
         }
         self.networks = [self._network(inv.networks[n]) for n in sorted(inv.networks)]
         self.network = {n["name"]: n for n in self.networks}
+        # short names two hosts share: /etc/hosts and dnsmasq leave them out (first-match
+        # roulette otherwise; `cinv check` warns)
+        self.ambiguous_shorts = shared_shorts(h.name for h in inv.active_hosts())
         self.hosts = [self._host(h) for h in sorted(inv.active_hosts(), key=lambda h: h.name)]
         self.host_by_name = {h["name"]: h for h in self.hosts}
         for host in self.hosts:
@@ -133,7 +146,9 @@ class View:
         inv = self.model
         hw = host.hardware
         out = Item({
-            "name": host.name, "short": host.short, "kind": host.kind, "state": host.state,
+            "name": host.name, "short": host.short,
+            "short_unique": host.short not in self.ambiguous_shorts,
+            "kind": host.kind, "state": host.state,
             "description": host.description, "tags": list(host.tags), "parent": host.parent,
             "location": host.location,
             "cpus": hw.cpus if hw.cpus is not None else DEFAULT_CPUS,
@@ -218,6 +233,20 @@ class View:
         return list(dhcpopts.UEFI_ARCHES)
 
     @cached_property
+    def http_arches(self) -> list[int]:
+        return list(dhcpopts.HTTP_ARCHES)
+
+    ipxe_user_class = dhcpopts.IPXE_USER_CLASS
+    http_vendor_class = dhcpopts.HTTP_VENDOR_CLASS
+
+    @cached_property
+    def boot_kinds(self) -> list[str]:
+        """The kinds of provisioning boot file any network names (bios, uefi, ipxe,
+        uefi_http): dnsmasq tags the clients of these."""
+        return sorted({k for n in self.model.networks.values() if n.dhcp and n.dhcp.provisioning
+                       for k in n.dhcp.provisioning})
+
+    @cached_property
     def kea4(self) -> dict:
         return dhcpview.kea(self, 4)
 
@@ -233,7 +262,7 @@ class View:
         from cinv.render.hostparts import addresses
         lines = [line for host in self.hosts for line in addresses(host)]
         lines.sort(key=lambda line: line[0])
-        return [Item(address=address, names=names) for _key, address, names in lines]
+        return [Item(address=address, names=names.split(" ")) for _key, address, names in lines]
 
     @cached_property
     def ansible(self) -> dict:
