@@ -127,9 +127,11 @@ class Held:
                 self._seed(known, {(rel, blob) for files in listings.values()
                                    for rel, blob in files.items() if blob in missing})
                 missing -= known.keys()
-            contents = gitstore.blobs(self.root, sorted(missing))
-            for blob in missing:
-                known[blob] = _facts_of_blob(contents.get(blob))
+            # sizes first (a record over the limit is never read, as in check --refs)
+            for blob, data in gitstore.blobs(self.root, gitstore.blob_sizes(self.root, missing)):
+                known[blob] = _facts_of_blob(data)
+            for blob in missing - known.keys():
+                known[blob] = None
             if len(known) > 2 * len(wanted) + 1000:  # blobs of old commits: forget them
                 known = {k: v for k, v in known.items() if k in wanted}
             cache.write(self.root, "refblobs", known)

@@ -16,7 +16,6 @@ expansion, no external entities), and the file is bounded like every import.
 from __future__ import annotations
 
 import posixpath
-
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
