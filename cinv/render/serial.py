@@ -93,22 +93,6 @@ def start(scheme: str, when: int, floor: int | None) -> int:
     return above(made(scheme, when) or 1, floor)
 
 
-class _Files(load.Source):
-    """A few files given as bytes (a host record at a commit), for load.load_host."""
-
-    def __init__(self, files: dict[str, bytes | None]):
-        self.files = files
-
-    def exists(self, rel: str) -> bool:
-        return self.files.get(rel) is not None
-
-    def read(self, rel: str, limit: int = load.MAX_FILE_SIZE) -> bytes:
-        data = self.files.get(rel)
-        if data is None:
-            raise FileNotFoundError(rel)
-        return data
-
-
 def _zones(inv) -> dict[str, str]:
     from cinv.render import dns
     from cinv.render.view import View
@@ -130,7 +114,7 @@ def _host_at(files: dict, rel: str):
     name = load.host_name_of(rel)
     if name is None or files.get(rel) is None:
         return None
-    return load.load_host(_Files(files), rel, name, [])
+    return load.load_host(load.BytesSource(files), rel, name, [])
 
 
 def _read_cache(root: Path) -> dict:
