@@ -5,11 +5,14 @@ dnspython does the wire work: its zone transfer checks the SOA at both ends, its
 in canonical (case-insensitive for names) form, and its zone reader is the same for the text
 `cinv render dns` writes. Only the address the user gave is contacted (an IP address, never a
 name to resolve): first a SOA query over UDP (does the server serve the zone at all?), then the
-transfer over TCP. Every wait is bounded by the timeout.
+transfer over TCP, signed with TSIG when a key is given (deploy). Every wait is bounded by the
+timeout, and what the server sends is bounded and checked (read_transfer) like a branch's
+files. `cinv audit dns` and `cinv plan`/`apply` read zones through this one reader.
 """
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import dataclass
 
 import dns.exception
 import dns.flags
@@ -24,6 +27,8 @@ import dns.zone
 from cinv.errors import CinvError
 
 NOT_SERVED = "not served"
+MAX_RECORDS = 2_000_000  # a transfer larger than this is refused, not read into memory
+TTL_MAX = 2**31 - 1
 
 
 def records(zone: dns.zone.Zone) -> dict:
@@ -58,23 +63,49 @@ def check_server(server: str) -> str:
                          "that no name has to be resolved)") from None
 
 
-def transfer(server: str, port: int, zone: str, timeout: float) -> dict | str:
-    """The zone's records as the server holds them, or NOT_SERVED when the server does not
-    answer authoritatively for it. One clear line when the server is silent or refuses the
-    transfer of a zone it serves."""
+@dataclass
+class Transferred:
+    """A zone as a server holds it: {(owner, type): (ttl, [rdata, ...])} with owners absolute,
+    lower-case, ending in a dot; the SOA apart (its rdata and TTL). Types as text."""
+
+    zone: str
+    records: dict
+    soa: object
+    soa_ttl: int
+
+
+def _keyring(tsig):
+    if tsig is None:
+        return {}
+    import dns.tsig
+    name = dns.name.from_text(tsig.name)
+    return {"keyring": {name: dns.tsig.Key(name, tsig.secret, tsig.algorithm)},
+            "keyname": name, "keyalgorithm": tsig.algorithm}
+
+
+def read_transfer(server: str, port: int, zone: str, timeout: float, tsig=None,
+                  limit: int = MAX_RECORDS, hint: str = "") -> Transferred | str:
+    """The zone as the server holds it, by AXFR (signed with tsig, a servers.Tsig, if given),
+    or NOT_SERVED when the server does not answer authoritatively for it. The answer is data:
+    at most `limit` records, every owner inside the zone, TTLs in range. One clear line when
+    the server is silent, refuses, or answers what is not a transfer of this zone."""
     shown = f"dns {server} port {port}"
     origin = dns.name.from_text(zone)
+    keys = _keyring(tsig)
     try:
         query = dns.message.make_query(origin, dns.rdatatype.SOA)
         query.flags &= ~dns.flags.RD
+        if keys:
+            query.use_tsig(keys["keyring"], keys["keyname"], algorithm=keys["keyalgorithm"])
         answer = dns.query.udp(query, server, port=port, timeout=timeout)
         if (answer.rcode() != dns.rcode.NOERROR or not answer.flags & dns.flags.AA
                 or not answer.answer):
             return NOT_SERVED
-        result = dns.zone.Zone(origin, relativize=False)
-        dns.query.inbound_xfr(server, result, port=port, timeout=timeout, lifetime=timeout)
+        return _collect(dns.query.xfr(server, origin, port=port, timeout=timeout,
+                                      lifetime=timeout * 100, relativize=False, **keys),
+                        origin, zone, limit, shown)
     except dns.exception.Timeout:
-        raise CinvError(f"{shown}: no answer within {timeout:g} s (--timeout)") from None
+        raise CinvError(f"{shown}: no answer within {timeout:g} s{hint}") from None
     except dns.xfr.TransferError as e:
         raise CinvError(f"{shown}: zone {zone}: the transfer was refused "
                         f"({dns.rcode.to_text(e.rcode)}); allow transfers to this host "
@@ -86,4 +117,41 @@ def transfer(server: str, port: int, zone: str, timeout: float) -> dict | str:
         raise CinvError(f"{shown}: {e.strerror or e}") from None
     except (dns.exception.DNSException, EOFError) as e:
         raise CinvError(f"{shown}: zone {zone}: {type(e).__name__}: {e}") from None
-    return records(result)
+
+
+def _collect(messages, origin, zone: str, limit: int, shown: str) -> Transferred:
+    out: dict = {}
+    soa = soa_ttl = None
+    count = 0
+    for message in messages:
+        for rrset in message.answer:
+            count += len(rrset)
+            if count > limit:
+                raise CinvError(f"{shown}: zone {zone}: more than {limit} records; refused")
+            if not rrset.name.is_subdomain(origin):
+                raise CinvError(f"{shown}: zone {zone}: the transfer holds "
+                                f"{rrset.name.to_text()[:80]}, outside the zone; refused")
+            if not 0 <= rrset.ttl <= TTL_MAX:
+                raise CinvError(f"{shown}: zone {zone}: TTL {rrset.ttl} out of range")
+            if rrset.rdtype == dns.rdatatype.SOA:
+                if rrset.name == origin and soa is None:
+                    soa, soa_ttl = rrset[0], rrset.ttl
+                continue  # the closing SOA
+            key = (rrset.name.to_text().lower(), dns.rdatatype.to_text(rrset.rdtype))
+            ttl, rdatas = out.get(key, (rrset.ttl, []))
+            rdatas.extend(rd for rd in rrset if rd not in rdatas)
+            out[key] = (min(ttl, rrset.ttl), rdatas)
+    if soa is None:
+        raise CinvError(f"{shown}: zone {zone}: the transfer has no SOA; refused")
+    return Transferred(zone, out, soa, soa_ttl)
+
+
+def transfer(server: str, port: int, zone: str, timeout: float) -> dict | str:
+    """The zone's records as the server holds it (see records()), or NOT_SERVED."""
+    got = read_transfer(server, port, zone, timeout, hint=" (--timeout)")
+    if got == NOT_SERVED:
+        return NOT_SERVED
+    out = {key: (ttl, frozenset(rdatas)) for key, (ttl, rdatas) in got.records.items()}
+    out[(zone.lower().rstrip(".") + ".", "SOA")] = (got.soa_ttl,
+                                                    frozenset([got.soa.replace(serial=0)]))
+    return out
