@@ -55,7 +55,7 @@ def echo_problems(problems) -> None:
 COMMAND_MODULES = {"init": "core", "check": "core", "find": "core", "diff": "gitcmds",
                    "host": "hosts", "iface": "hosts", "net": "networks", "record": "records",
                    "render": "render", "import": "transfer", "export": "transfer",
-                   "audit": "audit"}
+                   "audit": "audit", "plan": "deploy", "apply": "deploy"}
 
 
 class LazyGroup(click.Group):

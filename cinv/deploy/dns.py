@@ -1,0 +1,372 @@
+"""DNS: a zone as the server holds it (AXFR, cinv/audit/dns.py's reader), compared with what
+`cinv render dns` writes, changed by RFC 2136 UPDATE signed with TSIG.
+
+What is managed: the RRsets of the names the inventory holds (every owner of the rendered zone),
+and of the names it held when this zone was last applied (recorded on the server as the TXT
+record `_cinv-deploy.<zone>`, "commit=<id>"; see held.py). Records of other names (an ACME
+challenge, a DDNS client) stay; so do the signer's records (RRSIG, NSEC, NSEC3, NSEC3PARAM,
+DNSKEY, CDS, CDNSKEY, BIND's TYPE65534) unless the inventory has that type at that name. The
+SOA is compared but for its serial.
+
+One UPDATE per zone: its prerequisite is the SOA the plan read (value-dependent, RFC 2136 2.4.2),
+so a zone changed on the server since (another apply, a DDNS client) makes the UPDATE fail
+whole and nothing of the zone changes. It deletes and adds whole RRsets (the apex NS one record
+at a time: a server ignores deleting them all), sets the SOA with the new serial (the rendered
+serial when it is above the server's, else the server's + 1, RFC 1982) and the marker. A change
+set larger than one DNS message (64 KiB) goes as a chain of UPDATEs, each with the SOA the
+previous one set as its prerequisite.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cinv.audit import dns as axfr
+from cinv.deploy.plan import Change, Outcome, Step
+from cinv.errors import CinvError
+from cinv.render.serial import after, bump
+
+MARKER = "_cinv-deploy"
+SIGNER = {"RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "DNSKEY", "CDS", "CDNSKEY", "TYPE65534"}
+NAME_TYPES = {"PTR", "CNAME", "NS", "DNAME"}
+MESSAGE_BUDGET = 48_000  # bytes of records per UPDATE (a DNS message over TCP: 64 KiB)
+
+
+@dataclass
+class Desired:
+    """A zone as `cinv render dns` writes it: {(owner, type): (ttl, {key: text})}, its SOA
+    fields but the serial, and the serial it renders with."""
+
+    zone: str
+    records: dict
+    soa: dict
+    serial: int
+
+
+@dataclass
+class Work:
+    """What apply needs for one zone on one server."""
+
+    server: object  # servers.DnsServer
+    zone: str
+    base_soa: object  # the SOA read by the plan: the UPDATE's prerequisite
+    soa_ttl: int
+    soa: dict  # the SOA to set (serial aside)
+    serial: int  # the serial to set
+    rendered: int  # the serial the inventory renders
+    ops: list = field(default_factory=list)  # (op, owner, type, ttl, [text]) in order
+    marker: str | None = None  # the commit to record, if any
+
+    @property
+    def ahead(self) -> bool:
+        """The server held a serial above the rendered one: apply records the serial it
+        sets as the zone's floor."""
+        return after(self.base_soa.serial, self.rendered)
+
+
+# --- the desired side ----------------------------------------------------------------------
+
+def key_of_text(rtype: str, data: str):
+    """What two records are compared by, from zone-file text (names absolute)."""
+    if rtype == "A":
+        return data
+    if rtype == "AAAA":
+        if "." in data:  # an IPv4-mapped address: dnspython writes it dotted
+            import dns.ipv6
+            return dns.ipv6.inet_ntoa(dns.ipv6.inet_aton(data))
+        return data
+    if rtype in NAME_TYPES:
+        return data.lower()
+    import dns.rdata
+    return dns.rdata.from_text("IN", rtype, data).to_digestable()
+
+
+def key_of_rdata(rtype: str, rd):
+    if rtype in ("A", "AAAA"):
+        return rd.address
+    if rtype in NAME_TYPES:
+        return rd.target.to_text().lower()
+    return rd.to_digestable()
+
+
+def absolute(zone: str, rtype: str, data: str) -> str:
+    """Record data with every name absolute (render writes a few relative to the zone, such
+    as the RFC 2317 CNAMEs)."""
+    if rtype in NAME_TYPES:
+        return data if data.endswith(".") else f"{data}.{zone}."
+    if rtype in ("A", "AAAA"):
+        return data
+    import dns.name
+    import dns.rdata
+    return dns.rdata.from_text("IN", rtype, data, dns.name.from_text(zone),
+                               relativize=False).to_text()
+
+
+def desired(zone: dict) -> Desired:
+    """A zone dict of cinv/render/dns.py (with its serial) as a Desired."""
+    name = zone["name"]
+    records: dict = {}
+    for r in zone["records"]:
+        owner = (name if r["name"] == "@" else f"{r['name']}.{name}") + "."
+        ttl = r["ttl"] if r["ttl"] is not None else zone["ttl"]
+        rtype = r["type"]
+        data = absolute(name, rtype, r["data"])
+        key = (owner, rtype)
+        have = records.get(key)
+        if have is None:
+            records[key] = (ttl, {key_of_text(rtype, data): data})
+        else:
+            have[1][key_of_text(rtype, data)] = data
+    soa = {"mname": zone["primary_ns"].lower(), "rname": zone["hostmaster"].lower(),
+           "refresh": zone["refresh"], "retry": zone["retry"], "expire": zone["expire"],
+           "minimum": zone["minimum"], "ttl": zone["ttl"]}
+    return Desired(name, records, soa, zone["serial"])
+
+
+# --- comparing ------------------------------------------------------------------------------
+
+def _shown(ttl: int, texts) -> str:
+    return f"{ttl} " + " | ".join(sorted(texts))
+
+
+def _soa_of(got) -> dict:
+    s = got.soa
+    return {"mname": s.mname.to_text().lower(), "rname": s.rname.to_text().lower(),
+            "refresh": s.refresh, "retry": s.retry, "expire": s.expire, "minimum": s.minimum,
+            "ttl": got.soa_ttl}
+
+
+def _soa_text(soa: dict) -> str:
+    return (f"{soa['ttl']} {soa['mname']} {soa['rname']} refresh {soa['refresh']} retry "
+            f"{soa['retry']} expire {soa['expire']} minimum {soa['minimum']}")
+
+
+def marker_commit(got) -> str | None:
+    """The commit recorded by the last apply of this zone, if any."""
+    rrset = got.records.get((f"{MARKER}.{got.zone}.", "TXT"))
+    for rd in (rrset[1] if rrset else []):
+        for s in rd.strings:
+            text = s.decode("ascii", "replace")
+            if text.startswith("commit=") and len(text) == 47:
+                return text[7:]
+    return None
+
+
+def compare(want: Desired, got, held: set[str]) -> tuple[list[Change], list, int]:
+    """(changes, UPDATE operations, RRsets the server holds) for one zone. held: names the
+    inventory held at the last apply, managed too."""
+    apex = want.zone + "."
+    marker = f"{MARKER}.{apex}"
+    changes, deletes, adds = [], [], []
+    existing = 0
+    managed_owners = {owner for owner, _t in want.records} | held
+    seen = set()
+    for (owner, rtype), (ttl, rdatas) in got.records.items():
+        if owner == marker:
+            continue
+        existing += 1
+        key = (owner, rtype)
+        wanted = want.records.get(key)
+        if owner not in managed_owners or (rtype in SIGNER and wanted is None):
+            continue  # another's name, or the signer's records
+        seen.add(key)
+        have = {key_of_rdata(rtype, rd): rd for rd in rdatas}
+        if wanted is None:
+            texts = [rd.to_text() for rd in rdatas]
+            changes.append(Change("delete", "record", f"{owner} {rtype}", _shown(ttl, texts)))
+            deletes.append(("delete", owner, rtype, None, []))
+        elif wanted[0] != ttl or set(wanted[1]) != set(have):
+            old = _shown(ttl, [rd.to_text() for rd in rdatas])
+            changes.append(Change("change", "record", f"{owner} {rtype}", old,
+                                  _shown(wanted[0], wanted[1].values())))
+            if owner == apex and rtype == "NS":  # one at a time: the apex keeps an NS
+                gone = [have[k].to_text() for k in have if k not in wanted[1]]
+                adds.append(("add", owner, rtype, wanted[0], list(wanted[1].values())))
+                if gone:
+                    adds.append(("delete-rrs", owner, rtype, None, gone))
+            else:
+                deletes.append(("delete", owner, rtype, None, []))
+                adds.append(("add", owner, rtype, wanted[0], list(wanted[1].values())))
+    for key, (ttl, texts) in want.records.items():
+        if key not in seen:
+            changes.append(Change("add", "record", f"{key[0]} {key[1]}", None,
+                                  _shown(ttl, texts.values())))
+            adds.append(("add", key[0], key[1], ttl, list(texts.values())))
+    current = _soa_of(got)
+    if current != want.soa:
+        changes.append(Change("change", "soa", f"{apex} SOA", _soa_text(current),
+                              _soa_text(want.soa), counted=False))
+    order = {"delete": 0, "change": 1, "add": 2}
+    changes.sort(key=lambda c: (tuple(reversed(c.subject.split(" ")[0].split("."))),
+                                order[c.action], c.subject))
+    return changes, deletes + adds, existing
+
+
+def new_serial(rendered: int, current: int) -> int:
+    """The rendered serial when it is above the server's (RFC 1982), else the server's + 1."""
+    return rendered if after(rendered, current) else bump(current)
+
+
+# --- planning -------------------------------------------------------------------------------
+
+def plan_server(ctx, server) -> list[Step]:
+    """One step per zone of the server (its zones:, else every zone the inventory renders that
+    it serves)."""
+    wanted = ctx.zones()
+    listed = server.zones is not None
+    names = list(server.zones) if listed else sorted(wanted)
+    steps, down = [], None
+    for zone in names:
+        step = Step("dns", server.label, zone)
+        steps.append(step)
+        if zone not in wanted:
+            step.error = f"not a zone of the inventory (its zones: {', '.join(sorted(wanted))})"
+            continue
+        if down is not None:
+            step.error = down
+            continue
+        try:
+            got = axfr.read_transfer(server.server, server.port, zone, server.timeout,
+                                     server.tsig)
+        except CinvError as e:
+            step.error = str(e).removeprefix(f"{server.label}: ")
+            if "zone" not in step.error:  # the server itself: no use asking for the others
+                down = step.error
+            continue
+        if got == axfr.NOT_SERVED:
+            if listed:
+                step.error = "the server does not serve this zone (no authoritative SOA)"
+            else:
+                step.notes.append("not served here (no authoritative SOA): left out")
+            continue
+        _plan_zone(ctx, step, server, wanted[zone], got)
+    return steps
+
+
+def _plan_zone(ctx, step: Step, server, want: Desired, got) -> None:
+    held = set(ctx.retired_owners().get(want.zone, ()))
+    last = marker_commit(got)
+    if last is not None and ctx.commit is not None and last != ctx.commit:
+        before = ctx.held_at(last)
+        if before is None:
+            step.notes.append(f"last applied from commit {last[:12]}, which this repository "
+                              "does not have: names removed from the inventory since then are "
+                              "not looked for")
+        else:
+            held |= before.get(want.zone, set())
+    changes, ops, existing = compare(want, got, held)
+    if last is None and ctx.commit is not None:
+        changes.append(Change("add", "marker", f"{MARKER}.{want.zone}. TXT", None,
+                              f'"commit={ctx.commit}"', "the commit deployed: names removed "
+                              "from the inventory later are found by it", counted=False))
+    step.changes, step.existing = changes, existing
+    if changes:
+        step.work = Work(server, want.zone, got.soa, got.soa_ttl, want.soa,
+                         new_serial(want.serial, got.soa.serial), want.serial, ops, ctx.commit)
+        step.notes.append(f"serial {got.soa.serial} -> {step.work.serial}" + (
+            f" (above the {want.serial} the inventory renders: apply records it as the "
+            "zone's serial floor)" if step.work.ahead else ""))
+
+
+# --- applying -------------------------------------------------------------------------------
+
+def _size(op: tuple) -> int:
+    _op, owner, _rtype, _ttl, texts = op
+    return sum(len(owner) + len(t) + 16 for t in texts) or len(owner) + 16
+
+
+def chunks(ops: list) -> list[list]:
+    """The operations in pieces that fit a DNS message each, an RRset's never split."""
+    out, size = [[]], 0
+    for op in ops:
+        n = _size(op)
+        if out[-1] and size + n > MESSAGE_BUDGET:
+            out.append([])
+            size = 0
+        out[-1].append(op)
+        size += n
+    return out
+
+
+def _message(work: Work, ops: list, prerequisite, soa):
+    import dns.name
+    import dns.rdata
+    import dns.update
+    keys = axfr._keyring(work.server.tsig)
+    origin = dns.name.from_text(work.zone)
+    update = dns.update.UpdateMessage(origin, **keys)
+    update.present(origin, prerequisite)
+    for op, owner, rtype, ttl, texts in ops:
+        name = dns.name.from_text(owner)
+        if op == "delete":
+            update.delete(name, rtype)
+        elif op == "delete-rrs":
+            update.delete(name, *[dns.rdata.from_text("IN", rtype, t) for t in texts])
+        else:
+            update.add(name, ttl, *[dns.rdata.from_text("IN", rtype, t) for t in texts])
+    update.add(origin, work.soa["ttl"], soa)
+    return update
+
+
+def _soa(work: Work, serial: int):
+    import dns.name
+    import dns.rdata
+    s = work.soa
+    return dns.rdata.from_text(
+        "IN", "SOA", f"{s['mname']} {s['rname']} {serial} {s['refresh']} {s['retry']} "
+                     f"{s['expire']} {s['minimum']}", dns.name.root, relativize=False)
+
+
+def _marker_ops(work: Work) -> list:
+    if not work.marker:
+        return []
+    owner = f"{MARKER}.{work.zone}."
+    return [("delete", owner, "TXT", None, []),
+            ("add", owner, "TXT", work.soa["ttl"], [f'"commit={work.marker}"'])]
+
+
+def _send(work: Work, update) -> None:
+    import dns.exception
+    import dns.query
+    import dns.rcode
+    import dns.tsig
+    server = work.server
+    try:
+        response = dns.query.tcp(update, server.server, port=server.port,
+                                 timeout=server.timeout)
+    except dns.tsig.PeerError as e:
+        raise CinvError(f"the server did not accept key {server.tsig.name} ({e})") from None
+    except dns.exception.Timeout:
+        raise CinvError(f"no answer within {server.timeout:g} s") from None
+    except (OSError, dns.exception.DNSException, EOFError) as e:
+        raise CinvError(f"{type(e).__name__}: {e}") from None
+    rcode = response.rcode()
+    if rcode in (dns.rcode.NXRRSET, dns.rcode.YXRRSET, dns.rcode.NXDOMAIN):
+        raise CinvError("the zone changed on the server since the plan (its SOA is no longer "
+                        "the one planned from); nothing of it was changed: plan again")
+    if rcode == dns.rcode.REFUSED:
+        raise CinvError(f"the server refused the UPDATE (allow-update / update-policy for key "
+                        f"{server.tsig.name})")
+    if rcode != dns.rcode.NOERROR:
+        raise CinvError(f"the server answered {dns.rcode.to_text(rcode)}")
+
+
+def apply_step(step: Step) -> Outcome:
+    """One zone: its UPDATE (or chain of UPDATEs), each prerequisite the SOA before it."""
+    work: Work = step.work
+    pieces = chunks(work.ops + _marker_ops(work))
+    prerequisite, serial = work.base_soa, work.base_soa.serial
+    for n, piece in enumerate(pieces):
+        last = n == len(pieces) - 1
+        serial = work.serial if last and after(work.serial, serial) else bump(serial)
+        soa = _soa(work, serial)
+        try:
+            _send(work, _message(work, piece, prerequisite, soa))
+        except CinvError as e:
+            done = f"; {n} of {len(pieces)} UPDATEs were applied (each whole)" if n else ""
+            return Outcome(step, False, f"{e}{done}")
+        prerequisite = soa
+    step.work.serial = serial
+    size = len(work.ops)
+    return Outcome(step, True, f"{len(step.changes)} change{'s' if len(step.changes) != 1 else ''}"
+                   f" in {len(pieces)} UPDATE{'s' if len(pieces) != 1 else ''} "
+                   f"({size} RRset operation{'s' if size != 1 else ''}), serial {serial}")
