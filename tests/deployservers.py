@@ -151,6 +151,7 @@ class Kea:
         self.family = family
         self.tool = require(f"kea-dhcp{family}")
         self.tmp = tmp
+        tmp.mkdir(parents=True, exist_ok=True)
         self.link = link
         self.socket = str(tmp / f"kea{family}.sock")
         self.conf_path = tmp / f"kea{family}.conf"
@@ -285,7 +286,7 @@ class Libvirtd:
 def servers_file(tmp: Path, primary: Primary | None = None, keas=(), libvirt=()) -> Path:
     """A servers file (and the TSIG secret file) for these servers, outside any inventory."""
     folder = tmp / "operator"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     lines = []
     if primary is not None:
         key_file = folder / "tsig.key"

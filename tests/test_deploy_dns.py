@@ -174,7 +174,7 @@ def test_over_the_safety_limit_needs_force(site, tmp_path):
         assert cinv(root, "host", "state", host, "retired").code == 0
     r = cinv(root, "plan", "--servers", servers)
     assert r.code == 2
-    assert f"! would delete 12 of the " in r.out and "apply needs --force" in r.out, r.out
+    assert "! would delete 12 of the " in r.out and "apply needs --force" in r.out, r.out
     r = cinv(root, "apply", "--servers", servers, "--yes")
     assert r.code == 1
     assert "apply refused: a step is over the safety limit; nothing was changed" in r.err, r

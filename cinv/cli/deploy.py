@@ -40,10 +40,10 @@ def plan_command(ctx, targets, servers_file, fmt):
     """What `cinv apply` would change on the running servers, record by record; changes nothing.
 
     TARGET is dns, kea or libvirt (default: every one the servers file names). Exit 0 when
-    nothing would change, 2 when something would, 1 on an error (a server that does not answer
-    is listed and makes it 1). `+` adds, `-` deletes, `~` changes; `!` marks what apply will not
-    do, and a step over the safety limit (more than 30 % of a zone's records or a server's
-    reservations changed or deleted).
+    nothing would change, 2 when something would, 1 on an error (a server that does not answer,
+    or a change apply will not make, is listed and makes it 1). `+` adds, `-` deletes, `~`
+    changes; `!` marks what apply will not do, and a step over the safety limit (more than 30 %
+    of a zone's records or a server's reservations changed or deleted).
 
     \b
     Example:
@@ -52,7 +52,7 @@ def plan_command(ctx, targets, servers_file, fmt):
     """
     _ws, result = _plan(ctx, servers_file, targets)
     click.echo(result.as_json() if fmt == "json" else result.text(), nl=False)
-    ctx.exit(1 if result.errors else 2 if result.pending else 0)
+    ctx.exit(1 if result.failed else 2 if result.pending else 0)
 
 
 @cli.command("apply")
@@ -90,7 +90,7 @@ def apply_command(ctx, targets, servers_file, yes, force, no_commit):
         click.echo(f"cinv: {step.title}: not planned, left as it is: {step.error}", err=True)
     if not result.pending:
         click.echo("Nothing to change.")
-        ctx.exit(1 if result.errors else 0)
+        ctx.exit(1 if result.failed else 0)
     over = deploy.unsafe(result)
     if over and not force:
         for line in over:
@@ -105,4 +105,4 @@ def apply_command(ctx, targets, servers_file, yes, force, no_commit):
     if sha:
         click.echo(f"Recorded the serial floors in the inventory (commit {sha[:10]})")
     failed = [o for o in outcomes if not o.ok]
-    ctx.exit(1 if failed or result.errors else 0)
+    ctx.exit(1 if failed or result.failed else 0)

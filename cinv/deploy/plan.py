@@ -115,6 +115,16 @@ class Plan:
     def errors(self) -> list[Step]:
         return [s for s in self.steps if s.error]
 
+    @property
+    def blocked(self) -> list[str]:
+        """What apply will not do (a running retired guest, a domain of another uuid)."""
+        return [f"{s.title}: {b}" for s in self.steps for b in s.blocked]
+
+    @property
+    def failed(self) -> bool:
+        """The plan cannot bring every server to the inventory: exit 1."""
+        return bool(self.errors or self.blocked)
+
     def totals(self) -> dict[str, int]:
         out = {"add": 0, "change": 0, "delete": 0}
         for step in self.steps:
@@ -133,6 +143,9 @@ class Plan:
                     f"on {busy} of {servers} server{'s' if servers != 1 else ''}")
         if self.errors:
             text += f"; {len(self.errors)} could not be planned"
+        if self.blocked:
+            text += f"; {len(self.blocked)} change{'s' if len(self.blocked) != 1 else ''} " \
+                    "apply will not make"
         return text
 
     def text(self) -> str:
@@ -147,7 +160,8 @@ class Plan:
     def as_json(self) -> str:
         return json.dumps({"steps": [s.as_dict() for s in self.steps], "totals": self.totals(),
                            "notes": self.notes, "pending": bool(self.pending),
-                           "errors": len(self.errors)}, indent=2) + "\n"
+                           "errors": len(self.errors), "blocked": self.blocked},
+                          indent=2) + "\n"
 
 
 @dataclass
