@@ -12,6 +12,7 @@ files. `cinv audit dns` and `cinv plan`/`apply` read zones through this one read
 from __future__ import annotations
 
 import ipaddress
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import dns.exception
@@ -21,7 +22,6 @@ import dns.name
 import dns.query
 import dns.rcode
 import dns.rdatatype
-import dns.xfr
 import dns.zone
 
 from cinv.errors import CinvError
@@ -65,8 +65,9 @@ def check_server(server: str) -> str:
 
 @dataclass
 class Transferred:
-    """A zone as a server holds it: {(owner, type): (ttl, [rdata, ...])} with owners absolute,
-    lower-case, ending in a dot; the SOA apart (its rdata and TTL). Types as text."""
+    """A zone as a server holds it: {(owner, type): (ttl, {key: item})} with owners absolute,
+    lower-case, ending in a dot; the SOA apart (its dnspython rdata and TTL). Types as
+    text."""
 
     zone: str
     records: dict
@@ -84,32 +85,60 @@ def _keyring(tsig):
 
 
 def read_transfer(server: str, port: int, zone: str, timeout: float, tsig=None,
-                  limit: int = MAX_RECORDS, hint: str = "") -> Transferred | str:
+                  limit: int = MAX_RECORDS, hint: str = "", convert=None) -> Transferred | str:
     """The zone as the server holds it, by AXFR (signed with tsig, a servers.Tsig, if given),
-    or NOT_SERVED when the server does not answer authoritatively for it. The answer is data:
-    at most `limit` records, every owner inside the zone, TTLs in range. One clear line when
-    the server is silent, refuses, or answers what is not a transfer of this zone."""
-    shown = f"dns {server} port {port}"
-    origin = dns.name.from_text(zone)
+    or NOT_SERVED when the server does not answer authoritatively for it. The records are
+    {(owner, type): (ttl, {key: item})} as convert makes them (axfr.keyed: comparison keys and
+    zone-file text; axfr.rdata: dnspython rdata). The answer is data (see axfr.py): at most
+    `limit` records, every owner inside the zone. One clear line when the server is silent,
+    refuses, or answers what is not a transfer of this zone."""
+    from cinv.audit import axfr
     keys = _keyring(tsig)
-    try:
-        query = dns.message.make_query(origin, dns.rdatatype.SOA)
+    with _answers(server, port, zone, timeout, hint):
+        if soa_serial(server, port, zone, timeout, tsig, hint) == NOT_SERVED:
+            return NOT_SERVED
+        records, soa, soa_ttl = axfr.transfer(server, port, zone, timeout, keys, limit,
+                                              convert or axfr.keyed)
+    return Transferred(zone, records, soa, soa_ttl)
+
+
+def soa_serial(server: str, port: int, zone: str, timeout: float, tsig=None,
+               hint: str = "") -> int | str:
+    """The serial of the zone's SOA as the server answers it authoritatively (one UDP query,
+    signed with tsig if given), or NOT_SERVED."""
+    with _answers(server, port, zone, timeout, hint):
+        keys = _keyring(tsig)
+        query = dns.message.make_query(dns.name.from_text(zone), dns.rdatatype.SOA)
         query.flags &= ~dns.flags.RD
         if keys:
             query.use_tsig(keys["keyring"], keys["keyname"], algorithm=keys["keyalgorithm"])
         answer = dns.query.udp(query, server, port=port, timeout=timeout)
         if (answer.rcode() != dns.rcode.NOERROR or not answer.flags & dns.flags.AA
-                or not answer.answer):
+                or not answer.answer or answer.answer[0].rdtype != dns.rdatatype.SOA):
             return NOT_SERVED
-        return _collect(dns.query.xfr(server, origin, port=port, timeout=timeout,
-                                      lifetime=timeout * 100, relativize=False, **keys),
-                        origin, zone, limit, shown)
-    except dns.exception.Timeout:
+        return int(answer.answer[0][0].serial)
+
+
+@contextmanager
+def _answers(server: str, port: int, zone: str, timeout: float, hint: str):
+    """What goes wrong asking a server, as one line naming it."""
+    import dns.tsig
+
+    from cinv.audit import axfr
+    shown = f"dns {server} port {port}"
+    try:
+        yield
+    except (dns.exception.Timeout, TimeoutError):
         raise CinvError(f"{shown}: no answer within {timeout:g} s{hint}") from None
-    except dns.xfr.TransferError as e:
+    except axfr.TransferRefused as e:
         raise CinvError(f"{shown}: zone {zone}: the transfer was refused "
                         f"({dns.rcode.to_text(e.rcode)}); allow transfers to this host "
                         "(named: allow-transfer)") from None
+    except axfr.WireError as e:
+        raise CinvError(f"{shown}: zone {zone}: {e}; refused") from None
+    except dns.tsig.PeerError as e:
+        raise CinvError(f"{shown}: zone {zone}: the server did not accept the key "
+                        f"({type(e).__name__})") from None
     except ConnectionRefusedError:
         raise CinvError(f"{shown}: connection refused (is a DNS server listening there?)") \
             from None
@@ -119,36 +148,10 @@ def read_transfer(server: str, port: int, zone: str, timeout: float, tsig=None,
         raise CinvError(f"{shown}: zone {zone}: {type(e).__name__}: {e}") from None
 
 
-def _collect(messages, origin, zone: str, limit: int, shown: str) -> Transferred:
-    out: dict = {}
-    soa = soa_ttl = None
-    count = 0
-    for message in messages:
-        for rrset in message.answer:
-            count += len(rrset)
-            if count > limit:
-                raise CinvError(f"{shown}: zone {zone}: more than {limit} records; refused")
-            if not rrset.name.is_subdomain(origin):
-                raise CinvError(f"{shown}: zone {zone}: the transfer holds "
-                                f"{rrset.name.to_text()[:80]}, outside the zone; refused")
-            if not 0 <= rrset.ttl <= TTL_MAX:
-                raise CinvError(f"{shown}: zone {zone}: TTL {rrset.ttl} out of range")
-            if rrset.rdtype == dns.rdatatype.SOA:
-                if rrset.name == origin and soa is None:
-                    soa, soa_ttl = rrset[0], rrset.ttl
-                continue  # the closing SOA
-            key = (rrset.name.to_text().lower(), dns.rdatatype.to_text(rrset.rdtype))
-            ttl, rdatas = out.get(key, (rrset.ttl, []))
-            rdatas.extend(rd for rd in rrset if rd not in rdatas)
-            out[key] = (min(ttl, rrset.ttl), rdatas)
-    if soa is None:
-        raise CinvError(f"{shown}: zone {zone}: the transfer has no SOA; refused")
-    return Transferred(zone, out, soa, soa_ttl)
-
-
 def transfer(server: str, port: int, zone: str, timeout: float) -> dict | str:
     """The zone's records as the server holds it (see records()), or NOT_SERVED."""
-    got = read_transfer(server, port, zone, timeout, hint=" (--timeout)")
+    from cinv.audit import axfr
+    got = read_transfer(server, port, zone, timeout, hint=" (--timeout)", convert=axfr.rdata)
     if got == NOT_SERVED:
         return NOT_SERVED
     out = {key: (ttl, frozenset(rdatas)) for key, (ttl, rdatas) in got.records.items()}
