@@ -14,109 +14,20 @@ operator's and says where to go.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
-from functools import cached_property
 
-from cinv import check, gitstore, load
+from cinv import forked, gitstore, load
 from cinv.deploy import dns as dns_target
 from cinv.deploy import kea as kea_target
 from cinv.deploy import libvirt as libvirt_target
+from cinv.deploy.desired import Context
 from cinv.deploy.plan import Outcome, Plan
 from cinv.deploy.servers import TARGETS, Servers
-from cinv.errors import CinvError, ProblemsError
+from cinv.errors import CinvError
 from cinv.workspace import Workspace
 
 MODULES = {"dns": dns_target, "kea": kea_target, "libvirt": libvirt_target}
-
-
-class Context:
-    """What the inventory says, computed once per run and only for the targets asked."""
-
-    def __init__(self, ws: Workspace):
-        self.ws = ws
-
-    @cached_property
-    def commit(self) -> str | None:
-        """The commit deployed (recorded on DNS servers): the ref's, else HEAD's."""
-        return self.ws.commit or gitstore.head(self.ws.root)
-
-    def inventory(self):
-        return self._inventory
-
-    @cached_property
-    def _inventory(self):
-        problems, _hosts, _nets = self.ws.checked()
-        errors = check.errors(problems)
-        if errors:
-            raise ProblemsError(errors)
-        return self.ws.load()
-
-    @cached_property
-    def _view(self):
-        from cinv.render.view import View
-        return View(self.inventory())
-
-    def zones(self) -> dict:
-        """{zone: dns.Desired} of every zone `cinv render dns` writes, with its serial."""
-        return self._zones
-
-    @cached_property
-    def _zones(self) -> dict:
-        from cinv import render
-        from cinv.render import dns
-        from cinv.render.env import make_env
-        zones = dns.build_zones(self._view)
-        dirty = None if self.ws.commit else render.dirty_paths(self.ws)
-        serials = render.zone_serials(self.ws, make_env(None), {"files": {}, "zones": {}},
-                                      {}, None, dirty)(zones)
-        out = {}
-        for zone in zones:
-            zone["serial"] = serials.get(zone["name"], 1)
-            out[zone["name"]] = dns_target.desired(zone)
-        return out
-
-    def kea(self, family: int) -> tuple[dict, dict]:
-        """(cinv's Kea configuration of this family, {subnet prefix: network name})."""
-        from cinv.render import dhcpview
-        key = "ipv4" if family == 4 else "ipv6"
-        networks = {kea_target.normal("subnet", str(getattr(n, key))): n.name
-                    for n in self.inventory().networks.values() if getattr(n, key) is not None}
-        return dhcpview.kea(self._view, family), networks
-
-    def domains(self, hosts: list) -> dict[str, str]:
-        """{host name: the domain XML `cinv render libvirt` writes for it}."""
-        if not hosts:
-            return {}
-        from cinv import render
-        from cinv.model import Inventory
-        inv = self.inventory()
-        sub = Inventory(inv.settings, inv.networks, {h.name: h for h in hosts})
-        files, _zones, _warnings = render.render_files(self.ws, sub, ["libvirt"], self.ws.root,
-                                                       {"files": {}, "zones": {}})
-        return {h.name: files[f"libvirt/{h.name}.xml"][1].decode() for h in hosts}
-
-    def retired_owners(self) -> dict[str, set[str]]:
-        """{zone: names} the retired hosts would have if they were live: theirs still (a
-        retired record keeps its name for history), so apply deletes their records."""
-        return self._retired
-
-    @cached_property
-    def _retired(self) -> dict[str, set[str]]:
-        from cinv.deploy import held
-        from cinv.model import Inventory, Zone
-        inv = self.inventory()
-        retired = {n: replace(h, state="active") for n, h in inv.hosts.items() if h.retired}
-        if not retired:
-            return {}
-        empty = {n: Zone(n, z.ttl) for n, z in inv.zones.items()}
-        return held.owners(Inventory(inv.settings, inv.networks, retired, zones=empty))
-
-    def held_at(self, sha: str) -> dict | None:
-        from cinv.deploy import held
-        cache = self.__dict__.setdefault("_held", {})
-        if sha not in cache:
-            cache[sha] = held.held_at(self.ws.root, sha, self.ws.commit)
-        return cache[sha]
 
 
 def chosen(servers: Servers, targets: tuple[str, ...]) -> list[str]:
@@ -132,13 +43,67 @@ def chosen(servers: Servers, targets: tuple[str, ...]) -> list[str]:
     return [t for t in TARGETS if t in targets] if targets else servers.named()
 
 
+class Reads:
+    """Every server read at once, while the inventory side is built: DNS transfers in a
+    forked child per server (parsing them is work for a core), Kea and libvirt in threads
+    (their time is the server's). get() waits for one server's answer."""
+
+    def __init__(self):
+        self.children: dict = {}
+        self.threads: dict = {}
+        self.results: dict = {}
+
+    def fork(self, key, work) -> None:
+        try:
+            self.children[key] = forked.start(work)
+        except OSError:
+            self.results[key] = work()
+
+    def thread(self, key, work) -> None:
+        def run():
+            try:
+                self.results[key] = ("ok", work())
+            except CinvError as e:
+                self.results[key] = ("error", str(e))
+        self.threads[key] = threading.Thread(target=run, daemon=True)
+        self.threads[key].start()
+
+    def get(self, key):
+        if key in self.children:
+            pid, read = self.children.pop(key)
+            self.results[key] = forked.wait(pid, read, failed=("error", "the process reading "
+                                                               "the server failed"))
+        if key in self.threads:
+            self.threads.pop(key).join()
+        return self.results.pop(key)
+
+    def close(self) -> None:
+        for pid, read in self.children.values():
+            forked.cancel(pid, read)
+        self.children.clear()
+        for thread in self.threads.values():
+            thread.join()
+
+
 def plan(ws: Workspace, servers: Servers, targets: tuple[str, ...] = ()) -> Plan:
     """What apply would change on every server of the chosen targets."""
     ctx = Context(ws)
     result = Plan()
-    for target in chosen(servers, targets):
-        for server in getattr(servers, target):
-            result.steps += MODULES[target].plan_server(ctx, server)
+    wanted = chosen(servers, targets)
+    reads = Reads()
+    try:
+        for n, server in enumerate(servers.dns if "dns" in wanted else ()):
+            zones = list(server.zones) if server.zones is not None else ctx.zone_names()
+            reads.fork(("dns", n), lambda s=server, z=zones: dns_target.read_server(
+                s, z, ws.cache_root()))
+        for target in ("kea", "libvirt"):
+            for n, server in enumerate(getattr(servers, target) if target in wanted else ()):
+                reads.thread((target, n), lambda t=target, s=server: MODULES[t].read_server(s))
+        for target in wanted:
+            for n, server in enumerate(getattr(servers, target)):
+                result.steps += MODULES[target].plan_server(ctx, server, reads.get((target, n)))
+    finally:
+        reads.close()
     if ctx.commit is None and "dns" in chosen(servers, targets):
         result.notes.append("outside git no commit is recorded on the DNS servers: a name "
                             "removed from the inventory keeps its records there")

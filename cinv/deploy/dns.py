@@ -18,9 +18,10 @@ previous one set as its prerequisite.
 """
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
 
-from cinv.audit import dns as axfr
+from cinv.audit import dns as axfr_reader
 from cinv.deploy.plan import Change, Outcome, Step
 from cinv.errors import CinvError
 from cinv.render.serial import after, bump
@@ -66,26 +67,17 @@ class Work:
 # --- the desired side ----------------------------------------------------------------------
 
 def key_of_text(rtype: str, data: str):
-    """What two records are compared by, from zone-file text (names absolute)."""
+    """What two records are compared by (as cinv/audit/axfr.py keys a transferred one), from
+    zone-file text with names absolute: an address by its bytes, a name by its lower-case
+    text, anything else by its canonical wire form."""
     if rtype == "A":
-        return data
+        return socket.inet_pton(socket.AF_INET, data)
     if rtype == "AAAA":
-        if "." in data:  # an IPv4-mapped address: dnspython writes it dotted
-            import dns.ipv6
-            return dns.ipv6.inet_ntoa(dns.ipv6.inet_aton(data))
-        return data
+        return socket.inet_pton(socket.AF_INET6, data)
     if rtype in NAME_TYPES:
         return data.lower()
     import dns.rdata
     return dns.rdata.from_text("IN", rtype, data).to_digestable()
-
-
-def key_of_rdata(rtype: str, rd):
-    if rtype in ("A", "AAAA"):
-        return rd.address
-    if rtype in NAME_TYPES:
-        return rd.target.to_text().lower()
-    return rd.to_digestable()
 
 
 def absolute(zone: str, rtype: str, data: str) -> str:
@@ -143,11 +135,11 @@ def _soa_text(soa: dict) -> str:
 def marker_commit(got) -> str | None:
     """The commit recorded by the last apply of this zone, if any."""
     rrset = got.records.get((f"{MARKER}.{got.zone}.", "TXT"))
-    for rd in (rrset[1] if rrset else []):
-        for s in rd.strings:
-            text = s.decode("ascii", "replace")
-            if text.startswith("commit=") and len(text) == 47:
-                return text[7:]
+    for text in (rrset[1].values() if rrset else []):
+        text = text.strip('"')
+        if text.startswith("commit=") and len(text) == 47 and \
+                all(c in "0123456789abcdef" for c in text[7:]):
+            return text[7:]
     return None
 
 
@@ -169,17 +161,17 @@ def compare(want: Desired, got, held: set[str]) -> tuple[list[Change], list, int
         if owner not in managed_owners or (rtype in SIGNER and wanted is None):
             continue  # another's name, or the signer's records
         seen.add(key)
-        have = {key_of_rdata(rtype, rd): rd for rd in rdatas}
+        have = rdatas  # {comparison key: text}
         if wanted is None:
-            texts = [rd.to_text() for rd in rdatas]
-            changes.append(Change("delete", "record", f"{owner} {rtype}", _shown(ttl, texts)))
+            changes.append(Change("delete", "record", f"{owner} {rtype}",
+                                  _shown(ttl, have.values())))
             deletes.append(("delete", owner, rtype, None, []))
-        elif wanted[0] != ttl or set(wanted[1]) != set(have):
-            old = _shown(ttl, [rd.to_text() for rd in rdatas])
-            changes.append(Change("change", "record", f"{owner} {rtype}", old,
+        elif wanted[0] != ttl or wanted[1].keys() != have.keys():
+            changes.append(Change("change", "record", f"{owner} {rtype}",
+                                  _shown(ttl, have.values()),
                                   _shown(wanted[0], wanted[1].values())))
             if owner == apex and rtype == "NS":  # one at a time: the apex keeps an NS
-                gone = [have[k].to_text() for k in have if k not in wanted[1]]
+                gone = [have[k] for k in have if k not in wanted[1]]
                 adds.append(("add", owner, rtype, wanted[0], list(wanted[1].values())))
                 if gone:
                     adds.append(("delete-rrs", owner, rtype, None, gone))
@@ -208,37 +200,79 @@ def new_serial(rendered: int, current: int) -> int:
 
 # --- planning -------------------------------------------------------------------------------
 
-def plan_server(ctx, server) -> list[Step]:
+def _cache_name(server) -> str:
+    return "deploy-dns-" + "".join(c if c.isalnum() else "_" for c in
+                                   f"{server.server}-{server.port}")
+
+
+def read_server(server, zones: list[str], cache_root) -> dict:
+    """{zone: ("ok", serial, SOA text, SOA TTL, records) | ("not served",) | ("error", text)}
+    of one server (run in a child of its own; marshal-able). A zone whose SOA serial is the
+    one cinv last transferred is taken from .cinv/cache instead of transferred again: a zone
+    changes its serial with every change (an UPDATE always does)."""
+    from cinv import cache
+    kept = cache.read(cache_root, _cache_name(server)) if cache_root else None
+    kept = kept if isinstance(kept, dict) else {}
+    out, down, fresh = {}, None, False
+    for zone in zones:
+        if down is not None:
+            out[zone] = ("error", down)
+            continue
+        try:
+            serial = axfr_reader.soa_serial(server.server, server.port, zone, server.timeout,
+                                            server.tsig)
+            if serial == axfr_reader.NOT_SERVED:
+                out[zone] = ("not served",)
+                continue
+            hit = kept.get(zone)
+            if hit is not None and hit[0] == serial:
+                out[zone] = ("ok", *hit)
+                continue
+            got = axfr_reader.read_transfer(server.server, server.port, zone, server.timeout,
+                                            server.tsig)
+        except CinvError as e:
+            text = str(e).removeprefix(f"{server.label}: ")
+            out[zone] = ("error", text)
+            if "zone" not in text:  # the server itself: no use asking for the others
+                down = text
+            continue
+        if got == axfr_reader.NOT_SERVED:
+            out[zone] = ("not served",)
+            continue
+        kept[zone] = (got.soa.serial, got.soa.to_text(), got.soa_ttl, got.records)
+        out[zone] = ("ok", *kept[zone])
+        fresh = True
+    if fresh and cache_root:
+        cache.write(cache_root, _cache_name(server), kept)
+    return out
+
+
+def plan_server(ctx, server, read: dict) -> list[Step]:
     """One step per zone of the server (its zones:, else every zone the inventory renders that
-    it serves)."""
+    it serves), from what read_server read."""
+    import dns.rdata
     wanted = ctx.zones()
     listed = server.zones is not None
     names = list(server.zones) if listed else sorted(wanted)
-    steps, down = [], None
+    steps = []
     for zone in names:
         step = Step("dns", server.label, zone)
         steps.append(step)
+        got = read.get(zone, ("error", "not read"))
         if zone not in wanted:
             step.error = f"not a zone of the inventory (its zones: {', '.join(sorted(wanted))})"
-            continue
-        if down is not None:
-            step.error = down
-            continue
-        try:
-            got = axfr.read_transfer(server.server, server.port, zone, server.timeout,
-                                     server.tsig)
-        except CinvError as e:
-            step.error = str(e).removeprefix(f"{server.label}: ")
-            if "zone" not in step.error:  # the server itself: no use asking for the others
-                down = step.error
-            continue
-        if got == axfr.NOT_SERVED:
+        elif got[0] == "error":
+            step.error = got[1]
+        elif got[0] == "not served":
             if listed:
                 step.error = "the server does not serve this zone (no authoritative SOA)"
             else:
                 step.notes.append("not served here (no authoritative SOA): left out")
-            continue
-        _plan_zone(ctx, step, server, wanted[zone], got)
+        else:
+            _ok, _serial, soa_text, soa_ttl, records = got
+            soa = dns.rdata.from_text("IN", "SOA", soa_text, relativize=False)
+            _plan_zone(ctx, step, server, wanted[zone],
+                       axfr_reader.Transferred(zone, records, soa, soa_ttl))
     return steps
 
 
@@ -291,7 +325,7 @@ def _message(work: Work, ops: list, prerequisite, soa):
     import dns.name
     import dns.rdata
     import dns.update
-    keys = axfr._keyring(work.server.tsig)
+    keys = axfr_reader._keyring(work.server.tsig)
     origin = dns.name.from_text(work.zone)
     update = dns.update.UpdateMessage(origin, **keys)
     update.present(origin, prerequisite)

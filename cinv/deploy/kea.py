@@ -266,13 +266,17 @@ def _classes(want: list, have: list) -> tuple[list, list]:
 
 # --- planning and applying ----------------------------------------------------------------------
 
-def plan_server(ctx, server) -> list[Step]:
+def read_server(server) -> tuple[str, dict]:
+    """("Dhcp4" or "Dhcp6", the server's running configuration)."""
+    return keactl.config_get(server)
+
+
+def plan_server(ctx, server, read: tuple) -> list[Step]:
     step = Step("kea", server.label)
-    try:
-        root, body = keactl.config_get(server)
-    except CinvError as e:
-        step.error = str(e)
+    if read[0] == "error":
+        step.error = read[1]
         return [step]
+    root, body = read[1]
     family = 4 if root == "Dhcp4" else 6
     desired, networks = ctx.kea(family)
     try:

@@ -47,7 +47,12 @@ def with_digest(xml: str) -> str:
     return f"{head}  <metadata>\n{mark}  </metadata>\n</domain>{tail}"
 
 
-def plan_server(ctx, server) -> list[Step]:
+def read_server(server) -> list:
+    """The hypervisor's domains, as stored (virsh dumpxml --inactive), and which run."""
+    return source.list_domains(server.uri, server.timeout, inactive=True)
+
+
+def plan_server(ctx, server, read: tuple) -> list[Step]:
     step = Step("libvirt", server.label)
     inv = ctx.inventory()
     try:
@@ -55,11 +60,10 @@ def plan_server(ctx, server) -> list[Step]:
     except CinvError:
         step.error = f"parent {server.parent} is not a host of the inventory"
         return [step]
-    try:
-        domains = source.list_domains(server.uri, server.timeout, inactive=True)
-    except CinvError as e:
-        step.error = str(e).removeprefix(f"libvirt {server.uri}: ")
+    if read[0] == "error":
+        step.error = read[1].removeprefix(f"libvirt {server.uri}: ")
         return [step]
+    domains = read[1]
     vms = sorted((h for h in inv.hosts.values() if h.kind == "virtual"),
                  key=lambda h: (h.retired, h.name))
     by_uuid, by_name = {}, {}
