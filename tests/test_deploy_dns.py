@@ -304,3 +304,23 @@ def test_plan_with_a_ref_reads_that_commit_and_apply_refuses_it(site, tmp_path):
     assert r.code == 0, r  # the commit before the add: what named serves
     r = cinv(root, "--ref", "HEAD", "apply", "--servers", servers, "--yes")
     assert r.code == 1 and "--ref is for `cinv plan`" in r.err, r
+
+
+def test_a_change_set_larger_than_one_message_goes_as_a_chain(site, tmp_path):
+    """3,000 new records do not fit one DNS message (64 KiB): several UPDATEs, each with the
+    SOA the one before set as its prerequisite, and the server holds them all."""
+    root, primary, servers = site
+    adopt(root, servers)
+    lines = "".join(f'  r{n}: [{{type: TXT, value: "record {n:04d} of a large change"}}]\n'
+                    for n in range(3000))
+    (root / "zones").mkdir(exist_ok=True)
+    (root / "zones" / "example.com.yaml").write_text("records:\n" + lines)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "3,000 records")
+    r = cinv(root, "apply", "dns", "--servers", servers, "--yes")
+    assert r.code == 0, r
+    updates = int(r.out.split("zone example.com: applied: 3000 changes in ")[1].split()[0])
+    assert updates >= 2, r.out
+    got = primary.records("example.com")
+    assert all((f"r{n}.example.com.", "TXT") in got for n in range(3000))
+    assert cinv(root, "plan", "dns", "--servers", servers).code == 0

@@ -22,6 +22,7 @@ import socket
 from dataclasses import dataclass, field
 
 from cinv.audit import dns as axfr_reader
+from cinv.deploy import update
 from cinv.deploy.plan import Change, Outcome, Step
 from cinv.errors import CinvError
 from cinv.render.serial import after, bump
@@ -29,7 +30,6 @@ from cinv.render.serial import after, bump
 MARKER = "_cinv-deploy"
 SIGNER = {"RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "DNSKEY", "CDS", "CDNSKEY", "TYPE65534"}
 NAME_TYPES = {"PTR", "CNAME", "NS", "DNAME"}
-MESSAGE_BUDGET = 48_000  # bytes of records per UPDATE (a DNS message over TCP: 64 KiB)
 
 
 @dataclass
@@ -303,53 +303,6 @@ def _plan_zone(ctx, step: Step, server, want: Desired, got) -> None:
 
 # --- applying -------------------------------------------------------------------------------
 
-def _size(op: tuple) -> int:
-    _op, owner, _rtype, _ttl, texts = op
-    return sum(len(owner) + len(t) + 16 for t in texts) or len(owner) + 16
-
-
-def chunks(ops: list) -> list[list]:
-    """The operations in pieces that fit a DNS message each, an RRset's never split."""
-    out, size = [[]], 0
-    for op in ops:
-        n = _size(op)
-        if out[-1] and size + n > MESSAGE_BUDGET:
-            out.append([])
-            size = 0
-        out[-1].append(op)
-        size += n
-    return out
-
-
-def _message(work: Work, ops: list, prerequisite, soa):
-    import dns.name
-    import dns.rdata
-    import dns.update
-    keys = axfr_reader._keyring(work.server.tsig)
-    origin = dns.name.from_text(work.zone)
-    update = dns.update.UpdateMessage(origin, **keys)
-    update.present(origin, prerequisite)
-    for op, owner, rtype, ttl, texts in ops:
-        name = dns.name.from_text(owner)
-        if op == "delete":
-            update.delete(name, rtype)
-        elif op == "delete-rrs":
-            update.delete(name, *[dns.rdata.from_text("IN", rtype, t) for t in texts])
-        else:
-            update.add(name, ttl, *[dns.rdata.from_text("IN", rtype, t) for t in texts])
-    update.add(origin, work.soa["ttl"], soa)
-    return update
-
-
-def _soa(work: Work, serial: int):
-    import dns.name
-    import dns.rdata
-    s = work.soa
-    return dns.rdata.from_text(
-        "IN", "SOA", f"{s['mname']} {s['rname']} {serial} {s['refresh']} {s['retry']} "
-                     f"{s['expire']} {s['minimum']}", dns.name.root, relativize=False)
-
-
 def _marker_ops(work: Work) -> list:
     if not work.marker:
         return []
@@ -358,21 +311,47 @@ def _marker_ops(work: Work) -> list:
             ("add", owner, "TXT", work.soa["ttl"], [f'"commit={work.marker}"'])]
 
 
-def _send(work: Work, update) -> None:
+def messages(work: Work) -> list:
+    """The operations as UPDATE messages (update.Message), each within one DNS message, an
+    RRset's operation never split."""
+    out = [update.Message(work.zone)]
+    for op in work.ops + _marker_ops(work):
+        parts = update.op_wire(op)
+        if out[-1].records and not out[-1].fits(parts):
+            out.append(update.Message(work.zone))
+        if not out[-1].fits(parts):
+            raise CinvError(f"{op[1]} {op[2]}: too large for one UPDATE message")
+        out[-1].add(parts)
+    return out
+
+
+def _soa_wire(work: Work, serial: int) -> bytes:
+    s = work.soa
+    return update.rdata_wire("SOA", f"{s['mname']} {s['rname']} {serial} {s['refresh']} "
+                                    f"{s['retry']} {s['expire']} {s['minimum']}")
+
+
+def _send(work: Work, message, prerequisite: bytes, soa: bytes) -> None:
+    import secrets
+
     import dns.exception
-    import dns.query
     import dns.rcode
     import dns.tsig
     server = work.server
+    keys = axfr_reader._keyring(server.tsig)
+    msg_id = secrets.randbelow(65536)
+    wire, mac = update.sign(message.wire(msg_id, prerequisite, soa, work.soa["ttl"]), keys,
+                            msg_id)
     try:
-        response = dns.query.tcp(update, server.server, port=server.port,
-                                 timeout=server.timeout)
+        response = update.send(wire, mac, keys, server.server, server.port, server.timeout)
     except dns.tsig.PeerError as e:
         raise CinvError(f"the server did not accept key {server.tsig.name} ({e})") from None
-    except dns.exception.Timeout:
+    except (socket.timeout, dns.exception.Timeout):
         raise CinvError(f"no answer within {server.timeout:g} s") from None
     except (OSError, dns.exception.DNSException, EOFError) as e:
         raise CinvError(f"{type(e).__name__}: {e}") from None
+    if response.id != msg_id:
+        raise CinvError("the answer is not to this UPDATE")
     rcode = response.rcode()
     if rcode in (dns.rcode.NXRRSET, dns.rcode.YXRRSET, dns.rcode.NXDOMAIN):
         raise CinvError("the zone changed on the server since the plan (its SOA is no longer "
@@ -387,20 +366,24 @@ def _send(work: Work, update) -> None:
 def apply_step(step: Step) -> Outcome:
     """One zone: its UPDATE (or chain of UPDATEs), each prerequisite the SOA before it."""
     work: Work = step.work
-    pieces = chunks(work.ops + _marker_ops(work))
-    prerequisite, serial = work.base_soa, work.base_soa.serial
-    for n, piece in enumerate(pieces):
+    try:
+        pieces = messages(work)
+    except CinvError as e:
+        return Outcome(step, False, str(e))
+    prerequisite, serial = work.base_soa.to_wire(), work.base_soa.serial
+    for n, message in enumerate(pieces):
         last = n == len(pieces) - 1
         serial = work.serial if last and after(work.serial, serial) else bump(serial)
-        soa = _soa(work, serial)
+        soa = _soa_wire(work, serial)
         try:
-            _send(work, _message(work, piece, prerequisite, soa))
+            _send(work, message, prerequisite, soa)
         except CinvError as e:
             done = f"; {n} of {len(pieces)} UPDATEs were applied (each whole)" if n else ""
             return Outcome(step, False, f"{e}{done}")
         prerequisite = soa
     step.work.serial = serial
     size = len(work.ops)
-    return Outcome(step, True, f"{len(step.changes)} change{'s' if len(step.changes) != 1 else ''}"
-                   f" in {len(pieces)} UPDATE{'s' if len(pieces) != 1 else ''} "
-                   f"({size} RRset operation{'s' if size != 1 else ''}), serial {serial}")
+    count = len(step.changes)
+    return Outcome(step, True, f"{count} change{'s' if count != 1 else ''} in {len(pieces)} "
+                               f"UPDATE{'s' if len(pieces) != 1 else ''} ({size} RRset "
+                               f"operation{'s' if size != 1 else ''}), serial {serial}")
