@@ -104,6 +104,8 @@ def plan(ws: Workspace, servers: Servers, targets: tuple[str, ...] = ()) -> Plan
                 result.steps += MODULES[target].plan_server(ctx, server, reads.get((target, n)))
     finally:
         reads.close()
+    if "memo" in ctx.__dict__:
+        ctx.memo.save()
     if ctx.commit is None and "dns" in chosen(servers, targets):
         result.notes.append("outside git no commit is recorded on the DNS servers: a name "
                             "removed from the inventory keeps its records there")

@@ -50,7 +50,8 @@ class Context:
 
     @cached_property
     def _parts(self):
-        """(fast.Assembly over the kept parts, {path: meta}), or None (use a View)."""
+        """(fast.Assembly over the kept parts, {path: meta}, the work tree's stat keys), or
+        None (use a View)."""
         if self.ws.commit:
             return None
         from cinv import cache
@@ -66,7 +67,7 @@ class Context:
             return None
         asm = fast.Assembly(ctx, metas, columns.get, make_env(None), self._serials,
                             ctx_digest=digest)
-        return asm, metas
+        return asm, metas, keys
 
     @cached_property
     def _view(self):
@@ -86,15 +87,44 @@ class Context:
         from cinv import zonemap
         return sorted(zonemap.served_zones(self.base))
 
-    def zones(self) -> dict:
-        """{zone: dns.Desired} of every zone `cinv render dns` writes, with its serial."""
-        return self._zones
+    def zone_dicts(self) -> dict:
+        """{zone: its dict as render/dns.py makes it (records, content digest, serial)}."""
+        return self._zone_dicts
 
     @cached_property
-    def _zones(self) -> dict:
-        from cinv.deploy import dns as dns_target
+    def _zone_dicts(self) -> dict:
         zones = self._parts[0].zones() if self._parts else self._view.zones
-        return {z["name"]: dns_target.desired(z) for z in zones}
+        return {z["name"]: z for z in zones}
+
+    def zone(self, name: str):
+        """A zone as dns.Desired (made when a zone is compared)."""
+        from cinv.deploy import dns as dns_target
+        made = self.__dict__.setdefault("_desired", {})
+        if name not in made:
+            made[name] = dns_target.desired(self._zone_dicts[name])
+        return made[name]
+
+    def zones(self) -> dict:
+        """{zone: dns.Desired} of every zone `cinv render dns` writes, with its serial."""
+        return {name: self.zone(name) for name in self._zone_dicts}
+
+    @cached_property
+    def memo(self):
+        """What the last plan found in sync (memo.py); only with the kept parts, whose keys
+        say what the inventory's side is made of."""
+        from cinv.deploy.memo import Memo
+        return Memo(self.ws.cache_root() if self._parts else None)
+
+    def retired_key(self) -> str:
+        """What the retired hosts' names are made of (their files' stat): part of a zone's
+        in-sync key."""
+        import hashlib
+        if not self._parts:
+            return ""
+        keys = self._parts[2]
+        retired = sorted((rel, keys.get(rel)) for rel, m in self._parts[1].items()
+                         if m[2] == "retired")
+        return hashlib.blake2b(repr(retired).encode(), digest_size=16).hexdigest()
 
     def kea(self, family: int) -> tuple[dict, dict]:
         """(cinv's Kea configuration of this family, {subnet prefix: network name})."""
@@ -106,13 +136,19 @@ class Context:
         networks = {normal("subnet", str(getattr(n, key))): n.name
                     for n in self.base.networks.values() if getattr(n, key) is not None}
         if self._parts:
-            files = dict(self._kea_files)
-            return json.loads(files[f"kea-dhcp{family}.conf"]), networks
+            return json.loads(self._kea_files[f"kea-dhcp{family}.conf"]), networks
         return dhcpview.kea(self._view, family), networks
 
+    def kea_key(self, family: int) -> str:
+        """What cinv's Kea configuration of this family is made of (its text), for the memo."""
+        import hashlib
+        if not self._parts:
+            return ""
+        return hashlib.sha256(self._kea_files[f"kea-dhcp{family}.conf"].encode()).hexdigest()
+
     @cached_property
-    def _kea_files(self):
-        return self._parts[0].files("kea")
+    def _kea_files(self) -> dict:
+        return dict(self._parts[0].files("kea"))
 
     def domains(self, hosts: list) -> dict[str, str]:
         """{host name: the domain XML `cinv render libvirt` writes for it}."""

@@ -200,58 +200,81 @@ def new_serial(rendered: int, current: int) -> int:
 
 # --- planning -------------------------------------------------------------------------------
 
-def _cache_name(server) -> str:
-    return "deploy-dns-" + "".join(c if c.isalnum() else "_" for c in
-                                   f"{server.server}-{server.port}")
+def _cache_name(server, zone: str = "index") -> str:
+    """.cinv/cache/<name>.marshal of a server's zone (or its index: {zone: (serial, SOA text,
+    SOA TTL)})."""
+    return "deploy-dns-" + "".join(c if c.isalnum() or c in ".-" else "_" for c in
+                                   f"{server.server}_{server.port}_{zone}")
 
 
 def read_server(server, zones: list[str], cache_root) -> dict:
-    """{zone: ("ok", serial, SOA text, SOA TTL, records) | ("not served",) | ("error", text)}
-    of one server (run in a child of its own; marshal-able). A zone whose SOA serial is the
-    one cinv last transferred is taken from .cinv/cache instead of transferred again: a zone
-    changes its serial with every change (an UPDATE always does)."""
+    """{zone: ("ok", serial, SOA text, SOA TTL, records or None) | ("not served",) |
+    ("error", text)} of one server (run in a child of its own; marshal-able). The SOA of every
+    zone is asked (a few at once); a zone whose serial is the one cinv last transferred from
+    this server is not transferred again (a zone changes its serial with every change, an
+    UPDATE always does): its records are in .cinv/cache (records None)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from cinv import cache
-    kept = cache.read(cache_root, _cache_name(server)) if cache_root else None
-    kept = kept if isinstance(kept, dict) else {}
-    out, down, fresh = {}, None, False
+    index = cache.read(cache_root, _cache_name(server)) if cache_root else None
+    index = index if isinstance(index, dict) else {}
+
+    def serial_of(zone):
+        try:
+            return axfr_reader.soa_serial(server.server, server.port, zone, server.timeout,
+                                          server.tsig)
+        except CinvError as e:
+            return e
+    first = serial_of(zones[0]) if zones else None
+    if isinstance(first, CinvError) and "zone" not in str(first):
+        return {zone: ("error", str(first).removeprefix(f"{server.label}: ")) for zone in zones}
+    with ThreadPoolExecutor(max_workers=8) as pool:  # the server itself answers: ask the rest
+        serials = dict(zip(zones[1:], pool.map(serial_of, zones[1:])))
+    if zones:
+        serials[zones[0]] = first
+    out, changed = {}, False
     for zone in zones:
-        if down is not None:
-            out[zone] = ("error", down)
+        serial = serials[zone]
+        if isinstance(serial, CinvError):
+            out[zone] = ("error", str(serial).removeprefix(f"{server.label}: "))
+            continue
+        if serial == axfr_reader.NOT_SERVED:
+            out[zone] = ("not served",)
+            continue
+        hit = index.get(zone)
+        if hit is not None and hit[0] == serial:
+            out[zone] = ("ok", *hit, None)
             continue
         try:
-            serial = axfr_reader.soa_serial(server.server, server.port, zone, server.timeout,
-                                            server.tsig)
-            if serial == axfr_reader.NOT_SERVED:
-                out[zone] = ("not served",)
-                continue
-            hit = kept.get(zone)
-            if hit is not None and hit[0] == serial:
-                out[zone] = ("ok", *hit)
-                continue
             got = axfr_reader.read_transfer(server.server, server.port, zone, server.timeout,
                                             server.tsig)
         except CinvError as e:
-            text = str(e).removeprefix(f"{server.label}: ")
-            out[zone] = ("error", text)
-            if "zone" not in text:  # the server itself: no use asking for the others
-                down = text
+            out[zone] = ("error", str(e).removeprefix(f"{server.label}: "))
             continue
         if got == axfr_reader.NOT_SERVED:
             out[zone] = ("not served",)
             continue
-        kept[zone] = (got.soa.serial, got.soa.to_text(), got.soa_ttl, got.records)
-        out[zone] = ("ok", *kept[zone])
-        fresh = True
-    if fresh and cache_root:
-        cache.write(cache_root, _cache_name(server), kept)
+        head = (got.soa.serial, got.soa.to_text(), got.soa_ttl)
+        if cache_root and cache.write(cache_root, _cache_name(server, zone), got.records):
+            index[zone] = head
+            changed = True
+            out[zone] = ("ok", *head, None)
+        else:
+            out[zone] = ("ok", *head, got.records)
+    if changed:
+        cache.write(cache_root, _cache_name(server), index)
     return out
 
 
 def plan_server(ctx, server, read: dict) -> list[Step]:
     """One step per zone of the server (its zones:, else every zone the inventory renders that
-    it serves), from what read_server read."""
+    it serves), from what read_server read. A zone found in sync by the last plan, with the
+    same serial on the server and the same content in the inventory since, is in sync still
+    (ctx.memo): nothing of it is compared again."""
     import dns.rdata
-    wanted = ctx.zones()
+
+    from cinv import cache
+    wanted = ctx.zone_dicts()
     listed = server.zones is not None
     names = list(server.zones) if listed else sorted(wanted)
     steps = []
@@ -269,10 +292,23 @@ def plan_server(ctx, server, read: dict) -> list[Step]:
             else:
                 step.notes.append("not served here (no authoritative SOA): left out")
         else:
-            _ok, _serial, soa_text, soa_ttl, records = got
+            _ok, serial, soa_text, soa_ttl, records = got
+            where = ("dns", server.label, zone)
+            # the names held at the commit last applied need no place in the key: the zone's
+            # content unchanged, the names the inventory held since are the same
+            key = (serial, wanted[zone]["digest"], ctx.commit is None, ctx.retired_key())
+            if ctx.memo.same(where, key):
+                continue
+            if records is None:
+                records = cache.read(ctx.ws.cache_root(), _cache_name(server, zone))
+            if not isinstance(records, dict):
+                step.error = "the records transferred were not kept; plan again"
+                continue
             soa = dns.rdata.from_text("IN", "SOA", soa_text, relativize=False)
-            _plan_zone(ctx, step, server, wanted[zone],
+            _plan_zone(ctx, step, server, ctx.zone(zone),
                        axfr_reader.Transferred(zone, records, soa, soa_ttl))
+            if not step.changes and not step.blocked:
+                ctx.memo.keep(where, key)
     return steps
 
 

@@ -20,7 +20,6 @@ never part.
 from __future__ import annotations
 
 import copy
-import hashlib
 import ipaddress
 import json
 from dataclasses import dataclass
@@ -45,13 +44,9 @@ CLASS_PREFIX = "cinv-"
 class Work:
     server: object
     root: str  # Dhcp4 | Dhcp6
-    digest: str  # of the configuration planned from
+    digest: str  # of the configuration planned from (the bytes config-get answered)
     old: dict  # that configuration
     new: dict  # the one to set
-
-
-def digest(body: dict) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
 # --- normal forms: what two configurations are compared by -------------------------------------
@@ -101,18 +96,25 @@ def reservation_key(r: dict) -> str | None:
     return None
 
 
-def reservation_normal(r: dict) -> str:
-    out = {}
+_NO_DEFAULT = object()
+
+
+def reservation_normal(r: dict) -> tuple:
+    """A reservation in the form compared: Kea's defaults dropped, lists in a fixed order
+    (plain values as they are; only what is not a string or number is written as JSON)."""
+    out = []
     for k, v in r.items():
-        if k in IDENTIFIERS or DEFAULTS.get(k, object()) == v:
+        if k in IDENTIFIERS or DEFAULTS.get(k, _NO_DEFAULT) == v:
             continue
         if k == "option-data":
-            out[k] = _options(v)
+            v = _options(v)
         elif k == "ip-addresses" and isinstance(v, list):
-            out[k] = sorted(map(str, v))
-        else:
-            out[k] = v
-    return json.dumps(out, sort_keys=True, default=list)
+            v = tuple(sorted(map(str, v)))
+        elif not isinstance(v, (str, int, float, bool)):
+            v = json.dumps(v, sort_keys=True)
+        out.append((k, v))
+    out.sort()
+    return tuple(out)
 
 
 def _class_normal(c: dict) -> str:
@@ -266,18 +268,23 @@ def _classes(want: list, have: list) -> tuple[list, list]:
 
 # --- planning and applying ----------------------------------------------------------------------
 
-def read_server(server) -> tuple[str, dict]:
-    """("Dhcp4" or "Dhcp6", the server's running configuration)."""
+def read_server(server) -> tuple[str, dict, str]:
+    """("Dhcp4" or "Dhcp6", the server's running configuration, a digest of its bytes)."""
     return keactl.config_get(server)
 
 
 def plan_server(ctx, server, read: tuple) -> list[Step]:
+    """The server's configuration compared with cinv's; not compared again when neither
+    changed since a plan found them in sync (ctx.memo)."""
     step = Step("kea", server.label)
     if read[0] == "error":
         step.error = read[1]
         return [step]
-    root, body = read[1]
+    root, body, answered = read[1]
     family = 4 if root == "Dhcp4" else 6
+    where, key = ("kea", server.label, ""), (answered, ctx.kea_key(family))
+    if ctx.memo.same(where, key):
+        return [step]
     desired, networks = ctx.kea(family)
     try:
         changes, new, existing = compare(desired[root], networks, body, family)
@@ -288,7 +295,9 @@ def plan_server(ctx, server, read: tuple) -> list[Step]:
     step.notes.append(f"{root}: {len(body.get(f'subnet{family}', []))} subnets, {existing} "
                       "reservations on the server")
     if changes:
-        step.work = Work(server, root, digest(body), body, new)
+        step.work = Work(server, root, answered, body, new)
+    else:
+        ctx.memo.keep(where, key)
     return [step]
 
 
@@ -296,8 +305,8 @@ def apply_step(step: Step) -> Outcome:
     work: Work = step.work
     server = work.server
     try:
-        root, now = keactl.config_get(server)
-        if root != work.root or digest(now) != work.digest:
+        root, _now, answered = keactl.config_get(server)
+        if root != work.root or answered != work.digest:
             raise CinvError("the configuration changed on the server since the plan; nothing "
                             "was changed: plan again")
         keactl.command(server, "config-test", {work.root: work.new})

@@ -21,6 +21,11 @@ RESULTS = {0: "success", 1: "error", 2: "unsupported", 3: "empty"}
 def command(server, name: str, arguments: dict | None = None) -> dict:
     """Send one command; its answer {result, text, arguments}, checked. A result other than 0
     (success) raises with Kea's own text."""
+    return _request(server, name, arguments)[0]
+
+
+def _request(server, name: str, arguments: dict | None = None) -> tuple[dict, bytes]:
+    """(the checked answer, its bytes)."""
     body = {"command": name}
     if server.service:
         body["service"] = [server.service]
@@ -33,7 +38,7 @@ def command(server, name: str, arguments: dict | None = None) -> dict:
         text = str(answer.get("text", ""))[:500]
         raise CinvError(f"{name}: Kea answered {RESULTS.get(answer['result'], answer['result'])}"
                         f": {text}")
-    return answer
+    return answer, raw
 
 
 def _unix(server, data: bytes) -> bytes:
@@ -118,10 +123,12 @@ def _parse(raw: bytes, server, name: str) -> dict:
     return answer
 
 
-def config_get(server) -> tuple[str, dict]:
-    """The server's running configuration: ("Dhcp4" or "Dhcp6", its body), checked for the
-    parts cinv reads: subnets with a prefix and an id, reservations as mappings."""
-    answer = command(server, "config-get")
+def config_get(server) -> tuple[str, dict, str]:
+    """The server's running configuration: ("Dhcp4" or "Dhcp6", its body, a digest of the
+    answer's bytes), checked for the parts cinv reads: subnets with a prefix and an id,
+    reservations as mappings."""
+    import hashlib
+    answer, raw = _request(server, "config-get")
     args = answer.get("arguments")
     if not isinstance(args, dict):
         raise CinvError("config-get: no configuration in the answer")
@@ -146,4 +153,4 @@ def config_get(server) -> tuple[str, dict]:
     if not isinstance(classes, list) or not all(isinstance(c, dict) and
                                                 isinstance(c.get("name"), str) for c in classes):
         raise CinvError("config-get: client-classes is not a list of named classes")
-    return root, body
+    return root, body, hashlib.sha256(raw).hexdigest()
