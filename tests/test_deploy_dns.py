@@ -324,3 +324,32 @@ def test_a_change_set_larger_than_one_message_goes_as_a_chain(site, tmp_path):
     got = primary.records("example.com")
     assert all((f"r{n}.example.com.", "TXT") in got for n in range(3000))
     assert cinv(root, "plan", "dns", "--servers", servers).code == 0
+
+
+def test_what_apply_remembers_is_what_the_server_holds(site, tmp_path):
+    """After apply, cinv keeps each zone as the server then holds it (the records read, with
+    the UPDATE's operations done) and notes it in sync: the next plan transfers and compares
+    nothing. What it kept equals a fresh transfer, and a plan without any of it agrees."""
+    from cinv import cache
+    from cinv.audit import dns as reader
+    from cinv.deploy.dns import _cache_name
+    root, primary, servers = site
+    adopt(root, servers)
+    cinv(root, "host", "add", "web9", "--kind", "virtual", "--network", "prod", "--ipv4",
+         "192.0.2.99", "--ipv6", "2001:db8:0:1::99")
+    assert cinv(root, "host", "set", "web1", "interfaces.eth0.aliases=[shop]").code == 0
+    assert cinv(root, "apply", "--servers", servers, "--yes").code == 0
+    server = load_servers(str(servers), root).dns[0]
+    for zone in (PROD, REV4):
+        kept = cache.read(root, _cache_name(server, zone))
+        fresh = reader.read_transfer("127.0.0.1", primary.port, zone, 10, server.tsig)
+        assert kept == fresh.records, zone
+        index = cache.read(root, _cache_name(server))
+        assert index[zone][0] == fresh.soa.serial
+    before = primary.log().count("AXFR started")
+    assert cinv(root, "plan", "--servers", servers).code == 0
+    assert primary.log().count("AXFR started") == before  # nothing transferred again
+    for path in (root / ".cinv" / "cache").glob("deploy-*"):
+        path.unlink()
+    assert cinv(root, "plan", "--servers", servers).code == 0
+    assert primary.log().count("AXFR started") > before

@@ -106,6 +106,7 @@ def plan(ws: Workspace, servers: Servers, targets: tuple[str, ...] = ()) -> Plan
         reads.close()
     if "memo" in ctx.__dict__:
         ctx.memo.save()
+    result.context = ctx
     if ctx.commit is None and "dns" in chosen(servers, targets):
         result.notes.append("outside git no commit is recorded on the DNS servers: a name "
                             "removed from the inventory keeps its records there")
@@ -122,12 +123,18 @@ def apply(ws: Workspace, result: Plan, commit: bool = True) -> tuple[list[Outcom
     and that commit."""
     outcomes = []
     floors: dict[str, int] = {}
+    ctx = result.context
     for step in result.pending:
-        outcome = MODULES[step.target].apply_step(step)
+        module = MODULES[step.target]
+        outcome = module.apply_step(step)
         outcomes.append(outcome)
+        if outcome.ok and hasattr(module, "remember") and ctx is not None:
+            module.remember(ctx, step)
         work = step.work
         if outcome.ok and step.target == "dns" and work.ahead:
             floors[work.zone] = work.serial
+    if ctx is not None and "memo" in ctx.__dict__:
+        ctx.memo.save()
     sha = record_floors(ws, floors, commit) if floors else None
     return outcomes, sha
 

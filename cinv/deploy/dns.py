@@ -56,6 +56,8 @@ class Work:
     rendered: int  # the serial the inventory renders
     ops: list = field(default_factory=list)  # (op, owner, type, ttl, [text]) in order
     marker: str | None = None  # the commit to record, if any
+    records: dict = field(default_factory=dict, repr=False)  # the zone as the plan read it
+    key: tuple = ()  # the zone's in-sync key but the serial (see plan_server)
 
     @property
     def ahead(self) -> bool:
@@ -307,7 +309,9 @@ def plan_server(ctx, server, read: dict) -> list[Step]:
             soa = dns.rdata.from_text("IN", "SOA", soa_text, relativize=False)
             _plan_zone(ctx, step, server, ctx.zone(zone),
                        axfr_reader.Transferred(zone, records, soa, soa_ttl))
-            if not step.changes and not step.blocked:
+            if step.work is not None:
+                step.work.key = key[1:]
+            elif not step.blocked:
                 ctx.memo.keep(where, key)
     return steps
 
@@ -331,7 +335,8 @@ def _plan_zone(ctx, step: Step, server, want: Desired, got) -> None:
     step.changes, step.existing = changes, existing
     if changes:
         step.work = Work(server, want.zone, got.soa, got.soa_ttl, want.soa,
-                         new_serial(want.serial, got.soa.serial), want.serial, ops, ctx.commit)
+                         new_serial(want.serial, got.soa.serial), want.serial, ops, ctx.commit,
+                         got.records)
         step.notes.append(f"serial {got.soa.serial} -> {step.work.serial}" + (
             f" (above the {want.serial} the inventory renders: apply records it as the "
             "zone's serial floor)" if step.work.ahead else ""))
@@ -362,9 +367,7 @@ def messages(work: Work) -> list:
 
 
 def _soa_wire(work: Work, serial: int) -> bytes:
-    s = work.soa
-    return update.rdata_wire("SOA", f"{s['mname']} {s['rname']} {serial} {s['refresh']} "
-                                    f"{s['retry']} {s['expire']} {s['minimum']}")
+    return update.rdata_wire("SOA", " ".join(_soa_wire_text(work, serial)))
 
 
 def _send(work: Work, message, prerequisite: bytes, soa: bytes) -> None:
@@ -423,3 +426,43 @@ def apply_step(step: Step) -> Outcome:
     return Outcome(step, True, f"{count} change{'s' if count != 1 else ''} in {len(pieces)} "
                                f"UPDATE{'s' if len(pieces) != 1 else ''} ({size} RRset "
                                f"operation{'s' if size != 1 else ''}), serial {serial}")
+
+
+def remember(ctx, step: Step) -> None:
+    """After a zone's UPDATEs went through: the zone as the server now holds it (the records
+    read with the operations done, and the serial set) is kept as if transferred, and noted in
+    sync, so the next plan neither transfers nor compares it. RFC 2136 makes an UPDATE whole
+    or nothing, and the operations are ones a server does as sent (the apex NS one record at
+    a time, deletes before adds)."""
+    from cinv import cache
+    work: Work = step.work
+    root = ctx.ws.cache_root()
+    if root is None or not work.key:
+        return
+    records = dict(work.records)
+    for op, owner, rtype, ttl, texts in work.ops + _marker_ops(work):
+        key = (owner, rtype)
+        if op == "delete":
+            records.pop(key, None)
+        elif op == "delete-rrs":
+            ttl_now, have = records.get(key, (0, {}))
+            gone = {key_of_text(rtype, t) for t in texts}
+            records[key] = (ttl_now, {k: v for k, v in have.items() if k not in gone})
+        else:
+            have = dict(records.get(key, (ttl, {}))[1])
+            have.update({key_of_text(rtype, t): t for t in texts})
+            records[key] = (ttl, have)
+    server = work.server
+    soa_text = " ".join(_soa_wire_text(work, work.serial))
+    index = cache.read(root, _cache_name(server))
+    index = index if isinstance(index, dict) else {}
+    if cache.write(root, _cache_name(server, work.zone), records):
+        index[work.zone] = (work.serial, soa_text, work.soa["ttl"])
+        cache.write(root, _cache_name(server), index)
+        ctx.memo.keep(("dns", server.label, work.zone), (work.serial, *work.key))
+
+
+def _soa_wire_text(work: Work, serial: int) -> list[str]:
+    s = work.soa
+    return [s["mname"], s["rname"], str(serial), str(s["refresh"]), str(s["retry"]),
+            str(s["expire"]), str(s["minimum"])]

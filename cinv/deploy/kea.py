@@ -47,6 +47,7 @@ class Work:
     digest: str  # of the configuration planned from (the bytes config-get answered)
     old: dict  # that configuration
     new: dict  # the one to set
+    key: str = ""  # cinv's side of the in-sync key (ctx.kea_key)
 
 
 # --- normal forms: what two configurations are compared by -------------------------------------
@@ -295,10 +296,21 @@ def plan_server(ctx, server, read: tuple) -> list[Step]:
     step.notes.append(f"{root}: {len(body.get(f'subnet{family}', []))} subnets, {existing} "
                       "reservations on the server")
     if changes:
-        step.work = Work(server, root, answered, body, new)
+        step.work = Work(server, root, answered, body, new, key[1])
     else:
         ctx.memo.keep(where, key)
     return [step]
+
+
+def remember(ctx, step: Step) -> None:
+    """After config-set and config-write: the configuration the server now answers is noted
+    in sync with cinv's, so the next plan does not compare it again."""
+    work: Work = step.work
+    try:
+        _root, _body, answered = keactl.config_get(work.server)
+    except CinvError:
+        return
+    ctx.memo.keep(("kea", work.server.label, ""), (answered, work.key))
 
 
 def apply_step(step: Step) -> Outcome:

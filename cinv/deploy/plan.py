@@ -106,6 +106,7 @@ class Step:
 class Plan:
     steps: list[Step] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    context: object = field(default=None, repr=False)  # what the plan was made from (apply)
 
     @property
     def pending(self) -> list[Step]:
