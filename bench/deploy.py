@@ -3,6 +3,7 @@
 
     python bench/deploy.py              # 50,000 hosts
     python bench/deploy.py 10000 --keep
+    python bench/deploy.py --octodns    # the issue's octoDNS figures: 50,000 A records
 
 On an inventory from bench/gen.py: named on 127.0.0.1 (a free port) serving every zone cinv
 renders, but only its SOA and apex NS at first, taking UPDATEs signed with a TSIG key; and
@@ -12,10 +13,13 @@ with a control socket, no subnet at first. Each command runs as a fresh process:
 1. `cinv check` with no cache (the reference: a plan with nothing to change should take no
    longer);
 2. the first `cinv apply` (every record and reservation goes to the servers);
-3. `cinv plan` against the servers that now match (warm caches, as after any command);
+3. `cinv plan` against the servers that now match (warm caches, as after any command: what
+   apply left on the servers is known, nothing is transferred or compared again), then once
+   more with cinv's notes of the servers removed (every zone transferred and compared, every
+   Kea configuration compared: a CI job's first plan in a fresh clone, parts made by its
+   render);
 4. `cinv host add`, then `cinv apply`: the UPDATEs and config-sets it sends are counted from
-   apply's report, and the bytes of the largest UPDATE from named's log are not needed: each
-   UPDATE is reported with its RRset operations.
+   apply's report (each UPDATE is reported with its RRset operations), then a plan.
 
 Needs named, kea-dhcp4 and kea-dhcp6 (not root: no interface is opened).
 """
@@ -132,14 +136,16 @@ include "{zones / 'named.conf.zones'}";
         wait(lambda: Path(sock).exists(), f"kea-dhcp{family}", self.procs[-1])
         return sock
 
-    def servers_file(self, socks: list[str]) -> Path:
+    def servers_file(self, socks: list[str], zones: list[str] | None = None) -> Path:
         key = self.work / "tsig.secret"
         key.write_text(self.secret)
         key.chmod(0o600)
         path = self.work / "servers.yaml"
         path.write_text("dns:\n  - server: 127.0.0.1\n"
                         f"    port: {self.port}\n    timeout: 60\n"
-                        f"    tsig: {{name: cinv-deploy, secret_file: {key}}}\nkea:\n"
+                        f"    tsig: {{name: cinv-deploy, secret_file: {key}}}\n"
+                        + (f"    zones: [{', '.join(zones)}]\n" if zones else "")
+                        + ("kea:\n" if socks else "")
                         + "".join(f"  - {{socket: {s}, timeout: 60}}\n" for s in socks))
         return path
 
@@ -158,6 +164,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("count", nargs="?", type=int, default=50000)
     ap.add_argument("--keep", action="store_true", help="keep the work folder")
+    ap.add_argument("--octodns", action="store_true",
+                    help="octoDNS's benchmark of the issue: IPv4 only, A records into named, "
+                         "the forward zones only, no Kea")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="cinv-bench-deploy-"))
     inv = work / "inv"
@@ -166,10 +175,17 @@ def main() -> None:
     rows = []
     try:
         gen.generate(inv, args.count)
+        if args.octodns:
+            ipv4_only(inv, env)
         run([*CINV, "render", "dns", "--out", work / "rendered"], inv, env)
         apex_only(work / "rendered", work / "zones")
         servers.named(work / "zones")
-        path = servers.servers_file([servers.kea(4), servers.kea(6)])
+        if args.octodns:
+            forward = sorted(p.name[3:] for p in (work / "rendered" / "dns").glob("db.*")
+                             if not p.name.endswith(".arpa"))
+            path = servers.servers_file([], forward)
+        else:
+            path = servers.servers_file([servers.kea(4), servers.kea(6)])
         shutil.rmtree(inv / ".cinv" / "cache", ignore_errors=True)
         seconds, _ = run([*CINV, "check"], inv, env)
         rows.append(("cinv check, cold (no cache)", seconds, ""))
@@ -178,6 +194,10 @@ def main() -> None:
         time.sleep(2.1)  # past the racy window, as in real use
         seconds, out = run([*CINV, "plan", "--servers", path], inv, env)
         rows.append(("cinv plan, servers match", seconds, out.strip().splitlines()[-1]))
+        for kept in (inv / ".cinv" / "cache").glob("deploy-*"):
+            kept.unlink()  # what cinv kept of the servers: gone, as in a fresh CI clone
+        seconds, out = run([*CINV, "plan", "--servers", path], inv, env)
+        rows.append(("cinv plan, match, nothing kept", seconds, out.strip().splitlines()[-1]))
         run([*CINV, "host", "add", "bench{n}", "--kind", "virtual", "--network", "net000"],
             inv, env)
         seconds, out = run([*CINV, "apply", "--servers", path, "--yes"], inv, env)
@@ -195,12 +215,23 @@ def main() -> None:
         print(f"  {label:<38} {seconds:7.2f} s  {note}")
 
 
+def ipv4_only(inv: Path, env: dict) -> None:
+    """The generated inventory without IPv6: one A record (and a PTR) per host."""
+    for path in [*(inv / "networks").glob("*.yaml"), *(inv / "hosts").rglob("*.yaml")]:
+        lines = path.read_text().splitlines(keepends=True)
+        path.write_text("".join(x for x in lines if not x.lstrip().startswith(("ipv6",
+                                                                                "gateway6"))))
+    subprocess.run(["git", "-C", str(inv), "commit", "-qam", "IPv4 only"], check=True, env=env)
+
+
 def summary(out: str) -> str:
     updates = sum(int(n) for n in re.findall(r" in (\d+) UPDATEs? ", out))
     zones = len(re.findall(r"zone \S+: applied", out))
     sets = out.count("config-set and config-write done")
     failed = out.count("FAILED")
-    return (f"{updates} UPDATEs for {zones} zones, {sets} Kea config-sets"
+    def n(count: int, what: str) -> str:
+        return f"{count} {what}{'s' if count != 1 else ''}"
+    return (f"{n(updates, 'UPDATE')} for {n(zones, 'zone')}, {n(sets, 'Kea config-set')}"
             + (f", {failed} FAILED" if failed else ""))
 
 
