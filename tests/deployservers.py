@@ -21,11 +21,13 @@ import os
 import shutil
 import socket
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from checkers import require
-from serving import Link, Process, free_port, require_root, wait_for
+from serving import Link, Process, require_root, wait_for
+from test_serve_dns import Named
 
 KEY = "cinv-deploy"
 
@@ -34,58 +36,24 @@ def secret() -> str:
     return base64.b64encode(os.urandom(32)).decode()
 
 
-class Primary:
-    """named as a primary taking UPDATEs signed with KEY."""
+class Primary(Named):
+    """named as a primary taking UPDATEs signed with KEY, its zones copied to a folder of its
+    own (named writes their journals there)."""
 
     def __init__(self, rendered: Path, tmp: Path):
-        self.named = require("named")
-        self.tmp = tmp
         tmp.mkdir(parents=True, exist_ok=True)
-        self.zones = tmp / "zones"
-        shutil.copytree(rendered / "dns", self.zones)
+        super().__init__(tmp / "copy", tmp)
+        shutil.copytree(rendered / "dns", tmp / "copy" / "dns")
         self.secret = secret()
-        self.proc: Process | None = None
-        self.port = 0
 
-    def conf(self) -> Path:
-        conf = self.tmp / "named.conf"
-        conf.write_text(f"""key "{KEY}" {{ algorithm hmac-sha256; secret "{self.secret}"; }};
-options {{
-    directory "{self.zones}";
-    listen-on port {self.port} {{ 127.0.0.1; }};
-    listen-on-v6 {{ none; }};
-    pid-file "{self.tmp / 'named.pid'}";
-    session-keyfile "{self.tmp / 'session.key'}";
-    managed-keys-directory "{self.tmp}";
-    recursion no;
-    dnssec-validation no;
-    notify no;
-    allow-query {{ 127.0.0.1; }};
-    allow-transfer {{ key {KEY}; }};
-    allow-update {{ key {KEY}; }};
-}};
-controls {{ }};
-include "{self.zones / 'named.conf.zones'}";
-""")
-        return conf
-
-    def start(self) -> None:
-        for attempt in range(3):
-            self.port = free_port()
-            self.proc = Process("named", [self.named, "-g", "-4", "-c", self.conf()],
-                                self.tmp / f"named-{attempt}.log")
-            try:
-                wait_for(lambda: "running" in self.proc.log_text(), 30, "named to run",
-                         self.proc, step=0.2)
-                return
-            except pytest.fail.Exception:
-                self.proc.stop()
-                if "address in use" not in self.proc.log_text() or attempt == 2:
-                    raise
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.stop()
+    def conf(self, port: int) -> Path:
+        path = super().conf(port)
+        text = path.read_text().replace("allow-transfer { none; };",
+                                        f"allow-transfer {{ key {KEY}; }};\n"
+                                        f"    allow-update {{ key {KEY}; }};")
+        path.write_text(f'key "{KEY}" {{ algorithm hmac-sha256; secret "{self.secret}"; }};\n'
+                        + text)
+        return path
 
     def log(self) -> str:
         return self.proc.log.read_text(errors="replace") if self.proc else ""
@@ -281,6 +249,37 @@ class Libvirtd:
     def stop(self) -> None:
         if self.proc is not None:
             self.proc.stop(timeout=15)
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def example_inventory(tmp: Path, branch: str | None = None) -> Path:
+    """A copy of cinv's example inventory in a git repository of its own, one commit."""
+    from conftest import git
+    root = tmp / "inv"
+    shutil.copytree(REPO / "inventory", root, ignore=shutil.ignore_patterns(".cinv", "build"))
+    git(root, "init", "-q", *(("-b", branch) if branch else ()))
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Example inventory")
+    return root
+
+
+@contextmanager
+def serving(root: Path, tmp: Path, edit=None):
+    """A Primary serving the zones `cinv render dns` writes for the inventory (edit(out):
+    a change to the rendered files first); stopped on leaving."""
+    from conftest import invoke
+    out = tmp / "out"
+    assert invoke("-C", root, "render", "dns", "--out", out).code == 0
+    if edit is not None:
+        edit(out)
+    primary = Primary(out, tmp / "named")
+    primary.start()
+    try:
+        yield primary
+    finally:
+        primary.stop()
 
 
 def servers_file(tmp: Path, primary: Primary | None = None, keas=(), libvirt=()) -> Path:

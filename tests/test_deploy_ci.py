@@ -4,14 +4,13 @@ CINV_DEPLOY=apply says so, with the writing servers file of CINV_SERVERS."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import git, invoke
-from deployservers import Primary, servers_file
+from conftest import invoke
+from deployservers import example_inventory, servers_file, serving
 
 REPO = Path(__file__).resolve().parents[1]
 SCRIPT = REPO / "examples" / "ci" / "cinv-deploy.sh"
@@ -19,23 +18,13 @@ SCRIPT = REPO / "examples" / "ci" / "cinv-deploy.sh"
 
 @pytest.fixture
 def site(tmp_path):
-    root = tmp_path / "inv"
-    shutil.copytree(REPO / "inventory", root, ignore=shutil.ignore_patterns(".cinv", "build"))
-    git(root, "init", "-q", "-b", "main")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Example inventory")
-    out = tmp_path / "out"
-    assert invoke("-C", root, "render", "dns", "--out", out).code == 0
-    primary = Primary(out, tmp_path / "named")
-    primary.start()
-    try:
+    root = example_inventory(tmp_path, "main")
+    with serving(root, tmp_path) as primary:
         servers = servers_file(tmp_path, primary)
         assert invoke("-C", root, "apply", "--servers", servers, "--yes").code == 0
         assert invoke("-C", root, "host", "add", "web9", "--kind", "virtual", "--network",
                       "prod", "--ipv4", "192.0.2.99").code == 0
         yield root, primary, servers
-    finally:
-        primary.stop()
 
 
 def script(root: Path, env: dict) -> subprocess.CompletedProcess:

@@ -4,11 +4,11 @@ the whole inventory (a --ref), and both equal the rendered files; the servers fi
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import git, invoke
+from conftest import invoke
+from deployservers import example_inventory
 
 from cinv.deploy import dns as dns_target
 from cinv.deploy.desired import Context
@@ -21,11 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def root(tmp_path):
-    root = tmp_path / "inv"
-    shutil.copytree(REPO / "inventory", root, ignore=shutil.ignore_patterns(".cinv", "build"))
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Example inventory")
+    root = example_inventory(tmp_path)
     assert invoke("-C", root, "host", "state", "mon1", "retired").code == 0
     return root
 
@@ -59,11 +55,18 @@ def test_parts_and_view_give_the_rendered_zones_and_kea(root, tmp_path):
     assert work.retired_owners() == ref.retired_owners()
 
 
-def test_an_inventory_with_errors_is_not_deployed(root):
+def test_an_inventory_with_errors_is_not_deployed(root, tmp_path):
     with open(root / "hosts" / "vms" / "web1.prod.example.com.yaml", "a") as f:
         f.write("bogus: 1\n")
     with pytest.raises(ProblemsError):
         Context(Workspace(root)).zones()
+    servers = tmp_path / "op" / "servers.yaml"
+    servers.parent.mkdir()
+    servers.write_text("kea:\n  - socket: /nonexistent/kea.sock\n")
+    r = invoke("-C", root, "plan", "--servers", servers)
+    assert r.code == 1 and "bogus: unknown key" in r.err
+    assert r.err.strip().endswith("cinv: not deployed: the inventory has 1 error (see `cinv "
+                                  "check`)"), r.err
 
 
 def test_servers_file_schema(tmp_path, root):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import git, invoke
-from deployservers import Primary, servers_file
+from deployservers import Primary, example_inventory, servers_file, serving
 
 from cinv import deploy
 from cinv.deploy.servers import load_servers
@@ -28,19 +28,9 @@ REV4 = "2.0.192.in-addr.arpa"
 @pytest.fixture
 def site(tmp_path):
     """(inventory root, running primary, servers file)."""
-    root = tmp_path / "inv"
-    shutil.copytree(REPO / "inventory", root, ignore=shutil.ignore_patterns(".cinv", "build"))
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Example inventory")
-    out = tmp_path / "out"
-    assert invoke("-C", root, "render", "dns", "--out", out).code == 0
-    primary = Primary(out, tmp_path / "named")
-    primary.start()
-    try:
+    root = example_inventory(tmp_path)
+    with serving(root, tmp_path) as primary:
         yield root, primary, servers_file(tmp_path, primary)
-    finally:
-        primary.stop()
 
 
 def cinv(root: Path, *args, input: str | None = None):
@@ -210,20 +200,15 @@ def test_a_server_ahead_keeps_its_serial_rising_and_the_floor_is_recorded(tmp_pa
     """The server's zone came from elsewhere with date serials, above what the inventory
     renders: apply sets the server's + 1 and records it as the zone's floor, so a rendered
     zone file never goes below it either."""
-    root = tmp_path / "inv"
-    shutil.copytree(REPO / "inventory", root, ignore=shutil.ignore_patterns(".cinv", "build"))
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Example inventory")
-    out = tmp_path / "out"
-    assert invoke("-C", root, "render", "dns", "--out", out).code == 0
-    zone_file = out / "dns" / f"db.{PROD}"
-    text = zone_file.read_text()
-    old = text.split("\t; serial")[0].rsplit("\t", 1)[1]
-    zone_file.write_text(text.replace(f"{old}\t; serial", "2099123199\t; serial"))
-    primary = Primary(out, tmp_path / "named")
-    primary.start()
-    try:
+    root = example_inventory(tmp_path)
+
+    def ahead(out: Path) -> None:
+        zone_file = out / "dns" / f"db.{PROD}"
+        text = zone_file.read_text()
+        old = text.split("\t; serial")[0].rsplit("\t", 1)[1]
+        zone_file.write_text(text.replace(f"{old}\t; serial", "2099123199\t; serial"))
+
+    with serving(root, tmp_path, ahead) as primary:
         servers = servers_file(tmp_path, primary)
         cinv(root, "host", "add", "web9", "--kind", "virtual", "--network", "prod")
         r = cinv(root, "apply", "dns", "--servers", servers, "--yes")
@@ -237,8 +222,6 @@ def test_a_server_ahead_keeps_its_serial_rising_and_the_floor_is_recorded(tmp_pa
         assert invoke("-C", root, "render", "dns", "--out", rendered).code == 0
         assert "2099123201\t; serial" in (rendered / "dns" / f"db.{PROD}").read_text()
         assert cinv(root, "plan", "--servers", servers).code == 0
-    finally:
-        primary.stop()
 
 
 def test_servers_that_refuse_or_do_not_answer_are_errors(site, tmp_path):

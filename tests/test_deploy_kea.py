@@ -10,13 +10,12 @@ running configuration and in the file config-write writes.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from checkers import require
-from conftest import git, invoke
-from deployservers import Kea, hook_path, servers_file
+from conftest import invoke
+from deployservers import Kea, example_inventory, hook_path, servers_file
 from serving import Link, Process, free_port, wait_for
 
 from cinv import deploy
@@ -44,11 +43,7 @@ def link():
 @pytest.fixture
 def site(tmp_path, link):
     """(inventory root, kea4, kea6, servers file)."""
-    root = tmp_path / "inv"
-    shutil.copytree(REPO / "inventory", root, ignore=shutil.ignore_patterns(".cinv", "build"))
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Example inventory")
+    root = example_inventory(tmp_path)
     keas = [Kea(4, tmp_path / "k4", link, {"valid-lifetime": 600, "subnet4": [FOREIGN4]}),
             Kea(6, tmp_path / "k6", link, {"valid-lifetime": 600, "preferred-lifetime": 300,
                                            "subnet6": [FOREIGN6]})]

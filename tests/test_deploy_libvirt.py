@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import uuid
 from pathlib import Path
 
 import pytest
 from conftest import git, invoke
-from deployservers import Libvirtd, servers_file
+from deployservers import Libvirtd, example_inventory, servers_file
 
 REPO = Path(__file__).resolve().parents[1]
 HV1_GUESTS = {"db1.prod.example.com", "mon1.prod.example.com", "ns1.example.com",
@@ -45,15 +44,12 @@ def site(tmp_path, libvirtd):
     for name in libvirtd.virsh("list", "--all", "--name").split():
         libvirtd.virsh("undefine", name)
     libvirtd.virsh("define", _write(tmp_path / "legacy.xml", FOREIGN))
-    root = tmp_path / "inv"
-    shutil.copytree(REPO / "inventory", root, ignore=shutil.ignore_patterns(".cinv", "build"))
+    root = example_inventory(tmp_path)
     images = tmp_path / "images"
     images.mkdir()
     settings = root / "cinv.yaml"
     settings.write_text(re.sub(r"image_dir: .*", f"image_dir: {images}", settings.read_text()))
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Example inventory")
+    git(root, "commit", "-q", "-am", "Images in the test's folder")
     for guest in HV1_GUESTS:  # their disk images, which apply never removes
         (images / f"{guest}-0.qcow2").write_bytes(b"QFI\xfb")
     servers = servers_file(tmp_path, libvirt=[("hv1.example.com", libvirtd.uri)])

@@ -107,7 +107,8 @@ class Names:
         return name, end
 
 
-def _recv(sock: socket.socket, n: int, deadline: float) -> bytes:
+def read_exactly(sock: socket.socket, n: int, deadline: float) -> bytes:
+    """n bytes from a stream (a DNS message over TCP), by the deadline (time.monotonic)."""
     chunks, got = [], 0
     while got < n:
         left = deadline - time.monotonic()
@@ -116,7 +117,7 @@ def _recv(sock: socket.socket, n: int, deadline: float) -> bytes:
         sock.settimeout(left)
         chunk = sock.recv(n - got)
         if not chunk:
-            raise WireError("the server closed the connection in the middle of the transfer")
+            raise WireError("the server closed the connection in the middle of an answer")
         chunks.append(chunk)
         got += len(chunk)
     return b"".join(chunks)
@@ -150,12 +151,12 @@ def transfer(server: str, port: int, zone: str, timeout: float, keys: dict, limi
         done = False
         first = True
         while not done:
-            size = struct.unpack("!H", _recv(sock, 2, min(deadline, time.monotonic() +
+            size = struct.unpack("!H", read_exactly(sock, 2, min(deadline, time.monotonic() +
                                                           timeout)))[0]
             total += size
             if total > MAX_BYTES:
                 raise WireError(f"more than {MAX_BYTES} bytes; refused")
-            msg = _recv(sock, size, min(deadline, time.monotonic() + timeout))
+            msg = read_exactly(sock, size, min(deadline, time.monotonic() + timeout))
             if len(msg) < 12:
                 raise WireError("a message shorter than its header")
             mid, flags, qd, an, ns, ar = struct.unpack("!HHHHHH", msg[:12])

@@ -8,6 +8,7 @@ topic (core.py: init, net, host, iface, check), each registering itself on `cli`
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -45,6 +46,20 @@ no_commit_option = click.option("--no-commit", is_flag=True,
 def echo_problems(problems) -> None:
     for p in problems:
         click.echo(p.text())
+
+
+@contextmanager
+def refused_on_errors(what: str):
+    """An inventory with errors is not acted on (what it says is not known): its problems on
+    stderr, then one line: "<what>: the inventory has N errors"."""
+    try:
+        yield
+    except ProblemsError as e:
+        for p in e.problems:
+            click.echo(p.text(), err=True)
+        n = len(e.problems)
+        raise CinvError(f"{what}: the inventory has {n} error{'s' if n != 1 else ''} (see "
+                        "`cinv check`)") from None
 
 
 # --- the group ----------------------------------------------------------------------------

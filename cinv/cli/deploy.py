@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import click
 
-from cinv.cli import _workspace, cli, no_commit_option
-from cinv.errors import CinvError, ProblemsError
+from cinv.cli import _workspace, cli, no_commit_option, refused_on_errors
+from cinv.errors import CinvError
 
 servers_option = click.option(
     "--servers", "servers_file", metavar="FILE", envvar="CINV_SERVERS", show_envvar=True,
@@ -20,14 +20,8 @@ def _plan(ctx: click.Context, servers_file, targets):
     from cinv.deploy.servers import load_servers
     ws = _workspace(ctx)
     servers = load_servers(servers_file, ws.root)
-    try:
+    with refused_on_errors("not deployed"):
         return ws, deploy.plan(ws, servers, tuple(targets))
-    except ProblemsError as e:
-        for p in e.problems:
-            click.echo(p.text(), err=True)
-        n = len(e.problems)
-        raise CinvError(f"not deployed: the inventory has {n} error{'s' if n != 1 else ''} "
-                        "(see `cinv check`)") from None
 
 
 @cli.command("plan")

@@ -90,6 +90,7 @@ def plan(ws: Workspace, servers: Servers, targets: tuple[str, ...] = ()) -> Plan
     ctx = Context(ws)
     result = Plan()
     wanted = chosen(servers, targets)
+    ctx.base  # noqa: B018 - refused before any server is asked while check finds errors
     reads = Reads()
     try:
         for n, server in enumerate(servers.dns if "dns" in wanted else ()):

@@ -118,20 +118,11 @@ def sign(wire: bytes, keys: dict, msg_id: int) -> tuple[bytes, bytes]:
 def send(wire: bytes, mac: bytes, keys: dict, server: str, port: int, timeout: float):
     """Send over TCP; the answer as a dnspython Message, its TSIG checked."""
     import dns.message
+
+    from cinv.audit.axfr import read_exactly
+    deadline = time.monotonic() + timeout
     with socket.create_connection((server, port), timeout=timeout) as sock:
-        sock.settimeout(timeout)
         sock.sendall(struct.pack("!H", len(wire)) + wire)
-        size = struct.unpack("!H", _read(sock, 2))[0]
-        answer = _read(sock, size)
+        size = struct.unpack("!H", read_exactly(sock, 2, deadline))[0]
+        answer = read_exactly(sock, size, deadline)
     return dns.message.from_wire(answer, keyring=keys["keyring"], request_mac=mac)
-
-
-def _read(sock: socket.socket, n: int) -> bytes:
-    chunks, got = [], 0
-    while got < n:
-        chunk = sock.recv(n - got)
-        if not chunk:
-            raise EOFError("the server closed the connection")
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
