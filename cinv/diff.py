@@ -137,6 +137,8 @@ def _zone_dict(zone) -> dict:
     """A zone as the diff shows it: one entry per record, "<owner> <TYPE> <value>" -> its TTL
     (a flat mapping, so a record added, removed or re-timed is one line)."""
     out: dict = {"ttl": zone.ttl}
+    settings = {"soa": dict(zone.soa), "serial": zone.serial, "serial_floor": zone.serial_floor}
+    out.update({k: v for k, v in settings.items() if v})
     for owner, recs in zone.by_owner():
         for r in recs:
             value = " ".join(r.value) if isinstance(r.value, list) else r.value

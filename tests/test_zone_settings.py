@@ -232,3 +232,13 @@ def test_guess_scheme():
     assert guess_scheme(1715760000) == "unixtime"
     assert guess_scheme(42) == "counter"
     assert guess_scheme(int(time.time())) == "unixtime"
+
+
+def test_cinv_diff_names_a_zones_settings(inventory):
+    inventory.ok("record", "add", "prod.example.com", "@", "MX", "10 mail")
+    path = inventory.root / "zones" / "prod.example.com.yaml"
+    path.write_text("serial: date\nserial_floor: 5\nsoa: {refresh: 7200}\n" + path.read_text())
+    r = inventory.run("diff")
+    assert r.out.splitlines() == ["~ zone prod.example.com: serial (unset) -> date",
+                                  "~ zone prod.example.com: serial_floor (unset) -> 5",
+                                  "~ zone prod.example.com: soa.refresh (unset) -> 7200"], r
