@@ -2,8 +2,8 @@
 `cinv render dns` writes, changed by RFC 2136 UPDATE signed with TSIG.
 
 What is managed: the RRsets of the names the inventory holds (every owner of the rendered zone),
-and of the names it held when this zone was last applied (recorded on the server as the TXT
-record `_cinv-deploy.<zone>`, "commit=<id>"; see held.py). Records of other names (an ACME
+of its retired hosts' names, and of the names it held when this zone was last applied (recorded
+on the server as the TXT record `_cinv-deploy.<zone>`, "commit=<id>"; see held.py). Records of other names (an ACME
 challenge, a DDNS client) stay; so do the signer's records (RRSIG, NSEC, NSEC3, NSEC3PARAM,
 DNSKEY, CDS, CDNSKEY, BIND's TYPE65534) unless the inventory has that type at that name. The
 SOA is compared but for its serial.
@@ -15,6 +15,11 @@ at a time: a server ignores deleting them all), sets the SOA with the new serial
 serial when it is above the server's, else the server's + 1, RFC 1982) and the marker. A change
 set larger than one DNS message (64 KiB) goes as a chain of UPDATEs, each with the SOA the
 previous one set as its prerequisite.
+
+Reading: every zone's SOA serial is asked; a zone is transferred only when its serial moved
+since cinv last transferred it (the records are kept in .cinv/cache), and compared only when it
+or the inventory's zone changed since a plan found it in sync (memo.py). After apply, the zone as
+the server now holds it is kept and noted in sync (remember()).
 """
 from __future__ import annotations
 
@@ -330,8 +335,8 @@ def _plan_zone(ctx, step: Step, server, want: Desired, got) -> None:
     changes, ops, existing = compare(want, got, held)
     if last is None and ctx.commit is not None:
         changes.append(Change("add", "marker", f"{MARKER}.{want.zone}. TXT", None,
-                              f'"commit={ctx.commit}"', "the commit deployed: names removed "
-                              "from the inventory later are found by it", counted=False))
+                              f'"commit={ctx.commit}"', "the commit deployed, first apply "
+                              "here", counted=False))
     step.changes, step.existing = changes, existing
     if changes:
         step.work = Work(server, want.zone, got.soa, got.soa_ttl, want.soa,
