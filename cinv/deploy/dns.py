@@ -2,11 +2,11 @@
 `cinv render dns` writes, changed by RFC 2136 UPDATE signed with TSIG.
 
 What is managed: the RRsets of the names the inventory holds (every owner of the rendered zone),
-of its retired hosts' names, and of the names it held when this zone was last applied (recorded
-on the server as the TXT record `_cinv-deploy.<zone>`, "commit=<id>"; see held.py). Records of other names (an ACME
-challenge, a DDNS client) stay; so do the signer's records (RRSIG, NSEC, NSEC3, NSEC3PARAM,
-DNSKEY, CDS, CDNSKEY, BIND's TYPE65534) unless the inventory has that type at that name. The
-SOA is compared but for its serial.
+of its retired hosts' names, and of the names it held when this zone was last applied
+(recorded on the server as the TXT record `_cinv-deploy.<zone>`, "commit=<id>"; see held.py).
+Records of other names (an ACME challenge, a DDNS client) stay; so do the signer's records
+(RRSIG, NSEC, NSEC3, NSEC3PARAM, DNSKEY, CDS, CDNSKEY, BIND's TYPE65534) unless the inventory
+has that type at that name. The SOA is compared but for its serial.
 
 One UPDATE per zone: its prerequisite is the SOA the plan read (value-dependent, RFC 2136 2.4.2),
 so a zone changed on the server since (another apply, a DDNS client) makes the UPDATE fail
