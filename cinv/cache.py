@@ -22,8 +22,9 @@ from cinv import __version__, paths
 from cinv.errors import CinvError
 from cinv.load import INPUT_DIRS, SETTINGS_FILE, STATE_DIR, atomic_write
 
-FORMAT = 5  # 3: interfaces carry names; 4: dhcp blocks and the libvirt block in host tuples;
-# 5: interfaces carry other_macs and duid
+FORMAT = 6  # 3: interfaces carry names; 4: dhcp blocks and the libvirt block in host tuples;
+# 5: interfaces carry other_macs and duid; 6: a zone's SOA timers, serial scheme and floor in
+# zone tuples
 RACY_SECONDS = 2.0
 
 

@@ -150,6 +150,17 @@ def _served(inv: Inventory, zone) -> dict[str, int]:
     return out
 
 
+def _zone_settings(zone) -> dict:
+    """A zone's own settings as the diff names them: serial (the scheme), serial_floor and
+    soa.<timer>; a change of them changes the zone's serials."""
+    if zone is None:
+        return {}
+    out = {f"soa.{k}": v for k, v in dict(zone.soa).items()}
+    out.update({k: v for k, v in (("serial", zone.serial), ("serial_floor", zone.serial_floor))
+                if v})
+    return out
+
+
 def _zones(old: Inventory, new: Inventory) -> list[RecordDiff]:
     """Zones' own records as octoDNS's plan shows them: each record added or removed with the
     TTL it is (was) served with, a TTL changed, and the zone's default TTL."""
@@ -163,6 +174,9 @@ def _zones(old: Inventory, new: Inventory) -> list[RecordDiff]:
                                                            new.zones.get(name))]
         if name in old.zones and name in new.zones and ttls[0] != ttls[1]:
             changes.insert(0, Change("ttl", ttls[0], ttls[1]))
+        sa, sb = _zone_settings(old.zones.get(name)), _zone_settings(new.zones.get(name))
+        changes[:0] = [Change(key, sa.get(key), sb.get(key)) for key in sorted(set(sa) | set(sb))
+                       if sa.get(key) != sb.get(key)]
         status = ("added" if name not in old.zones else "removed" if name not in new.zones
                   else "changed")
         if changes or status != "changed":

@@ -782,6 +782,25 @@ def is_ancestor(root: Path, older: str, newer: str) -> bool:
     return git_code(found[0], "merge-base", "--is-ancestor", older, newer) == 0
 
 
+def paths_between(root: Path, older: str, newer: str | None) -> list[str] | None:
+    """Inventory paths that differ between commit `older` (a hex id read from elsewhere, e.g.
+    a server) and `newer` (default HEAD), relative to the inventory; None when `older` is not
+    a commit of this repository."""
+    found = _located(root)
+    if found is None or not (len(older) == 40 and all(c in "0123456789abcdef" for c in older)):
+        return None
+    top, prefix = found
+    if git_code(top, "cat-file", "-e", f"{older}^{{commit}}") != 0:
+        return None
+    try:
+        out = run_git(top, "diff", "--name-only", "--no-renames", "-z", older, newer or "HEAD",
+                      "--", prefix)
+    except GitFailed:
+        return None
+    strip = "" if prefix == "." else prefix + "/"
+    return [p[len(strip):] for p in out.split("\0") if p and p.startswith(strip)]
+
+
 def host_changes(root: Path, since: int, base: str | None = None,
                  tip: str = "HEAD") -> list[tuple]:
     """(commit, committer time, [(path, old blob or None, new blob or None), ...]) of the

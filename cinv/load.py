@@ -55,6 +55,22 @@ class Source:
         return out
 
 
+class BytesSource(Source):
+    """A few files given as bytes (a host record at a commit), for load_host."""
+
+    def __init__(self, files: dict[str, bytes | None]):
+        self.files = files
+
+    def exists(self, rel: str) -> bool:
+        return self.files.get(rel) is not None
+
+    def read(self, rel: str, limit: int = MAX_FILE_SIZE) -> bytes:
+        data = self.files.get(rel)
+        if data is None:
+            raise FileNotFoundError(rel)
+        return data
+
+
 class DirSource(Source):
     """A directory on disk, read through the one path rule (cinv/paths.py): a folder or file
     whose path leads out of the inventory through a symlink (or into a hidden folder of it) is

@@ -489,6 +489,10 @@ HOLD_DAYS = 7  # default of allocate.hold_days in cinv.yaml (see cinv/freed.py)
 OVERCOMMIT = {"cpus": 4, "memory": 1, "disk": 1}
 
 
+SOA_TIMERS = ("refresh", "retry", "expire", "minimum")  # a zone's own SOA timers, in SOA order
+SERIAL_SCHEMES = ("unixtime", "date", "counter")
+
+
 @dataclass(slots=True)
 class ZoneRecord:
     """One record of a zone's own (zones/<zone>.yaml): what no host carries."""
@@ -519,6 +523,13 @@ class Zone:
     path: str = ""
     line: int = 1
     lines: dict = field(default_factory=dict, repr=False, compare=False)
+    soa: dict = field(default_factory=dict)  # the zone's own SOA timers: refresh, retry, ...
+    serial: str | None = None  # the serial scheme: unixtime | date | counter (None: unixtime)
+    serial_floor: int | None = None  # a serial the zone had (import, apply): render stays above
+
+    @property
+    def scheme(self) -> str:
+        return self.serial or "unixtime"
 
     def fqdn(self, owner: str) -> str:
         return self.name if owner == "@" else f"{owner}.{self.name}"
@@ -529,12 +540,14 @@ class Zone:
     def to_tuple(self) -> tuple:
         """Builtins only (for marshal): the cache's form of a parsed, validated zone file."""
         return (self.name, self.ttl, [(r.owner, r.type, r.value, r.ttl, r.line)
-                                      for r in self.records], self.path, self.line, self.lines)
+                                      for r in self.records], self.path, self.line, self.lines,
+                self.soa, self.serial, self.serial_floor)
 
     @classmethod
     def from_tuple(cls, t: tuple) -> Zone:
-        name, ttl, records, path, line, lines = t
-        return cls(name, ttl, [ZoneRecord(*r) for r in records], path, line, lines)
+        name, ttl, records, path, line, lines, soa, serial, floor = t
+        return cls(name, ttl, [ZoneRecord(*r) for r in records], path, line, lines, soa, serial,
+                   floor)
 
     def by_owner(self) -> list[tuple[str, list[ZoneRecord]]]:
         """Owners in DNS order (the apex first), each owner's records by type and value: the
@@ -550,6 +563,12 @@ class Zone:
         out: dict = {}
         if self.ttl is not None:
             out["ttl"] = self.ttl
+        if self.soa:
+            out["soa"] = {k: self.soa[k] for k in SOA_TIMERS if k in self.soa}
+        if self.serial is not None:
+            out["serial"] = self.serial
+        if self.serial_floor is not None:
+            out["serial_floor"] = self.serial_floor
         records: dict = {}
         for owner, recs in self.by_owner():
             items = []

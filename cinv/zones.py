@@ -2,6 +2,9 @@
 
 ```yaml
 ttl: 3600                # optional: the zone's default TTL ($TTL); default cinv.yaml dns.ttl
+soa: {refresh: 3600, retry: 900, expire: 1209600, minimum: 300}   # optional, each timer
+serial: date             # optional: unixtime (default) | date (YYYYMMDDnn) | counter
+serial_floor: 2024051501 # optional: a serial the zone had (recorded by import and apply)
 records:
   "@":   [{type: MX, value: "10 mail"}, {type: TXT, value: "v=spf1 mx -all"}]
   "*":   [{type: A, value: 192.0.2.80}]
@@ -27,12 +30,13 @@ from functools import lru_cache
 
 from cinv import names
 from cinv.errors import Problem
-from cinv.model import Zone, ZoneRecord
+from cinv.model import SERIAL_SCHEMES, SOA_TIMERS, Zone, ZoneRecord
 from cinv.yamlio import LList, LMap
 
-ZONE_KEYS = ("ttl", "records")
+ZONE_KEYS = ("ttl", "soa", "serial", "serial_floor", "records")
 RECORD_KEYS = ("type", "value", "ttl")
 TTL_MAX = 2**31 - 1
+SERIAL_MAX = 2**32 - 1  # RFC 1982: serials are 32-bit
 VALUE_LIMIT = 65535  # a record's data is at most 65535 bytes on the wire
 # Types cinv owns or that only a signer makes: never a zone's own record.
 NOT_RECORDS = {
@@ -295,7 +299,7 @@ def stored_value(zone: str, rd) -> str | list:
 
 def parse_zone(name: str, data, path: str, problems: list) -> Zone | None:
     """zones/<name>.yaml; problems carry the path:line of the value at fault."""
-    from cinv.schema import Reader, integer, text
+    from cinv.schema import Reader, choice, integer, text
     r = Reader(path, problems)
     if data is None:
         return Zone(name=name, path=path)
@@ -305,6 +309,15 @@ def parse_zone(name: str, data, path: str, problems: list) -> Zone | None:
     r.keys(data, ZONE_KEYS, "")
     zone = Zone(name=name, path=path, line=data.line, lines=data.key_lines)
     zone.ttl = r.field(data, "ttl", integer(0, TTL_MAX))
+    soa = r.mapping(data.get("soa"), "soa", data.line_of("soa"))
+    if soa is not None:
+        r.keys(soa, SOA_TIMERS, "soa.")
+        for key in SOA_TIMERS:
+            value = r.field(soa, key, integer(0, TTL_MAX), "soa.")
+            if value is not None:
+                zone.soa[key] = value
+    zone.serial = r.field(data, "serial", choice(SERIAL_SCHEMES))
+    zone.serial_floor = r.field(data, "serial_floor", integer(0, SERIAL_MAX))
     records = r.mapping(data.get("records"), "records", data.line_of("records"))
     if records is None:
         return zone
@@ -368,7 +381,8 @@ def file_text(zone: Zone) -> tuple[str, Zone]:
     records = [ZoneRecord(r.owner, r.type, r.value, r.ttl,
                           lines.get(("records", owner, index), 0))
                for owner, recs in zone.by_owner() for index, r in enumerate(recs)]
-    return text, Zone(zone.name, zone.ttl, records, zone.path, 1, {})
+    return text, Zone(zone.name, zone.ttl, records, zone.path, 1, {}, dict(zone.soa),
+                      zone.serial, zone.serial_floor)
 
 
 def check_zone_name(name: str) -> str:

@@ -45,10 +45,15 @@ def test_sample_zone_imports_hosts_aliases_and_every_other_record(inventory):
         in r.out
     assert "create host web3.prod.example.com" in r.out  # "Web3" lower-cased
     assert "create host build1.lab.prod.example.com" in r.out  # after $ORIGIN
-    assert f"{SAMPLE}:3, {SAMPLE}:9: the SOA and apex NS of prod.example.com are the " \
-        "inventory's" in r.out
+    assert f"{SAMPLE}:3: SOA serial 2024031501 kept as the serial floor of prod.example.com " \
+        "(rendered serials stay above it; scheme date), timers refresh 10800, retry 900, " \
+        "expire 1209600, minimum 300" in r.out
+    assert f"{SAMPLE}:9: the apex NS of prod.example.com are the inventory's (cinv.yaml " \
+        "dns.nameservers: ns1.example.net.), not imported" in r.out
     assert "Not mapped" not in r.out
-    assert records(inventory, "prod.example.com") == {"records": {
+    assert records(inventory, "prod.example.com") == {
+        "soa": {"refresh": 10800, "retry": 900, "expire": 1209600, "minimum": 300},
+        "serial": "date", "serial_floor": 2024031501, "records": {
         "@": [{"type": "MX", "value": "10 mail1"},
               {"type": "TXT", "value": "v=spf1 mx -all ; not a comment"}],
         "*": [{"type": "A", "value": "192.0.2.99"}],
@@ -105,8 +110,10 @@ def test_origin_dot_keeps_the_apex(inventory, tmp_path):
                   "$ORIGIN prod.example.com.\nmail A 192.0.2.25\n")
     r = inventory.ok("import", "zone", f, "--zone", "prod.example.com")
     assert "create host mail.prod.example.com" in r.out
-    assert records(inventory, "prod.example.com") == {"ttl": 300, "records": {
-        "@": [{"type": "MX", "value": "10 mail"}]}}
+    assert records(inventory, "prod.example.com") == {
+        "ttl": 300, "soa": {"refresh": 2, "retry": 3, "expire": 4, "minimum": 5},
+        "serial": "counter", "serial_floor": 1, "records": {
+            "@": [{"type": "MX", "value": "10 mail"}]}}
 
 
 def test_a_reverse_zone_makes_no_hosts_and_checks_ptrs(inventory, tmp_path):
@@ -307,7 +314,8 @@ def test_a_reverse_zone_over_an_rfc2317_block(inventory, tmp_path):
     assert r.out.splitlines()[1:3] == [
         "  create zone 0-26.100.51.198.in-addr.arpa: 1 record "
         "(zones/0-26.100.51.198.in-addr.arpa.yaml)",
-        "  create zone 100.51.198.in-addr.arpa: 1 record (zones/100.51.198.in-addr.arpa.yaml)"]
+        "  create zone 100.51.198.in-addr.arpa: 1 record, serial floor 1, serial scheme counter, "
+        "SOA timers refresh 2 retry 3 expire 4 minimum 5 (zones/100.51.198.in-addr.arpa.yaml)"]
     assert _left(r.out) == [
         f"{f}:8: 0-26.100.51.198.in-addr.arpa NS: 0-26.100.51.198.in-addr.arpa is a zone cinv "
         "serves; its delegation is cinv's",

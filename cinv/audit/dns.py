@@ -5,19 +5,17 @@ dnspython does the wire work: its zone transfer checks the SOA at both ends, its
 in canonical (case-insensitive for names) form, and its zone reader is the same for the text
 `cinv render dns` writes. Only the address the user gave is contacted (an IP address, never a
 name to resolve): first a SOA query over UDP (does the server serve the zone at all?), then the
-transfer over TCP. Every wait is bounded by the timeout; the transfer as a whole too.
-
-A server is as untrusted as a lease file: it may stream an endless transfer. cinv reads the
-transfer's messages itself (dnspython's inbound_xfr checks its lifetime only when it has to
-wait, never while data keeps coming) and stops at the deadline, at MAX_RECORDS records or at
-MAX_BYTES bytes, whichever comes first, with one line.
+transfer over TCP, signed with TSIG when a key is given (deploy). Every wait is bounded by the
+timeout, the transfer as a whole too (a server may stream an endless transfer: the deadline,
+MAX_RECORDS and MAX_BYTES, whichever comes first, end it with one line), and what the server
+sends is checked (read_transfer) like a branch's files. `cinv audit dns` and `cinv plan`/`apply`
+read zones through this one reader.
 """
 from __future__ import annotations
 
 import ipaddress
-import socket
-import struct
-import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import dns.exception
 import dns.flags
@@ -26,18 +24,14 @@ import dns.name
 import dns.query
 import dns.rcode
 import dns.rdatatype
-import dns.xfr
 import dns.zone
 
 from cinv.errors import CinvError
 
 NOT_SERVED = "not served"
-MAX_RECORDS = 500_000  # of one zone's transfer; the zones cinv renders hold far fewer
-MAX_BYTES = 64 << 20  # of one zone's transfer, on the wire
-
-
-class TransferTimeout(Exception):
-    """The transfer did not finish by its deadline."""
+MAX_RECORDS = 2_000_000  # of one zone's transfer: refused beyond, never read into memory
+MAX_BYTES = 256 << 20  # of one zone's transfer, on the wire
+TTL_MAX = 2**31 - 1
 
 
 def records(zone: dns.zone.Zone) -> dict:
@@ -72,31 +66,89 @@ def check_server(server: str) -> str:
                          "that no name has to be resolved)") from None
 
 
-def transfer(server: str, port: int, zone: str, timeout: float) -> dict | str:
-    """The zone's records as the server holds them, or NOT_SERVED when the server does not
-    answer authoritatively for it. One clear line when the server is silent or refuses the
-    transfer of a zone it serves."""
-    shown = f"dns {server} port {port}"
-    origin = dns.name.from_text(zone)
-    try:
-        query = dns.message.make_query(origin, dns.rdatatype.SOA)
+@dataclass
+class Transferred:
+    """A zone as a server holds it: {(owner, type): (ttl, {key: item})} with owners absolute,
+    lower-case, ending in a dot; the SOA apart (its dnspython rdata and TTL). Types as
+    text."""
+
+    zone: str
+    records: dict
+    soa: object
+    soa_ttl: int
+
+
+def _keyring(tsig):
+    if tsig is None:
+        return {}
+    import dns.tsig
+    name = dns.name.from_text(tsig.name)
+    return {"keyring": {name: dns.tsig.Key(name, tsig.secret, tsig.algorithm)},
+            "keyname": name, "keyalgorithm": tsig.algorithm}
+
+
+def read_transfer(server: str, port: int, zone: str, timeout: float, tsig=None,
+                  limit: int | None = None, hint: str = "", convert=None) -> Transferred | str:
+    """The zone as the server holds it, by AXFR (signed with tsig, a servers.Tsig, if given),
+    or NOT_SERVED when the server does not answer authoritatively for it. The records are
+    {(owner, type): (ttl, {key: item})} as convert makes them (axfr.keyed: comparison keys and
+    zone-file text; axfr.rdata: dnspython rdata). The answer is data (see axfr.py): at most
+    `limit` (MAX_RECORDS) records and MAX_BYTES bytes within the timeout, every owner inside
+    the zone. One clear line when the server is silent,
+    refuses, or answers what is not a transfer of this zone."""
+    from cinv.audit import axfr
+    keys = _keyring(tsig)
+    with _answers(server, port, zone, timeout, hint):
+        if soa_serial(server, port, zone, timeout, tsig, hint) == NOT_SERVED:
+            return NOT_SERVED
+        records, soa, soa_ttl = axfr.transfer(server, port, zone, timeout, keys,
+                                              limit or MAX_RECORDS, convert or axfr.keyed,
+                                              MAX_BYTES)
+    return Transferred(zone, records, soa, soa_ttl)
+
+
+def soa_serial(server: str, port: int, zone: str, timeout: float, tsig=None,
+               hint: str = "") -> int | str:
+    """The serial of the zone's SOA as the server answers it authoritatively (one UDP query,
+    signed with tsig if given), or NOT_SERVED."""
+    with _answers(server, port, zone, timeout, hint):
+        keys = _keyring(tsig)
+        query = dns.message.make_query(dns.name.from_text(zone), dns.rdatatype.SOA)
         query.flags &= ~dns.flags.RD
+        if keys:
+            query.use_tsig(keys["keyring"], keys["keyname"], algorithm=keys["keyalgorithm"])
         answer = dns.query.udp(query, server, port=port, timeout=timeout)
         if (answer.rcode() != dns.rcode.NOERROR or not answer.flags & dns.flags.AA
-                or not answer.answer):
+                or not answer.answer or answer.answer[0].rdtype != dns.rdatatype.SOA):
             return NOT_SERVED
-        result = dns.zone.Zone(origin, relativize=False)
-        _axfr(server, port, result, time.monotonic() + timeout, f"{shown}: zone {zone}")
-    except dns.exception.Timeout:
-        raise CinvError(f"{shown}: no answer within {timeout:g} s (--timeout)") from None
-    except TransferTimeout:
-        raise CinvError(f"{shown}: zone {zone}: the transfer did not finish within "
-                        f"{timeout:g} s (--timeout bounds the whole transfer); refusing") \
-            from None
-    except dns.xfr.TransferError as e:
+        return int(answer.answer[0][0].serial)
+
+
+@contextmanager
+def _answers(server: str, port: int, zone: str, timeout: float, hint: str):
+    """What goes wrong asking a server, as one line naming it."""
+    import dns.tsig
+
+    from cinv.audit import axfr
+    shown = f"dns {server} port {port}"
+    try:
+        yield
+    except (dns.exception.Timeout, TimeoutError):
+        raise CinvError(f"{shown}: no answer within {timeout:g} s{hint}") from None
+    except axfr.TransferTimeout:
+        raise CinvError(f"{shown}: zone {zone}: the transfer did not finish within {timeout:g} s"
+                        f"{hint} (it bounds the whole transfer); refusing") from None
+    except axfr.TooBig as e:
+        raise CinvError(f"{shown}: zone {zone}: {e}") from None
+    except axfr.TransferRefused as e:
         raise CinvError(f"{shown}: zone {zone}: the transfer was refused "
                         f"({dns.rcode.to_text(e.rcode)}); allow transfers to this host "
                         "(named: allow-transfer)") from None
+    except axfr.WireError as e:
+        raise CinvError(f"{shown}: zone {zone}: {e}; refused") from None
+    except dns.tsig.PeerError as e:
+        raise CinvError(f"{shown}: zone {zone}: the server did not accept the key "
+                        f"({type(e).__name__})") from None
     except ConnectionRefusedError:
         raise CinvError(f"{shown}: connection refused (is a DNS server listening there?)") \
             from None
@@ -104,59 +156,15 @@ def transfer(server: str, port: int, zone: str, timeout: float) -> dict | str:
         raise CinvError(f"{shown}: {e.strerror or e}") from None
     except (dns.exception.DNSException, EOFError) as e:
         raise CinvError(f"{shown}: zone {zone}: {type(e).__name__}: {e}") from None
-    return records(result)
 
 
-def _axfr(server: str, port: int, zone: dns.zone.Zone, deadline: float, shown: str) -> None:
-    """The zone transferred into `zone` over TCP, message by message, by the deadline (a
-    monotonic time) and within MAX_RECORDS and MAX_BYTES (CinvError beyond either)."""
-    query = dns.message.make_query(zone.origin, dns.rdatatype.AXFR)
-    wire = query.to_wire()
-    family = socket.AF_INET6 if ":" in server else socket.AF_INET
-    try:
-        with socket.socket(family, socket.SOCK_STREAM) as s:
-            s.settimeout(_left(deadline))
-            s.connect((server, port))
-            s.sendall(struct.pack("!H", len(wire)) + wire)
-            total = count = 0
-            with dns.xfr.Inbound(zone, dns.rdatatype.AXFR) as inbound:
-                done, first = False, True
-                while not done:
-                    (length,) = struct.unpack("!H", _read(s, 2, deadline))
-                    total += 2 + length
-                    if total > MAX_BYTES:
-                        raise CinvError(f"{shown}: the transfer holds more than {MAX_BYTES} "
-                                        "bytes; refusing")
-                    message = dns.message.from_wire(_read(s, length, deadline), xfr=True,
-                                                    origin=zone.from_wire_origin(),
-                                                    multi=True)
-                    if not query.is_response(message, xfr_continuation=not first):
-                        raise dns.query.BadResponse
-                    count += sum(len(rrset) for rrset in message.answer)
-                    if count > MAX_RECORDS:
-                        raise CinvError(f"{shown}: the transfer holds more than {MAX_RECORDS} "
-                                        "records; refusing")
-                    done = inbound.process_message(message)
-                    first = False
-    except TimeoutError:  # socket.timeout: a wait ran into the deadline
-        raise TransferTimeout() from None
-
-
-def _left(deadline: float) -> float:
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise TransferTimeout()
-    return left
-
-
-def _read(sock: socket.socket, count: int, deadline: float) -> bytes:
-    """count bytes from sock, by the deadline (checked before every read, so a server that
-    keeps sending cannot hold the transfer past it)."""
-    data = bytearray()
-    while len(data) < count:
-        sock.settimeout(_left(deadline))
-        chunk = sock.recv(count - len(data))
-        if not chunk:
-            raise EOFError("the server closed the connection during the transfer")
-        data += chunk
-    return bytes(data)
+def transfer(server: str, port: int, zone: str, timeout: float) -> dict | str:
+    """The zone's records as the server holds it (see records()), or NOT_SERVED."""
+    from cinv.audit import axfr
+    got = read_transfer(server, port, zone, timeout, hint=" (--timeout)", convert=axfr.rdata)
+    if got == NOT_SERVED:
+        return NOT_SERVED
+    out = {key: (ttl, frozenset(rdatas)) for key, (ttl, rdatas) in got.records.items()}
+    out[(zone.lower().rstrip(".") + ".", "SOA")] = (got.soa_ttl,
+                                                    frozenset([got.soa.replace(serial=0)]))
+    return out

@@ -26,6 +26,9 @@ from cinv.errors import CinvError
 from cinv.importers.libvirt import parse_xml, scaled
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+_DIGEST = re.compile(r"[0-9a-f]{64}\Z")
+DEPLOY_NS = "urn:x-cinv:deploy:1"  # the metadata element `cinv apply` defines a domain with
+MAX_DOMAINS = 100_000
 
 
 @dataclass
@@ -38,6 +41,7 @@ class Domain:
     disks: list[str] = field(default_factory=list)  # "vda /path/file", by target
     running: bool = False
     where: str = ""
+    deployed: str | None = None  # the digest `cinv apply` left in its metadata, if any
 
     def field(self, key: str) -> str | None:
         """One compared field as text (what a finding shows)."""
@@ -97,8 +101,15 @@ def read_domain(text: str, shown: str) -> Domain:
         path = next((src.get(k) for k in ("file", "dev", "volume", "name")
                      if src is not None and src.get(k)), None)
         disks.append(f"{dev or f'#{n}'} {path or '(no source)'}")
+    deployed = None
+    metadata = root.find("metadata")
+    if metadata is not None:
+        mark = metadata.find(f"{{{DEPLOY_NS}}}deploy")
+        if mark is not None and _DIGEST.match(mark.get("digest") or ""):
+            deployed = mark.get("digest")
     return Domain(name, uuid, memory, vcpus, sorted(interfaces, key=lambda i: i[0] or ""),
-                  sorted(disks), running=root.get("id") not in (None, "-1"), where=shown)
+                  sorted(disks), running=root.get("id") not in (None, "-1"), where=shown,
+                  deployed=deployed)
 
 
 def _source(iface: ET.Element) -> str:
@@ -117,7 +128,25 @@ def _source(iface: ET.Element) -> str:
 
 def virsh(uri: str, command: str, timeout: float) -> str:
     """Run one virsh command string against URI; one clear line when it fails or hangs."""
-    args = ["virsh", "--quiet", "-c", uri, command]
+    code, out, err = run_virsh(uri, command, timeout)
+    if code != 0:
+        raise CinvError(f"libvirt {uri}: {virsh_error(err, code)}")
+    return out
+
+
+def virsh_error(err: str, code: int) -> str:
+    """virsh's error lines, as one line."""
+    lines = [ln.strip() for ln in err.splitlines() if ln.strip()]
+    errors = [ln.removeprefix("error: ") for ln in lines if ln.startswith("error:")]
+    return "; ".join(errors or lines[-1:]) or f"virsh exited {code}"
+
+
+def run_virsh(uri: str, command: str, timeout: float,
+              quiet: bool = True) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of one virsh command string (several commands separated by
+    ';' run in order, and go on after one fails; quiet=False: each says what it did);
+    CinvError when virsh is missing or hangs."""
+    args = ["virsh", *(["--quiet"] if quiet else []), "-c", uri, command]
     env = {**os.environ, "LC_ALL": "C"}
     try:
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -134,28 +163,35 @@ def virsh(uri: str, command: str, timeout: float) -> str:
             pass
         proc.communicate()
         raise CinvError(f"libvirt {uri}: no answer within {timeout:g} s (--timeout)") from None
-    if proc.returncode != 0:
-        lines = [ln.strip() for ln in err.splitlines() if ln.strip()]
-        errors = [ln.removeprefix("error: ") for ln in lines if ln.startswith("error:")]
-        why = "; ".join(errors or lines[-1:]) or f"virsh exited {proc.returncode}"
-        raise CinvError(f"libvirt {uri}: {why}")
-    return out
+    return proc.returncode, out, err
 
 
-def list_domains(uri: str, timeout: float) -> list[Domain]:
-    """Every domain (running or not) of the libvirt host at URI."""
-    uuids = [line.strip().lower() for line in virsh(uri, "list --all --uuid", timeout)
-             .splitlines() if line.strip()]
+def _uuids(uri: str, listing: str) -> list[str]:
+    uuids = [line.strip().lower() for line in listing.splitlines() if line.strip()]
     bad = [u for u in uuids if not _UUID.match(u)]
     if bad:
-        raise CinvError(f"libvirt {uri}: virsh listed {bad[0]!r}, not a domain UUID")
+        raise CinvError(f"libvirt {uri}: virsh listed {bad[0][:60]!r}, not a domain UUID")
+    if len(uuids) > MAX_DOMAINS:
+        raise CinvError(f"libvirt {uri}: more than {MAX_DOMAINS} domains; refused")
+    return uuids
+
+
+def list_domains(uri: str, timeout: float, inactive: bool = False) -> list[Domain]:
+    """Every domain (running or not) of the libvirt host at URI. inactive: the definitions
+    as they are stored (what `virsh define` changed), not those the running guests use; then
+    `running` is asked of virsh separately."""
+    uuids = _uuids(uri, virsh(uri, "list --all --uuid", timeout))
     if not uuids:
         return []
-    out = virsh(uri, "; ".join(f"dumpxml {u}" for u in sorted(uuids)), timeout)
+    flag = " --inactive" if inactive else ""
+    out = virsh(uri, "; ".join(f"dumpxml{flag} {u}" for u in sorted(uuids)), timeout)
     docs = [d.strip() + "</domain>" for d in out.split("</domain>") if d.strip()]
     if len(docs) != len(uuids):
         raise CinvError(f"libvirt {uri}: asked for {len(uuids)} domain XMLs, got {len(docs)}")
     domains = [read_domain(doc, f"{uri} domain {uuid}") for uuid, doc in zip(sorted(uuids), docs)]
+    running = set(_uuids(uri, virsh(uri, "list --uuid", timeout))) if inactive else None
     for domain in domains:
         domain.where = uri
+        if running is not None:
+            domain.running = domain.uuid in running
     return domains

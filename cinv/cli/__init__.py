@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import sys
+from contextlib import contextmanager
 
 import click
 
@@ -32,7 +33,7 @@ def echo_notes(notes: list[str]) -> None:
     """What git warned about a revision (a reflog too young for HEAD@{yesterday}), passed on
     to stderr: the command goes on, but the user should know what it compared with."""
     for note in notes:
-        click.echo(f"cinv: {note}", err=True)
+        echo(f"cinv: {note}", err=True)
 
 
 def _complete_from(kind: str):
@@ -66,6 +67,20 @@ def echo_problems(problems) -> None:
         echo(p.text())
 
 
+@contextmanager
+def refused_on_errors(what: str):
+    """An inventory with errors is not acted on (what it says is not known): its problems on
+    stderr, then one line: "<what>: the inventory has N errors"."""
+    try:
+        yield
+    except ProblemsError as e:
+        for p in e.problems:
+            echo(p.text(), err=True)
+        n = len(e.problems)
+        raise CinvError(f"{what}: the inventory has {n} error{'s' if n != 1 else ''} (see "
+                        "`cinv check`)") from None
+
+
 # --- the group ----------------------------------------------------------------------------
 
 # Which module registers each command: a command imports its own module only (and what that
@@ -74,7 +89,7 @@ def echo_problems(problems) -> None:
 COMMAND_MODULES = {"init": "core", "check": "core", "find": "core", "diff": "gitcmds",
                    "host": "hosts", "iface": "hosts", "net": "networks", "record": "records",
                    "render": "render", "import": "transfer", "export": "transfer",
-                   "audit": "audit", "dhcp": "dhcp"}
+                   "audit": "audit", "dhcp": "dhcp", "plan": "deploy", "apply": "deploy"}
 
 
 class LazyGroup(click.Group):

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from contextlib import contextmanager
 
 import click
 
 from cinv import printable
-from cinv.cli import _workspace, cli, complete_host, echo
-from cinv.errors import CinvError, ProblemsError
+from cinv.cli import _workspace, cli, complete_host, echo, refused_on_errors
 
 format_option = click.option("--format", "fmt", type=click.Choice(["table", "json"]),
                              default="table", show_default=True,
@@ -20,20 +18,6 @@ format_option = click.option("--format", "fmt", type=click.Choice(["table", "jso
 timeout_option = click.option("--timeout", type=click.FloatRange(0.1, 3600), default=5.0,
                               show_default=True, metavar="SECONDS",
                               help="How long to wait for an answer.")
-
-
-@contextmanager
-def _refused_on_errors():
-    """An inventory with errors is not audited (what it says is not known): its problems,
-    then one line."""
-    try:
-        yield
-    except ProblemsError as e:
-        for p in e.problems:
-            echo(p.text(), err=True)
-        n = len(e.problems)
-        raise CinvError(f"audit refused: the inventory has {n} error{'s' if n != 1 else ''} "
-                        "(see `cinv check`)") from None
 
 
 def _report(ctx: click.Context, findings: list, fmt: str, what: str) -> None:
@@ -99,7 +83,7 @@ def leases(ctx, files, now, fmt):
       cinv audit leases /var/lib/dhcp/dhcpd.leases /var/lib/kea/kea-leases4.csv
     """
     from cinv import audit as audits
-    with _refused_on_errors():
+    with refused_on_errors("audit refused"):
         findings = audits.audit_leases(_workspace(ctx), list(files), now)
     _report(ctx, findings, fmt, "leases")
 
@@ -160,7 +144,7 @@ def dns(ctx, server, port, zones, timeout, fmt):
       cinv audit dns --server 192.0.2.53 --zone prod.example.com
     """
     from cinv import audit as audits
-    with _refused_on_errors():
+    with refused_on_errors("audit refused"):
         expected = audits.expected_zones(_workspace(ctx))
     wanted = [z.lower().rstrip(".") for z in zones] or sorted(expected)
     unknown = [z for z in wanted if z not in expected]

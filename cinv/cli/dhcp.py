@@ -6,7 +6,7 @@ import json
 import click
 
 from cinv import dhcpopts, show
-from cinv.cli import cli
+from cinv.cli import cli, echo
 from cinv.errors import CinvError
 
 
@@ -40,11 +40,11 @@ def dhcp_options(word, family, fmt):
     """
     rows = dhcpopts.listing(family, word)
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
+        echo(json.dumps(rows, indent=2))
         return
     if not rows:
         raise CinvError(f"no DHCP option cinv knows has {word!r} in a name (see `cinv dhcp "
                         "options` for all)")
-    click.echo(show.table([[r["dhcpd"], f"v{r['family']}", str(r["code"]), r["kea"],
+    echo(show.table([[r["dhcpd"], f"v{r['family']}", str(r["code"]), r["kea"],
                             r["dnsmasq"], r["type"]] for r in rows],
                           ["DHCPD (STORED)", "FAMILY", "CODE", "KEA", "DNSMASQ", "TYPE"]))

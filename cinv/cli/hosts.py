@@ -170,7 +170,7 @@ def echo_still_running(h) -> None:
     runs on until someone undefines it: say which, and where."""
     if h.kind == "virtual" and h.parent:
         domain = h.libvirt.name or h.name
-        click.echo(f"  its domain {domain} still runs on {h.parent} until undefined there "
+        echo(f"  its domain {domain} still runs on {h.parent} until undefined there "
                    f"(virsh undefine {domain}; its disks stay); the next render takes it off "
                    f"libvirt/{h.parent}.list")
 

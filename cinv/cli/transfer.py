@@ -116,20 +116,28 @@ def import_dnsmasq(ctx, files, networks, dry_run, no_commit):
               help="The tree the zone file lies in: the folder standing for / when a $INCLUDE "
                    "names an absolute path, and the limit a relative one (../db.common) may "
                    "climb to.")
+@click.option("--take-nameservers", is_flag=True,
+              help="While cinv.yaml names the placeholder nameserver (localhost.), make the "
+                   "source's apex NS and SOA names the inventory's (dns.nameservers, "
+                   "primary_ns, hostmaster).")
 @dry_run_option
 @no_commit_option
 @click.pass_context
-def import_zone(ctx, file, zone_name, root, dry_run, no_commit):
+def import_zone(ctx, file, zone_name, root, take_nameservers, dry_run, no_commit):
     """Import a BIND zone file (forward or reverse): hosts, their extra names and aliases, and
     every other record (MX, TXT, SRV, wildcards, delegations ...) into zones/<zone>.yaml, TTLs
-    kept. The SOA and apex NS stay the inventory's. A name outside ZONE refuses the import.
+    kept. The source's SOA serial becomes the zone's serial floor (rendered serials stay
+    above it) and its timers are kept; the apex NS stay the inventory's, but are offered
+    (--take-nameservers) while cinv.yaml names the placeholder nameserver. A name outside ZONE
+    refuses the import.
 
     \b
     Example:
       cinv import zone /etc/bind/db.prod.example.com --zone prod.example.com --dry-run
       cinv import zone /etc/bind/db.2.0.192 --zone 2.0.192.in-addr.arpa
     """
-    _run(ctx, lambda inv: zone.read(file, str(file), inv, zone_name, root), dry_run, no_commit)
+    _run(ctx, lambda inv: zone.read(file, str(file), inv, zone_name, root, take_nameservers),
+         dry_run, no_commit)
 
 
 @import_.command("libvirt")

@@ -83,6 +83,9 @@ class FoundZone:
     where: str
     ttl: int | None = None  # the zone's default TTL, where the source's differs
     records: list[FoundRecord] = field(default_factory=list)
+    soa: dict | None = None  # the source's SOA timers (refresh, retry, expire, minimum)
+    serial_floor: int | None = None  # the source's SOA serial: the zone's serial stays above it
+    serial_scheme: str | None = None  # the scheme the source's serial looks like (date ...)
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class Findings:
     zones: list[FoundZone] = field(default_factory=list)
     unmapped: list[Unmapped] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    dns: dict | None = None  # cinv.yaml dns: keys to take (a zone's apex NS and SOA names)
 
     def skip(self, where: str, what: str, why: str) -> None:
         self.unmapped.append(Unmapped(where, what, why))

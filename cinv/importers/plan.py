@@ -19,6 +19,8 @@ from cinv.model import Inventory
 from cinv.values import format_size, mac_str
 from cinv.workspace import Workspace
 
+SETTINGS = "cinv.yaml"
+
 
 @dataclass
 class Action:
@@ -49,7 +51,7 @@ class Plan:
 
     def counts(self) -> str:
         parts = []
-        for kind in ("network", "host", "zone"):
+        for kind in ("network", "host", "zone", "settings"):
             for verb, word in (("create", "to create" if self.dry_run else "created"),
                                ("update", "to update" if self.dry_run else "updated")):
                 n = sum(1 for a in self.actions if a.kind == kind and a.verb == verb)
@@ -116,6 +118,8 @@ def build(inv: Inventory, found: Findings) -> Plan:
         _host_action(inv, name, data, originals.get(name), whence[name], plan)
     for fz in found.zones:
         _zone(inv, fz, plan)
+    if found.dns:
+        _settings(inv, found.dns, found.source, plan)
     plan.refused += _conflicts(inv, set(touched), {n: w[-1] for n, w in whence.items()})
     rels = {a.rel for a in plan.changes}
     plan.notes += [p.text() for p in
@@ -400,6 +404,10 @@ def _zone(inv: Inventory, fz, plan: Plan) -> None:
         records.append(ZoneRecord(fr.owner, fr.type, fr.value, fr.ttl,
                                   int(line) if line.isdigit() else 0, path or fr.where))
     zone = Zone(name=fz.name, ttl=ttl, records=records, path=rel)
+    if existing is not None:
+        zone.soa, zone.serial, zone.serial_floor = \
+            dict(existing.soa), existing.serial, existing.serial_floor
+    _zone_settings(zone, fz)
     new = zone.to_dict()
     if old == new:
         plan.actions.append(Action("skip", "zone", fz.name, "unchanged"))
@@ -408,10 +416,56 @@ def _zone(inv: Inventory, fz, plan: Plan) -> None:
     added = len(fz.records)
     detail = f"{added} record{'s' if added != 1 else ''}" + (
         f", default TTL {ttl}" if ttl is not None and (old or {}).get("ttl") != ttl else "")
+    for key, shown in (("serial_floor", "serial floor"), ("serial", "serial scheme"),
+                       ("soa", "SOA timers")):
+        if new.get(key) is not None and (old or {}).get(key) != new[key]:
+            value = new[key]
+            detail += f", {shown} " + (" ".join(f"{k} {v}" for k, v in value.items())
+                                      if isinstance(value, dict) else str(value))
     if old is None:
         plan.actions.append(Action("create", "zone", fz.name, f"{detail} ({rel})", rel, new))
     else:
         plan.actions.append(Action("update", "zone", fz.name, f"{detail} ({rel})", rel, new))
+
+
+def _zone_settings(zone, fz) -> None:
+    """The source's SOA: its timers, its serial as the floor (a floor never goes back), and
+    its scheme where the zone has none yet (unixtime, the default, is not written)."""
+    from cinv.render.serial import after
+    if fz.soa:
+        zone.soa = dict(fz.soa)
+    if fz.serial_floor is not None and (zone.serial_floor is None
+                                        or after(fz.serial_floor, zone.serial_floor)):
+        zone.serial_floor = fz.serial_floor
+    if zone.serial is None and fz.serial_scheme not in (None, "unixtime"):
+        zone.serial = fz.serial_scheme
+
+
+def _settings(inv: Inventory, dns: dict, source: str, plan: Plan) -> None:
+    """The source's nameservers into cinv.yaml's dns: (only offered while that names the
+    placeholder; see importers/zone.py)."""
+    current = inv.settings.dns
+    old = {"nameservers": list(current.nameservers), "primary_ns": current.primary_ns,
+           "hostmaster": current.hostmaster}
+    changes = [f"{k} {old[k]} -> {v}" for k, v in dns.items() if old[k] != v]
+    if not changes:
+        plan.actions.append(Action("skip", "settings", SETTINGS, "dns: unchanged"))
+        return
+    for key, value in dns.items():
+        setattr(current, key, list(value) if isinstance(value, list) else value)
+    plan.actions.append(Action("update", "settings", SETTINGS, "dns: " + "; ".join(changes),
+                               SETTINGS, dict(dns), source))
+
+
+def settings_file(ws: Workspace, dns: dict) -> dict:
+    """cinv.yaml as stored, with these keys of dns: replaced."""
+    data = yamlio.load(ws.source().read(SETTINGS)) or {}
+    data = {**data, "dns": {**(data.get("dns") or {}), **dns}}
+    problems: list = []
+    schema.parse_settings(yamlio.load(yamlio.dump(data)), SETTINGS, problems)
+    if problems:
+        raise ProblemsError(problems)
+    return data
 
 
 def _summary(host) -> str:
@@ -492,7 +546,8 @@ def run(ws: Workspace, read, dry_run: bool, commit: bool) -> tuple[Plan, str | N
                                          "error", "import"), *plan.refused])
         if not plan.changes:
             return plan, None
-        writes = {a.rel: a.data for a in plan.changes}
+        writes = {a.rel: settings_file(ws, a.data) if a.kind == "settings" else a.data
+                  for a in plan.changes}
         try:
             sha = ops.save(ws, before, inv, writes, [], plan.message(), commit)
         except ProblemsError as e:

@@ -78,7 +78,8 @@ def _rrsets(rows: list[Row]) -> dict[tuple[str, str], RRset]:
     return out
 
 
-def read(path: Path, shown: str, inv: Inventory, zone: str, root: Path | None = None) -> Findings:
+def read(path: Path, shown: str, inv: Inventory, zone: str, root: Path | None = None,
+         take_nameservers: bool = False) -> Findings:
     try:
         zone = names.check_fqdn(zone)
     except ValueError as e:
@@ -91,7 +92,9 @@ def read(path: Path, shown: str, inv: Inventory, zone: str, root: Path | None = 
                                       "(nothing was written)") for r in outside])
     rrsets = _rrsets(rows)
     _refuse_cname_and_other_data(rrsets)
-    return _Mapper(inv, zone, shown, rrsets).run()
+    found = _Mapper(inv, zone, shown, rrsets).run()
+    _apex(found, inv, zone, rrsets, take_nameservers)
+    return found
 
 
 def _refuse_cname_and_other_data(rrsets: dict) -> None:
@@ -131,15 +134,12 @@ class _Mapper:
         return zonelib.zone_of(name, self.homes)
 
     def run(self) -> Findings:
-        apex_skipped = []
         for (name, rtype), rs in self.rrsets.items():
             if rtype == "SOA":
-                if name == self.zone:
-                    apex_skipped.append(rs.where)
-                else:
+                if name != self.zone:
                     self.found.skip(rs.where, f"{name} SOA", "a SOA below the zone's apex")
             elif rtype == "NS" and name == self.zone:
-                apex_skipped.append(rs.where)
+                continue  # the inventory's nameservers (see _apex)
             elif rtype in SIGNER:
                 for where in rs.wheres:
                     self.found.skip(where, f"{name} {rtype}", "signatures and denial records "
@@ -148,10 +148,6 @@ class _Mapper:
                 for where in rs.wheres:
                     self.found.skip(where, f"{name} {rtype}", f"{name} is a zone cinv serves; "
                                     "its delegation is cinv's")
-        if apex_skipped:
-            self.found.notes.append(f"{', '.join(apex_skipped)}: the SOA and apex NS of "
-                                    f"{self.zone} are the inventory's (cinv.yaml dns:), not "
-                                    "imported")
         todo = {k: rs for k, rs in self.rrsets.items() if k[1] not in SIGNER
                 and k[1] != "SOA" and not (k[1] == "NS" and k[0] == self.zone)
                 and not (k[1] in ("NS", "DS") and k[0] in self.served and k[0] != self.zone)}
@@ -372,7 +368,8 @@ class _Mapper:
         for home, counter in ttls.items():
             best = max(counter.items(), key=lambda kv: (kv[1], -kv[0]))[0]
             found[home] = FoundZone(name=home, where=self.found.source, ttl=best)
-        if self.zone not in self.served and self.zone not in found:
+        if self.zone not in found and (self.zone not in self.served
+                                       or (self.zone, "SOA") in self.rrsets):
             found[self.zone] = FoundZone(name=self.zone, where=self.found.source)
         for rs, rdatas, home in self.records:
             self._add(found[home], rs, rdatas)
@@ -400,3 +397,58 @@ class _Mapper:
                 self.found.skip(where, f"{rs.name} {rs.type}", str(e))
                 continue
             fz.records.append(FoundRecord(owner, rs.type, value, ttl, where))
+
+
+# --- the apex: SOA serial and timers kept, NS offered -------------------------------------------
+
+def guess_scheme(serial: int) -> str:
+    """The serial scheme a source's serial looks like: date (YYYYMMDDnn of a real day in
+    1990-2099), unixtime (from 2001 on, 10 digits), else counter."""
+    day, _nn = divmod(serial, 100)
+    year, rest = divmod(day, 10000)
+    month, mday = divmod(rest, 100)
+    if 1990 <= year <= 2099 and 1 <= month <= 12 and 1 <= mday <= 31:
+        return "date"
+    if serial >= 1_000_000_000:
+        return "unixtime"
+    return "counter"
+
+
+def _apex(found: Findings, inv: Inventory, zone: str, rrsets: dict, take: bool) -> None:
+    """The source's SOA becomes the zone's serial floor, scheme and timers; its apex NS are
+    offered for cinv.yaml while that names the placeholder nameserver (taken with
+    --take-nameservers), and are the inventory's otherwise."""
+    from cinv.model import PLACEHOLDER_NS, SOA_TIMERS
+    soa_set = rrsets.get((zone, "SOA"))
+    ns_set = rrsets.get((zone, "NS"))
+    soa = soa_set.rdatas[0] if soa_set is not None else None
+    if soa is not None:
+        fz = next(z for z in found.zones if z.name == zone)
+        fz.soa = {k: int(getattr(soa, k)) for k in SOA_TIMERS}
+        fz.serial_floor = int(soa.serial)
+        fz.serial_scheme = guess_scheme(soa.serial)
+        found.notes.append(f"{soa_set.where}: SOA serial {soa.serial} kept as the serial floor "
+                           f"of {zone} (rendered serials stay above it; scheme "
+                           f"{fz.serial_scheme}), timers " + ", ".join(
+                               f"{k} {fz.soa[k]}" for k in SOA_TIMERS))
+    if ns_set is None:
+        return
+    servers = [rd.target.to_text().lower() for rd in ns_set.rdatas]
+    dns = inv.settings.dns
+    placeholder = PLACEHOLDER_NS in dns.nameservers or dns.primary_ns == PLACEHOLDER_NS
+    if not placeholder:
+        found.notes.append(f"{ns_set.where}: the apex NS of {zone} are the inventory's "
+                           f"(cinv.yaml dns.nameservers: {', '.join(dns.nameservers)}), not "
+                           "imported")
+        return
+    primary = soa.mname.to_text().lower() if soa is not None else servers[0]
+    offer = {"nameservers": sorted(servers), "primary_ns": primary}
+    if soa is not None:
+        offer["hostmaster"] = soa.rname.to_text().lower()
+    if take:
+        found.dns = offer
+        return
+    found.notes.append(f"{ns_set.where}: the source names the nameservers {', '.join(servers)} "
+                       f"(SOA primary {primary}); cinv.yaml still names the placeholder "
+                       f"{PLACEHOLDER_NS}: import again with --take-nameservers to make them "
+                       "the inventory's (dns.nameservers, primary_ns, hostmaster)")

@@ -7,6 +7,8 @@ address of a reverse name), found through the host index; it is refused if it ad
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from cinv import names, yamlio, zonemap
 from cinv import zones as zonelib
 from cinv.errors import CinvError
@@ -92,9 +94,8 @@ def add_record(ws: Workspace, zone: str, name: str, rtype: str, value: str,
         old = store.zones.get(zname)
         created = old is None and zname not in zonemap.served_zones(
             Inventory(settings=store.settings, networks=store.networks, zones=store.zones))
-        zone_ = Zone(name=zname, ttl=old.ttl if old else None,
-                     records=list(old.records) if old else [],
-                     path=old.path if old else f"zones/{zname}.yaml")
+        zone_ = replace(old, records=list(old.records)) if old else \
+            Zone(name=zname, path=f"zones/{zname}.yaml")
         for rec in zone_.records:
             if (rec.owner, rec.type) == (owner, type_) and \
                     zonelib.parsed(zname, rec.type, rec.value)[1] == data:
@@ -140,8 +141,8 @@ def remove_records(ws: Workspace, zone: str, name: str, rtype: str, value: str |
             shown = zonelib.fqdn(zname, owner)
             raise CinvError(f"zone {zname} has no {type_} record at {shown}"
                             + (f" with data {value}" if value is not None else ""))
-        zone_ = zonelib.file_text(Zone(name=zname, ttl=old.ttl, path=old.path,
-                                       records=[r for r in old.records if not matches(r)]))[1]
+        zone_ = zonelib.file_text(replace(old, records=[r for r in old.records
+                                                        if not matches(r)]))[1]
         shown = [describe(old, r) for r in gone]
         message = (f"Remove record {shown[0]} from zone {zname}" if len(shown) == 1 else
                    f"Remove {len(shown)} records from zone {zname}: {'; '.join(shown)}")

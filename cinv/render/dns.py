@@ -26,6 +26,7 @@ from cinv.errors import CinvError
 from cinv.render.view import Item
 
 REFRESH, RETRY, EXPIRE, MINIMUM = 3600, 900, 1209600, 300
+DEFAULT_TIMERS = {"refresh": REFRESH, "retry": RETRY, "expire": EXPIRE, "minimum": MINIMUM}
 TYPE_ORDER = {"NS": 0, "A": 1, "AAAA": 2, "CNAME": 3, "PTR": 4}
 
 
@@ -55,9 +56,11 @@ def zone_file(name: str) -> str:
 class ZoneSet:
     """Collects records per zone, then turns them into sorted zone dicts for the templates."""
 
-    def __init__(self, dns: dict, ttls: dict[str, int], only: set | None = None):
+    def __init__(self, dns: dict, ttls: dict[str, int], only: set | None = None,
+                 own: dict | None = None):
         self.dns = dns
         self.ttls = ttls  # a zone's default TTL where zones/ sets one
+        self.own = own or {}  # the Zone values of zones/ (SOA timers, serial scheme and floor)
         self.only = only  # the zones to make (None: all); records of others are not kept
         self.records: dict[str, dict[tuple, int | None]] = {}
         self.kinds: dict[str, str] = {}
@@ -81,14 +84,21 @@ class ZoneSet:
         """Every zone's name, in the order zones are listed."""
         return sorted(self.kinds, key=lambda z: tuple(reversed(z.split("."))))
 
+    def timers(self, name: str) -> dict:
+        """The zone's SOA timers: its own (zones/<zone>.yaml soa:), else cinv's defaults."""
+        own = self.own.get(name)
+        return {**DEFAULT_TIMERS, **(own.soa if own is not None else {})}
+
     def head(self, name: str, digest: str, records: list) -> Item:
-        """A zone's dict for the templates."""
+        """A zone's dict for the templates (and, for its serial, its scheme and floor)."""
+        own = self.own.get(name)
         return Item({
             "name": name, "file": zone_file(name), "kind": self.kinds[name],
             "ttl": self.ttls.get(name, self.dns["ttl"]), "primary_ns": self.dns["primary_ns"],
             "hostmaster": self.dns["hostmaster"], "nameservers": self.dns["nameservers"],
-            "refresh": REFRESH, "retry": RETRY, "expire": EXPIRE, "minimum": MINIMUM,
-            "records": records, "digest": digest,
+            **self.timers(name), "records": records, "digest": digest,
+            "serial_scheme": own.scheme if own is not None else "unixtime",
+            "serial_floor": own.serial_floor if own is not None else None,
         })
 
     def result(self) -> list[dict]:
@@ -97,6 +107,9 @@ class ZoneSet:
         for name in [z for z in self.order() if z in self.records]:
             ttl = self.ttls.get(name, self.dns["ttl"])
             head = f"{ttl} {self.dns['primary_ns']} {self.dns['hostmaster']}\n"
+            own = self.own.get(name)
+            if own is not None and own.soa:  # timers of its own are content (defaults: as before)
+                head += " ".join(map(str, self.timers(name).values())) + "\n"
             entries = self.records[name]
             rrset_ttl: dict[tuple, int] = {}  # one TTL per RRset: the lowest one given
             for (owner, rtype, _data), t in entries.items():
@@ -187,7 +200,8 @@ def build_zones(view, strict: bool = True, hosts=None, only: set | None = None,
     made); zone_set: a list to leave the ZoneSet in (for the names and heads of all)."""
     inv = view.model
     dns = view.settings["dns"]
-    zs = ZoneSet(dns, {z.name: z.ttl for z in inv.zones.values() if z.ttl is not None}, only)
+    zs = ZoneSet(dns, {z.name: z.ttl for z in inv.zones.values() if z.ttl is not None}, only,
+                 inv.zones)
     if zone_set is not None:
         zone_set.append(zs)
     kinds = zonemap.served_zones(inv)

@@ -273,7 +273,7 @@ class Assembly:
         kept, digests = self.kept_zones, {}
         for name in dns.zonemap.served_zones(inv):
             zone = inv.zones.get(name)
-            own = repr((zone.ttl, zone.records)).encode() if zone is not None else b""
+            own = repr((zone.ttl, zone.soa, zone.records)).encode() if zone is not None else b""
             digests[name] = hashlib.blake2b(b"".join((base, own, *hosts.get(name, ()))),
                                             digest_size=16).hexdigest()
         dirty = {z for z, key in digests.items() if kept.get(z, (None,))[0] != key}

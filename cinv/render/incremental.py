@@ -304,6 +304,22 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
     return warnings
 
 
+def kept_parts(root: Path, keys: dict) -> tuple[fast.Context, str, dict, Columns]:
+    """(context, its digest, {path: meta} of every host file, the parts by column) of the work
+    tree: the parts a render keeps, made for the host files that are new or changed since
+    (and kept for the next render). For readers of the parts that stage no file (deploy);
+    NeedsTemplates when they cannot be kept."""
+    import tempfile
+    base = load.load_networks(load.DirSource(root), cache_root=root)
+    ctx = fast.Context(base)
+    digest = ctx.digest(code_digest())
+    with tempfile.TemporaryDirectory(prefix="cinv-parts-") as tmp:
+        stage = writer.Stage(Path(tmp), {"files": {}, "zones": {}}, check_only=True)
+        known = _make(root, ctx, digest, keys, stage, False)
+    metas = {rel: m[2] for rel, m in known.items() if m[2] is not None}
+    return ctx, digest, metas, Columns(root)
+
+
 def _guarded(work, *args) -> tuple:
     """work(*args), with a refusal (CinvError) as ("error", its message) and anything else as
     ("bug", its traceback)."""

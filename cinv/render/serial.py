@@ -1,29 +1,37 @@
 """SOA serials: stable for one commit, moved only when a zone's content moves, never backwards.
 
-A zone's content digest covers its TTL, SOA names and every record (not the serial).
+A zone's content digest covers its TTL, SOA names and timers and every record (not the serial).
 
-In git: the serial is the committer time (Unix seconds) of the newest first-parent commit, among
-those touching the inventory, at which the zone's digest changed. It is found by walking back
+Each zone has a scheme (zones/<zone>.yaml `serial:`) saying what a change's serial is made of:
+`unixtime` (the default) the committer time in Unix seconds, `date` YYYYMMDDnn of the committer
+day (UTC), `counter` the previous serial + 1. Whatever the scheme, a change gives at least the
+previous serial + 1, in RFC 1982's serial arithmetic (32 bits, wrapping).
+
+In git: the serial is what the scheme makes of the newest first-parent commit, among those
+touching the inventory, at which the zone's digest changed. It is found by walking back
 `git log --first-parent` from the rendered commit, computing every zone's digest at each commit
 in one pass, until a commit whose result is cached (.cinv/serials.json; results for a commit
 never change, so the cache is only a speed-up) or MAX_WALK commits. A zone unchanged over the
-whole walk gets the time of the oldest commit walked. Along the walk a zone's serial is
-always at least its previous serial + 1 when it changes, so two commits in one second or a
-committer clock that went backwards still give a rising serial. Uncommitted changes to a zone
-in the work tree give that serial + 1; a zone not yet committed at all gets the HEAD commit's
-time + 1.
+whole walk gets what its scheme makes of the oldest commit walked (a counter starts at 1).
+Uncommitted changes to a zone in the work tree give that serial + 1; a zone not yet committed
+at all gets the HEAD commit's + 1.
+
+A zone's serial floor (`serial_floor:`, recorded by `cinv import zone` from the source's SOA and
+by `cinv apply` when a server was ahead) is a serial the zone has had: the rendered serial is
+always above it. A commit that records a floor counts as a change of the zone.
 
 Outside git (or before the first commit) the output dir's manifest keeps a counter: 1 the first
 time, the previous serial + 1 when the zone's content changed, else the previous serial.
 
 In both cases the manifest guards the output dir: a zone whose content differs from what was
 last written there gets at least the previous serial + 1, and a serial never falls below the
-one last written. Serials stay in 1 .. 2**32 - 1 (RFC 1982).
+one last written. Serials stay in 1 .. 2**32 - 1.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 
 from cinv import cache as state_cache
@@ -35,24 +43,54 @@ from cinv.model import Inventory
 
 MAX_WALK = 1000
 CACHE_FILE = "serials.json"
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 SERIAL_MAX = 2**32 - 1
+HALF = 2**31
 
 
-class _Files(load.Source):
-    """A few files given as bytes (a host record at a commit), for load.load_host."""
+# --- RFC 1982 serial arithmetic and the schemes -----------------------------------------------
 
-    def __init__(self, files: dict[str, bytes | None]):
-        self.files = files
+def after(a: int, b: int) -> bool:
+    """Serial a is greater than serial b (RFC 1982, 32 bits)."""
+    return a != b and ((a > b and a - b < HALF) or (a < b and b - a > HALF))
 
-    def exists(self, rel: str) -> bool:
-        return self.files.get(rel) is not None
 
-    def read(self, rel: str, limit: int = load.MAX_FILE_SIZE) -> bytes:
-        data = self.files.get(rel)
-        if data is None:
-            raise FileNotFoundError(rel)
-        return data
+def bump(serial: int) -> int:
+    """The serial after this one (+ 1, wrapping past 2**32 - 1 to 1)."""
+    return serial + 1 if serial < SERIAL_MAX else 1
+
+
+def made(scheme: str, when: int) -> int | None:
+    """What a scheme makes of a commit time (None: a counter, which only counts)."""
+    if scheme == "date":
+        t = time.gmtime(when)
+        return (t.tm_year * 10000 + t.tm_mon * 100 + t.tm_mday) * 100
+    if scheme == "counter":
+        return None
+    return when % (SERIAL_MAX + 1) or 1
+
+
+def step(scheme: str, when: int, previous: int | None, floor: int | None) -> int:
+    """A change's serial: what the scheme makes of its time, or else the previous + 1, and
+    above the floor."""
+    serial = made(scheme, when)
+    if previous is not None and (serial is None or not after(serial, previous)):
+        serial = bump(previous)
+    if serial is None:
+        serial = 1
+    return above(serial, floor)
+
+
+def above(serial: int, floor: int | None) -> int:
+    """The serial, or the floor + 1 when the serial is not above the floor."""
+    if floor is not None and not after(serial, floor):
+        return bump(floor)
+    return serial
+
+
+def start(scheme: str, when: int, floor: int | None) -> int:
+    """The serial of a zone unchanged since the oldest commit walked (made at `when`)."""
+    return above(made(scheme, when) or 1, floor)
 
 
 def _zones(inv) -> dict[str, str]:
@@ -76,7 +114,7 @@ def _host_at(files: dict, rel: str):
     name = load.host_name_of(rel)
     if name is None or files.get(rel) is None:
         return None
-    return load.load_host(_Files(files), rel, name, [])
+    return load.load_host(load.BytesSource(files), rel, name, [])
 
 
 def _read_cache(root: Path) -> dict:
@@ -92,9 +130,11 @@ def _read_cache(root: Path) -> dict:
         return {}
     try:
         return {sha: {"default": int(st["default"]),
-                      "zones": {str(z): int(v) for z, v in st["zones"].items()}}
+                      "zones": {str(z): int(v) for z, v in st["zones"].items()},
+                      "settings": {str(z): [str(v[0]), None if v[1] is None else int(v[1])]
+                                   for z, v in st["settings"].items()}}
                 for sha, st in data["commits"].items()}
-    except (KeyError, TypeError, ValueError, AttributeError):
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError):
         return {}
 
 
@@ -169,10 +209,45 @@ def _work_tree_files(root: Path, rels: list[str]) -> dict[str, bytes | None]:
     return out
 
 
+def zone_settings(root: Path, sha: str | None) -> dict[str, list]:
+    """{zone: [scheme, floor]} of the zones with a file in zones/ at a commit (None: the work
+    tree)."""
+    source = load.DirSource(root) if sha is None else gitstore.GitRefSource(root, sha)
+    base = load.load_networks(source, cache_root=root)
+    return {n: [z.scheme, z.serial_floor] for n, z in base.zones.items()}
+
+
+def _serial_of(state: dict, zone: str) -> int:
+    """A zone's serial in a walked state: its own since it changed, else its scheme's start."""
+    serial = state["zones"].get(zone)
+    if serial is None:
+        scheme, floor = state["settings"].get(zone, ["unixtime", None])
+        serial = start(scheme, state["default"], floor)
+    return serial
+
+
+def _walk_step(root: Path, state: dict, commit: tuple) -> dict:
+    """The state after one commit: zones whose content, scheme or floor changed get the
+    serial their scheme makes of the commit."""
+    sha, when, parent, paths = commit
+    changed, _added = changed_zones(root, parent, sha, paths)
+    settings = state["settings"]
+    if any(p == load.SETTINGS_FILE or p.startswith("zones/") for p in paths):
+        settings = zone_settings(root, sha)
+        changed |= {z for z in set(settings) | set(state["settings"])
+                    if settings.get(z) != state["settings"].get(z)}
+    zones = dict(state["zones"])
+    for z in changed:
+        scheme, floor = settings.get(z, ["unixtime", None])
+        zones[z] = step(scheme, when, _serial_of(state, z), floor)
+    return {"default": state["default"], "zones": zones, "settings": settings}
+
+
 def git_serials(root: Path, ref: str | None, current: dict[str, str],
                 dirty=None) -> dict[str, int] | None:
     """{zone: serial} from the git history, or None outside git / before the first commit.
-    dirty: a callable giving gitstore.dirty_paths(root), when the caller keeps it."""
+    dirty: a callable giving gitstore.dirty_paths(root), when the caller keeps it. The floors
+    of the zones rendered now are applied by assign()."""
     commits = gitstore.inventory_changes(root, ref, MAX_WALK)
     if not commits:
         return None
@@ -183,21 +258,18 @@ def git_serials(root: Path, ref: str | None, current: dict[str, str],
             state = cache[commit[0]]
             break
         chain.append(commit)
-    if state is None:  # the oldest commit walked: every zone there gets its time
+    if state is None:  # the oldest commit walked: every zone there gets its scheme's start
         oldest = chain.pop()
-        state = cache[oldest[0]] = {"default": oldest[1], "zones": {}}
-    for sha, when, parent, paths in reversed(chain):
-        changed, _added = changed_zones(root, parent, sha, paths)
-        zones = dict(state["zones"])
-        for z in changed:  # the commit time, but always past the previous serial
-            zones[z] = max(when, zones.get(z, state["default"]) + 1)
-        state = cache[sha] = {"default": state["default"], "zones": zones}
+        state = cache[oldest[0]] = {"default": oldest[1], "zones": {},
+                                    "settings": zone_settings(root, oldest[0])}
+    for commit in reversed(chain):
+        state = cache[commit[0]] = _walk_step(root, state, commit)
     if chain:
         keep = {sha for sha, *_ in commits[:64]}
         _write_cache(root, {sha: v for sha, v in cache.items() if sha in keep})
     head_sha, head_time = commits[0][0], commits[0][1]
     head = cache[head_sha]
-    out = {z: head["zones"].get(z, head["default"]) for z in current}
+    out = {z: _serial_of(head, z) for z in current}
     if ref is not None:
         dirty = []
     else:
@@ -206,9 +278,10 @@ def git_serials(root: Path, ref: str | None, current: dict[str, str],
         changed, added = changed_zones(root, head_sha, None, dirty)
         for z in out:
             if z in added:
-                out[z] = head_time + 1
+                scheme = head["settings"].get(z, ["unixtime"])[0]
+                out[z] = step(scheme, head_time + 1, None, None)
             elif z in changed:
-                out[z] += 1
+                out[z] = bump(out[z])
     return out
 
 
@@ -219,8 +292,8 @@ def guard_digest(zone_digest: str, template_text: str) -> str:
 
 def assign(zones: list[dict], git: dict[str, int] | None, previous: dict,
            template_text: str) -> dict[str, dict]:
-    """{zone: {"serial", "digest"}}: the git serial (or the counter), guarded by the manifest's
-    previous {zone: {"serial", "digest"}}."""
+    """{zone: {"serial", "digest"}}: the git serial (or the counter), above the zone's floor,
+    guarded by the manifest's previous {zone: {"serial", "digest"}}."""
     out = {}
     for zone in zones:
         name = zone["name"]
@@ -232,13 +305,12 @@ def assign(zones: list[dict], git: dict[str, int] | None, previous: dict,
         same = prev is not None and prev.get("digest") == digest
         serial = git.get(name) if git else None
         if serial is None:
-            serial = 1 if prev is None else (prev_serial if same else prev_serial + 1)
-        elif prev is not None:
-            if same:
-                serial = max(serial, prev_serial)
-            elif serial <= prev_serial:
-                serial = prev_serial + 1
-        if serial > SERIAL_MAX:
-            serial = serial % (SERIAL_MAX + 1) or 1
+            serial = 1 if prev is None else (prev_serial if same else bump(prev_serial))
+        serial = above(serial, zone.get("serial_floor"))
+        if prev is not None:
+            if same and after(prev_serial, serial):
+                serial = prev_serial
+            elif not same and not after(serial, prev_serial):
+                serial = bump(prev_serial)
         out[name] = {"serial": serial, "digest": digest}
     return out
