@@ -150,6 +150,9 @@ def _served(inv: Inventory, zone) -> dict[str, int]:
     return out
 
 
+ZONE_SETTINGS = ("ttl", "serial", "serial_floor")  # and soa.<timer>: a zone's own settings
+
+
 def _zone_settings(zone) -> dict:
     """A zone's own settings as the diff names them: serial (the scheme), serial_floor and
     soa.<timer>; a change of them changes the zone's serials."""
@@ -226,8 +229,8 @@ def _zone_lines(d: RecordDiff) -> list[str]:
     if d.status != "changed":
         lines.append(f"{'+' if d.status == 'added' else '-'} zone {d.name}")
     for c in d.changes:
-        if c.field == "ttl":
-            lines.append(f"~ zone {d.name}: ttl {_value(c.old)} -> {_value(c.new)}")
+        if c.field in ZONE_SETTINGS or c.field.startswith("soa."):  # one word: not a record
+            lines.append(f"~ zone {d.name}: {c.field} {_value(c.old)} -> {_value(c.new)}")
             continue
         owner, _, rest = c.field.partition(" ")
         if c.old is None:

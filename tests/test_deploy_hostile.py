@@ -47,7 +47,8 @@ class FakeTcp:
 
     def transfer(self, keys=None, limit=1000):
         try:
-            return axfr.transfer("127.0.0.1", self.port, ZONE, 5, keys or {}, limit, axfr.keyed)
+            return axfr.transfer("127.0.0.1", self.port, ZONE, 5, keys or {}, limit, axfr.keyed,
+                                 1 << 20)
         finally:
             self.thread.join(5)
 
@@ -90,7 +91,7 @@ def test_a_transfer_not_starting_with_the_soa_is_refused():
 def test_more_records_than_the_limit_are_refused():
     many = [dns.rrset.from_text(f"h{n}.{ZONE}.", 60, "IN", "A", "192.0.2.1") for n in range(20)]
     fake = FakeTcp(lambda q: [response(q, SOA, *many, SOA).to_wire()])
-    with pytest.raises(CinvError, match="more than 10 records; refused"):
+    with pytest.raises(CinvError, match="the transfer holds more than 10 records; refusing"):
         fake.transfer(limit=10)
 
 
