@@ -225,7 +225,9 @@ def parse_host(name: str, data, path: str, problems: list) -> Host | None:
             host.interfaces.append(iface)
     lv = r.mapping(data.get("libvirt"), "libvirt", data.line_of("libvirt"))
     if lv is not None:
-        host.libvirt = libvirtdom.parse(r, lv, [i.name for i in host.interfaces])
+        lines: dict = {}
+        host.libvirt = libvirtdom.parse(r, lv, [i.name for i in host.interfaces], lines)
+        host.lines = {**host.lines, **lines}
     return host
 
 
@@ -391,7 +393,7 @@ def parse_settings(data, path: str, problems: list) -> Settings:
     if not isinstance(data, LMap):
         r.error(1, "cinv.yaml must be a mapping of settings (domain, mac_prefix, dns, ...)")
         return s
-    s.lines = data.key_lines
+    s.lines = dict(data.key_lines)  # and the lines of nested keys that validators name
     r.keys(data, SETTINGS_KEYS, "")
     s.domain = r.field(data, "domain", names.check_fqdn, default=s.domain)
     s.mac_prefix = r.field(data, "mac_prefix", _mac_prefix, default=s.mac_prefix)
@@ -416,6 +418,7 @@ def parse_settings(data, path: str, problems: list) -> Settings:
                 s.targets[target.name] = target
     libvirt = r.mapping(data.get("libvirt"), "libvirt", data.line_of("libvirt"))
     if libvirt is not None:
+        s.lines["libvirt.image_dir"] = libvirt.line_of("image_dir")
         r.keys(libvirt, ("image_dir",), "libvirt.")
         s.image_dir = r.field(libvirt, "image_dir", _abs_dir, "libvirt.", default=s.image_dir)
     git = r.mapping(data.get("git"), "git", data.line_of("git"))

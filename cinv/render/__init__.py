@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import __version__, cache, check, gitstore, load, lock, paths
+from cinv import cache, check, gitstore, load, lock, paths
 from cinv.errors import CinvError, ProblemsError
 from cinv.render import fast, incremental, serial, targets, writer
 from cinv.render.env import make_env, template_seconds
@@ -172,7 +172,7 @@ def inputs_key(ws: Workspace, names: list[str], keys: dict | None = None) -> str
     commit HEAD names (zone serials follow the history), cinv's own templates and version, and
     the targets asked for. None when that cannot be known for sure (racy or symlinked files).
     keys: the work tree's cache.scan, if made."""
-    h = hashlib.blake2b(f"{__version__}|{','.join(names)}".encode(), digest_size=20)
+    h = hashlib.blake2b(f"{cache.version()}|{','.join(names)}".encode(), digest_size=20)
     if ws.commit:
         h.update(f"ref:{ws.source().tree.hexsha}".encode())
     else:

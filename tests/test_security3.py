@@ -1,0 +1,138 @@
+"""Security round 3 (issue 22): nobody runs, loads or hands out what a branch wrote.
+
+Every test is written as the attack: a branch `mr` carrying hostile files is committed in a
+temporary inventory repository (tests/test_security.py's Site), then the command CI, an operator
+or a colleague runs on it (`cinv check`, `cinv render`, `cinv import`, the shipped CI recipe,
+Ansible through examples/ansible/cinv-inventory). Each asserts that `cinv check` names the
+hostile value at path:line, that render refuses it (writing nothing), and, where the attack
+reaches another program, that no program of the branch ran and nothing outside was read or
+written. Test names start with the item's number in the issue; SECURITY.md names them.
+"""
+from __future__ import annotations
+
+import pytest
+from test_security import SECRET, Site, refused_render  # noqa: F401
+from test_security import site  # noqa: F401 - the fixture
+
+# --- 4, 14. kept libvirt XML does not take over the hypervisor --------------------------------
+
+EVIL_VM = """\
+kind: virtual
+parent: hv1.prod.example.com
+interfaces:
+  - name: eth0
+    mac: '52:54:00:66:00:01'
+    network: prod
+    ipv4: 192.0.2.66
+libvirt:
+  disks:
+    - {type: block, source: /dev/sda, target: vda}
+  xml:
+    - "<seclabel type='static' model='dac' relabel='no'><label>+0:+0</label></seclabel>"
+    - "<bootloader>/usr/bin/pygrub</bootloader>"
+    - "<bootloader_args>--kernel /boot/vmlinuz</bootloader_args>"
+  devices:
+    - "<interface type='ethernet'><script path='/tmp/own.sh'/></interface>"
+    - "<serial type='file'><source path='/root/.ssh/authorized_keys'/></serial>"
+    - "<filesystem type='mount'><source dir='/'/><target dir='host'/></filesystem>"
+    - "<hostdev mode='subsystem' type='pci'><source><address bus='0x01' slot='0x00'/></source></hostdev>"
+    - "<disk type='file' device='disk'><source file='/var/lib/libvirt/images/../../../../etc/shadow'/><target dev='vdb'/></disk>"
+"""  # noqa: E501
+EVIL_AT = {  # line -> what check names there
+    10: "libvirt.disks[0].source: reaches /dev/sda on the hypervisor",
+    12: "libvirt.xml[0]: <seclabel> other than a dynamic label that relabels lifts",
+    13: "libvirt.xml[1]: <bootloader> names a program libvirtd runs on the hypervisor as root",
+    14: "libvirt.xml[2]: <bootloader_args> names a program",
+    16: "libvirt.devices[0]: <script> names a program libvirtd runs",
+    17: "libvirt.devices[1]: <source path=...> reaches /root/.ssh/authorized_keys",
+    18: "libvirt.devices[2]: <source dir=...> reaches / on the hypervisor",
+    19: "libvirt.devices[3]: <hostdev type='pci'> hands a host device to the guest",
+    20: "libvirt.devices[4]: <source file=...> '/var/lib/libvirt/images/../../../../etc/shadow' "
+        "is not a plain absolute path",
+}
+EVIL_PATH = "hosts/evil.prod.example.com.yaml"
+ALLOW_ALL = "/ programs seclabel hostdev"
+
+
+def test_4_kept_libvirt_xml_cannot_take_over_the_hypervisor(site):
+    site.branch({EVIL_PATH: EVIL_VM})
+    errors = site.check_errors()
+    for line, words in EVIL_AT.items():
+        assert any(e.startswith(f"{EVIL_PATH}:{line}: {words}") for e in errors), (line, errors)
+    assert len(errors) == len(EVIL_AT) + 1, errors  # and the summary line
+    before = Site.state(site.root / "build")
+    r = site.run("render")
+    assert len(refused_render(r)) == len(EVIL_AT)
+    assert Site.state(site.root / "build") == before
+    # CI reading the branch by --ref sees the same
+    site.main()
+    assert site.check_errors("mr") == errors
+    # the operator (not the branch) may allow what they trust; '..' stays refused
+    r = site.run("--ref", "mr", "check", env={"CINV_LIBVIRT_ALLOW": ALLOW_ALL})
+    assert r.code == 1 and [e for e in r.out.splitlines()[:-1] if ": warning: " not in e] == [
+        f"{EVIL_PATH}:20: " + EVIL_AT[20] + " (no '..', '.' or '//')"], r
+    r = site.run("--ref", "mr", "check", env={"CINV_LIBVIRT_ALLOW": "../etc"})
+    assert r.code == 1 and r.err.startswith("cinv: CINV_LIBVIRT_ALLOW: '../etc' is neither"), r
+
+
+def test_4_a_branch_cannot_widen_what_its_domains_reach(site):
+    """libvirt.image_dir is branch data: it may not be / or a system folder, and cinv.yaml has
+    no key that allows more (the allowance is the operator's environment only)."""
+    text = (site.root / "cinv.yaml").read_text()
+    block = "libvirt:\n  image_dir: /var/lib/libvirt/images\n"
+    at = text.splitlines().index("libvirt:") + 2
+
+    def settings(folder: str, extra: str = "") -> dict:
+        return {"cinv.yaml": text.replace(block, f"libvirt:\n  image_dir: {folder}\n{extra}")}
+    site.branch(settings("/", "  allow: [programs]\n"))
+    errors = site.check_errors()
+    assert f"cinv.yaml:{at}: libvirt.image_dir: / is or holds the system folder /bin; a " \
+        "domain may reach everything inside libvirt.image_dir, so it must be a folder of its " \
+        "own (default /var/lib/libvirt/images)" in errors, errors
+    assert any(e.startswith(f"cinv.yaml:{at + 1}: libvirt.allow: unknown key") for e in errors)
+    for folder in ("/etc", "/var/lib/libvirt", "/root/vms", "/var"):
+        site.inv.git("checkout", "-q", "-f", "main")
+        site.inv.git("branch", "-q", "-D", "mr")
+        site.branch(settings(folder))
+        assert any(e.startswith(f"cinv.yaml:{at}: libvirt.image_dir: {folder} is or holds the "
+                                "system folder") for e in site.check_errors()), folder
+
+
+def test_4_14_import_lists_what_a_domain_would_reach(site, tmp_path):
+    """A foreign domain (a hostile server's `virsh dumpxml`, a file handed over) is data too:
+    each element that runs a program, lifts confinement or reaches the host is listed at its
+    file:line and not kept; the rest is imported, and the render defines in libvirt."""
+    site.main()
+    domain = tmp_path / "foreign.xml"
+    domain.write_text("""\
+<domain type='xen'>
+  <name>foreign</name>
+  <memory unit='KiB'>1048576</memory>
+  <bootloader>/usr/bin/pygrub</bootloader>
+  <bootloader_args>-q</bootloader_args>
+  <os><type arch='x86_64'>xen</type><kernel>/root/vmlinuz</kernel></os>
+  <seclabel type='none'/>
+  <devices>
+    <disk type='file' device='disk'><source file='/etc/shadow'/><target dev='xvda'/></disk>
+    <disk type='file' device='disk'><source file='/var/lib/libvirt/images/ok.img'/><target dev='xvdb'/></disk>
+    <interface type='ethernet'><script path='/tmp/x.sh'/><mac address='52:54:00:66:00:02'/></interface>
+    <console type='file'><source path='/etc/cron.d/own'/></console>
+    <graphics type='vnc' port='-1'/>
+  </devices>
+</domain>
+""")  # noqa: E501
+    r = site.run("import", "libvirt", domain)
+    assert r.code == 0, r
+    listed = {int(line.split(":")[1]): line for line in r.out.splitlines()
+              if line.startswith(f"  {domain}:") and "not kept" in line}
+    assert sorted(listed) == [4, 5, 6, 7, 9, 11, 12], r.out
+    assert "<bootloader>: not kept: <bootloader> names a program" in listed[4]
+    assert "reaches /root/vmlinuz on the hypervisor" in listed[6]
+    assert "reaches /etc/shadow on the hypervisor" in listed[9]
+    assert "<script> names a program" in listed[11]
+    assert "reaches /etc/cron.d/own on the hypervisor" in listed[12]
+    record = (site.root / "hosts" / "foreign.example.com.yaml").read_text()
+    for word in ("bootloader", "shadow", "script", "cron", "vmlinuz", "seclabel"):
+        assert word not in record, record
+    assert "/var/lib/libvirt/images/ok.img" in record and "vnc" in record
+    assert site.check_errors()[:-1] == []
