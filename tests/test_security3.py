@@ -10,7 +10,15 @@ written. Test names start with the item's number in the issue; SECURITY.md names
 """
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from checkers import require
 from test_security import SECRET, Site, refused_render  # noqa: F401
 from test_security import site  # noqa: F401 - the fixture
 
@@ -136,3 +144,91 @@ def test_4_14_import_lists_what_a_domain_would_reach(site, tmp_path):
         assert word not in record, record
     assert "/var/lib/libvirt/images/ok.img" in record and "vnc" in record
     assert site.check_errors()[:-1] == []
+
+
+# --- 12, 18, noted. a branch runs nothing on the Ansible controller ---------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+WRAPPER = REPO / "examples" / "ansible" / "cinv-inventory"
+
+
+def ansible(site: Site, tmp: Path, tool: str, *args, env: dict | None = None):
+    """Ansible as the operator runs it on the controller: through the shipped dynamic inventory
+    script (or a rendered file), nothing but loopback reachable."""
+    full = {**os.environ, "ANSIBLE_LOCAL_TEMP": str(tmp / "ansible-tmp"),
+            "ANSIBLE_HOME": str(tmp / "ansible-home"), "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_HOST_KEY_CHECKING": "False", "ANSIBLE_TIMEOUT": "5",
+            "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
+            "CINV": shutil.which("cinv", path=str(Path(sys.executable).parent)) or "cinv",
+            "CINV_INVENTORY": str(site.root), **(env or {})}
+    return subprocess.run([require(tool), *map(str, args)], capture_output=True, text=True,
+                          env=full, timeout=120, cwd=tmp)
+
+
+def test_12_a_branch_runs_no_command_on_the_ansible_controller(site, tmp_path):
+    marker = tmp_path / "proxy-ran"
+    proxy = f"-o ProxyCommand=\"sh -c 'touch {marker}; exit 1'\""
+    settings = (site.root / "cinv.yaml").read_text() + (
+        "ansible:\n  vars:\n    ansible_ssh_common_args: " + json.dumps(proxy) + "\n"
+        "    ansible_ssh_executable: /tmp/ssh\n"
+        "  group_vars:\n    kind_virtual: {ansible_connection: local}\n")
+    at = len((site.root / "cinv.yaml").read_text().splitlines())
+    web = site.root / "hosts" / "web.prod.example.com.yaml"
+    host = web.read_text() + "vars:\n  ansible_python_interpreter: /tmp/evil\n" \
+        "  ansible_become_exe: /tmp/evil\n"
+    web_at = len(web.read_text().splitlines())
+    site.branch({"cinv.yaml": settings, "hosts/web.prod.example.com.yaml": host})
+    errors = site.check_errors()
+    why = "a connection, privilege or interpreter variable of Ansible chooses what the " \
+        "operator's controller runs"
+    for where, var in ((f"cinv.yaml:{at + 3}", "ansible.vars.ansible_ssh_common_args"),
+                       (f"cinv.yaml:{at + 4}", "ansible.vars.ansible_ssh_executable"),
+                       (f"cinv.yaml:{at + 6}",
+                        "ansible.group_vars.kind_virtual.ansible_connection"),
+                       (f"hosts/web.prod.example.com.yaml:{web_at + 2}",
+                        "vars.ansible_python_interpreter"),
+                       (f"hosts/web.prod.example.com.yaml:{web_at + 3}",
+                        "vars.ansible_become_exe")):
+        assert any(e.startswith(f"{where}: {var}: {why}") for e in errors), (where, errors)
+    # the operator's controller, through the shipped dynamic inventory: nothing runs
+    r = ansible(site, tmp_path, "ansible", "-i", WRAPPER, "all", "-m", "ping")
+    assert r.returncode != 0 and not marker.exists(), r.stdout + r.stderr
+    assert "ansible_ssh_common_args" in r.stderr  # the script's refusal reaches the operator
+    assert ansible(site, tmp_path, "ansible-inventory", "-i", WRAPPER, "--list").returncode
+    # the attack is real: an operator who allows these vars gets the ProxyCommand run
+    allow = {"CINV_ANSIBLE_ALLOW": "ansible_ssh_common_args ansible_ssh_executable "
+             "ansible_connection ansible_python_interpreter ansible_become_exe"}
+    settings = settings.replace("    ansible_ssh_executable: /tmp/ssh\n", "").replace(
+        "kind_virtual: {ansible_connection: local}", "kind_virtual: {}")
+    (site.root / "cinv.yaml").write_text(settings)
+    web.write_text(web.read_text().split("vars:\n")[0])
+    r = ansible(site, tmp_path, "ansible", "-i", WRAPPER, "hv1.prod.example.com", "-m", "ping",
+                env=allow)
+    assert marker.exists(), r.stdout + r.stderr
+
+
+def test_18_no_group_replaces_every_hosts_vars(site):
+    text = (site.root / "cinv.yaml").read_text()
+    site.branch({"cinv.yaml": text + "ansible:\n  group_vars:\n    _meta: {hostvars: {}}\n"})
+    at = len(text.splitlines()) + 2
+    assert f"cinv.yaml:{at}: ansible.group_vars: '_meta' is reserved by Ansible's " \
+        "dynamic-inventory protocol (every host's vars); not a group name" in site.check_errors()
+    r = site.run("export", "ansible", "--list")
+    assert r.code == 1 and "_meta" in r.err, r
+
+
+def test_noted_cinvs_own_free_text_is_never_templated_by_ansible(site, tmp_path):
+    marker = tmp_path / "lookup-ran"
+    payload = "{{ lookup('pipe', 'touch " + str(marker) + "') }}"
+    site.branch()
+    site.inv.ok("host", "set", "hv1", f"description={payload}", f"location={payload}")
+    assert site.check_errors()[:-1] == []
+    site.inv.ok("render", "ansible")
+    # the operator's play prints the description (-e: their own choice to run it locally)
+    for source in (WRAPPER, site.root / "build" / "ansible" / "inventory.yaml"):
+        for var in ("cinv_description", "cinv_location"):
+            r = ansible(site, tmp_path, "ansible", "-i", source, "hv1.prod.example.com", "-m",
+                        "debug", "-a", f"msg={{{{ {var} }}}}", "-e", "ansible_connection=local")
+            assert r.returncode == 0, r.stdout + r.stderr
+            assert json.dumps(payload) in r.stdout, r.stdout
+            assert not marker.exists(), (source, var)
