@@ -201,8 +201,9 @@ class Reach:
                 continue
             for elem in child.iter():
                 if isinstance(elem.tag, str) and elem.tag.startswith("{"):
-                    return (f"namespaced element {elem.tag} (a hypervisor command line or "
-                            "another extension) outside <metadata>")
+                    return (f"namespaced element <{_local(elem.tag)}> of {elem.tag[1:]}"
+                            .split("}")[0] + " (a hypervisor command line or another "
+                            "extension) outside <metadata>")
         for emulator in root.iter("emulator"):
             try:
                 libvirtdom.emulator((emulator.text or "").strip())

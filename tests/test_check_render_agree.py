@@ -120,6 +120,11 @@ CASES = {
         targets="    {}", extra={"zones/example.com.yaml":
                                  'records:\n  "@": [{type: MX, value: "ten mail"}]\n'},
         want="zones/example.com.yaml:2: records.@: MX: MX 'ten mail': expecting an integer"),
+    "a branch template writes what loads code, runs a program or reads a file": dict(
+        targets="    {}", templates={"dnsmasq.conf.j2": "domain=example.com\nconf-file=/x\n"},
+        want="templates/dnsmasq.conf.j2:2: dnsmasq/cinv.conf:2: dnsmasq option conf-file is "
+             "not one a rendered file may hold (it reads another file, runs a program, writes "
+             "a file or is not a DHCP or DNS option cinv allows) (rendering target dnsmasq)"),
     "template a symlink out of the inventory": dict(
         templates={"mine.j2": "x\n"}, prepare=_symlink, want=None),
 }
@@ -225,6 +230,12 @@ SITES = {
         "undefined variable",
     ("targets.py", "_render_target", "both write"): "two targets write one file",
     ("targets.py", "_render_target", "twice"): "the case test_one_target_writing_twice",
+    ("rules/kea.py", "_no_repeats", "ValueError"):
+        "internal: caught by the rule, which refuses the file as the case below",
+    ("rules/others.py", "_mapping", "_Repeated"):
+        "internal: caught by the rule, which refuses the file as the case below",
+    ("rules/__init__.py", "refuse", "CinvError"):
+        "a branch template writes what loads code, runs a program or reads a file",
     ("verify.py", "_paths_only", "both write"): "two targets write one file",
     ("verify.py", "_paths_only", "is not a plain relative"): "path outside the output dir",
     ("view.py", "__getattr__", "AttributeError"): "internal: attribute lookup of a record",
@@ -239,14 +250,15 @@ SITES = {
 
 
 def raise_sites():
-    for path in sorted(RENDER.glob("*.py")):
+    for path in sorted(RENDER.rglob("*.py")):
         text = path.read_text()
+        path = path.relative_to(RENDER)
 
         def walk(node, function):
             for child in ast.iter_child_nodes(node):
                 name = child.name if isinstance(child, ast.FunctionDef) else function
                 if isinstance(child, ast.Raise) and child.exc is not None:
-                    yield path.name, name, ast.get_source_segment(text, child.exc)
+                    yield path.as_posix(), name, ast.get_source_segment(text, child.exc)
                 yield from walk(child, name)
         yield from walk(ast.parse(text), None)
 

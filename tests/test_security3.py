@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from checkers import require
+from conftest import invoke
 from test_security import SECRET, Site, refused_render  # noqa: F401
 from test_security import site  # noqa: F401 - the fixture
 
@@ -232,3 +233,170 @@ def test_noted_cinvs_own_free_text_is_never_templated_by_ansible(site, tmp_path)
             assert r.returncode == 0, r.stdout + r.stderr
             assert json.dumps(payload) in r.stdout, r.stdout
             assert not marker.exists(), (source, var)
+
+
+# --- 1, 2. a branch's templates write nothing that loads code, runs a program or reads a file ---
+
+BUILTIN = REPO / "templates"
+LONG = "dhcp-option=tag:x,option:domain-search," + "a" * 990 + "\n"
+HOSTILE_LINES = {  # template -> [(what a branch appends, the word check names)]
+    "dnsmasq.conf.j2": [
+        ('conf-script=/bin/sh -c "env > /tmp/leak"\n', "conf-script"),
+        ("conf-file=/etc/shadow\n", "conf-file"),
+        ("dhcp-script=/tmp/x.sh\n", "dhcp-script"),
+        ("addn-hosts=/root/.ssh/id_rsa\n", "addn-hosts"),
+        ('  "conf-script"=/bin/true\n', '"conf-script"'),  # dnsmasq drops quotes and blanks
+        (LONG + "conf-dir=/etc\n", "dhcp-option"),  # a line dnsmasq would cut in two
+        ("{{ 'conf-' ~ 'script' }}=/bin/true\n", None),  # built at render time
+    ],
+    "dhcpd.conf.j2": [
+        ('include "/etc/shadow";\n', "include"),
+        ('on commit { execute("/bin/sh", "-c", "id"); }\n', "on"),
+        ('group { option host-name = execute("/bin/id"); }\n', "execute"),
+        ("omapi-port 7911;\n", "omapi-port"),
+        ('lease-file-name "/etc/cron.d/x";\n', "lease-file-name"),
+    ],
+    "kea-dhcp4.conf.j2": [
+        (None, '"hooks-libraries"'),
+        ('<?include "/etc/shadow"?>\n', "<?"),
+        (None, '"control-socket"'),
+        (None, '"loggers"'),
+        (None, '"lease-database"'),
+    ],
+    "named.conf.zones.j2": [
+        ('include "/etc/bind/rndc.key";\n', "include"),
+        ('plugin query "/tmp/libx.so";\n', "plugin"),
+        ('zone "evil.example.com" { type primary; file "/etc/shadow"; };\n', "/etc/shadow"),
+        ('zone "evil.example.com" { type primary; database "dlopen /tmp/x.so"; };\n',
+         "database"),
+        ("options { directory \"/\"; };\n", "options"),
+    ],
+    "zone.j2": [
+        ("$INCLUDE /etc/shadow\n", "$INCLUDE"),
+        ("$GENERATE 1-4294967295 h$ A 192.0.2.1\n", "$GENERATE"),
+    ],
+}
+KEA_EXTRA = {  # Kea's JSON: what a branch's template adds to Dhcp4
+    '"hooks-libraries"': '"hooks-libraries": [{"library": "./libcustomer.so"}]',
+    '"control-socket"': '"control-socket": {"socket-type": "unix", "socket-name": "/tmp/s"}',
+    '"loggers"': '"loggers": [{"name": "kea-dhcp4", "output_options": '
+                 '[{"output": "/root/.ssh/authorized_keys"}]}]',
+    '"lease-database"': '"lease-database": {"type": "memfile", "name": "/etc/cron.d/x"}',
+}
+OUTPUT = {"dnsmasq.conf.j2": "dnsmasq/cinv.conf", "dhcpd.conf.j2": "dhcpd.conf",
+          "kea-dhcp4.conf.j2": "kea-dhcp4.conf", "named.conf.zones.j2": "dns/named.conf.zones",
+          "zone.j2": "dns/"}
+
+
+def hostile_template(template: str, line: str | None, word: str) -> tuple[str, int | None]:
+    """(the template's text, the line check must name) for a branch's override that adds line
+    to cinv's own template (Kea: a key into its JSON)."""
+    text = (BUILTIN / template).read_text()
+    if template.startswith("kea"):
+        if line is None:
+            return ('{% set kea = inv.kea4 %}{"Dhcp4": {' + KEA_EXTRA[word] + ', "subnet4": '
+                    '{{ kea.Dhcp4.subnet4 | to_json }}}}\n'), 1
+        return line + text, 1
+    if word is None:
+        return text + line, None
+    return text + line, len(text.splitlines()) + 1
+
+
+CASES_1_2 = [(t, line, word) for t, items in HOSTILE_LINES.items() for line, word in items]
+
+
+@pytest.mark.parametrize("template,line,word", CASES_1_2,
+                         ids=[f"{t.split('.')[0]}-{w or 'built'}" for t, _l, w in CASES_1_2])
+def test_1_2_a_branch_template_writes_no_directive_that_runs_loads_or_reads(site, template,
+                                                                            line, word):
+    text, at = hostile_template(template, line, word)
+    site.branch({f"templates/{template}": text})
+    errors = site.check_errors()
+    where = f"templates/{template}:{at}: " if at else f"templates/{template}: "
+    mine = [e for e in errors if e.startswith(where)]
+    assert len(mine) == 1, (where, errors)
+    assert OUTPUT[template] in mine[0], mine
+    if word and word.strip('"') not in ("dhcp-option", "<?", "on"):
+        assert word.strip('"') in mine[0], mine
+    before = Site.state(site.root / "build")
+    r = site.run("render")
+    assert r.code == 1 and r.err.strip() == "cinv: " + mine[0].replace(": error", ""), r
+    assert Site.state(site.root / "build") == before  # nothing written, nothing removed
+    # CI reads the branch by --ref into a fresh folder: refused, and nothing is left there
+    site.main()
+    out = site.tmp / "ci-out"
+    r = site.run("--ref", "mr", "render", "--out", out)
+    assert r.code == 1 and not (out.exists() and any(out.iterdir())), r
+    # and a reviewer's `diff --render` of the branch refuses it too
+    r = site.run("diff", "--render", "main", "mr")
+    assert r.code == 1 and mine[0].split(": ", 1)[1] in r.err, r
+
+
+def test_1_2_user_targets_and_replaced_builtins_are_held_to_the_same_rules(site):
+    """The rule goes by the file written, whatever target wrote it: a user target writing
+    dnsmasq/more.conf, one replacing the built-in kea target."""
+    text = (site.root / "cinv.yaml").read_text()
+    settings = text.replace("  targets: {}\n", "  targets:\n"
+                            "    extra: {template: extra.j2, path: dnsmasq/more.conf}\n"
+                            "    kea: {template: mykea.j2, path: kea-dhcp4.conf}\n")
+    assert settings != text
+    site.branch({"cinv.yaml": settings, "templates/extra.j2": "dhcp-script=/tmp/x\n",
+                 "templates/mykea.j2": '{"Dhcp4": {"hooks-libraries": []}}\n'})
+    errors = site.check_errors()
+    assert any(e.startswith("templates/extra.j2:1: dnsmasq/more.conf:1: dnsmasq option "
+                            "dhcp-script") for e in errors), errors
+    assert any(e.startswith("templates/mykea.j2:1: kea-dhcp4.conf:1: Kea's 'hooks-libraries'")
+               for e in errors), errors
+
+
+def test_1_2_cinvs_own_output_passes_the_rules(tmp_path):
+    """cinv's own templates, copied into an inventory's templates/ as a branch would to start
+    an override, render the rich inventory (every feature of every built-in target) through the
+    rules, to the same bytes as cinv's own render: the allow-lists hold what cinv writes."""
+    from richinv import rich_inventory
+    root = rich_inventory(tmp_path / "inv", generated=60)
+    r = invoke("-C", root, "render", "--out", tmp_path / "own")
+    assert r.code == 0, r
+    for template in BUILTIN.glob("*.j2"):
+        if not template.name.startswith("report"):
+            shutil.copy(template, root / "templates" / template.name) if (
+                root / "templates").is_dir() else (
+                (root / "templates").mkdir(), shutil.copy(template, root / "templates"))
+    r = invoke("-C", root, "render", "--out", tmp_path / "copied")
+    assert r.code == 0, r
+    own, copied = Site.state(tmp_path / "own"), Site.state(tmp_path / "copied")
+    assert {k for k in own if k.startswith(("dnsmasq", "dhcpd", "kea", "dns/", "libvirt/",
+                                            "ansible"))} <= set(copied)
+    for rel in own:
+        if not rel.startswith((".cinv", "report")):
+            assert own[rel] == copied[rel], rel
+
+
+@pytest.mark.parametrize("template,old,new,word,output", [
+    ("libvirt-domain.xml.j2", "  </devices>",
+     "    <interface type='ethernet'><script path='/tmp/own.sh'/></interface>\n  </devices>",
+     "<script", "libvirt/web.prod.example.com.xml"),
+    ("libvirt-domain.xml.j2", "  </devices>",
+     "    <qemu:commandline xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"
+     "<qemu:arg value='-evil'/></qemu:commandline>\n  </devices>",
+     "<qemu:commandline", "libvirt/web.prod.example.com.xml"),
+    ("ansible-inventory.yaml.j2", "  hosts:\n",
+     '  hosts:\n    "x.example.com": {"ansible_ssh_common_args": "-o ProxyCommand=id"}\n',
+     "ansible_ssh_common_args", "ansible/inventory.yaml"),
+    ("ansible-inventory.yaml.j2", "  hosts:\n",
+     "  hosts:\n    \"x.example.com\": {motd: \"{{ '{{' }} lookup('pipe', 'id') }}\"}\n",
+     "motd", "ansible/inventory.yaml"),
+    ("ansible-inventory.yaml.j2", "all:\n",  # a second `vars:` (readers differ in which wins)
+     "all:\n  vars: {ansible_connection: local}\n", "vars:", "ansible/inventory.yaml"),
+])
+def test_1_2_domain_and_ansible_templates_hand_over_nothing_that_runs(site, template, old, new,
+                                                                     word, output):
+    text = (BUILTIN / template).read_text()
+    assert old in text
+    text = text.replace(old, new, 1)
+    at = next(n for n, line in enumerate(text.splitlines(), 1) if word in line)
+    site.branch({f"templates/{template}": text})
+    errors = site.check_errors()
+    assert any(e.startswith(f"templates/{template}:{at}: {output}:") for e in errors), errors
+    r = site.run("render")
+    assert r.code == 1 and f"templates/{template}:{at}: {output}:" in r.err, r

@@ -14,6 +14,7 @@ import jinja2
 from cinv import paths
 from cinv.errors import CinvError
 from cinv.model import Settings
+from cinv.render import rules
 from cinv.render.env import (
     TemplateBudget,
     bounded,
@@ -69,8 +70,10 @@ def all_targets(settings: Settings) -> dict[str, tuple[Output, ...]]:
 def render_target(env_for, view, name: str, outputs, files: dict) -> None:
     """Render every output of one target into files {path: (target, bytes)}; env_for(name,
     output) gives the Jinja2 environment to render that output in. Templates of the inventory
-    (the sandboxed environment) run within time, memory and output bounds (see env.bounded);
-    cinv's own run unbounded, at full speed."""
+    (the sandboxed environment) run within time, memory and output bounds (see env.bounded),
+    and what they write is held to the rule of its file's syntax (rules/: no directive that
+    loads code, runs a program or reads another file); cinv's own run unbounded, at full
+    speed."""
     if any(env_for(name, out).sandboxed for out in outputs):
         with bounded(f"target {name}"):
             _render_target(env_for, view, name, outputs, files)
@@ -117,6 +120,8 @@ def _render_target(env_for, view, name: str, outputs, files: dict) -> None:
                 raise
             except Exception as e:  # noqa: BLE001
                 raise template_error(e, out.template, what) from None
+            if env.sandboxed:  # the inventory's template: its output is held to its rule
+                rules.refuse(env, out.template, path, text, view.model.settings, what)
             if path in files and files[path][0] != name:
                 raise CinvError(f"targets {files[path][0]} and {name} both write {path}")
             if path in files:
