@@ -470,4 +470,4 @@ def plural(n: int, word: str) -> str:
 
 
 # The rules of zones' own records live in their own module and register themselves here.
-from cinv import ansiblevars, hostreach, zonecheck  # noqa: E402,F401
+from cinv import ansiblevars, claims, hostreach, zonecheck  # noqa: E402,F401

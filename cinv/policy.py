@@ -15,6 +15,8 @@ Ansible), the operator (who runs cinv or sets up CI) says so here:
 - CINV_ANSIBLE_ALLOW: Ansible variables a branch may set beyond the harmless ones (see
   cinv/ansiblevars.py), by name (`ansible_python_interpreter`), and the word `templates` for
   values Ansible would evaluate as templates on the controller (`{{ ... }}`).
+- CINV_TLD_ALLOW: single-label domains the inventory may manage (a private network's own
+  top-level domain, such as dn42's `neo`); any other is an error (cinv/claims.py).
 
 Results that depend on these (check's, a render's) are cached under digest(), so a changed
 allowance is never answered from a cache made under another.
@@ -31,6 +33,7 @@ from cinv.errors import CinvError
 
 LIBVIRT_ENV = "CINV_LIBVIRT_ALLOW"
 ANSIBLE_ENV = "CINV_ANSIBLE_ALLOW"
+TLD_ENV = "CINV_TLD_ALLOW"
 LIBVIRT_WORDS = ("programs", "seclabel", "hostdev", "secrets")
 _VAR = re.compile(r"^ansible_[a-z0-9_]{1,64}\Z")
 
@@ -82,7 +85,17 @@ def ansible() -> frozenset:
     return frozenset(out)
 
 
+def tlds() -> frozenset:
+    out = set()
+    for token in _tokens(TLD_ENV):
+        label = token.lower().rstrip(".")
+        if not re.match(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z", label):
+            raise CinvError(f"{TLD_ENV}: {token!r} is not a single DNS label")
+        out.add(label)
+    return frozenset(out)
+
+
 def digest() -> str:
     """A key of the allowances in force (the raw values: a change of any is a change)."""
-    text = "\0".join(os.environ.get(name, "") for name in (LIBVIRT_ENV, ANSIBLE_ENV))
+    text = "\0".join(os.environ.get(name, "") for name in (LIBVIRT_ENV, ANSIBLE_ENV, TLD_ENV))
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()

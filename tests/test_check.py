@@ -509,3 +509,18 @@ def test_ansible_connection_vars_and_templates_are_the_operators(texts, base_fil
                        "templates")
     assert texts(files) == ["cinv.yaml:9: ansible.group_vars.tag_web.ansible_user: "
                             "'x -oProxyCommand=y' is not a user name"]
+
+
+@covers("managed_domains_are_not_tlds")
+def test_no_managed_domain_is_a_top_level_domain(texts, base_files, monkeypatch):
+    files = edit(base_files, "networks/mgmt.yaml", "domain: mgmt.example.com", "domain: com")
+    files["zones/org.yaml"] = "records: {}\n"
+    assert texts(files)[:2] == [
+        "networks/mgmt.yaml:1: domain: com is a top-level domain; the inventory may manage "
+        "domains below one, not a whole top-level domain (the operator may allow a private "
+        "one with CINV_TLD_ALLOW=com)",
+        "zones/org.yaml:1: zone: org is a top-level domain; the inventory may manage domains "
+        "below one, not a whole top-level domain (the operator may allow a private one with "
+        "CINV_TLD_ALLOW=org)"]
+    monkeypatch.setenv("CINV_TLD_ALLOW", "com org")
+    assert not [t for t in texts(files) if "top-level" in t]

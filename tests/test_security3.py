@@ -430,3 +430,43 @@ def test_7_the_reports_script_and_policy_come_from_cinv_only(site, files, at):
     r = site.run("--ref", "mr", "render", "--out", site.tmp / "ci-out")
     assert r.code == 1 and want in r.err, r
     assert not (site.tmp / "ci-out" / "report").exists()
+
+
+# --- 3. the domains a branch may claim are pinned by its merge target ------------------------
+
+def test_3_a_branch_cannot_grant_itself_a_domain(site):
+    web = site.root / "hosts" / "web.prod.example.com.yaml"
+    host = web.read_text().replace("  network: prod\n",
+                                   "  network: prod\n  aliases: [pypi.org]\n", 1)
+    assert host != web.read_text()
+    site.branch({"zones/pypi.org.yaml": 'records:\n  www: [{type: TXT, value: "mine"}]\n',
+                 "hosts/web.prod.example.com.yaml": host})
+    # on its own the branch looks fine: it manages pypi.org itself
+    assert site.check_errors()[:-1] == []
+    r = site.run("check", "--base", "main")
+    assert r.code == 1, r
+    assert "zones/pypi.org.yaml:1: zone: pypi.org lies under no domain that main manages " \
+        "(example.com, mgmt.example.com, prod.example.com); a branch may not claim a domain " \
+        "of its own: add it on main first" in r.out.splitlines(), r.out
+    # CI reads the branch by --ref and the base by name: the same
+    site.main()
+    r = site.run("--ref", "mr", "check", "--base", "main")
+    assert r.code == 1 and "zones/pypi.org.yaml:1: zone: pypi.org lies under no" in r.out, r
+    # a domain the base manages, and below it, is the branch's to use
+    r = site.run("check", "--base", "mr")
+    assert r.code == 0, r
+
+
+def test_3_a_top_level_domain_is_always_an_error(site):
+    net = (site.root / "networks" / "prod.yaml").read_text()
+    assert "domain: prod.example.com" in net
+    site.branch({"networks/prod.yaml": net.replace("domain: prod.example.com", "domain: com"),
+                 "zones/org.yaml": "records: {}\n"})
+    errors = site.check_errors()
+    line = net.splitlines().index("domain: prod.example.com") + 1
+    assert any(e.startswith(f"networks/prod.yaml:{line}: domain: com is a top-level domain")
+               for e in errors), errors
+    assert any(e.startswith("zones/org.yaml:1: zone: org is a top-level domain")
+               for e in errors), errors
+    r = site.run("render")
+    assert r.code == 1, r
