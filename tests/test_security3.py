@@ -20,8 +20,15 @@ from pathlib import Path
 import pytest
 from checkers import require
 from conftest import invoke
-from test_security import SECRET, Site, refused_render  # noqa: F401
-from test_security import site  # noqa: F401 - the fixture
+from test_security import SECRET, Site, make_site, refused_render
+
+
+@pytest.fixture(name="site")
+def hostile_site(inventory, tmp_path) -> Site:
+    """tests/test_security.py's site: main with a hypervisor and a VM, rendered into build/,
+    and a victim folder beside it; Site.branch commits a hostile branch."""
+    return make_site(inventory, tmp_path)
+
 
 # --- 4, 14. kept libvirt XML does not take over the hypervisor --------------------------------
 
@@ -415,8 +422,8 @@ def test_1_2_domain_and_ansible_templates_hand_over_nothing_that_runs(site, temp
 def test_7_the_reports_script_and_policy_come_from_cinv_only(site, files, at):
     if files.get("cinv.yaml") == "REPORT_TARGET":
         text = (site.root / "cinv.yaml").read_text()
-        files["cinv.yaml"] = text.replace(
-            "  targets: {}\n", "  targets:\n    report: {template: mine.j2, path: report/index.html}\n")
+        files["cinv.yaml"] = text.replace("  targets: {}\n", "  targets:\n    report: "
+                                          "{template: mine.j2, path: report/index.html}\n")
     page = (site.root / "build" / "report" / "index.html").read_bytes()
     site.branch(files)
     want = f"{at}: the report page, its script and its Content-Security-Policy come from cinv " \
@@ -642,3 +649,31 @@ def test_1_2_a_checker_the_rules_miss_holds_no_secret_in_the_recipe(site, sandbo
     assert connections == []  # no network
     assert SECRET not in log  # named's include of the secret file read nothing
     site.assert_victim_untouched()
+
+
+@pytest.mark.parametrize("template,line,word,why", [
+    ("hosts.j2", "192.0.2.66\tpypi.org\n", "pypi.org",
+     "pypi.org lies under no domain the inventory manages"),
+    ("dnsmasq.conf.j2", "address=/pypi.org/192.0.2.66\n", "address",
+     "address serves pypi.org, which lies under no domain the inventory manages"),
+    ("dnsmasq.conf.j2", "host-record=files.pythonhosted.org,192.0.2.66\n", "host-record",
+     "host-record serves files.pythonhosted.org, which lies under no domain"),
+    ("dnsmasq.conf.j2", "cname=pypi.org,web.prod.example.com\n", "cname",
+     "cname serves pypi.org"),
+    ("named.conf.zones.j2", 'zone "pypi.org" { type primary; file "db.example.com"; };\n',
+     "pypi.org", "zone pypi.org lies under no domain the inventory manages"),
+    ("dnsmasq.conf.j2", "# \x1b]8;;https://evil.example\x07click\x1b]8;;\x07\n", "",
+     "a control character ('\\x1b'): a server reads it as data, a terminal as a command"),
+], ids=["hosts", "dnsmasq-address", "dnsmasq-host-record", "dnsmasq-cname", "named-zone",
+        "terminal-escape"])
+def test_3_a_branch_template_serves_no_name_outside_its_domains(site, template, line, word,
+                                                                why):
+    """The class of item 3 through a template: a name written straight into a file that
+    answers for it (hosts, dnsmasq, named.conf.zones) lies under a managed domain too."""
+    text = (BUILTIN / template).read_text() + line
+    site.branch({f"templates/{template}": text})
+    errors = site.check_errors()
+    at = len(text.splitlines())
+    where = f"templates/{template}:{at}: " if word else f"templates/{template}: "
+    assert any(e.startswith(where) and why in e for e in errors), errors
+    assert site.run("render").code == 1

@@ -39,8 +39,9 @@ def _tokens(text: str):
         yield line, token
 
 
-def check_conf(text: str, _settings):
+def check_conf(text: str, inv):
     from cinv.render.rules import Finding
+    from cinv.render.rules.names import foreign
     depth, expect = 0, "statement"
     option = None
     for line, token in _tokens(text):
@@ -68,7 +69,14 @@ def check_conf(text: str, _settings):
         if depth == 0:
             if expect == "end":
                 return Finding(line, token, f"{token!r} after a zone's '}}' (a ';' ends it)")
-            expect = "name"
+            if expect == "name":  # the zone's name: one the inventory may serve
+                outside = foreign([word], inv) or ("" if "." in word else word)
+                if outside:
+                    return Finding(line, token, f"zone {outside} lies under no domain the "
+                                   "inventory manages")
+                expect = "zone-rest"  # its class, then its block
+            elif expect == "statement":
+                expect = "name"  # after `zone`
             continue
         if depth == 1 and expect == "statement":
             if token not in ZONE_OPTIONS:
@@ -90,7 +98,7 @@ def check_conf(text: str, _settings):
     return None
 
 
-def check_zone(text: str, _settings):
+def check_zone(text: str, _inv):
     from cinv.render.rules import Finding
     for number, line in enumerate(text.split("\n"), 1):
         body = line.lstrip()

@@ -31,7 +31,7 @@ ANYWHERE = ("execute", "include")
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|#[^\n]*|[{};]|[^\s{};"#]+|"', re.S)
 
 
-def check(text: str, _settings):
+def check(text: str, _inv):
     from cinv.render.rules import Finding
     start, line, pos = True, 1, 0
     for m in _TOKEN.finditer(text):

@@ -33,6 +33,24 @@ interface except-interface no-dhcp-interface no-dhcpv4-interface no-dhcpv6-inter
 listen-address bind-interfaces bind-dynamic
 """.split())
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+# options whose first field is a DNS name dnsmasq answers for
+FIRST_NAME = frozenset("""ptr-record txt-record srv-host mx-host naptr-record caa-record dns-rr
+interface-name synth-domain dynamic-host domain""".split())
+
+
+def served_names(name: str, value: str) -> list[str]:
+    """The DNS names an option makes dnsmasq answer for (see rules/names.py)."""
+    if name in ("address", "local"):
+        return [part for part in value.split("/")[1:-1] if part] if value.startswith("/") else []
+    fields = [f.strip().strip('"') for f in value.split(",")]
+    if name == "host-record":
+        return [f for f in fields if f and not f.isdigit()]
+    if name == "cname":
+        names = [f for f in fields if f and not f.isdigit()]
+        return names[:-1]  # the aliases; the last is the target they point at
+    if name in FIRST_NAME:
+        return fields[:1]
+    return []
 
 
 def _strip_comment(line: str) -> str:
@@ -51,8 +69,9 @@ def _strip_comment(line: str) -> str:
     return line
 
 
-def check(text: str, _settings):
+def check(text: str, inv):
     from cinv.render.rules import Finding
+    from cinv.render.rules.names import foreign
     for number, line in enumerate(text.split("\n"), 1):
         if len(line.encode("utf-8", "surrogatepass")) > MAX_LINE:
             return Finding(number, line[:20], f"a line longer than {MAX_LINE} bytes (dnsmasq "
@@ -67,4 +86,9 @@ def check(text: str, _settings):
             return Finding(number, name, f"dnsmasq option {name} is not one a rendered file "
                            "may hold (it reads another file, runs a program, writes a file or "
                            "is not a DHCP or DNS option cinv allows)")
+        value = body.split("=", 1)[1].strip(" \t\r\f\v") if "=" in body else ""
+        outside = foreign(served_names(name, value), inv)
+        if outside:
+            return Finding(number, outside, f"{name} serves {outside}, which lies under no "
+                           "domain the inventory manages")
     return None

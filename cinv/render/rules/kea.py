@@ -97,9 +97,9 @@ def _check(text: str, top: str):
     return Finding(*found) if found else None
 
 
-def check_dhcp4(text: str, _settings):
+def check_dhcp4(text: str, _inv):
     return _check(text, "Dhcp4")
 
 
-def check_dhcp6(text: str, _settings):
+def check_dhcp6(text: str, _inv):
     return _check(text, "Dhcp6")

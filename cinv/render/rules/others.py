@@ -12,7 +12,7 @@ from cinv import ansiblevars, hostreach, policy
 _DECL = re.compile(r"<!\s*(DOCTYPE|ENTITY)|<\?(?!xml\s)", re.I)
 
 
-def check_domain(text: str, settings):
+def check_domain(text: str, inv):
     from cinv.render.rules import Finding
     m = _DECL.search(text)
     if m:
@@ -22,7 +22,7 @@ def check_domain(text: str, settings):
         root = ET.fromstring(text)
     except ET.ParseError as e:
         return Finding(e.position[0], "", f"not well-formed XML ({e})")
-    why = hostreach.Reach(settings.image_dir).document(root)
+    why = hostreach.Reach(inv.settings.image_dir).document(root)
     if why is None:
         return None
     tag = re.search(r"<([A-Za-z_][\w.-]*)", why)
@@ -99,7 +99,7 @@ def _group(name, group: dict, allowed: frozenset):
     return None
 
 
-def check_ansible(text: str, _settings):
+def check_ansible(text: str, _inv):
     from cinv.render.rules import Finding
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader with two tags
