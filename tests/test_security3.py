@@ -395,7 +395,8 @@ def test_1_2_cinvs_own_output_passes_the_rules(tmp_path):
      "motd", "ansible/inventory.yaml"),
     ("ansible-inventory.yaml.j2", "all:\n",  # a second `vars:` (readers differ in which wins)
      "all:\n  vars: {ansible_connection: local}\n", "vars:", "ansible/inventory.yaml"),
-])
+], ids=["libvirt-script", "libvirt-qemu-commandline", "ansible-connection-var",
+        "ansible-template", "ansible-repeated-key"])
 def test_1_2_domain_and_ansible_templates_hand_over_nothing_that_runs(site, template, old, new,
                                                                      word, output):
     text = (BUILTIN / template).read_text()
@@ -677,3 +678,16 @@ def test_3_a_branch_template_serves_no_name_outside_its_domains(site, template, 
     where = f"templates/{template}:{at}: " if word else f"templates/{template}: "
     assert any(e.startswith(where) and why in e for e in errors), errors
     assert site.run("render").code == 1
+
+
+def test_security_md_names_only_tests_that_exist():
+    """SECURITY.md's round 3 table names the test of each rule; each exists."""
+    import re
+    text = (REPO / "SECURITY.md").read_text()
+    section = text[text.index("### What a branch hands to other programs"):
+                   text.index("**Where cinv and its recipe hand rendered output")]
+    named = set(re.findall(r"`(?:tests/(test_\w+)\.py::)?(test_\w+)", section)) - {("", "test_N_")}
+    assert len(named) > 15
+    for module, test in named:
+        source = (REPO / "tests" / f"{module or 'test_security3'}.py").read_text()
+        assert f"def {test}(" in source, (module, test)
