@@ -15,7 +15,8 @@
 #   CINV_INSTALL        auto (default: install only when `cinv` is not on PATH), always, never
 #   CINV_PIP_SPEC       where cinv comes from, pinned: cinv's git repository at a commit id or a
 #                       release tag, "git+https://git.example.org/tools/cinv.git@<40-hex commit>"
-#                       (or @v0.1.0), or a local checkout (/path/to/cinv)
+#                       (or a release tag of your copy of cinv's repository, @vX.Y.Z), or a
+#                       local checkout (/path/to/cinv)
 #   CINV_REQUIREMENTS   instead: a requirements file pinning cinv and every dependency with
 #                       hashes (`cinv==0.1.0 --hash=sha256:...`), installed with --require-hashes
 #   CINV_VENV           the virtualenv cinv is installed into (default: $HOME/.cache/cinv-ci-venv;
