@@ -530,8 +530,10 @@ def test_1_2_the_ci_recipe_runs_no_program_and_loads_no_library_of_a_branch(site
         f'conf-script=/bin/sh -c "env > {leak}"\n'
     kea = ('{% set kea = inv.kea4 %}{"Dhcp4": {"hooks-libraries": [{"library": '
            '"./libcustomer.so"}], "subnet4": {{ kea.Dhcp4.subnet4 | to_json }}}}\n')
-    site.branch({"templates/dnsmasq.conf.j2": dnsmasq, "templates/kea-dhcp4.conf.j2": kea,
-                 "libcustomer.so": build_library(site, marker).decode("latin-1")})
+    site.branch({"templates/dnsmasq.conf.j2": dnsmasq, "templates/kea-dhcp4.conf.j2": kea})
+    (site.root / "libcustomer.so").write_bytes(build_library(site, marker))
+    site.inv.git("add", "libcustomer.so")
+    site.inv.git("commit", "-q", "-m", "Our own Kea hooks")
     r = recipe(site, site.tmp / "published", CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main")
     assert r.returncode == 1, r.stdout + r.stderr
     assert r.stderr.strip().splitlines()[-1] == \
@@ -691,3 +693,32 @@ def test_security_md_names_only_tests_that_exist():
     for module, test in named:
         source = (REPO / "tests" / f"{module or 'test_security3'}.py").read_text()
         assert f"def {test}(" in source, (module, test)
+
+
+@pytest.mark.parametrize("hostvars", [
+    {"cinv_description": "web", "cinv_cpus": 2, "ansible_host": "192.0.2.1"},
+    {"cinv_location": 'a "cinv_description": b', "cinv_description": "{{ x }}",
+     "nested": {"cinv_description": "n"}},
+    {"cinv_serial": 5, "cinv_model": "\U0001f4a5 {% x %}", "cinv_vendor": 'C:\\x"'},
+])
+def test_noted_only_cinvs_own_free_text_is_tagged(hostvars):
+    """The inventory.yaml line of a host's vars reads back as the same vars, with exactly the
+    top-level free text of cinv's own tagged !unsafe (the fast path and the slow one agree)."""
+    import yaml
+
+    from cinv.ansiblevars import FREE_TEXT
+    from cinv.render.env import _ansible_vars_slowly, to_ansible_vars
+    line = to_ansible_vars(hostvars)
+    assert line == _ansible_vars_slowly(hostvars, FREE_TEXT)
+    tagged = []
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def unsafe(loader, node):
+        tagged.append(loader.construct_scalar(node))
+        return tagged[-1]
+    Loader.add_constructor("!unsafe", unsafe)
+    assert yaml.load(line, Loader=Loader) == hostvars  # noqa: S506 - SafeLoader, one tag
+    assert sorted(tagged) == sorted(v for k, v in hostvars.items()
+                                    if k in FREE_TEXT and isinstance(v, str))

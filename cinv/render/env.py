@@ -214,10 +214,19 @@ def to_ansible_vars(value: dict) -> str:
     cinv's own free-text vars tagged `!unsafe`: text Ansible never evaluates as a template
     (cinv/ansiblevars.py)."""
     from cinv.ansiblevars import FREE_TEXT
-    if not any(key in value for key in FREE_TEXT):
-        return to_json_line(value)
+    text = to_json_line(value)
+    for key in FREE_TEXT:
+        if type(value.get(key)) is str:
+            mark = f'"{key}": '  # a key: in JSON a quote inside a string is escaped
+            if text.count(mark) != 1:  # the same key in a nested mapping too: one by one
+                return _ansible_vars_slowly(value, FREE_TEXT)
+            text = text.replace(mark, f"{mark}!unsafe ", 1)
+    return text
+
+
+def _ansible_vars_slowly(value: dict, free_text) -> str:
     return "{" + ", ".join(
-        f"{to_json_line(k)}: {'!unsafe ' if k in FREE_TEXT and type(v) is str else ''}"
+        f"{to_json_line(k)}: {'!unsafe ' if k in free_text and type(v) is str else ''}"
         f"{to_json_line(v)}" for k, v in sorted(value.items())) + "}"
 
 

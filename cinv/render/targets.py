@@ -146,11 +146,11 @@ def _render_target(env_for, view, name: str, outputs, files: dict) -> None:
                 raise
             except Exception as e:  # noqa: BLE001
                 raise template_error(e, out.template, what) from None
-            if env.sandboxed:  # the inventory's template: its output is held to its rule
-                rules.refuse(env, out.template, path, text, view.model, what)
             if path in files and files[path][0] != name:
                 raise CinvError(f"targets {files[path][0]} and {name} both write {path}")
             if path in files:
                 raise CinvError(f"target {name} writes {path} twice (make its path depend on "
                                 f"the {var})")
+            if env.sandboxed:  # the inventory's template: its output is held to its rule
+                rules.refuse(env, out.template, path, text, view.model, what)
             files[path] = (name, text.encode("utf-8"))
