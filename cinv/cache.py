@@ -18,7 +18,7 @@ import zlib
 from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
 
-from cinv import __version__, paths
+from cinv import __version__, paths, policy
 from cinv.errors import CinvError
 from cinv.load import INPUT_DIRS, SETTINGS_FILE, STATE_DIR, atomic_write
 
@@ -26,6 +26,12 @@ FORMAT = 6  # 3: interfaces carry names; 4: dhcp blocks and the libvirt block in
 # 5: interfaces carry other_macs and duid; 6: a zone's SOA timers, serial scheme and floor in
 # zone tuples
 RACY_SECONDS = 2.0
+
+
+def version() -> str:
+    """cinv's version and the operator's allowances in force (cinv/policy.py): what check finds
+    depends on both, so a cache made under others is not believed."""
+    return f"{__version__}/{policy.digest()}"
 
 
 def stat_key(st: os.stat_result) -> tuple:
@@ -71,7 +77,7 @@ def scan(root: Path) -> dict[str, tuple] | None:
 def fingerprint(keys: dict[str, tuple] | None) -> str | None:
     if keys is None:
         return None
-    h = hashlib.blake2b(f"{__version__}/{FORMAT}".encode(), digest_size=20)
+    h = hashlib.blake2b(f"{version()}/{FORMAT}".encode(), digest_size=20)
     # marshal version 0: no back-references, whose use depends on which equal objects happen to
     # be one object; so two processes that scanned the same files give the same fingerprint
     h.update(marshal.dumps(sorted(keys.items()), 0))
@@ -106,7 +112,7 @@ def read(root: Path, name: str):
     except (OSError, ValueError, EOFError, TypeError, CinvError):
         return None
     if (not isinstance(data, tuple) or len(data) != 4
-            or data[:3] != (__version__, FORMAT, stamp(root))):
+            or data[:3] != (version(), FORMAT, stamp(root))):
         return None
     return data[3]
 
@@ -119,7 +125,7 @@ def write(root: Path, name: str, value) -> bool:
         state_dir(root)
         folder = paths.private_dir(root, f"{STATE_DIR}/cache")
         atomic_write(folder / f"{name}.marshal",
-                     marshal.dumps((__version__, FORMAT, stamp(root), value)))
+                     marshal.dumps((version(), FORMAT, stamp(root), value)))
     except (OSError, ValueError, CinvError):
         return False
     return True

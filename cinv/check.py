@@ -512,6 +512,7 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-# The rules of zones' own records, and of what servers are handed beyond addresses, live in
-# their own modules and register themselves here.
-from cinv import servedcheck, zonecheck  # noqa: E402,F401
+# The rules of zones' own records, of what servers are handed beyond addresses, of what a
+# branch may claim, reach on a hypervisor or set for Ansible live in their own modules and
+# register themselves here.
+from cinv import ansiblevars, claims, hostreach, servedcheck, zonecheck  # noqa: E402,F401

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cinv import check, load, lookup, names
+from cinv.ansiblevars import FREE_TEXT
 from cinv.errors import CinvError, ProblemsError
 from cinv.model import Host, Inventory
 from cinv.workspace import Workspace
@@ -120,8 +121,7 @@ def ansible_list(ws: Workspace) -> str:
     the inventory-wide vars, and every host's vars under _meta (so Ansible never asks for one
     host at a time)."""
     data = _ansible_data(ws)
-    out: dict = {"_meta": {"hostvars": data["hosts"]}}
-    out["all"] = {"children": [*data["groups"], "ungrouped"]}
+    out: dict = {"all": {"children": [*data["groups"], "ungrouped"]}}
     if data["vars"]:
         out["all"]["vars"] = data["vars"]
     grouped = set()
@@ -132,6 +132,10 @@ def ansible_list(ws: Workspace) -> str:
         out[group] = item
         grouped.update(members)
     out["ungrouped"] = {"hosts": sorted(set(data["hosts"]) - grouped)}
+    if "_meta" in out:  # refused by the schema; never let a group replace every host's vars
+        raise CinvError("ansible: a group is named _meta, the protocol's key of every host's "
+                        "vars")
+    out["_meta"] = {"hostvars": {name: unsafe_text(hv) for name, hv in data["hosts"].items()}}
     return json.dumps(out, sort_keys=True, separators=(",", ":")) + "\n"  # for a machine
 
 
@@ -140,4 +144,12 @@ def ansible_host(ws: Workspace, name: str) -> str:
     is an error)."""
     data = _ansible_data(ws)
     fqdn = lookup.host_name(data["hosts"], name)
-    return json.dumps(data["hosts"][fqdn], indent=1, sort_keys=True) + "\n"
+    return json.dumps(unsafe_text(data["hosts"][fqdn]), indent=1, sort_keys=True) + "\n"
+
+
+def unsafe_text(hostvars: dict) -> dict:
+    """A host's vars with cinv's own free text marked as Ansible's JSON protocol marks text it
+    must never evaluate as a template ({"__ansible_unsafe": text}, read by the script inventory
+    plugin as !unsafe is in YAML)."""
+    return {k: {"__ansible_unsafe": v} if k in FREE_TEXT and type(v) is str else v
+            for k, v in hostvars.items()}

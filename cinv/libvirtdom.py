@@ -264,8 +264,17 @@ def _volume(value) -> str:
     return value
 
 
-def parse(r, lv, ifnames: list[str]) -> Libvirt:
-    """The libvirt block (r: schema.Reader collecting problems)."""
+def _lines_of(lines: dict, key: str, seq) -> None:
+    """lines[f"{key}[i]"]: the line of each item of a sequence (for cinv/hostreach.py)."""
+    if hasattr(seq, "line_of"):
+        for index in range(len(seq)):
+            lines[f"{key}[{index}]"] = seq.line_of(index)
+
+
+def parse(r, lv, ifnames: list[str], lines: dict | None = None) -> Libvirt:
+    """The libvirt block (r: schema.Reader collecting problems). lines: filled with the line
+    of each item that names a host path or keeps XML, "libvirt.devices[2]" -> 14."""
+    lines = {} if lines is None else lines
     p = "libvirt."
     r.keys(lv, LIBVIRT_KEYS, p)
     out = Libvirt(name=r.field(lv, "name", domain_name, p),
@@ -276,6 +285,9 @@ def parse(r, lv, ifnames: list[str]) -> Libvirt:
     os_map = r.mapping(lv.get("os"), f"{p}os", lv.line_of("os"))
     if os_map is not None:
         out.os = _parse_os(r, os_map, f"{p}os.")
+        for key in ("loader", "nvram"):
+            lines[f"{p}os.{key}.path"] = lines[f"{p}os.{key}.template"] = os_map.line_of(key)
+        _lines_of(lines, f"{p}os.xml", os_map.get("xml"))
     if lv.get("disks") is not None:
         out.disks = []
         disks = r.sequence(lv, "disks", f"{p}disks")
@@ -283,6 +295,8 @@ def parse(r, lv, ifnames: list[str]) -> Libvirt:
             m = r.mapping(item, f"{p}disks[{index}]", disks.line_of(index))
             if m is not None:
                 out.disks.append(_parse_disk(r, m, f"{p}disks[{index}]."))
+                lines[f"{p}disks[{index}].source"] = m.line_of("source")
+                _lines_of(lines, f"{p}disks[{index}].xml", m.get("xml"))
     nics = r.mapping(lv.get("interfaces"), f"{p}interfaces", lv.line_of("interfaces"))
     for ifname, item in (nics or {}).items():
         prefix = f"{p}interfaces.{ifname}."
@@ -300,8 +314,11 @@ def parse(r, lv, ifnames: list[str]) -> Libvirt:
                                prefix, required=True, default=""),
                 model=r.field(m, "model", _pattern(_WORD, "a NIC model"), prefix),
                 xml=r.items(m, "xml", lambda v: parse_kept(v, "interface"), prefix))
+            _lines_of(lines, f"{prefix}xml", m.get("xml"))
     out.xml = r.items(lv, "xml", lambda v: parse_kept(v, "domain"), p)
     out.devices = r.items(lv, "devices", lambda v: parse_kept(v, "devices"), p)
+    _lines_of(lines, f"{p}xml", lv.get("xml"))
+    _lines_of(lines, f"{p}devices", lv.get("devices"))
     return out
 
 

@@ -215,6 +215,9 @@ def parse_host(name: str, data, path: str, problems: list) -> Host | None:
     host.parent = r.field(data, "parent", names.check_fqdn)
     host.vars = r.field(data, "vars", lambda v: plain_data(v) if isinstance(v, dict) else
                         _not_mapping(v), default={})
+    if host.vars:
+        host.lines = dict(host.lines)
+        _var_lines(host.lines, "vars.", data["vars"])
     hw = r.mapping(data.get("hardware"), "hardware", data.line_of("hardware"))
     if hw is not None:
         host.hardware = _parse_hardware(r, hw)
@@ -228,7 +231,9 @@ def parse_host(name: str, data, path: str, problems: list) -> Host | None:
             host.interfaces.append(iface)
     lv = r.mapping(data.get("libvirt"), "libvirt", data.line_of("libvirt"))
     if lv is not None:
-        host.libvirt = libvirtdom.parse(r, lv, [i.name for i in host.interfaces])
+        lines: dict = {}
+        host.libvirt = libvirtdom.parse(r, lv, [i.name for i in host.interfaces], lines)
+        host.lines = {**host.lines, **lines}
     return host
 
 
@@ -408,7 +413,7 @@ def parse_settings(data, path: str, problems: list) -> Settings:
     if not isinstance(data, LMap):
         r.error(1, "cinv.yaml must be a mapping of settings (domain, mac_prefix, dns, ...)")
         return s
-    s.lines = data.key_lines
+    s.lines = dict(data.key_lines)  # and the lines of nested keys that validators name
     r.keys(data, SETTINGS_KEYS, "")
     s.domain = r.field(data, "domain", names.check_fqdn, default=s.domain)
     s.mac_prefix = r.field(data, "mac_prefix", _mac_prefix, default=s.mac_prefix)
@@ -437,6 +442,7 @@ def parse_settings(data, path: str, problems: list) -> Settings:
                 s.targets[target.name] = target
     libvirt = r.mapping(data.get("libvirt"), "libvirt", data.line_of("libvirt"))
     if libvirt is not None:
+        s.lines["libvirt.image_dir"] = libvirt.line_of("image_dir")
         r.keys(libvirt, ("image_dir",), "libvirt.")
         s.image_dir = r.field(libvirt, "image_dir", _abs_dir, "libvirt.", default=s.image_dir)
     git = r.mapping(data.get("git"), "git", data.line_of("git"))
@@ -464,6 +470,11 @@ def parse_settings(data, path: str, problems: list) -> Settings:
         s.kea_interfaces = r.items(kea, "interfaces", _kea_iface, "kea.") or ["*"]
     ansible = r.mapping(data.get("ansible"), "ansible", data.line_of("ansible"))
     if ansible is not None:
+        _var_lines(s.lines, "ansible.vars.", ansible.get("vars"))
+        groups = ansible.get("group_vars")
+        _var_lines(s.lines, "ansible.group_vars.", groups)
+        for group in groups if isinstance(groups, LMap) else ():
+            _var_lines(s.lines, f"ansible.group_vars.{group}.", groups[group])
         r.keys(ansible, ANSIBLE_KEYS, "ansible.")
         s.ansible = AnsibleSettings(
             host=r.field(ansible, "host", choice(ANSIBLE_HOST), "ansible.", default="ip"),
@@ -489,17 +500,28 @@ def _ratio(value) -> int | float:
     return value
 
 
+def _var_lines(lines: dict, prefix: str, data) -> None:
+    """lines[prefix + key]: the line of each key of a vars mapping (validators name them)."""
+    if isinstance(data, LMap):
+        for key in data:
+            lines[f"{prefix}{key}"] = data.line_of(key)
+
+
 def _vars(value) -> dict:
     return plain_data(value) if isinstance(value, dict) else _not_mapping(value)
 
 
 def _group_vars(value) -> dict:
     """{group: {var: value}}: group names as Ansible takes them (identifiers), not `all`
-    (that is ansible.vars) nor `ungrouped`."""
+    (that is ansible.vars) nor `ungrouped`, nor `_meta` (the key of every host's vars in
+    Ansible's dynamic-inventory protocol: a group of that name would replace them)."""
     groups = _vars(value)
     for name, group in groups.items():
         if name in ("all", "ungrouped"):
             raise ValueError(f"{name!r}: set the vars of every host in ansible.vars")
+        if name == "_meta":
+            raise ValueError(f"{name!r} is reserved by Ansible's dynamic-inventory protocol "
+                             "(every host's vars); not a group name")
         if not isinstance(group, dict):
             raise ValueError(f"{name}: expected a mapping of vars, not {group!r}")
     return groups

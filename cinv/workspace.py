@@ -71,7 +71,7 @@ class Workspace:
         from cinv.errors import Problem
         source = self.source()
         if self.commit:
-            keys, fp = None, f"ref:{source.tree.hexsha}"
+            keys, fp = None, f"ref:{source.tree.hexsha}:{cache.version()}"
         else:
             keys = cache.scan(self.root)
             fp = cache.fingerprint(keys)

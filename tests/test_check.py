@@ -590,3 +590,65 @@ def test_in_zone_nameserver_with_a_host_is_fine(texts, base_files):
     base_files["cinv.yaml"] = base_files["cinv.yaml"].replace(
         "nameservers: [ns1.example.net.]", "nameservers: [web1.prod.example.com.]")
     assert texts(base_files) == []
+
+
+@covers("libvirt_host_reach")
+def test_kept_libvirt_xml_reaches_only_what_the_operator_allows(texts, base_files, monkeypatch):
+    files = edit(base_files, "hosts/web1.prod.example.com.yaml", "    aliases: [www]\n",
+                 "    aliases: [www]\nlibvirt:\n  devices:\n"
+                 "    - \"<serial type='file'><source path='/etc/passwd'/></serial>\"\n")
+    assert texts(files) == [
+        "hosts/web1.prod.example.com.yaml:16: libvirt.devices[0]: <source path=...> reaches "
+        "/etc/passwd on the hypervisor, outside libvirt.image_dir (/var/lib/libvirt/images); "
+        "the operator may allow a folder with CINV_LIBVIRT_ALLOW=/folder"]
+    monkeypatch.setenv("CINV_LIBVIRT_ALLOW", "/etc")
+    assert texts(files) == []
+    files["cinv.yaml"] += "libvirt: {image_dir: /var/lib}\n"
+    assert texts(files) == [
+        "cinv.yaml:6: libvirt.image_dir: /var/lib is or holds the system folder "
+        "/var/lib/libvirt/qemu; a domain may reach everything inside libvirt.image_dir, so it "
+        "must be a folder of its own (default /var/lib/libvirt/images)"]
+
+
+@covers("ansible_vars_from_the_operator")
+def test_ansible_connection_vars_and_templates_are_the_operators(texts, base_files,
+                                                                 monkeypatch):
+    files = edit(base_files, "hosts/web1.prod.example.com.yaml", "kind: virtual\n",
+                 "kind: virtual\nvars:\n  ansible_user: deploy\n  ansible_port: 2222\n"
+                 "  ansible_python_interpreter: /usr/bin/python3\n"
+                 "  motd: \"{{ lookup('pipe', 'id') }}\"\n")
+    files["cinv.yaml"] += ("ansible:\n  vars: {ansible_connection: local}\n"
+                           "  group_vars:\n    tag_web: {ansible_user: 'x -oProxyCommand=y'}\n")
+    assert texts(files) == [
+        "cinv.yaml:7: ansible.vars.ansible_connection: a connection, privilege or interpreter "
+        "variable of Ansible chooses what the operator's controller runs; set it in the "
+        "operator's own Ansible configuration, or the operator allows it with "
+        "CINV_ANSIBLE_ALLOW=ansible_connection",
+        "cinv.yaml:9: ansible.group_vars.tag_web.ansible_user: 'x -oProxyCommand=y' is not a "
+        "user name",
+        "hosts/web1.prod.example.com.yaml:5: vars.ansible_python_interpreter: a connection, "
+        "privilege or interpreter variable of Ansible chooses what the operator's controller "
+        "runs; set it in the operator's own Ansible configuration, or the operator allows it "
+        "with CINV_ANSIBLE_ALLOW=ansible_python_interpreter",
+        "hosts/web1.prod.example.com.yaml:6: vars.motd: holds a template ({{, {%, {#) that "
+        "Ansible would evaluate on the operator's controller; the operator allows templates "
+        "with CINV_ANSIBLE_ALLOW=templates"]
+    monkeypatch.setenv("CINV_ANSIBLE_ALLOW", "ansible_connection,ansible_python_interpreter "
+                       "templates")
+    assert texts(files) == ["cinv.yaml:9: ansible.group_vars.tag_web.ansible_user: "
+                            "'x -oProxyCommand=y' is not a user name"]
+
+
+@covers("managed_domains_are_not_tlds")
+def test_no_managed_domain_is_a_top_level_domain(texts, base_files, monkeypatch):
+    files = edit(base_files, "networks/mgmt.yaml", "domain: mgmt.example.com", "domain: com")
+    files["zones/org.yaml"] = "records: {}\n"
+    assert texts(files)[:2] == [
+        "networks/mgmt.yaml:1: domain: com is a top-level domain; the inventory may manage "
+        "domains below one, not a whole top-level domain (the operator may allow a private "
+        "one with CINV_TLD_ALLOW=com)",
+        "zones/org.yaml:1: zone: org is a top-level domain; the inventory may manage domains "
+        "below one, not a whole top-level domain (the operator may allow a private one with "
+        "CINV_TLD_ALLOW=org)"]
+    monkeypatch.setenv("CINV_TLD_ALLOW", "com org")
+    assert not [t for t in texts(files) if "top-level" in t]

@@ -120,6 +120,16 @@ CASES = {
         targets="    {}", extra={"zones/example.com.yaml":
                                  'records:\n  "@": [{type: MX, value: "ten mail"}]\n'},
         want="zones/example.com.yaml:2: records.@: MX: MX 'ten mail': expecting an integer"),
+    "a branch template writes what loads code, runs a program or reads a file": dict(
+        targets="    {}", templates={"dnsmasq.conf.j2": "domain=example.com\nconf-file=/x\n"},
+        want="templates/dnsmasq.conf.j2:2: dnsmasq/cinv.conf:2: dnsmasq option conf-file is "
+             "not one a rendered file may hold (it reads another file, runs a program, writes "
+             "a file or is not a DHCP or DNS option cinv allows) (rendering target dnsmasq)"),
+    "a branch's own report script": dict(
+        targets="    {}", templates={"report.js.j2": "fetch('https://evil.example/');\n"},
+        want="templates/report.js.j2: the report page, its script and its "
+             "Content-Security-Policy come from cinv only; an inventory may not supply them "
+             "(remove templates/report*.j2)"),
     "template a symlink out of the inventory": dict(
         templates={"mine.j2": "x\n"}, prepare=_symlink, want=None),
 }
@@ -215,6 +225,7 @@ SITES = {
     ("env.py", "bounded", "needed more than"): "template computing too much",
     ("env.py", "render_bounded", "the output is over the limit"): "template computing too much",
     ("serial.py", "read", "FileNotFoundError"): "internal: a missing blob reads as absent",
+    ("targets.py", "render_target", "_own_only"): "a branch's own report script",
     ("targets.py", "_render_target", "template_error(e, out.template, f\"target"):
         "template syntax error",
     ("targets.py", "_render_target", "template_error(e, f\"path of target"):
@@ -226,6 +237,12 @@ SITES = {
         "undefined variable",
     ("targets.py", "_render_target", "both write"): "two targets write one file",
     ("targets.py", "_render_target", "twice"): "the case test_one_target_writing_twice",
+    ("rules/kea.py", "_no_repeats", "ValueError"):
+        "internal: caught by the rule, which refuses the file as the case below",
+    ("rules/others.py", "_mapping", "_Repeated"):
+        "internal: caught by the rule, which refuses the file as the case below",
+    ("rules/__init__.py", "refuse", "CinvError"):
+        "a branch template writes what loads code, runs a program or reads a file",
     ("verify.py", "_paths_only", "both write"): "two targets write one file",
     ("verify.py", "_paths_only", "is not a plain relative"): "path outside the output dir",
     ("view.py", "__getattr__", "AttributeError"): "internal: attribute lookup of a record",
@@ -240,14 +257,15 @@ SITES = {
 
 
 def raise_sites():
-    for path in sorted(RENDER.glob("*.py")):
+    for path in sorted(RENDER.rglob("*.py")):
         text = path.read_text()
+        path = path.relative_to(RENDER)
 
         def walk(node, function):
             for child in ast.iter_child_nodes(node):
                 name = child.name if isinstance(child, ast.FunctionDef) else function
                 if isinstance(child, ast.Raise) and child.exc is not None:
-                    yield path.name, name, ast.get_source_segment(text, child.exc)
+                    yield path.as_posix(), name, ast.get_source_segment(text, child.exc)
                 yield from walk(child, name)
         yield from walk(ast.parse(text), None)
 

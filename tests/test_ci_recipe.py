@@ -3,6 +3,7 @@ branches (what .gitlab-ci.yml and github-actions.yml run on every push)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -79,7 +80,16 @@ def test_ci_files_call_the_one_script_and_publish_the_branch_output():
     run = [s for s in steps if s.get("id") == "cinv"][0]
     assert "cinv-ci.sh" in run["run"]
     upload = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact")][0]
-    assert upload["with"]["path"] == "${{ env.CINV_OUT }}/${{ steps.cinv.outputs.branch }}/"
+    assert upload["with"]["path"].splitlines() == [
+        "${{ env.CINV_OUT }}/${{ steps.cinv.outputs.branch }}/",
+        "${{ env.CINV_OUT }}/${{ steps.cinv.outputs.branch }}.render.diff"]
+    assert upload["if"] == "always()"  # the report and the diff help most when a check failed
+    assert github["jobs"]["cinv"]["container"]["options"] == "--privileged"  # bubblewrap
+    # pinned to a commit id (no tag that cinv's repository lacks), and the sandbox installed
+    for spec in (github["jobs"]["cinv"]["env"]["CINV_PIP_SPEC"],
+                 gitlab["variables"]["CINV_PIP_SPEC"]):
+        assert re.fullmatch(r"git\+https://\S+@[0-9a-f]{40}", spec), spec
+    assert "bubblewrap" in steps[0]["run"] and "bubblewrap" in job["before_script"][1]
     checkout = [s for s in steps if s.get("uses", "").startswith("actions/checkout")][0]
     assert checkout["with"]["fetch-depth"] == 0
     assert github["jobs"]["cinv"]["env"]["CINV_DIFF_BASE"] == (
@@ -155,7 +165,7 @@ def test_a_missing_checker_fails_unless_allowed(customers, tmp_path):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     for tool in ("bash", "git", "tr", "grep", "sed", "mktemp", "rm", "mkdir", "env", "printf",
-                 "cat"):
+                 "cat", "bwrap"):
         found = shutil.which(tool)
         if found:
             (bin_dir / tool).symlink_to(found)
@@ -308,3 +318,46 @@ def test_publishes_the_report_and_the_rendered_diff_against_the_base(customers, 
     r = run_script(customers, out, CINV_DIFF_BASE="nosuch", **allow)
     assert r.returncode == 1
     assert r.stderr.strip().endswith("CINV_DIFF_BASE: no branch 'nosuch' here or at origin")
+
+
+def test_checks_the_configuration_not_the_runners_network_cards(customers, tmp_path):
+    """Kea's -t refuses an interface the machine lacks: the recipe checks a copy without the
+    interface names (and says so), so a DHCP server on eth7 passes on any runner (and in the
+    sandbox, which has no network card at all)."""
+    for tool in CHECKERS:
+        require(tool)
+    customers.ok("net", "set", "prod", "dhcp.interface=eth7")
+    settings = customers.root / "cinv.yaml"
+    settings.write_text(settings.read_text() + "kea:\n  interfaces: [eth7, eth8/192.0.2.1]\n")
+    customers.git("commit", "-q", "-am", "Serve DHCP on eth7")
+    kea4 = tmp_path / "o" / "main" / "kea-dhcp4.conf"
+    r = run_script(customers, tmp_path / "o")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert '"interface": "eth7"' in kea4.read_text()  # the published file keeps its names
+    for family in (4, 6):
+        assert f"cinv-ci: kea-dhcp{family} -t checks a copy without the interface names eth7 " \
+            "eth8/192.0.2.1 (the runner's network cards are not the DHCP server's)" in r.stdout
+        assert f"cinv-ci: ok: kea-dhcp{family} -t" in r.stdout
+    assert "checkers run in bubblewrap" in r.stdout
+
+
+def test_a_branch_is_checked_against_its_base(customers, tmp_path):
+    """The merge target pins the domains a branch may manage (cinv check --base)."""
+    customers.git("checkout", "-q", "customer-b")
+    (customers.root / "zones").mkdir(exist_ok=True)
+    (customers.root / "zones" / "pypi.org.yaml").write_text(
+        'records:\n  www: [{type: A, value: 192.0.2.80}]\n')
+    customers.git("add", "zones")
+    customers.git("commit", "-q", "-m", "claim pypi.org")
+    for env in ({"GITHUB_BASE_REF": "main"}, {"CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main"}):
+        r = run_script(customers, tmp_path / "o", CINV_ALLOW_MISSING_CHECKERS="1", **env)
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "cinv-ci: cinv  check --base main" in r.stdout
+        assert "zones/pypi.org.yaml:1: zone: pypi.org lies under no domain that " in r.stdout
+        assert r.stderr.strip().endswith("cinv check found problems in the inventory "
+                                          "(listed above)")
+    # the same branch read through --ref from main's checkout
+    customers.git("checkout", "-q", "main")
+    r = run_script(customers, tmp_path / "o", CINV_REF="customer-b", CINV_DIFF_BASE="main",
+                   CINV_ALLOW_MISSING_CHECKERS="1")
+    assert r.returncode == 1 and "zones/pypi.org.yaml:1: zone: pypi.org" in r.stdout, r.stdout

@@ -138,10 +138,10 @@ def test_user_target_per_host(example, tmp_path):
 
 def test_inventory_template_overrides_builtin(example, tmp_path):
     (example / "templates" / "hosts.j2").write_text(
-        "{% for l in inv.address_lines %}{{ l.names[0] }} {{ l.address }}\n{% endfor %}")
+        "{% for l in inv.address_lines %}{{ l.address }} {{ l.names[0] }}\n{% endfor %}")
     out = tmp_path / "out"
     assert render(example, out, "hosts").code == 0
-    assert (out / "hosts").read_text().splitlines()[0] == "hv1.example.com 192.0.2.11"
+    assert (out / "hosts").read_text().splitlines()[0] == "192.0.2.11 hv1.example.com"
 
 
 @pytest.mark.parametrize("body", [

@@ -359,16 +359,15 @@ def test_thousands_of_hosts_stay_small_and_quick(tmp_path, browser):
     assert page.errors == []
 
 
-def test_an_inventory_may_override_the_report_s_parts(inventory, tmp_path):
-    """templates/report.css.j2 in the inventory replaces the built-in one (and the page then
-    renders in the sandbox, as every template from the inventory)."""
-    (inventory.root / "templates" / "report.css.j2").write_text("body { color: #123456; }\n")
-    html = render_report(inventory, tmp_path / "out").read_text()
-    assert "<style>\nbody { color: #123456; }\n</style>" in html
-    (inventory.root / "templates" / "report.js.j2").write_text(
-        "{{ ''.__class__.__mro__ }}\n")
+def test_the_report_s_parts_come_from_cinv_only(inventory, tmp_path):
+    """An inventory's report.css.j2 (or .js.j2, .html.j2) is refused, not used: CSS inside the
+    page's <style> could close it and write markup (a meta refresh away), and a script would
+    run in every viewer's browser (tests/test_security3.py::test_7_...)."""
+    (inventory.root / "templates" / "report.css.j2").write_text(
+        "body { color: #123456; }</style><meta http-equiv='refresh' content='0;url=x'>\n")
     r = inventory.run("render", "report", "--out", tmp_path / "out")
-    assert r.code == 1 and "templates/report.js.j2:1: " in r.err, r
+    assert r.code == 1 and r.err.startswith("cinv: templates/report.css.j2: the report page"), r
+    assert not (tmp_path / "out" / "report").exists()
 
 
 def test_an_address_in_its_hold_time_has_its_own_colour(inventory, tmp_path, monkeypatch):

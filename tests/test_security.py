@@ -113,6 +113,11 @@ class Site:
 
 @pytest.fixture
 def site(inventory, tmp_path) -> Site:
+    return make_site(inventory, tmp_path)
+
+
+def make_site(inventory, tmp_path) -> Site:
+    """main with a hypervisor and a VM, rendered into build/ (tests/test_security3.py too)."""
     inventory.ok("host", "add", "hv1", "--kind", "physical", "--network", "prod",
                  "--mac", "00:25:90:00:00:01", "--cpus", "8", "--memory", "32GiB")
     inventory.ok("host", "add", "web", "--kind", "virtual", "--network", "prod", "--parent",

@@ -52,8 +52,12 @@ def init(directory, domain, nameservers, no_commit):
 @click.option("--refs", "refs", metavar="PATTERN",
               help="Also compare with the branches whose name matches (e.g. 'customer-*'): "
                    "MACs everywhere, addresses on networks several branches share.")
+@click.option("--base", "base", metavar="REF",
+              help="Also report every managed domain (cinv.yaml's, a network's, a zone of "
+                   "zones/) that lies under none of REF's, and a changed libvirt.image_dir: "
+                   "what a branch may claim is pinned by its merge target.")
 @click.pass_context
-def check(ctx, fmt, refs):
+def check(ctx, fmt, refs, base):
     """Validate the whole inventory; every problem as path:line: message, then a summary line,
     all on stdout. Exit 1 on errors (anything `cinv render` would refuse is one).
 
@@ -62,16 +66,24 @@ def check(ctx, fmt, refs):
     different hosts, or address held by two hosts on a network of the same name, across
     them and this inventory is an error naming both.
 
+    With --base REF (CI passes the merge request's target branch), a domain the branch
+    manages that REF does not, such as a zones/pypi.org.yaml, is an error: a branch cannot
+    grant itself a domain.
+
     \b
     Example:
       cinv check --format json
       cinv check --refs 'customer-*'
+      cinv check --base origin/main
     """
     ws = _workspace(ctx)
     problems, n_hosts, n_networks = ws.checked()
     if refs is not None:
         from cinv import refcheck
         problems = problems + refcheck.problems(ws, refs)
+    if base is not None:
+        from cinv import claims
+        problems = problems + claims.against_base(ws, base)
     n_err = len(checks.errors(problems))
     if fmt == "json":
         echo(json.dumps({"errors": n_err, "warnings": len(problems) - n_err,

@@ -8,7 +8,10 @@ nvram, boot order ...), currentMemory, emulator, disks (path, format, bus, targe
 has no sizes), each NIC's source and model, and every other element verbatim (features, cpu,
 clock, graphics, video, controllers, passthrough ...), which render re-emits. An element cinv
 may not keep (a namespaced extension such as `qemu:commandline`, an emulator outside the system
-folders) is listed with its line, as is runtime state (`id`, a disk source's `index`).
+folders) is listed with its line, as is runtime state (`id`, a disk source's `index`), and so is
+what would reach the hypervisor past the operator's allowance (cinv/hostreach.py: a <script> or
+<bootloader>, a host path outside libvirt.image_dir, a <seclabel> lifting confinement, a host
+device, a secret).
 
 The XML is untrusted: DOCTYPE and ENTITY declarations are refused before parsing (no entity
 expansion, no external entities), and the file is bounded like every import.
@@ -21,7 +24,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.parsers import expat
 
-from cinv import libvirtdom, names, values
+from cinv import hostreach, libvirtdom, names, values
 from cinv.errors import CinvError
 from cinv.importers import Findings, FoundHost, FoundIface, domains, host_name, read_text
 from cinv.model import Inventory
@@ -142,6 +145,12 @@ class _Domain:
     def __init__(self, tree: Tree, shown: str, inv: Inventory, found: Findings):
         self.tree, self.shown, self.inv, self.found = tree, shown, inv, found
         self.lv: dict = {}
+        self.reach = hostreach.Reach(inv.settings.image_dir)
+
+    def why_not(self, elem: ET.Element, place: str) -> str | None:
+        """Why an element may not be kept at place: libvirtdom's rule, then what it reaches
+        on the hypervisor (cinv/hostreach.py)."""
+        return libvirtdom.why_not_kept(elem, place) or self.reach.element(elem)
 
     def at(self, elem: ET.Element) -> str:
         return f"{self.shown}:{self.tree.line(elem)}"
@@ -151,7 +160,7 @@ class _Domain:
 
     def keep(self, elem: ET.Element, place: str, into: list) -> bool:
         """Keep an element verbatim at `place`, or list it (with the reason) and return False."""
-        why = libvirtdom.why_not_kept(elem, place)
+        why = self.why_not(elem, place)
         if why:
             self.skip(elem, f"<{self.tree.qname(elem)}>", f"not kept: {why}")
             return False
@@ -277,7 +286,11 @@ class _Domain:
                 attrs = dict(child.attrib)
                 if (child.text or "").strip():
                     attrs["path"] = child.text.strip()
-                os_[tag] = attrs
+                why = self.reach.element(child)
+                if why:
+                    self.skip(child, f"<{tag}>", f"not kept: {why}")
+                else:
+                    os_[tag] = attrs
             elif tag == "boot" and set(child.attrib) == {"dev"}:
                 os_.setdefault("boot", []).append(child.get("dev"))
             else:
@@ -358,8 +371,9 @@ class _Domain:
                     disk["driver"] = dict(child.attrib)
             elif tag == "source":
                 source = self._disk_source(child, kind)
-                if source is False:
-                    return None
+                if source is False or (source and kind != "volume" and source.startswith("/")
+                                       and self.reach.path(source)):
+                    return None  # kept as is, or listed with what it reaches
                 if source is not None:
                     disk["source"] = source
             elif tag == "target":
@@ -372,7 +386,7 @@ class _Domain:
                 disk[tag] = True
             elif tag == "capacity":
                 continue  # cinv's own hint of a disk's size (hardware.disks), not libvirt's
-            elif libvirtdom.why_not_kept(child, "disk") is None:
+            elif self.why_not(child, "disk") is None:
                 xml.append(libvirtdom.serialize(child))
             else:
                 return None
@@ -444,7 +458,7 @@ class _Domain:
                 continue
             if child.tag == "model" and set(child.attrib) == {"type"} and not len(child):
                 nic["model"] = child.get("type")
-            elif libvirtdom.why_not_kept(child, "interface") is None:
+            elif self.why_not(child, "interface") is None:
                 xml.append(libvirtdom.serialize(child))
             else:
                 return None, f"<{child.tag}> is more than cinv models"

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import __version__, cache, check, freed, gitstore, load, lock, paths
+from cinv import cache, check, freed, gitstore, load, lock, paths
 from cinv.errors import CinvError, ProblemsError
 from cinv.render import fast, incremental, libvirtview, serial, targets, writer
 from cinv.render.env import make_env, template_seconds
@@ -128,13 +128,9 @@ def render_files(ws: Workspace, inv, names: list[str], out: Path, manifest: dict
     trusted = make_env(None)
 
     def env_for(name: str, output) -> object:
-        """cinv's own template, unless the inventory overrides it or a user target replaced
-        the built-in target: those run in the sandbox."""
-        if (available[name] is targets.BUILTIN.get(name)
-                and not any(source.exists(f"templates/{t}")
-                            for t in (output.template, *output.includes))):
-            return trusted
-        return env
+        """cinv's own template, unless the inventory supplies it (targets.supplied): those
+        run in the sandbox."""
+        return env if targets.supplied(source, available, name, output) else trusted
     zone_states: dict = {}
     dirty = None if ws.commit else dirty_paths(ws)
     serials = zone_serials(ws, env, manifest, zone_states, pin, dirty)
@@ -181,7 +177,7 @@ def inputs_key(ws: Workspace, names: list[str], keys: dict | None = None) -> str
     commit HEAD names (zone serials follow the history), cinv's own templates and version, and
     the targets asked for. None when that cannot be known for sure (racy or symlinked files).
     keys: the work tree's cache.scan, if made."""
-    h = hashlib.blake2b(f"{__version__}|{','.join(names)}".encode(), digest_size=20)
+    h = hashlib.blake2b(f"{cache.version()}|{','.join(names)}".encode(), digest_size=20)
     if ws.commit:
         h.update(f"ref:{ws.source().tree.hexsha}".encode())
     else:

@@ -224,6 +224,27 @@ def to_json_line(value) -> str:
     return _SURROGATE_PAIR.sub(_astral, text) if "\\ud" in text else text
 
 
+def to_ansible_vars(value: dict) -> str:
+    """A host's vars as to_json_line writes them (one line of JSON, a YAML flow mapping), with
+    cinv's own free-text vars tagged `!unsafe`: text Ansible never evaluates as a template
+    (cinv/ansiblevars.py)."""
+    from cinv.ansiblevars import FREE_TEXT
+    text = to_json_line(value)
+    for key in FREE_TEXT:
+        if type(value.get(key)) is str:
+            mark = f'"{key}": '  # a key: in JSON a quote inside a string is escaped
+            if text.count(mark) != 1:  # the same key in a nested mapping too: one by one
+                return _ansible_vars_slowly(value, FREE_TEXT)
+            text = text.replace(mark, f"{mark}!unsafe ", 1)
+    return text
+
+
+def _ansible_vars_slowly(value: dict, free_text) -> str:
+    return "{" + ", ".join(
+        f"{to_json_line(k)}: {'!unsafe ' if k in free_text and type(v) is str else ''}"
+        f"{to_json_line(v)}" for k, v in sorted(value.items())) + "}"
+
+
 # An escaped surrogate pair in JSON text, not itself after an escaped backslash.
 _SURROGATE_PAIR = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})")
 
@@ -259,7 +280,7 @@ def make_env(source: Source | None) -> jinja2.Environment:
         autoescape=lambda name: bool(name) and name.endswith((".xml.j2", ".html.j2")),
         auto_reload=False, cache_size=-1)
     env.filters.update({"dhcp_string": dhcp_string, "to_json": to_json, "to_yaml": to_yaml,
-                        "to_json_line": to_json_line,
+                        "to_json_line": to_json_line, "to_ansible_vars": to_ansible_vars,
                         "xml": xml_escape})
     return env
 

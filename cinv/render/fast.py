@@ -35,7 +35,8 @@ FAST = tuple(READS)
 _MARK = re.compile(r'"\\u0000cinv:reservations:([^"\\]*)\\u0000"')
 ANSIBLE_HEAD = ("# Ansible inventory written by cinv from the inventory: edit the inventory, "
                 "not this file.\n# Use: ansible-inventory -i inventory.yaml --graph  (vars are "
-                "one JSON line each: valid YAML)\nall:\n")
+                "one JSON line each: valid YAML;\n# cinv's own free text is !unsafe, never "
+                "templated by Ansible)\nall:\n")
 
 
 class Context:

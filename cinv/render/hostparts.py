@@ -15,7 +15,7 @@ import re
 import socket
 
 from cinv.render import dhcpview
-from cinv.render.env import dhcp_string, to_json_line
+from cinv.render.env import dhcp_string, to_ansible_vars, to_json_line
 
 
 class Fallback(Exception):
@@ -142,7 +142,7 @@ def address_lines(host: dict) -> list[tuple]:
 def ansible(host: dict, hostvars: dict, groups: list[str]) -> tuple[str, tuple, str]:
     """(the host's line under all.hosts, its groups, its line under a group's hosts)."""
     name = to_json_line(host["name"])
-    return (f"    {name}: {to_json_line(hostvars)}\n", tuple(groups), f"        {name}:\n")
+    return (f"    {name}: {to_ansible_vars(hostvars)}\n", tuple(groups), f"        {name}:\n")
 
 
 def kea_json(iface: dict, family: int) -> list[tuple[tuple, str]]:

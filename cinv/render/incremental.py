@@ -44,7 +44,7 @@ def applies(ws: Workspace, names: list[str], settings, keys: dict | None) -> boo
     wanted = names or list(targets.BUILTIN)
     for name in wanted:
         for out in targets.BUILTIN.get(name, ()):
-            if any(source.exists(f"templates/{t}") for t in (out.template, *out.includes)):
+            if targets.supplied(source, targets.BUILTIN, name, out):
                 return False
     try:
         from cinv import lock, paths

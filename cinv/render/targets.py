@@ -14,6 +14,7 @@ import jinja2
 from cinv import paths
 from cinv.errors import CinvError
 from cinv.model import Settings
+from cinv.render import rules
 from cinv.render.env import (
     TemplateBudget,
     bounded,
@@ -59,6 +60,14 @@ EACH = {"once": (None, None), "host": ("hosts", "host"), "network": ("networks",
         "hypervisor": ("hypervisors", "hypervisor")}
 
 
+def supplied(source, available: dict, name: str, output: Output) -> bool:
+    """Whether an output renders by the inventory's own template (so in the sandbox, within
+    bounds, its output held to its rule): a user target's, or a built-in one whose template
+    or one of its includes the inventory's templates/ overrides."""
+    return available[name] is not BUILTIN.get(name) or any(
+        source.exists(f"templates/{t}") for t in (output.template, *output.includes))
+
+
 def all_targets(settings: Settings) -> dict[str, tuple[Output, ...]]:
     targets = dict(BUILTIN)
     for name, t in settings.targets.items():
@@ -66,11 +75,31 @@ def all_targets(settings: Settings) -> dict[str, tuple[Output, ...]]:
     return targets
 
 
+# Targets whose templates come from cinv only: the report is a page people open from CI
+# artifacts, and its script and Content-Security-Policy (which allows that script by its hash)
+# are cinv's; a branch's own would run in every viewer's browser.
+OWN_ONLY = ("report",)
+
+
+def _own_only(env, name: str, outputs) -> CinvError:
+    inventory = env.loader.loaders[0]  # the inventory's templates/ (see env.make_env)
+    mine = [f"templates/{t}" for out in outputs for t in (out.template, *out.includes)
+            if inventory.source.exists(f"templates/{t}")]
+    at = mine[0] if mine else f"target {name}"
+    return CinvError(f"{at}: the {name} page, its script and its Content-Security-Policy come "
+                     f"from cinv only; an inventory may not supply them (remove "
+                     f"{'templates/' + name + '*.j2' if mine else 'the target'})")
+
+
 def render_target(env_for, view, name: str, outputs, files: dict) -> None:
     """Render every output of one target into files {path: (target, bytes)}; env_for(name,
     output) gives the Jinja2 environment to render that output in. Templates of the inventory
-    (the sandboxed environment) run within time, memory and output bounds (see env.bounded);
-    cinv's own run unbounded, at full speed."""
+    (the sandboxed environment) run within time, memory and output bounds (see env.bounded),
+    and what they write is held to the rule of its file's syntax (rules/: no directive that
+    loads code, runs a program or reads another file); cinv's own run unbounded, at full
+    speed."""
+    if name in OWN_ONLY and any(env_for(name, out).sandboxed for out in outputs):
+        raise _own_only(env_for(name, outputs[0]), name, outputs)
     if any(env_for(name, out).sandboxed for out in outputs):
         with bounded(f"target {name}"):
             _render_target(env_for, view, name, outputs, files)
@@ -122,4 +151,6 @@ def _render_target(env_for, view, name: str, outputs, files: dict) -> None:
             if path in files:
                 raise CinvError(f"target {name} writes {path} twice (make its path depend on "
                                 f"the {var})")
+            if env.sandboxed:  # the inventory's template: its output is held to its rule
+                rules.refuse(env, out.template, path, text, view.model, what)
             files[path] = (name, text.encode("utf-8"))

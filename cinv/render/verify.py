@@ -22,13 +22,10 @@ _AT = re.compile(r"^(templates/[^:\s]+)(?::(\d+))?: (.*)\Z", re.S)
 
 
 def supplied(source: Source, inv: Inventory) -> set[str]:
-    """Targets the inventory defines or whose templates it overrides."""
-    out = set()
-    for name, outputs in targets.all_targets(inv.settings).items():
-        if outputs is not targets.BUILTIN.get(name) or any(
-                source.exists(f"templates/{o.template}") for o in outputs):
-            out.add(name)
-    return out
+    """Targets the inventory defines or whose templates (or their includes) it overrides."""
+    available = targets.all_targets(inv.settings)
+    return {name for name, outputs in available.items()
+            if any(targets.supplied(source, available, name, o) for o in outputs)}
 
 
 def _problem(e: CinvError, inv: Inventory) -> Problem:
@@ -67,10 +64,7 @@ def problems(source: Source, inv: Inventory) -> list[Problem]:
     env, trusted = make_env(source), make_env(None)
 
     def env_for(name: str, output) -> object:
-        if (available[name] is targets.BUILTIN.get(name)
-                and not source.exists(f"templates/{output.template}")):
-            return trusted
-        return env
+        return env if targets.supplied(source, available, name, output) else trusted
 
     view = View(inv)
     files: dict = {}

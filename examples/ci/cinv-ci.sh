@@ -15,7 +15,8 @@
 #   CINV_INSTALL        auto (default: install only when `cinv` is not on PATH), always, never
 #   CINV_PIP_SPEC       where cinv comes from, pinned: cinv's git repository at a commit id or a
 #                       release tag, "git+https://git.example.org/tools/cinv.git@<40-hex commit>"
-#                       (or @v0.1.0), or a local checkout (/path/to/cinv)
+#                       (or a release tag of your copy of cinv's repository, @vX.Y.Z), or a
+#                       local checkout (/path/to/cinv)
 #   CINV_REQUIREMENTS   instead: a requirements file pinning cinv and every dependency with
 #                       hashes (`cinv==0.1.0 --hash=sha256:...`), installed with --require-hashes
 #   CINV_VENV           the virtualenv cinv is installed into (default: $HOME/.cache/cinv-ci-venv;
@@ -109,11 +110,32 @@ if [ -n "${GITHUB_OUTPUT:-}" ]; then
   { echo "branch=$branch"; echo "out=$out"; } >>"$GITHUB_OUTPUT"
 fi
 
+# --- the base: what the branch is checked and compared against ---------------------------------
+base=${CINV_DIFF_BASE-${CI_MERGE_REQUEST_TARGET_BRANCH_NAME:-${GITHUB_BASE_REF:-${CI_DEFAULT_BRANCH:-}}}}
+rev= head_rev=
+if [ -n "$base" ]; then
+  case "$base" in -*) fail "CINV_DIFF_BASE '$base' is not a branch name" ;; esac
+  # the base as a commit: the remote's branch, a local one, or fetched now (CI clones often hold
+  # only the branch being built)
+  rev=$(git -C "$INVENTORY" rev-parse --verify --quiet "refs/remotes/origin/$base^{commit}" ||
+        git -C "$INVENTORY" rev-parse --verify --quiet "refs/heads/$base^{commit}" ||
+        { git -C "$INVENTORY" fetch --quiet origin "refs/heads/$base" 2>/dev/null &&
+          git -C "$INVENTORY" rev-parse --verify --quiet "FETCH_HEAD^{commit}"; } || true)
+  [ -n "$rev" ] || fail "CINV_DIFF_BASE: no branch '$base' here or at origin"
+  head_rev=$(git -C "$INVENTORY" rev-parse --verify --quiet --end-of-options \
+             "${REF:-HEAD}^{commit}" || true)
+fi
+
 # --- check and render --------------------------------------------------------------------------
 ref_args=()
 [ -n "$REF" ] && ref_args=(--ref "$REF")
-say "cinv ${ref_args[*]} check"
-cinv -C "$INVENTORY" "${ref_args[@]}" check ||
+# the domains a branch may manage are its base's: a new one fails the job (cinv check --base)
+base_args=()
+if [ -n "$rev" ] && [ "$rev" != "$head_rev" ]; then
+  base_args=(--base "$rev")
+fi
+say "cinv ${ref_args[*]} check${base_args:+ --base $base}"
+cinv -C "$INVENTORY" "${ref_args[@]}" check "${base_args[@]}" ||
   fail "cinv check found problems in the inventory (listed above)"
 
 # --- checks across branches (only with CINV_CHECK_REFS) ------------------------------------------
@@ -136,23 +158,13 @@ cinv -C "$INVENTORY" "${ref_args[@]}" render --out "$out" || fail "cinv render (
 say "report: $out/report/index.html"
 
 # --- the rendered diff, for review ---------------------------------------------------------------
-base=${CINV_DIFF_BASE-${CI_MERGE_REQUEST_TARGET_BRANCH_NAME:-${GITHUB_BASE_REF:-${CI_DEFAULT_BRANCH:-}}}}
 if [ -n "$base" ]; then
-  case "$base" in -*) fail "CINV_DIFF_BASE '$base' is not a branch name" ;; esac
-  # the base as a commit: the remote's branch, a local one, or fetched now (CI clones often hold
-  # only the branch being built)
-  rev=$(git -C "$INVENTORY" rev-parse --verify --quiet "refs/remotes/origin/$base^{commit}" ||
-        git -C "$INVENTORY" rev-parse --verify --quiet "refs/heads/$base^{commit}" ||
-        { git -C "$INVENTORY" fetch --quiet origin "refs/heads/$base" 2>/dev/null &&
-          git -C "$INVENTORY" rev-parse --verify --quiet "FETCH_HEAD^{commit}"; } || true)
-  [ -n "$rev" ] || fail "CINV_DIFF_BASE: no branch '$base' here or at origin"
-  head_rev=$(git -C "$INVENTORY" rev-parse --verify --quiet "HEAD^{commit}" || true)
   diff_file="$(cd "$OUT_BASE" && pwd)/$branch.render.diff"
   if [ "$rev" = "$head_rev" ]; then
     say "rendered diff: HEAD is $base; nothing to compare"
     : >"$diff_file"
   else
-    cinv -C "$INVENTORY" diff --render "$rev" HEAD >"$diff_file"
+    cinv -C "$INVENTORY" diff --render "$rev" "$head_rev" >"$diff_file"
     rc=$?
     if [ "$rc" = 0 ]; then
       say "rendered diff: no rendered file changes against $base"
@@ -184,10 +196,92 @@ if [ -n "$base" ]; then
   fi
 fi
 
-# --- the real checkers ---------------------------------------------------------------------------
+# --- the real checkers, each in a sandbox -------------------------------------------------------
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 failures=0
+
+# The checkers read files a branch wrote. cinv refuses every directive it knows to load code,
+# run a program or read a file, but a checker that still surprises us must find nothing worth
+# taking: no token in its environment, no network, no view of the checkout (its .git/config may
+# hold the job's credentials) or of $HOME, and nowhere to write but the scratch folder.
+SANDBOX=${CINV_CHECKER_SANDBOX:-bwrap}
+SAFE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+case "$SANDBOX" in
+  bwrap | none) ;;
+  *) fail "CINV_CHECKER_SANDBOX must be bwrap or none, not '$SANDBOX'" ;;
+esac
+
+# sandboxed CMD...: run CMD with an empty environment (PATH, HOME and Kea's folders only, all
+# pointing at the scratch folder); under bwrap also in namespaces of its own (no network, no
+# other process, no capability), seeing only the system's program folders, the few files of
+# /etc that loading programs needs, and the rendered files (read-only), and writing only the
+# scratch folder
+sandboxed() {
+  local env=(PATH="$SAFE_PATH" HOME="$scratch" KEA_PIDFILE_DIR="$scratch"
+             KEA_LOCKFILE_DIR="$scratch" KEA_LOG_FILE_DIR="$scratch")
+  if [ "$SANDBOX" = none ]; then
+    (cd "$scratch" && env -i "${env[@]}" "$@")
+    return
+  fi
+  local args=() path item
+  for path in /usr /bin /sbin /lib /lib32 /lib64 /libx32 /etc/ld.so.cache /etc/ld.so.conf \
+              /etc/ld.so.conf.d /etc/alternatives /etc/passwd /etc/group /etc/nsswitch.conf \
+              /etc/localtime /etc/xml; do
+    args+=(--ro-bind-try "$path" "$path")
+  done
+  for item in "${env[@]}"; do
+    args+=(--setenv "${item%%=*}" "${item#*=}")
+  done
+  env -i PATH="$SAFE_PATH" bwrap --unshare-all --die-with-parent --new-session \
+    --cap-drop ALL --clearenv "${args[@]}" --proc /proc --dev /dev --tmpfs /tmp \
+    --ro-bind "$out" "$out" --bind "$scratch" "$scratch" --chdir "$scratch" -- "$@"
+}
+
+if [ "$SANDBOX" = none ]; then
+  say "warning: CINV_CHECKER_SANDBOX=none: the checkers run with an empty environment only"
+else
+  command -v bwrap >/dev/null 2>&1 ||
+    fail "bubblewrap (bwrap) is not installed: install it (Debian: bubblewrap), or set CINV_CHECKER_SANDBOX=none to run the checkers with an empty environment only"
+  probe=$(sandboxed /bin/sh -c true 2>&1) ||
+    fail "bubblewrap cannot make a sandbox here ($probe): let the job make namespaces (a privileged container, or seccomp and AppArmor that allow them), or set CINV_CHECKER_SANDBOX=none"
+  say "checkers run in bubblewrap: empty environment, no network, read-only view, scratch only"
+fi
+
+# neutral_kea IN OUT: a copy of a Kea file without its interface names (a subnet's or shared
+# network's `interface`, interfaces-config's list): `kea -t` refuses a name the machine lacks,
+# and the runner's network cards (the sandbox has none) are not the DHCP server's. Prints the
+# names left out.
+neutral_kea() {
+  python3 - "$1" "$2" <<'PY'
+import json
+import sys
+
+data = json.load(open(sys.argv[1], encoding="utf-8"))
+names = set()
+
+
+def walk(value):
+    if isinstance(value, dict):
+        if isinstance(value.get("interface"), str):
+            names.add(value.pop("interface"))
+        config = value.get("interfaces-config")
+        if isinstance(config, dict) and isinstance(config.get("interfaces"), list):
+            names.update(str(i) for i in config["interfaces"] if i != "*")
+            config["interfaces"] = []
+        for item in value.values():
+            walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            walk(item)
+
+
+walk(data)
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    json.dump(data, f, indent=2)
+print(" ".join(sorted(names)))
+PY
+}
 
 # have TOOL: 0 if installed; else fail the job, or warn and return 1 under ALLOW_MISSING
 have() {
@@ -214,17 +308,26 @@ run_check() {
 }
 
 if [ -f "$out/dhcpd.conf" ] && have dhcpd; then
-  run_check "dhcpd -4 -t dhcpd.conf" dhcpd -4 -t -q -cf "$out/dhcpd.conf" -lf /dev/null
+  run_check "dhcpd -4 -t dhcpd.conf" \
+    sandboxed "$(command -v dhcpd)" -4 -t -q -cf "$out/dhcpd.conf" -lf /dev/null
   if [ -f "$out/dhcpd6.conf" ]; then
-    run_check "dhcpd -6 -t dhcpd6.conf" dhcpd -6 -t -q -cf "$out/dhcpd6.conf" -lf /dev/null
+    run_check "dhcpd -6 -t dhcpd6.conf" \
+      sandboxed "$(command -v dhcpd)" -6 -t -q -cf "$out/dhcpd6.conf" -lf /dev/null
   fi
 fi
 
 for family in 4 6; do
   conf="$out/kea-dhcp$family.conf"
   if [ -f "$conf" ] && have "kea-dhcp$family"; then
-    run_check "kea-dhcp$family -t kea-dhcp$family.conf" env KEA_PIDFILE_DIR="$scratch" \
-      KEA_LOCKFILE_DIR="$scratch" KEA_LOG_FILE_DIR="$scratch" "kea-dhcp$family" -t "$conf"
+    checked=$conf
+    if command -v python3 >/dev/null 2>&1 &&
+        names=$(neutral_kea "$conf" "$scratch/kea-dhcp$family.conf" 2>/dev/null); then
+      checked="$scratch/kea-dhcp$family.conf"
+      [ -z "$names" ] || say "kea-dhcp$family -t checks a copy without the interface names" \
+        "$names (the runner's network cards are not the DHCP server's)"
+    fi
+    run_check "kea-dhcp$family -t kea-dhcp$family.conf" \
+      sandboxed "$(command -v "kea-dhcp$family")" -t "$checked"
   fi
 done
 
@@ -236,24 +339,26 @@ if [ -f "$zones_conf" ] && have named-checkzone && have named-checkconf; then
     sed 's/^zone "\([^"]*\)".*file "\([^"]*\)"$/\1 \2/')
   [ -n "$pairs" ] || fail "$zones_conf lists no zone"
   while read -r zone file; do
-    run_check "named-checkzone $zone" \
-      named-checkzone -i local -k fail -n fail "$zone" "$out/dns/$file"
+    run_check "named-checkzone $zone" sandboxed "$(command -v named-checkzone)" \
+      -i local -k fail -n fail "$zone" "$out/dns/$file"
   done <<<"$pairs"
   printf 'options { directory "%s"; };\ninclude "%s";\n' "$out/dns" "$zones_conf" \
     >"$scratch/named.conf"
   run_check "named-checkconf -z (every zone of named.conf.zones)" \
-    named-checkconf -z "$scratch/named.conf"
+    sandboxed "$(command -v named-checkconf)" -z "$scratch/named.conf"
 fi
 
 if [ -d "$out/libvirt" ] && have virt-xml-validate; then
   for domain in "$out"/libvirt/*.xml; do
     [ -e "$domain" ] || continue
-    run_check "virt-xml-validate libvirt/${domain##*/}" virt-xml-validate "$domain" domain
+    run_check "virt-xml-validate libvirt/${domain##*/}" \
+      sandboxed "$(command -v virt-xml-validate)" "$domain" domain
   done
 fi
 
 if [ -f "$out/dnsmasq/cinv.conf" ] && have dnsmasq; then
-  run_check "dnsmasq --test dnsmasq/cinv.conf" dnsmasq --test -C "$out/dnsmasq/cinv.conf"
+  run_check "dnsmasq --test dnsmasq/cinv.conf" \
+    sandboxed "$(command -v dnsmasq)" --test -C "$out/dnsmasq/cinv.conf"
 fi
 
 [ "$failures" -eq 0 ] || fail "$failures checker(s) refused files in $out (output above)"
