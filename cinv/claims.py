@@ -6,13 +6,18 @@ branch data: a branch adding `zones/pypi.org.yaml` or a network with `domain: co
 `pypi.org` a host alias in /etc/hosts and dnsmasq without an error. So the set is pinned by
 someone other than the branch:
 
-- a single-label domain (a top-level domain) is always an error, unless the operator names it
-  in CINV_TLD_ALLOW (a private network's own TLD, as dn42's `neo`);
+- a public suffix (a top-level domain such as `com`, or a registry's such as `co.uk`: the ICANN
+  section of the Public Suffix List, public_suffixes.txt) is always an error, unless the
+  operator names it in CINV_TLD_ALLOW; a private single label (`lan`, `home`, `localdomain`,
+  dn42's `neo`) is no public name and is allowed;
 - `cinv check --base REF` (the CI recipe passes the merge request's target branch) reports
   every managed domain the branch adds that lies under none of REF's, and a changed
   `libvirt.image_dir` (what the branch's domains may reach on a hypervisor, cinv/hostreach.py).
 """
 from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
 
 from cinv import gitstore, load, policy
 from cinv.check import under, validator
@@ -32,18 +37,44 @@ def claims(inv: Inventory) -> list[tuple[str, str, int, str]]:
     return out
 
 
+@cache
+def _suffixes() -> tuple[frozenset, frozenset, frozenset]:
+    """(suffixes, parents of `*.` rules, `!` exceptions) of public_suffixes.txt."""
+    plain, wild, exceptions = set(), set(), set()
+    for line in Path(__file__).with_name("public_suffixes.txt").read_text().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("!"):
+            exceptions.add(line[1:])
+        elif line.startswith("*."):
+            wild.add(line[2:])
+        else:
+            plain.add(line)
+    return frozenset(plain), frozenset(wild), frozenset(exceptions)
+
+
+def public_suffix(domain: str) -> bool:
+    """Whether anyone may register names directly under this domain (`com`, `co.uk`,
+    `kawasaki.jp` under its `*.` rule), as the Public Suffix List's ICANN section says."""
+    plain, wild, exceptions = _suffixes()
+    if domain in plain:
+        return True
+    parent = domain.partition(".")[2]
+    return bool(parent) and parent in wild and domain not in exceptions
+
+
 @validator
-def managed_domains_are_not_tlds(inv: Inventory) -> list[Problem]:
-    """No managed domain (cinv.yaml's, a network's, a zone of zones/) is a single label: a
-    branch managing `com` could give its hosts any name under it (unless the operator allows
-    that label in CINV_TLD_ALLOW)."""
+def managed_domains_are_not_public_suffixes(inv: Inventory) -> list[Problem]:
+    """No managed domain (cinv.yaml's, a network's, a zone of zones/) is a public suffix: a
+    branch managing `com` or `co.uk` could give its hosts any name under it (unless the
+    operator allows that suffix in CINV_TLD_ALLOW). A private single label (`lan`) is none."""
     allowed = policy.tlds()
-    return [Problem(path, line, f"{label}: {domain} is a top-level domain; the inventory may "
-                    "manage domains below one, not a whole top-level domain (the operator "
-                    f"may allow a private one with {policy.TLD_ENV}={domain})", "error",
-                    "managed-domain")
+    return [Problem(path, line, f"{label}: {domain} is a public suffix (a top-level domain, "
+                    "or one under which anyone registers names); the inventory may manage "
+                    "domains below one, not all of it (the operator may allow it with "
+                    f"{policy.TLD_ENV}={domain})", "error", "managed-domain")
             for domain, path, line, label in claims(inv)
-            if "." not in domain and domain not in allowed]
+            if domain not in allowed and public_suffix(domain)]
 
 
 def against_base(ws: Workspace, ref: str) -> list[Problem]:

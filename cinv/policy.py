@@ -15,8 +15,9 @@ Ansible), the operator (who runs cinv or sets up CI) says so here:
 - CINV_ANSIBLE_ALLOW: Ansible variables a branch may set beyond the harmless ones (see
   cinv/ansiblevars.py), by name (`ansible_python_interpreter`), and the word `templates` for
   values Ansible would evaluate as templates on the controller (`{{ ... }}`).
-- CINV_TLD_ALLOW: single-label domains the inventory may manage (a private network's own
-  top-level domain, such as dn42's `neo`); any other is an error (cinv/claims.py).
+- CINV_TLD_ALLOW: public suffixes the inventory may manage all the same (`com`, `co.uk`: a
+  test lab's own root); any other is an error (cinv/claims.py). A private single label
+  (`lan`, dn42's `neo`) needs no allowance.
 
 Results that depend on these (check's, a render's) are cached under digest(), so a changed
 allowance is never answered from a cache made under another.
@@ -86,12 +87,14 @@ def ansible() -> frozenset:
 
 
 def tlds() -> frozenset:
+    """The public suffixes the operator lets the inventory manage (CINV_TLD_ALLOW)."""
+    from cinv import names
     out = set()
     for token in _tokens(TLD_ENV):
-        label = token.lower().rstrip(".")
-        if not re.match(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\Z", label):
-            raise CinvError(f"{TLD_ENV}: {token!r} is not a single DNS label")
-        out.add(label)
+        try:
+            out.add(names.check_fqdn(token.lower().rstrip(".")))
+        except ValueError:
+            raise CinvError(f"{TLD_ENV}: {token!r} is not a domain name") from None
     return frozenset(out)
 
 

@@ -639,16 +639,30 @@ def test_ansible_connection_vars_and_templates_are_the_operators(texts, base_fil
                             "'x -oProxyCommand=y' is not a user name"]
 
 
-@covers("managed_domains_are_not_tlds")
-def test_no_managed_domain_is_a_top_level_domain(texts, base_files, monkeypatch):
+@covers("managed_domains_are_not_public_suffixes")
+def test_no_managed_domain_is_a_public_suffix(texts, base_files, monkeypatch):
+    """com (a TLD) and co.uk (a registry's suffix) are errors; a private single label such as
+    lan, or a domain below a suffix, is not."""
     files = edit(base_files, "networks/mgmt.yaml", "domain: mgmt.example.com", "domain: com")
-    files["zones/org.yaml"] = "records: {}\n"
-    assert texts(files)[:2] == [
-        "networks/mgmt.yaml:1: domain: com is a top-level domain; the inventory may manage "
-        "domains below one, not a whole top-level domain (the operator may allow a private "
-        "one with CINV_TLD_ALLOW=com)",
-        "zones/org.yaml:1: zone: org is a top-level domain; the inventory may manage domains "
-        "below one, not a whole top-level domain (the operator may allow a private one with "
-        "CINV_TLD_ALLOW=org)"]
-    monkeypatch.setenv("CINV_TLD_ALLOW", "com org")
-    assert not [t for t in texts(files) if "top-level" in t]
+    files["zones/co.uk.yaml"] = "records: {}\n"
+    files["zones/lan.yaml"] = "records: {}\n"
+    files["zones/example.co.uk.yaml"] = "records: {}\n"
+    suffix = "(a top-level domain, or one under which anyone registers names)"
+    assert [t for t in texts(files) if "public suffix" in t] == [
+        f"networks/mgmt.yaml:1: domain: com is a public suffix {suffix}; the inventory may "
+        "manage domains below one, not all of it (the operator may allow it with "
+        "CINV_TLD_ALLOW=com)",
+        f"zones/co.uk.yaml:1: zone: co.uk is a public suffix {suffix}; the inventory may "
+        "manage domains below one, not all of it (the operator may allow it with "
+        "CINV_TLD_ALLOW=co.uk)"]
+    monkeypatch.setenv("CINV_TLD_ALLOW", "com co.uk")
+    assert not [t for t in texts(files) if "public suffix" in t]
+
+
+def test_public_suffixes_by_the_lists_rules():
+    from cinv.claims import public_suffix
+    assert public_suffix("com") and public_suffix("co.uk") and public_suffix("xn--p1ai")
+    assert public_suffix("foo.kawasaki.jp")  # *.kawasaki.jp
+    assert not public_suffix("city.kawasaki.jp")  # !city.kawasaki.jp
+    for private in ("lan", "home", "localdomain", "neo", "internal", "example.com", "co.uk.lan"):
+        assert not public_suffix(private), private

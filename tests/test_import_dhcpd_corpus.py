@@ -164,8 +164,6 @@ def kea_reservations(path: Path, family: str) -> dict[str, dict]:
 def test_every_reservation_of_a_real_tree_is_rendered_or_listed(empty_inventory, tmp_path,
                                                                  case, monkeypatch):
     top, root, at_least = CASES[case]
-    # VMware's and a lab's single-label domains: the operator's to allow (cinv/claims.py)
-    monkeypatch.setenv("CINV_TLD_ALLOW", "localdomain scalelab")
     source = CORPUS / case / top
     args = ["--root", CORPUS / case / root] if root else []
     # where neither address nor subnet tells a host's network, the user names one

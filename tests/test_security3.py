@@ -465,16 +465,16 @@ def test_3_a_branch_cannot_grant_itself_a_domain(site):
     assert r.code == 0, r
 
 
-def test_3_a_top_level_domain_is_always_an_error(site):
+def test_3_a_public_top_level_domain_is_always_an_error(site):
     net = (site.root / "networks" / "prod.yaml").read_text()
     assert "domain: prod.example.com" in net
     site.branch({"networks/prod.yaml": net.replace("domain: prod.example.com", "domain: com"),
                  "zones/org.yaml": "records: {}\n"})
     errors = site.check_errors()
     line = net.splitlines().index("domain: prod.example.com") + 1
-    assert any(e.startswith(f"networks/prod.yaml:{line}: domain: com is a top-level domain")
+    assert any(e.startswith(f"networks/prod.yaml:{line}: domain: com is a public suffix")
                for e in errors), errors
-    assert any(e.startswith("zones/org.yaml:1: zone: org is a top-level domain")
+    assert any(e.startswith("zones/org.yaml:1: zone: org is a public suffix")
                for e in errors), errors
     r = site.run("render")
     assert r.code == 1, r
