@@ -60,8 +60,13 @@ def test_ci_files_call_the_one_script_and_publish_the_branch_output():
     job = gitlab["cinv"]
     assert any("cinv-ci.sh" in line or "CINV_CI_SCRIPT" in line for line in job["script"])
     assert gitlab["variables"]["CINV_CI_SCRIPT"].endswith("cinv-ci.sh")
-    assert job["artifacts"]["paths"] == ["$CINV_OUT/$CI_COMMIT_REF_SLUG/",
-                                         "$CINV_OUT/$CI_COMMIT_REF_SLUG.render.diff"]
+    assert job["artifacts"]["paths"][:2] == ["$CINV_OUT/$CI_COMMIT_REF_SLUG/",
+                                             "$CINV_OUT/$CI_COMMIT_REF_SLUG.render.diff"]
+    # the deploy half: the plan next to the diff, the apply on the default branch, one at a time
+    assert job["script"][1] == 'bash "$CINV_DEPLOY_SCRIPT"'
+    assert gitlab["variables"]["CINV_DEPLOY_SCRIPT"].endswith("cinv-deploy.sh")
+    assert "$CINV_OUT/$CI_COMMIT_REF_SLUG.plan.txt" in job["artifacts"]["paths"]
+    assert job["resource_group"] == "cinv-$CI_COMMIT_REF_SLUG"
     assert job["artifacts"]["when"] == "always"
     assert gitlab["variables"]["GIT_DEPTH"] == "0"
     # merge request pipelines run (they give CI_MERGE_REQUEST_TARGET_BRANCH_NAME, the diff's
@@ -80,9 +85,14 @@ def test_ci_files_call_the_one_script_and_publish_the_branch_output():
     run = [s for s in steps if s.get("id") == "cinv"][0]
     assert "cinv-ci.sh" in run["run"]
     upload = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact")][0]
-    assert upload["with"]["path"].splitlines() == [
+    assert upload["with"]["path"].splitlines()[:2] == [
         "${{ env.CINV_OUT }}/${{ steps.cinv.outputs.branch }}/",
         "${{ env.CINV_OUT }}/${{ steps.cinv.outputs.branch }}.render.diff"]
+    assert "${{ env.CINV_OUT }}/${{ steps.cinv.outputs.branch }}.plan.*" in \
+        upload["with"]["path"].splitlines()
+    deploy = [s for s in steps if "cinv-deploy.sh" in s.get("run", "")][0]
+    assert steps.index(deploy) == steps.index(run) + 1
+    assert deploy["env"]["APPLY_SERVERS"] == "${{ secrets.CINV_SERVERS }}"
     assert upload["if"] == "always()"  # the report and the diff help most when a check failed
     assert github["jobs"]["cinv"]["container"]["options"] == "--privileged"  # bubblewrap
     # pinned to a commit id (no tag that cinv's repository lacks), and the sandbox installed
