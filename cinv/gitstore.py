@@ -693,8 +693,9 @@ def dirty_paths_later(root: Path):
     top, prefix = found
     paths = [os.path.normpath(os.path.join(prefix, p)) for p in ("cinv.yaml", "networks", "hosts",
                                                                   "zones")]
-    proc = subprocess.Popen(["git", "status", "--porcelain", "--untracked-files=all",
-                             "--no-renames", "-z", "--", *paths], cwd=top,
+    # --no-optional-locks: a reader's status must not take index.lock from a writer's commit
+    proc = subprocess.Popen(["git", "--no-optional-locks", "status", "--porcelain",
+                             "--untracked-files=all", "--no-renames", "-z", "--", *paths], cwd=top,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     strip = "" if prefix == "." else prefix + "/"
     result: list = []

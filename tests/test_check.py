@@ -222,7 +222,8 @@ def test_a_duid_that_is_not_one(texts, base_files, value, message):
 
 @covers("other_macs_need_a_mac")
 def test_other_macs_without_a_mac_of_its_own(texts, base_files):
-    edit(base_files, WEB1, '    mac: "52:54:00:00:00:01"\n', '    other_macs: ["52:54:00:00:00:01"]\n')
+    edit(base_files, WEB1, '    mac: "52:54:00:00:00:01"\n',
+         '    other_macs: ["52:54:00:00:00:01"]\n')
     assert texts(base_files) == [
         f"{WEB1}:9: interfaces[0].other_macs: the interface has no mac of its own; give it one "
         "(the first of these) before others"]

@@ -281,7 +281,8 @@ def test_a_range_over_the_router_or_the_network_address_is_clipped(empty_invento
 def test_a_range_outside_its_subnet_is_listed_and_the_rest_imported(empty_inventory, tmp_path):
     conf = tmp_path / "dhcpd.conf"
     conf.write_text("subnet 10.0.0.0 netmask 255.255.255.0 {\n  range 10.0.0.10 10.0.1.20;\n"
-                    "  host a { hardware ethernet 00:11:22:33:44:02; fixed-address 10.0.0.5; }\n}\n")
+                    "  host a { hardware ethernet 00:11:22:33:44:02;"
+                    " fixed-address 10.0.0.5; }\n}\n")
     r = empty_inventory.ok("import", "dhcpd", conf, "--networks")
     assert (f"{conf}:2: range 10.0.0.10 10.0.1.20: reaches outside the subnet 10.0.0.0/24, "
             "which the server refuses too") in r.out
@@ -381,8 +382,8 @@ subnet6 2001:db8:0:1::/64 {
 def test_dhcpv6_hosts_keyed_by_duid_keep_it(inventory, tmp_path):
     """`host-identifier option dhcp6.client-id` becomes the interface's duid (DUID-LLT, a
     DUID-LL written with one-digit octets, and one of no known type, which check warns
-    about); another identifier is listed at its line. Rendered, the reservation keys on the DUID in dhcpd6, Kea and
-    dnsmasq, and each checker accepts it."""
+    about); another identifier is listed at its line. Rendered, the reservation keys on the DUID
+    in dhcpd6, Kea and dnsmasq, and each checker accepts it."""
     conf = tmp_path / "dhcpd6.conf"
     conf.write_text(DHCPD6)
     from checkers import check_dhcpd, check_dnsmasq, check_kea, require, run

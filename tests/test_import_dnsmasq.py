@@ -147,7 +147,8 @@ def test_every_host_line_of_a_real_dnsmasq_config_is_rendered_or_listed(empty_in
     for path in sources:
         for where, value in source_lines(path, "dhcp-host"):
             items = value.split(",")
-            macs = [i.lower() for i in items if re.fullmatch(r"([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}", i)]
+            macs = [i.lower() for i in items
+                    if re.fullmatch(r"([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}", i)]
             addr = next((i for i in items if re.fullmatch(r"\d+\.\d+\.\d+\.\d+", i)), None)
             tags_only = macs and not addr and all(i.startswith("set:") or i in macs or
                                                   i.lower() in macs for i in items)

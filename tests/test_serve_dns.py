@@ -77,7 +77,7 @@ include "{dns / 'named.conf.zones'}";
         """One dig call for many queries: the answer records as (owner, type, data), names
         lower-case. A query for the PTR of an IP address uses `dig -x`."""
         args = [self.dig_tool, "@127.0.0.1", "-p", str(self.port), "+noall", "+answer",
-                "+time=2", "+tries=3", "+norecurse"]  # a loaded machine may drop one
+                "+time=5", "+tries=3", "+norecurse", "+tcp"]  # TCP: a loaded machine drops UDP
         for qtype, name in queries:
             args += ["-x", name] if qtype == "PTR" and _is_ip(name) else [name, qtype]
         proc = subprocess.run([str(a) for a in args], capture_output=True, text=True,
