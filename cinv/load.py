@@ -448,20 +448,25 @@ def record_path(root: Path, rel: str) -> Path:
             from None
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write data to path so that readers see the old or the new file, never a torn one."""
+def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write data to path so that readers see the old or the new file, never a torn one.
+    durable: the data reaches the disk before the rename (and the rename after it), so a
+    crash leaves the old or the new file too; off for caches, which carry a checksum instead
+    (cinv/cache.py) and are ignored when a crash left them torn."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
     try:
         with open(tmp, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
 def fsync_dir(path: Path) -> None:

@@ -19,7 +19,7 @@ from conftest import git, invoke
 from richinv import rich_inventory
 
 from cinv import cache
-from cinv.render import fast, incremental
+from cinv.render import fast, incremental, parts
 
 VM = "hosts/net000/vm000001.net000.example.com.yaml"
 
@@ -82,7 +82,7 @@ class Renders:
 
 @pytest.fixture
 def renders(tmp_path, monkeypatch):
-    monkeypatch.setattr(incremental, "PARALLEL_MIN", 50)  # workers, even for a few hosts
+    monkeypatch.setattr(parts, "PARALLEL_MIN", 50)  # workers, even for a few hosts
     root = rich_inventory(tmp_path / "inv", generated=120)
     return Renders(root, tmp_path, monkeypatch)
 
@@ -224,14 +224,14 @@ def test_workers_and_one_process_write_the_same(tmp_path, monkeypatch):
     root = rich_inventory(tmp_path / "inv", generated=200)
     outs = []
     made = []
-    real = incremental.Maker.make_in_workers
+    real = parts.Maker.make_in_workers
 
     def counted(self, by_bucket, workers):
         made.append(workers)
         return real(self, by_bucket, workers)
-    monkeypatch.setattr(incremental.Maker, "make_in_workers", counted)
+    monkeypatch.setattr(parts.Maker, "make_in_workers", counted)
     for parallel_min in (1, 10**9):
-        monkeypatch.setattr(incremental, "PARALLEL_MIN", parallel_min)
+        monkeypatch.setattr(parts, "PARALLEL_MIN", parallel_min)
         shutil.rmtree(root / ".cinv" / "cache", ignore_errors=True)
         r = invoke("-C", root, "render", "--out", tmp_path / f"out{parallel_min}")
         assert r.code == 0, r

@@ -18,19 +18,13 @@ from __future__ import annotations
 
 import marshal
 import os
-import time
 from functools import partial
 from pathlib import Path
 
 from cinv import __version__, cache, forked, load
 from cinv.errors import CinvError, Problem, ProblemsError
-from cinv.model import Host
-from cinv.render import fast, targets, writer
+from cinv.render import fast, parts, targets, writer
 from cinv.workspace import Workspace, data_dir
-
-PARALLEL_MIN = 2000  # parts to make before a process per core pays for itself
-FEW_TO_PARSE = 32  # fewer changed files in a bucket of the parse cache: parse them instead
-WORKERS = 4  # at most
 
 
 def applies(ws: Workspace, names: list[str], settings, keys: dict | None) -> bool:
@@ -118,94 +112,9 @@ class CheckJob:
             self.proc = None
 
 
-# --- making parts ----------------------------------------------------------------------------
-
-class Maker:
-    """Makes the parts of the host files given, bucket by bucket, and stores them (with their
-    domain XMLs staged for the output dir when the libvirt target is rendered)."""
-
-    def __init__(self, root: Path, ctx: fast.Context, keys: dict, stage: writer.Stage,
-                 xml: bool):
-        self.root, self.ctx, self.keys, self.stage, self.xml = root, ctx, keys, stage, xml
-
-    def make(self, by_bucket: dict[int, list[str]]) -> dict:
-        """{path: meta or None (not a host record)} of the files made."""
-        source = load.DirSource(self.root)
-        metas = {}
-        for b, rels in by_bucket.items():  # one bucket in memory at a time
-            # the parse cache's bucket, where it saves more parsing than reading it costs
-            records = cache.Sharded(self.root, "hosts", {b}).merged() \
-                if len(rels) >= FEW_TO_PARSE else {}
-            columns = {c: cache.Sharded(self.root, f"render-{c}", {b}) for c in fast.COLUMNS}
-            with load.no_gc():
-                for rel in rels:
-                    hit = records.get(rel)
-                    parsed = hit[1] if hit is not None and hit[0] == self.keys[rel] \
-                        else load.host_file(source, rel)
-                    metas[rel] = self._one(rel, parsed[0], columns)
-            for column in columns.values():
-                if not column.save():
-                    raise NeedsTemplates()  # the parts cannot be kept: render as before
-        return metas
-
-    def _one(self, rel: str, host_tuple, columns: dict):
-        meta, parts = (None, None) if host_tuple is None else \
-            fast.fragment(self.ctx, Host.from_tuple(host_tuple))
-        if parts is None:
-            for column in columns.values():
-                column.drop(rel)
-            return meta
-        kind, parent, xml = parts["libvirt"]
-        if xml is not None:
-            data = xml.encode("utf-8")
-            digest = writer.sha256(data)
-            if self.xml:
-                self.stage.put(f"libvirt/{meta[0]}.xml", "libvirt", data, digest)
-            parts["libvirt"] = (kind, parent, digest)
-        for column, value in parts.items():
-            columns[column].put(rel, value)
-        return meta
-
-    def _share(self, share: dict) -> tuple:
-        try:
-            return (self.make(share), self.stage.export())
-        except NeedsTemplates:
-            return ("templates",)
-
-    def make_in_workers(self, by_bucket: dict[int, list[str]], workers: int) -> dict:
-        """make(), in child processes (buckets shared out by their number of files)."""
-        shares: list[dict] = [{} for _ in range(workers)]
-        sizes = [0] * workers
-        for b, rels in sorted(by_bucket.items(), key=lambda item: -len(item[1])):
-            i = sizes.index(min(sizes))
-            shares[i][b] = rels
-            sizes[i] += len(rels)
-        children = []
-        for share in shares:
-            if share:
-                children.append((*forked.start(lambda share=share: self._share(share)), share))
-        metas: dict = {}
-        failed: dict = {}
-        for pid, read, share in children:
-            result = forked.wait(pid, read)
-            if result is None:
-                failed.update(share)  # made here, as if no worker could be had
-                continue
-            if result[0] == "templates":
-                raise NeedsTemplates()
-            metas.update(result[0])
-            self.stage.adopt(result[1])
-        if failed:
-            metas.update(self.make(failed))
-        return metas
-
-
 # --- the render --------------------------------------------------------------------------------
 
-class NeedsTemplates(Exception):
-    """A host needs a built-in target's template after all (see fast.Assembly.needs_template):
-    render as before."""
-
+NeedsTemplates = parts.NeedsTemplates
 
 # The targets' files are assembled in children, in two groups of about equal cost (the report
 # last, when `cinv check` has answered): the parent never holds a big file, and both cores work.
@@ -246,9 +155,8 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
     base = load.load_networks(load.DirSource(root), cache_root=root)
     ctx = fast.Context(base)
     digest = ctx.digest(code_digest())
-    known = _make(root, ctx, digest, keys, stage, "libvirt" in wanted)
-    metas = {rel: m[2] for rel, m in known.items() if m[2] is not None}
-    del known
+    store, _before, _changes = parts.make(root, ctx, digest, keys, stage, "libvirt" in wanted)
+    metas = store.metas()
     revision, recent = history()
     kept = cache.read(root, "render-zones")
     kept = kept if isinstance(kept, dict) else {}
@@ -256,7 +164,7 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
 
     def assemble(group) -> tuple:
         """In a child: stage the group's files; what the parent adopts."""
-        columns = Columns(root)
+        columns = Columns(store)
         asm = fast.Assembly(ctx, metas, columns.get, env, serials, problems, recent,
                             revision, kept, digest)
         if "dnsmasq" in group and asm.needs_template:
@@ -317,40 +225,6 @@ def _guarded(work, *args) -> tuple:
                 f"{traceback.format_exc()})")
 
 
-def _make(root: Path, ctx: fast.Context, digest: str, keys: dict, stage: writer.Stage,
-          xml: bool) -> dict:
-    """Make the parts of new and changed host files (by a process per core when there are
-    many) and note them: {path: (digest, stat key, meta)} of every host file."""
-    meta = cache.Sharded(root, "render-meta")
-    known = meta.merged()
-    hosts = [rel for rel in keys if rel.startswith("hosts/") and rel.endswith(".yaml")]
-    by_bucket: dict[int, list[str]] = {}
-    for rel in hosts:
-        m = known.get(rel)
-        if m is None or m[0] != digest or m[1] != keys[rel]:
-            by_bucket.setdefault(cache.bucket_of(rel), []).append(rel)
-    todo = sum(len(rels) for rels in by_bucket.values())
-    maker = Maker(root, ctx, keys, stage, xml)
-    workers = min(os.cpu_count() or 1, WORKERS)
-    if todo >= PARALLEL_MIN and workers > 1:
-        made = maker.make_in_workers(by_bucket, workers)
-    else:
-        made = maker.make(by_bucket)
-    now = time.time_ns()
-    for rel, m in made.items():
-        known[rel] = (digest, keys[rel], m)
-        if cache.is_racy(keys[rel], now):
-            meta.drop(rel)  # made again next time: this file may still change
-        else:
-            meta.put(rel, known[rel])
-    if len(known) > len(hosts):
-        present = set(hosts)
-        meta.keep(present)
-        known = {rel: m for rel, m in known.items() if rel in present}
-    meta.save()
-    return known
-
-
 def _stage(asm: fast.Assembly, name: str, stage: writer.Stage, skip: set, again) -> None:
     files = asm.files(name)
     files.reverse()
@@ -384,14 +258,14 @@ def _xml_again(root: Path, ctx: fast.Context, rel: str) -> bytes:
 class Columns:
     """The kept parts, one column at a time (read when asked, let go after each target)."""
 
-    def __init__(self, root: Path):
-        self.root = root
+    def __init__(self, store: parts.Store):
+        self.store = store
         self.held: dict[str, dict] = {}
 
     def get(self, name: str) -> dict:
         if name not in self.held:
             with load.no_gc():
-                self.held[name] = cache.Sharded(self.root, f"render-{name}").merged()
+                self.held[name] = self.store.column(name).merged()
         return self.held[name]
 
     def release(self) -> None:
