@@ -187,13 +187,13 @@ def inputs_key(ws: Workspace, names: list[str], keys: dict | None = None) -> str
     return h.hexdigest()
 
 
-def _unchanged(path: Path, manifest: dict, key: str | None) -> bool:
-    """The last render used the same inputs, and every file it wrote is still as it left it."""
-    if key is None or manifest.get("key") != key or not manifest["files"]:
+def _unchanged(path: Path, state, key: str | None) -> bool:
+    """The last render used the same inputs, and every file it wrote (the manifest too) is
+    still as it left it."""
+    if key is None or state is None or state.key != key or not state.rels \
+            or state.manifest != writer.stat_key(path / targets.MANIFEST):
         return False
-    stats = manifest.get("stats", {})
-    return all(stats.get(rel) is not None and writer.stat_key(path / rel) == stats[rel]
-               for rel in manifest["files"])
+    return state.changed_file(path) is None
 
 
 def run(ws: Workspace, names: list[str], out: str | None = None,
@@ -221,9 +221,10 @@ def run(ws: Workspace, names: list[str], out: str | None = None,
 def _run(ws: Workspace, names: list[str], path: Path, check_only: bool, settings) -> Result:
     keys = None if ws.commit else cache.scan(ws.root)
     key = inputs_key(ws, names, keys)
-    manifest = writer.read_manifest(path, ws.root) if path.is_dir() else None
-    if manifest is not None and _unchanged(path, manifest, key):
-        return Result(path, writer.Plan(path, unchanged=len(manifest["files"])))
+    state = writer.read_state(path, ws.root) if path.is_dir() else None
+    if _unchanged(path, state, key):
+        return Result(path, writer.Plan(path, unchanged=len(state.rels)))
+    manifest = writer.read_manifest(path, ws.root, state) if path.is_dir() else None
     if incremental.applies(ws, names, settings, keys):
         try:
             return _run_kept(ws, names, path, check_only, keys, key, manifest)

@@ -18,59 +18,55 @@ from pathlib import Path
 from cinv import paths
 from cinv.errors import CinvError
 from cinv.load import TMP_MARK, atomic_write, fsync_dir, write_if_changed
+from cinv.render import outstate
+from cinv.render.outstate import OutState
 from cinv.render.targets import MANIFEST
 
 MANIFEST_VERSION = 1
 MAX_MANIFEST = 256 << 20  # a manifest of 50,000 files is about 10 MiB
 LEGACY_STATE = ".cinv-state"  # where the state was kept before (in the output dir)
-STATE_VERSION = 2
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _state_name(out: Path) -> str:
-    return "render-state-" + hashlib.blake2b(str(Path(out).resolve()).encode(),
-                                             digest_size=10).hexdigest()
-
-
-def read_state(out: Path, root: Path | None) -> dict:
-    """cinv's private notes on an output dir, kept in the inventory's cache (.cinv/cache; the
-    output dir holds only what is deployed and the manifest): each file's stat when cinv last
-    wrote or checked it, the key of the inputs it was rendered from, and the manifest as it
-    wrote it (with that file's stat: then the manifest need not be parsed again). Stats name
+def read_state(out: Path, root: Path | None) -> OutState | None:
+    """cinv's private notes on an output dir (see outstate.py), kept in the inventory's cache
+    (.cinv/cache; the output dir holds only what is deployed and the manifest). Stats name
     inodes, so notes on files that arrived any other way (a committed output dir) match
     nothing and cost only a full comparison."""
     from cinv import cache
-    data = cache.read(root, _state_name(out)) if root is not None else None
-    if not isinstance(data, tuple) or len(data) != 2 or data[0] != STATE_VERSION \
+    data = cache.read(root, outstate.name_of(out)) if root is not None else None
+    if not isinstance(data, tuple) or len(data) != 2 or data[0] != outstate.VERSION \
             or not isinstance(data[1], dict):
-        return {"stats": {}, "key": None}
-    return data[1]
+        return None
+    return OutState.load(data[1])
 
 
-def write_state(out: Path, root: Path | None, state: dict) -> None:
+def write_state(out: Path, root: Path | None, state: OutState) -> None:
     from cinv import cache
     if root is not None:
-        cache.write(root, _state_name(out), (STATE_VERSION, state))
+        cache.write(root, outstate.name_of(out), (outstate.VERSION, state.dump()))
     legacy = out / LEGACY_STATE
     if legacy.is_file() and not legacy.is_symlink():
         legacy.unlink()
 
 
-def read_manifest(out: Path, root: Path | None = None) -> dict:
-    """The manifest {"files": {rel: (target, sha256)}, "zones"}, with the private state
-    (stats, key) merged in. Read from the state when the manifest is the one cinv wrote
-    last."""
-    state = read_state(out, root)
-    mine = state.pop("manifest", None)
-    files, zones = state.pop("files", None), state.pop("zones", None)
-    if mine is not None and mine == stat_key(out / MANIFEST) and isinstance(files, dict):
-        manifest = {"files": files, "zones": zones, "ignored": []}
+def read_manifest(out: Path, root: Path | None = None, state=False) -> dict:
+    """The manifest {"files": {rel: (target, sha256)}, "zones"}, with the private notes
+    merged in ("stats", "key", and "state": the notes themselves, read here unless given).
+    Read from the notes when the manifest is the one cinv wrote last."""
+    if state is False:
+        state = read_state(out, root)
+    if state is not None and state.manifest is not None \
+            and state.manifest == stat_key(out / MANIFEST):
+        manifest = {"files": state.files(), "zones": dict(state.zones), "ignored": []}
     else:
         manifest = _read_manifest(out)
-    manifest.update(state)
+    manifest["stats"] = state.stat_dict() if state is not None else {}
+    manifest["key"] = state.key if state is not None else None
+    manifest["state"] = state
     return manifest
 
 
@@ -378,9 +374,10 @@ def place_all(tmps: dict[Path, Path], changed: set[Path]) -> dict[Path, list]:
 
 
 def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set | None,
-          key: str | None = None, root: Path | None = None) -> list[str]:
+          key: str | None = None, root: Path | None = None, layout=None) -> list[str]:
     """Put the staged files in place, delete stale ones, update the manifest. Returns 'wrote
-    X' / 'removed X' lines."""
+    X' / 'removed X' lines. layout: the splice's layout of the files written (kept in the
+    notes)."""
     p = stage.plan
     if p.foreign:
         stage.abort()
@@ -432,7 +429,6 @@ def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set |
     zones = dict(sorted({**manifest["zones"], **(zones or {})}.items()))
     write_if_changed(out / MANIFEST, manifest_text({"version": MANIFEST_VERSION,
                                                     "files": entries, "zones": zones}))
-    write_state(out, root, {"stats": dict(sorted(stats.items())), "key": key,
-                            "manifest": stat_key(out / MANIFEST), "files": entries,
-                            "zones": zones})
+    write_state(out, root, OutState.of(entries, stats, key, stat_key(out / MANIFEST), zones,
+                                       layout))
     return report
