@@ -49,7 +49,8 @@ def test_sorted_lines_edited_are_the_lines_written_anew(before, changes, head):
         return b"".join(b"%d %s\n" % (k, v.replace(b"\n", b".")) for k, v in sorted(items.items()))
     old = head + text(before) + b"tail\n"
     end = len(old) - len(b"tail\n")
-    remove = [k for k in changes if k in before]
+    remove = {k: b"%d %s\n" % (k, before[k].replace(b"\n", b".")) for k in changes
+              if k in before}
     add = {k: b"%d %s\n" % (k, v.replace(b"\n", b".")) for k, v in changes.items()
            if v is not None}
     reps = segments.edit_lines(old, len(head), end, remove, add, line_key)
@@ -60,9 +61,11 @@ def test_sorted_lines_edited_are_the_lines_written_anew(before, changes, head):
 def test_a_line_that_is_not_where_the_layout_says_is_refused():
     old = b"1 a\n3 c\n"
     with pytest.raises(ValueError):
-        segments.edit_lines(old, 0, len(old), [2], {}, line_key)
+        segments.edit_lines(old, 0, len(old), {2: b"2 b\n"}, {}, line_key)
     with pytest.raises(ValueError):
-        segments.edit_lines(old, 0, len(old), [], {3: b"3 d\n"}, line_key)
+        segments.edit_lines(old, 0, len(old), {3: b"3 x\n"}, {}, line_key)
+    with pytest.raises(ValueError):
+        segments.edit_lines(old, 0, len(old), {}, {3: b"3 d\n"}, line_key)
 
 
 def test_a_run_that_is_not_in_the_file_is_refused():

@@ -267,7 +267,26 @@ def _run_kept(ws: Workspace, names: list[str], path: Path, check_only: bool, key
         dirty()  # git status answered here: the render processes only read the answer
         return report_history(ws, wanted, True, dirty)
     warnings = incremental.render(ws, names, stage, keys, env, serials, zones, history)
+    if stage.splice is not None:
+        return _finish_splice(ws, stage, zones, key, warnings)
     return _finish(ws, names, stage, manifest, zones, key, warnings)
+
+
+def _finish_splice(ws: Workspace, stage: writer.Stage, zones: dict, key: str | None,
+                   warnings: list[str]) -> Result:
+    """The plan of a splice (the files it staged, the stale ones it named), put in place
+    unless only checking."""
+    plan = stage.plan
+    stale, _layout = stage.splice
+    plan.missing.sort()
+    plan.changed.sort()
+    plan.foreign.sort()
+    plan.stale = sorted(stale)
+    plan.unchanged = len(stage.state.rels) - len(plan.changed) - len(plan.stale)
+    result = Result(plan.out, plan, warnings=warnings)
+    if not stage.check_only:
+        result.report = writer.apply_splice(stage, zones, key, ws.root)
+    return result
 
 
 def _finish(ws: Workspace, names: list[str], stage: writer.Stage, manifest: dict, zones: dict,
@@ -281,5 +300,5 @@ def _finish(ws: Workspace, names: list[str], stage: writer.Stage, manifest: dict
         raise
     result = Result(plan.out, plan, warnings=manifest.get("ignored", []) + warnings)
     if not stage.check_only:
-        result.report = writer.apply(stage, manifest, zones, owned, key, ws.root)
+        result.report = writer.apply(stage, manifest, zones, owned, key, ws.root, stage.layout)
     return result

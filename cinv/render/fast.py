@@ -295,18 +295,20 @@ class Assembly:
                 for network, key, text in kea_entries(value):
                     by_net.setdefault(network, []).append((key, text))
             fixed, nets = kea_skeleton(self.view, family)
-            pieces, runs, unique = [fixed[0]], {}, True
+            pieces, runs, sizes, unique = [fixed[0]], {}, [], True
             for net, after in zip(nets, fixed[1:]):
                 entries = sorted(by_net.get(net, ()), key=lambda r: r[0])
                 texts = [t for _key, t in entries]
-                pieces += (hostparts.kea_list(texts), after)
+                listed = hostparts.kea_list(texts)
+                pieces += (listed, after)
+                sizes.append(len(listed.encode()))
                 keys = [key for key, _t in entries]
                 unique = unique and len(set(keys)) == len(keys)
                 runs[net] = (keys, lengths([(",\n" if i else "\n") + t
                                             for i, t in enumerate(texts)]))
             rel = f"kea-dhcp{family}.conf"
             self.layout[rel] = {"fixed": [len(f.encode()) for f in fixed], "nets": nets,
-                                "runs": runs} if unique else None
+                                "sizes": sizes, "runs": runs} if unique else None
             out.append((rel, "".join(pieces)))
         return out
 

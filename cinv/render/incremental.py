@@ -23,7 +23,7 @@ from pathlib import Path
 
 from cinv import __version__, cache, forked, load
 from cinv.errors import CinvError, Problem, ProblemsError
-from cinv.render import fast, parts, targets, writer
+from cinv.render import fast, parts, splice, targets, writer
 from cinv.workspace import Workspace, data_dir
 
 
@@ -155,7 +155,16 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
     base = load.load_networks(load.DirSource(root), cache_root=root)
     ctx = fast.Context(base)
     digest = ctx.digest(code_digest())
-    store, _before, _changes = parts.make(root, ctx, digest, keys, stage, "libvirt" in wanted)
+    store, before, changes = parts.make(root, ctx, digest, keys, stage, "libvirt" in wanted)
+    state = stage.state
+    context = layout_context(digest, keys)
+    if state is not None and splice.applies(state.layout, before, context, wanted, changes) \
+            and state.changed_file(stage.plan.out) is None:
+        try:
+            return _spliced(stage, wanted, ctx, state.layout, changes, store.token, env,
+                            serials, history, checking)
+        except splice.Mismatch:
+            pass  # made in full
     metas = store.metas()
     revision, recent = history()
     kept = cache.read(root, "render-zones")
@@ -179,7 +188,8 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
             raise
         if asm.kept_changed:
             cache.write(root, "render-zones", asm.kept_zones)
-        return ("staged", mine.export(), zone_states, asm.view.warnings)
+        return ("staged", mine.export(), zone_states, asm.view.warnings, asm.layout,
+                asm.shared_layout())
 
     problems = None
     groups = [[n for n in group if n in wanted] for group in GROUPS]
@@ -192,7 +202,7 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
             changes = recent()  # asked here: the report's child only shows them
             recent = partial(lambda c: c, changes)
         children.append(forked.start(partial(_guarded, assemble, ["report"])))
-    warnings = []
+    warnings, layouts, shared = [], {}, None
     for pid, read in list(children):
         result = forked.wait(pid, read)
         children.remove((pid, read))
@@ -205,11 +215,37 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
             raise CinvError(result[1])
         if result[0] == "bug":
             raise RuntimeError(result[1])
-        _kind, exported, states, said = result
+        _kind, exported, states, said, made, shared = result
         stage.adopt(exported)
         zone_states.update(states)
         warnings += said
+        layouts.update(made)
+    stage.layout = splice.layout_of(layouts, shared, store.token, context, wanted)
     return warnings
+
+
+def layout_context(digest: str, keys: dict) -> str:
+    """What a layout is made from besides the hosts' parts: their context (digest) and the
+    zones' own records (zones/, by their files' stat keys)."""
+    import hashlib
+    zones = sorted((rel, key) for rel, key in keys.items() if rel.startswith("zones/"))
+    return hashlib.blake2b(repr((digest, zones)).encode(), digest_size=16).hexdigest()
+
+
+def _spliced(stage, wanted, ctx, layout, changes, token, env, serials, history,
+             checking) -> list[str]:
+    """The render by a splice (see splice.py): nothing forked, the check waited for before
+    the report and before anything is put in place."""
+    edit = splice.Splice(stage.plan.out, layout, changes, ctx, env, stage)
+    edit.run(wanted, serials)
+    problems = _checked(checking)
+    if "report" in wanted:
+        revision, recent = history()
+        edit.report(problems, recent, revision)
+    for rel, (target, data) in sorted(edit.made.items()):
+        stage.put(rel, target, data)
+    stage.splice = (edit.stale, edit.new_layout(token))
+    return edit.warnings
 
 
 def _guarded(work, *args) -> tuple:

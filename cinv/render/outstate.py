@@ -16,6 +16,7 @@ import hashlib
 import os
 from array import array
 from bisect import bisect_left
+from collections.abc import Mapping
 from pathlib import Path
 
 VERSION = 3
@@ -115,7 +116,24 @@ class OutState:
                 out[rel] = st
         return out
 
+    def copy(self) -> OutState:
+        other = OutState.load(self.dump())
+        assert other is not None
+        return other
+
     # --- lookups -------------------------------------------------------------------------
+
+    def stat_of(self, rel: str) -> list | None:
+        i = self.index(rel)
+        if i is None:
+            return None
+        st = list(self.stats[i * STAT:(i + 1) * STAT])
+        return None if st == [0, 0, 0, 0] else st
+
+    def set_stat(self, rel: str, st) -> None:
+        i = self.index(rel)
+        if i is not None:
+            self.stats[i * STAT:(i + 1) * STAT] = array("q", st or (0, 0, 0, 0))
 
     def index(self, rel: str) -> int | None:
         i = bisect_left(self.rels, rel)
@@ -178,6 +196,49 @@ class OutState:
         self.which, self.digests, self.stats = which, digests, stats
         self.targets = list(table)
         return reps
+
+
+class Files(Mapping):
+    """The notes' files as the manifest's {rel: (target, sha256)}, looked up in them (a full
+    render's writer reads them all; a splice only a few)."""
+
+    def __init__(self, state: OutState):
+        self.state = state
+        self.gone: set[str] = set()
+
+    def __getitem__(self, rel: str) -> tuple[str, str]:
+        entry = self.state.entry(rel) if rel not in self.gone else None
+        if entry is None:
+            raise KeyError(rel)
+        return entry
+
+    def __iter__(self):
+        return (rel for rel in self.state.rels if rel not in self.gone)
+
+    def __len__(self) -> int:
+        return len(self.state.rels) - len(self.gone)
+
+    def __delitem__(self, rel: str) -> None:
+        self.gone.add(rel)
+
+
+class Stats(Mapping):
+    """The notes' stats as {rel: stat key} (files whose stat is known)."""
+
+    def __init__(self, state: OutState):
+        self.state = state
+
+    def __getitem__(self, rel: str) -> list:
+        st = self.state.stat_of(rel)
+        if st is None:
+            raise KeyError(rel)
+        return st
+
+    def __iter__(self):
+        return iter(self.state.stat_dict())
+
+    def __len__(self) -> int:
+        return len(self.state.stat_dict())
 
 
 FILES_HEAD = b'{\n "files": {\n'

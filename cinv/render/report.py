@@ -189,14 +189,21 @@ def relative(name: str, domain: str) -> str:
 
 
 def capacity_entry(parent: tuple, guests: list[tuple]) -> dict:
-    """One host's capacity: parent and guests as host_facts give them, guests in host order
-    (their names relative to the parent's domain)."""
+    """One host's capacity: parent and guests as host_facts give them, guests in host order."""
     virtual = [g for g in guests if g[2] == "virtual"]
-    domain = parent[0].partition(".")[2]
-    return {"host": parent[0], "guests": [relative(g[0], domain) for g in guests],
-            "cpus": [sum(g[3] for g in virtual), parent[6]],
-            "memory": [sum(g[4] for g in virtual), parent[7]],
-            "disk": [sum(g[5] for g in virtual), parent[5] or None]}
+    return entry(parent[0], [g[0] for g in guests],
+                 [sum(g[3] for g in virtual), sum(g[4] for g in virtual),
+                  sum(g[5] for g in virtual)], (parent[6], parent[7], parent[5] or None))
+
+
+def entry(host: str, guests: list[str], sums, have) -> dict:
+    """A host's capacity entry: its guests (in host order; named relative to its domain), the
+    cpus, memory and disk of its virtual guests (sums) against its own (have: None where not
+    recorded)."""
+    domain = host.partition(".")[2]
+    return {"host": host, "guests": [relative(g, domain) for g in guests],
+            "cpus": [sums[0], have[0]], "memory": [sums[1], have[1]],
+            "disk": [sums[2], have[2]]}
 
 
 def over(entry: dict) -> bool:

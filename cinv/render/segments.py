@@ -106,6 +106,13 @@ class Run:
         copy(len(keys))
         return reps, Run(new_keys, new_lengths, sep, first)
 
+    def index(self, key) -> int:
+        """The index of a key's segment (ValueError: not in the run)."""
+        i = bisect_left(self.keys, key)
+        if i == len(self.keys) or self.keys[i] != key:
+            raise ValueError(f"{key!r} is not in the run")
+        return i
+
     def offset(self, key) -> int | None:
         """Where a key's segment starts, from the start of the run (None: not in the run)."""
         i = bisect_left(self.keys, key)
@@ -135,19 +142,21 @@ def bisect_lines(data, start: int, end: int, key, keyfn) -> int:
     return lo
 
 
-def edit_lines(data, start: int, end: int, remove, add: dict, keyfn) -> list:
-    """Replacements in data[start:end] (sorted lines) that remove the lines of the keys in
-    remove and add the lines of add {key: line}; a line to remove that is not there, or one to
-    add whose key is there and not removed, raises ValueError (the layout is not what it
-    should be)."""
+def edit_lines(data, start: int, end: int, remove: dict, add: dict, keyfn) -> list:
+    """Replacements in data[start:end] (sorted lines) that remove the lines remove {key:
+    line} and add the lines add {key: line}; a line to remove that is not there as given, or
+    one to add whose key is there and not removed, raises ValueError (the layout is not what
+    it should be)."""
     reps = []
-    gone = set(remove)
-    for key in sorted(gone | add.keys()):
+    for key in sorted(remove.keys() | add.keys()):
         at = bisect_lines(data, start, end, key, keyfn)
         stop = line_at(data, at, end) if at < end else at
         present = at < end and keyfn(data[at:stop]) == key
-        if key in gone and not present or key not in gone and present:
-            raise ValueError(f"line {key!r} is {'not ' if key in gone else ''}there")
+        if key in remove:
+            if not present or data[at:stop] != remove[key]:
+                raise ValueError(f"line {key!r} is not there")
+        elif present:
+            raise ValueError(f"line {key!r} is there already")
         new = add.get(key, b"")
         if present:
             reps.append((at, stop, new))

@@ -1,0 +1,560 @@
+"""A render after a few changes: each output file edited where the changed hosts' bytes sit,
+the rest of it copied, so the work is what the change touches, not the inventory.
+
+A full render leaves, in its notes on the output dir (outstate.py), a layout of each file it
+wrote (fast.Assembly): the hosts' names in order and, per file, each host's entry's length in
+bytes (dhcpd, dnsmasq, Ansible's hosts, the report's rows), Kea's reservation lists by subnet,
+Ansible's groups, the report's capacity and networks, the zones' heads and digests; the hosts
+file's and a zone's lines say their own keys. With the old and new parts of the changed host
+files (parts.make), a splice takes each file as it is on disk (every output file's stat is
+checked first: all must be as cinv left them), puts each changed host's new bytes where its
+old ones were (or where its key goes), makes again only what is made of all hosts and small
+(the heads of dhcpd and dnsmasq, whose pools depend on the addresses held in them, the Kea
+skeleton, a touched network's address map, a touched hypervisor's capacity, the report's
+page around its data, a zone's head and serial) and records the new layout.
+
+It applies when the layout was made from the parts the changed hosts' old parts come from
+(parts.Store's token), with the same context (settings, networks, zones/, cinv itself) and for
+the same targets. Anything it cannot do exactly (a host that names a nameserver, whose
+address is glue; a new hypervisor whose own record did not change; a line not where its key
+says) raises Mismatch, and the render is made in full: tests/test_render_incremental.py
+compares both ways, and the templates, after every kind of change.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+from collections import Counter
+from pathlib import Path
+
+from cinv.render import dns, fast, report, segments
+from cinv.render.segments import Run
+from cinv.render.view import View
+
+VERSION = 1
+TARGET_FILES = {"dhcpd": ("dhcpd.conf", "dhcpd6.conf"), "dnsmasq": ("dnsmasq/cinv.conf",),
+                "hosts": ("hosts",), "kea": ("kea-dhcp4.conf", "kea-dhcp6.conf"),
+                "ansible": ("ansible/inventory.yaml",), "dns": ("dns",),
+                "libvirt": ("libvirt",), "report": ("report/index.html",)}
+LISTINGS = (("dhcpd.conf", "dhcpd", "dhcpd4", "dhcpd.conf.j2"),
+            ("dhcpd6.conf", "dhcpd", "dhcpd6", "dhcpd6.conf.j2"),
+            ("dnsmasq/cinv.conf", "dnsmasq", "dnsmasq", "dnsmasq.conf.j2"))
+MAX_SHARE = 0.2  # more of the hosts changed than this: a full render is as quick
+
+
+class Mismatch(Exception):
+    """The splice cannot make this render exactly: make it in full."""
+
+
+def layout_of(files: dict, shared: dict, token: str | None, ctx: str, targets) -> dict:
+    """The layout a full render leaves for the next splice."""
+    return {"version": VERSION, "token": token, "ctx": ctx, "targets": sorted(targets),
+            **shared, "files": files}
+
+
+def applies(layout, token: str | None, ctx: str, targets, changes: dict | None) -> bool:
+    """Whether a splice can make this render from this layout."""
+    if not isinstance(layout, dict) or layout.get("version") != VERSION or token is None \
+            or changes is None or layout.get("token") != token or layout.get("ctx") != ctx \
+            or layout.get("targets") != sorted(targets):
+        return False
+    if len(changes) > MAX_SHARE * max(len(layout["names"]), 1):
+        return False
+    files = layout["files"]
+    return all(files.get(f) is not None for t in targets for f in TARGET_FILES[t])
+
+
+def hosts_key(line: bytes) -> tuple:
+    """The sort key of a hosts file's line (hostparts.addresses')."""
+    address = line[:line.index(b"\t")].decode()
+    packed = socket.inet_pton(socket.AF_INET6 if ":" in address else socket.AF_INET, address)
+    return (len(packed), packed)
+
+
+def member_key(line: bytes) -> str:
+    """The host name of a member line of an Ansible group."""
+    return json.loads(line.strip()[:-1])
+
+
+def list_key(line: bytes) -> bytes:
+    return line[:-1]
+
+
+class Splice:
+    """One splice: the old layout, the changed hosts' old and new parts, and what it made."""
+
+    def __init__(self, out: Path, layout: dict, changes: dict, ctx: fast.Context, env,
+                 stage):
+        self.out, self.layout, self.ctx, self.env, self.stage = out, layout, ctx, env, stage
+        self.files = layout["files"]
+        self.olds: dict[str, dict] = {}  # path -> parts, of the changed hosts not retired
+        self.news: dict[str, dict] = {}
+        counts = Counter(layout["counts"])
+        for rel, (old, new) in sorted(changes.items()):
+            for parts, sign, into in ((old, -1, self.olds), (new, 1, self.news)):
+                if parts is None:
+                    continue
+                counts[tuple(parts["meta"][1:])] += sign
+                if parts["meta"][2] != "retired":
+                    into[rel] = parts
+        self.counts = {k: v for k, v in counts.items() if v}
+        self.held4 = {n: dict(v) for n, v in layout["held4"].items()}
+        self.held6 = {n: dict(v) for n, v in layout["held6"].items()}
+        self._hold(self.olds, -1)
+        self._hold(self.news, 1)
+        names = Run(layout["names"], segments.lengths_of(bytes(4 * len(layout["names"]))))
+        _reps, names = names.edit(0, self.named(lambda part: b""))
+        self.names = names.keys
+        self.view = self._view()
+        self.made: dict[str, tuple[str, bytes]] = {}  # path -> (target, new bytes)
+        self.stale: list[str] = []
+        self.new_files: dict = {}
+        self.warnings: list[str] = []
+
+    # --- what every file shares ------------------------------------------------------------
+
+    def named(self, body) -> dict:
+        """{host name: body(parts) of a changed host that is not retired now, or None for one
+        that was}: a change of a run in name order."""
+        out: dict = {part["meta"][0]: None for part in self.olds.values()}
+        for part in self.news.values():
+            out[part["meta"][0]] = body(part)
+        return out
+
+    def _hold(self, hosts: dict, sign: int) -> None:
+        """Count the addresses the pools and ranges depend on (fast.pool_held) in or out."""
+        networks = self.ctx.view.network
+        for parts in hosts.values():
+            for network, v4, v6 in parts["held"]:
+                net = networks.get(network)
+                if net is None:
+                    continue
+                if v4 is not None and net["pool4"]:
+                    first, last = (int(ipaddress.IPv4Address(a)) for a in net["pool4"])
+                    if first <= v4 <= last:
+                        _count(self.held4.setdefault(network, {}), v4, sign)
+                if v6 is not None and net["ipv6"] and net["prefixlen6"] < 64:
+                    _count(self.held6.setdefault(network, {}), v6 >> 64 << 64, sign)
+
+    def _view(self) -> View:
+        view = View(self.ctx.model)
+        view.state_counts = Counter(self.counts)
+        fast.set_pools(view, self.held4, self.held6)
+        view.__dict__["address_lines"] = []
+        return view
+
+    def template(self, name: str, **ctx) -> bytes:
+        return self.env.get_template(name).render({"inv": self.view, **ctx}).encode()
+
+    def old(self, rel: str) -> bytes:
+        return self.stage.folder(rel, last=False).read_bytes()
+
+    def put(self, rel: str, target: str, data: bytes, layout=None) -> None:
+        self.made[rel] = (target, data)
+        if layout is not None:
+            self.new_files[rel] = layout
+
+    def head(self, old: bytes, length: int, new: bytes) -> list:
+        return [] if old[:length] == new else [(0, length, new)]
+
+    # --- the files -------------------------------------------------------------------------
+
+    def listing(self, rel: str, target: str, column: str, template: str) -> None:
+        """A head and each host's part in name order (dhcpd, dnsmasq)."""
+        lay = self.files[rel]
+        old = self.old(rel)
+        head = self.template(template)
+        run = Run.load((self.layout["names"], lay["run"]))
+        changes = self.named(lambda part: _text(part[column]))
+        reps, run = run.edit(lay["head"], changes, old)
+        self.put(rel, target, segments.apply(old, self.head(old, lay["head"], head) + reps),
+                 {"head": len(head), "run": run.lengths.tobytes()})
+
+    def hosts(self) -> None:
+        rel, lay = "hosts", self.files["hosts"]
+        old = self.old(rel)
+        head = self.template("hosts.j2")
+        remove = {key: line.encode() for part in self.olds.values()
+                  for key, line in part["hosts"]}
+        add = {key: line.encode() for part in self.news.values() for key, line in part["hosts"]}
+        for key in [k for k in add if remove.get(k) == add[k]]:
+            del remove[key], add[key]
+        reps = self.head(old, lay["head"], head) + segments.edit_lines(
+            old, lay["head"], len(old), remove, add, hosts_key)
+        self.put(rel, "hosts", segments.apply(old, reps), {"head": len(head)})
+
+    def kea(self, family: int) -> None:
+        rel = f"kea-dhcp{family}.conf"
+        lay = self.files[rel]
+        old = self.old(rel)
+        fixed, nets = fast.kea_skeleton(self.view, family)
+        if nets != lay["nets"]:
+            raise Mismatch(f"{rel}: the subnets moved")
+        changes: dict[str, dict] = {}
+        for hosts, new in ((self.olds, False), (self.news, True)):
+            for part in hosts.values():
+                for network, key, text in fast.kea_entries(part[f"kea{family}"]):
+                    changes.setdefault(network, {})[key] = text.encode() if new else None
+        reps, runs, sizes = [], dict(lay["runs"]), list(lay["sizes"])
+        off = 0
+        for i, piece in enumerate(fixed):
+            piece = piece.encode()
+            if old[off:off + lay["fixed"][i]] != piece:
+                reps.append((off, off + lay["fixed"][i], piece))
+            off += lay["fixed"][i]
+            if i == len(nets):
+                break
+            net = nets[i]
+            if net in changes:
+                run = Run.load(runs[net], fast.KEA_SEP, fast.KEA_FIRST)
+                size = run.size()
+                edits, run = run.edit(off + 1, changes[net], old)
+                reps += edits
+                new_size = run.size()
+                was, now = fast.kea_close(size), fast.kea_close(new_size)
+                if was != now:
+                    reps.append((off + 1 + size, off + 1 + size + len(was), now))
+                runs[net] = run.dump()
+                sizes[i] = 1 + new_size + len(now)
+            off += lay["sizes"][i]
+        self.put(rel, "kea", segments.apply(old, reps),
+                 {"fixed": [len(f.encode()) for f in fixed], "nets": nets, "sizes": sizes,
+                  "runs": runs})
+
+    def ansible(self) -> None:
+        rel = "ansible/inventory.yaml"
+        lay = self.files[rel]
+        old = self.old(rel)
+        if any(name != name.lower() for name in self.names):
+            raise Mismatch("a host name in upper case")
+        data = self.view.ansible_rest({}, {})
+        head = fast.ansible_head(data).encode()
+        reps = self.head(old, lay["head"], head)
+        run = Run.load((self.layout["names"], lay["run"]))
+        base = lay["head"] + run.size() + len(fast.ANSIBLE_CHILDREN)
+        edits, run = run.edit(lay["head"], self.named(lambda part: _text(part["ansible"][0])),
+                              old)
+        reps += edits
+        group_reps, groups, counts = self._groups(old, base, lay, data)
+        self.put(rel, "ansible", segments.apply(old, reps + group_reps),
+                 {"head": len(head), "run": run.lengths.tobytes(), "groups": groups.dump(),
+                  "counts": counts})
+
+    def _groups(self, old: bytes, base: int, lay: dict, data: dict) -> tuple:
+        """The replacements under children:, the new groups' run and members' counts."""
+        members: dict[str, tuple[dict, dict]] = {}  # group -> (lines out, lines in)
+        for hosts, side in ((self.olds, 0), (self.news, 1)):
+            for part in hosts.values():
+                for group, line in fast.member_lines(part["ansible"]):
+                    members.setdefault(group, ({}, {}))[side][part["meta"][0]] = line.encode()
+        counts = dict(lay["counts"])
+        run = Run.load(lay["groups"])
+        tagged, changes, sizes = [], {}, {}
+        for group in sorted(members, key=fast.ansible_key):
+            out, into = members[group]
+            for name in [n for n in into if out.get(n) == into[n]]:
+                del out[name], into[name]
+            if not out and not into:
+                continue
+            key = fast.ansible_key(group)
+            was = counts.get(group, 0)
+            now = was - len(out) + len(into)
+            if now:
+                counts[group] = now
+            else:
+                counts.pop(group, None)
+            present = key in run
+            stays = bool(now) or group in data["group_vars"]
+            if not present:
+                if out:
+                    raise Mismatch(f"ansible group {group} is not there")
+                if stays:
+                    changes[key] = (fast.ansible_group_head(group, data, now) + "".join(
+                        into[n].decode() for n in sorted(into))).encode()
+                continue
+            start = base + run.offset(key)
+            end = start + run.lengths[run.index(key)]
+            if not stays:
+                changes[key] = None
+                continue
+            old_head = fast.ansible_group_head(group, data, was).encode()
+            new_head = fast.ansible_group_head(group, data, now).encode()
+            edits = [] if old_head == new_head else [(start, start + len(old_head), new_head)]
+            try:
+                edits += segments.edit_lines(old, start + len(old_head), end, out, into,
+                                             member_key)
+            except ValueError as e:
+                raise Mismatch(f"ansible group {group}: {e}") from None
+            tagged += [(r[0], key, r) for r in edits]
+            sizes[key] = end - start + sum(len(r[2]) - (r[1] - r[0]) for r in edits)
+        edits, run = run.edit(base, changes, old)
+        tagged += [(r[0], key, r) for r, key in zip(edits, sorted(changes))]
+        for key, size in sizes.items():
+            run.lengths[run.index(key)] = size
+        tagged.sort(key=lambda t: (t[0], t[1]))
+        return [r for _s, _k, r in tagged], run, counts
+
+    def libvirt(self) -> None:
+        """The domains of changed hosts are staged as they are made (parts.Maker); here the
+        stale ones and the hypervisors' lists."""
+        old_vms, new_vms = {}, {}
+        for hosts, into in ((self.olds, old_vms), (self.news, new_vms)):
+            for part in hosts.values():
+                kind, parent, _xml = part["libvirt"]
+                if kind == "virtual":
+                    into[part["meta"][0]] = parent
+        self.stale += [f"libvirt/{name}.xml" for name in old_vms if name not in new_vms]
+        lists: dict[str, tuple[dict, dict]] = {}
+        for vms, side in ((old_vms, 0), (new_vms, 1)):
+            for name, parent in vms.items():
+                if parent:
+                    lists.setdefault(parent, ({}, {}))[side][name.encode() + b".xml"] = \
+                        f"{name}.xml\n".encode()
+        state = self.stage.state
+        for parent, (out, into) in sorted(lists.items()):
+            for key in [k for k in into if out.get(k) == into[k]]:
+                del out[key], into[key]
+            if not out and not into:
+                continue
+            rel = f"libvirt/{parent}.list"
+            old = self.old(rel) if state.index(rel) is not None else b""
+            try:
+                new = segments.apply(old, segments.edit_lines(old, 0, len(old), out, into,
+                                                              list_key))
+            except ValueError as e:
+                raise Mismatch(f"{rel}: {e}") from None
+            if new:
+                self.put(rel, "libvirt", new)
+            elif old:
+                self.stale.append(rel)
+        self.new_files["libvirt"] = {}
+
+    # --- zones -----------------------------------------------------------------------------
+
+    def zones(self, serials) -> dict:
+        """Edit the zones the changed hosts' records are in; every zone's serial (serials: the
+        callable of a view, see render.zone_serials) and head. Returns {zone: serial}."""
+        lay = self.files["dns"]
+        model = self.ctx.model
+        targets = {ns.rstrip(".") for ns in model.settings.dns.nameservers}
+        records: dict[str, tuple[set, set]] = {}  # zone -> (records out, records in)
+        warnings = dict(lay["warnings"])
+        for hosts, side in ((self.olds, 0), (self.news, 1)):
+            for part in hosts.values():
+                recs, said, addressed = part["dns"][:3]
+                if any(name in targets for name, _a in addressed):
+                    raise Mismatch("a nameserver's address (glue) changed")
+                name = part["meta"][0]
+                if side:
+                    if said:
+                        warnings[name] = said
+                else:
+                    warnings.pop(name, None)
+                for zone, owner, rtype, data in recs:
+                    records.setdefault(zone, (set(), set()))[side].add((owner, rtype, data))
+        self.warnings = [w for name in sorted(warnings) for w in warnings[name]]
+        zs = dns.ZoneSet(self.view.settings["dns"], {z.name: z.ttl for z in model.zones.values()
+                                                    if z.ttl is not None})
+        for name, kind in dns.zonemap.served_zones(model).items():
+            zs.add_zone(name, kind)
+        zones = dict(lay["zones"])  # zone -> (head length, digest, serial)
+        bodies: dict[str, bytes] = {}
+        for zone, (out, into) in sorted(records.items()):
+            if zone not in zones:
+                raise Mismatch(f"zone {zone} is not there")
+            fixed = lay["fixed"].get(zone, {})
+            ttls = dns.rrset_ttls(fixed)
+
+            def line(rec) -> bytes:
+                return dns.zone_line(*rec, ttls.get(rec[:2])).encode()
+            remove = {dns._record_key(r): line(r) for r in out - into if r not in fixed}
+            add = {dns._record_key(r): line(r) for r in into - out if r not in fixed}
+            if not remove and not add:
+                continue
+            rel = f"dns/{dns.zone_file(zone)}"
+            old = self.old(rel)
+            length = zones[zone][0]
+            try:
+                reps = segments.edit_lines(old, length, len(old), remove, add, dns.line_key)
+            except ValueError as e:
+                raise Mismatch(f"{rel}: {e}") from None
+            bodies[zone] = segments.apply(old, reps)[length:]
+            zones[zone] = (length, zs.digest(zone, bodies[zone]), zones[zone][2])
+        serial_of = serials([{"name": z, "digest": zones[z][1]} for z in zs.order()])
+        template = self.env.get_template("zone.j2")
+        for zone in zs.order():
+            length, digest, was = zones[zone]
+            now = serial_of.get(zone, 1)
+            if zone not in bodies and now == was:
+                continue
+            rel = f"dns/{dns.zone_file(zone)}"
+            body = bodies.get(zone)
+            if body is None:
+                body = self.old(rel)[length:]
+            head = template.render({"inv": self.view, "zone": {**zs.head(zone, digest, []),
+                                                               "serial": now}}).encode()
+            zones[zone] = (len(head), digest, now)
+            self.put(rel, "dns", head + body)
+        self.new_files["dns"] = {**lay, "zones": zones, "warnings": warnings}
+        return serial_of
+
+    # --- the report ------------------------------------------------------------------------
+
+    def report(self, problems, history, revision) -> None:
+        rel = "report/index.html"
+        lay = self.files[rel]
+        old = self.old(rel)
+        view = self.view
+        view.problems, view.history, view.revision = problems, history, revision
+        caps = Run.load(lay["caps"], b",", b"")
+        rows = Run.load((self.layout["names"], lay["rows"]), b",", b"")
+        nets = Run.load(lay["nets"], b",", b"")
+        pieces = [p.encode() for p in fast.REPORT_JSON]
+        at_caps = lay["before"] + len(pieces[0])
+        at_rows = at_caps + caps.size() + len(pieces[1])
+        at_nets = at_rows + rows.size() + len(pieces[2])
+        at_after = at_nets + nets.size() + len(pieces[3])
+        facts = dict(lay["facts"])
+        cap_changes, over = self._capacity(old, caps, at_caps, lay["over"])
+        reps, caps = caps.edit(at_caps, cap_changes, old)
+        edits, rows = rows.edit(at_rows, self.named(lambda p: p["report"][0].encode()), old)
+        reps += edits
+        edits, nets = nets.edit(at_nets, self._networks(old, nets, at_nets, facts), old)
+        reps += edits
+        r = report.page(view, view.state_counts, facts, over, len(self.names))
+        view.__dict__["report"] = r
+        before, after = self.template("report.html.j2").split(str(report.PLACEHOLDER).encode())
+        reps += self.head(old, lay["before"], before)
+        if old[at_after:] != after:
+            reps.append((at_after, len(old), after))
+        self.put(rel, "report", segments.apply(old, reps),
+                 {"before": len(before), "after": len(after), "caps": caps.dump(),
+                  "rows": rows.lengths.tobytes(), "nets": nets.dump(), "facts": facts,
+                  "over": over})
+
+    def _networks(self, old: bytes, nets: Run, base: int, facts: dict) -> dict:
+        """{network index: its data anew} of the networks a changed host is or was on."""
+        touched: dict[str, tuple[list, list]] = {}
+        for hosts, side in ((self.olds, 0), (self.news, 1)):
+            for part in hosts.values():
+                for place in part["report"][1]:
+                    touched.setdefault(place[0], ([], []))[side].append(
+                        (part["meta"][0], *place))
+        out = {}
+        for i, net_view in enumerate(self.view.networks):
+            name = net_view["name"]
+            if name not in touched:
+                continue
+            start = base + nets.offset(i)
+            text = old[start:start + nets.lengths[i]].lstrip(b",")
+            data = json.loads(text)
+            domain = net_view["domain"]
+            used4: dict = {}
+            for block in (data["v4"] or {}).get("blocks", ()):
+                for offset, host, label in block.get("hosts", ()):
+                    used4[block["base"] + offset] = [host, label]
+            used6 = {int(ipaddress.IPv6Address(t)): [t, host, label]
+                     for t, host, label in data["v6"] or () if host is not None}
+            gone, came = touched[name]
+            for _host, _net, v4, v6, _text, _label in gone:
+                used4.pop(v4, None)
+                used6.pop(v6, None)
+            for host, _net, v4, v6, v6_text, label in came:
+                where = [report.relative(host, domain), label]
+                if v4 is not None:
+                    used4[v4] = where
+                if v6 is not None:
+                    used6[v6] = [v6_text, *where]
+            net = self.ctx.model.networks[name]
+            data, facts[name] = report.network_data(net, net_view, used4, used6)
+            out[i] = str(report.script_json(data)).encode()
+        return out
+
+    def _capacity(self, old: bytes, caps: Run, base: int, over: int) -> tuple[dict, int]:
+        """({parent: its capacity entry anew, or None}, the count of those over) for the
+        hosts a changed host runs on or ran on, and the changed hosts that have guests."""
+        olds = {p["meta"][0]: p["report"][2] for p in self.olds.values()}
+        news = {p["meta"][0]: p["report"][2] for p in self.news.values()}
+        touched = {f[1] for f in (*olds.values(), *news.values()) if f[1]}
+        touched |= {name for name in (*olds, *news) if name in caps}
+        changes = {}
+        for parent in sorted(touched):
+            was = None
+            if parent in caps:
+                start = base + caps.offset(parent)
+                was = json.loads(old[start:start + caps.lengths[caps.index(parent)]]
+                                 .lstrip(b","))
+                over -= report.over(was)
+            if parent in news:
+                f = news[parent]
+                have = (f[6], f[7], f[5] or None)
+            elif parent in olds or was is None:
+                have = None  # gone, retired, or its own facts not at hand
+            else:
+                have = (was["cpus"][1], was["memory"][1], was["disk"][1])
+            domain = parent.partition(".")[2]
+            guests = {g if not g.endswith(".") else g + domain for g in (was or {}).get(
+                "guests", ())}
+            sums = [was["cpus"][0], was["memory"][0], was["disk"][0]] if was else [0, 0, 0]
+            for facts, sign in ((olds, -1), (news, 1)):
+                for name, f in facts.items():
+                    if f[1] != parent:
+                        continue
+                    (guests.discard if sign < 0 else guests.add)(name)
+                    if f[2] == "virtual":
+                        sums = [s + sign * v for s, v in zip(sums, (f[3], f[4], f[5]))]
+            if not guests:
+                changes[parent] = None
+                continue
+            if have is None:
+                if parent not in news and parent not in olds:
+                    raise Mismatch(f"{parent}: its first guest (its own record is not at hand)")
+                changes[parent] = None  # retired or gone: check refuses its guests
+                continue
+            entry = report.entry(parent, sorted(guests), sums, have)
+            over += report.over(entry)
+            changes[parent] = str(report.script_json(entry)).encode()
+        return changes, over
+
+    # --- all of it -------------------------------------------------------------------------
+
+    def run(self, targets, serials) -> dict | None:
+        """Make every file of the targets but the report (which waits for the check); returns
+        the zones' serials (None without dns)."""
+        serial_of = None
+        for rel, target, column, template in LISTINGS:
+            if target in targets:
+                self.listing(rel, target, column, template)
+        if "hosts" in targets:
+            self.hosts()
+        if "kea" in targets:
+            self.kea(4)
+            self.kea(6)
+        if "ansible" in targets:
+            self.ansible()
+        if "libvirt" in targets:
+            self.libvirt()
+        if "dns" in targets:
+            serial_of = self.zones(serials)
+        return serial_of
+
+    def new_layout(self, token: str | None) -> dict:
+        files = {**self.files, **self.new_files}
+        return layout_of(files, {"names": self.names, "counts": self.counts,
+                                 "held4": self.held4, "held6": self.held6},
+                         token, self.layout["ctx"], self.layout["targets"])
+
+
+def _count(counts: dict, value, sign: int) -> None:
+    n = counts.get(value, 0) + sign
+    if n:
+        counts[value] = n
+    else:
+        counts.pop(value, None)
+
+
+def _text(value) -> bytes:
+    if value is None:
+        raise Mismatch("a host needs a template")
+    return value.encode()
