@@ -67,14 +67,21 @@ def scan(root: Path) -> dict[str, tuple] | None:
     return keys
 
 
+_last_fingerprint: tuple = (None, None)  # (the keys, their fingerprint): asked more than once
+
+
 def fingerprint(keys: dict[str, tuple] | None) -> str | None:
+    global _last_fingerprint
     if keys is None:
         return None
+    if _last_fingerprint[0] is keys:
+        return _last_fingerprint[1]
     h = hashlib.blake2b(f"{__version__}/{FORMAT}".encode(), digest_size=20)
     # marshal version 0: no back-references, whose use depends on which equal objects happen to
     # be one object; so two processes that scanned the same files give the same fingerprint
     h.update(marshal.dumps(sorted(keys.items()), 0))
-    return h.hexdigest()
+    _last_fingerprint = (keys, h.hexdigest())
+    return _last_fingerprint[1]
 
 
 def is_racy(key: tuple, now_ns: int) -> bool:

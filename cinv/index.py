@@ -2,14 +2,31 @@
 
 A change to one host can only clash with hosts that share one of its addresses, MACs or DNS
 names, or that are its ancestors or children (cinv/check.py's cross-record rules relate records
-through exactly these). The index finds those neighbours, and the used addresses and names for
-allocation, without reading 50,000 files: each file's facts are cached under .cinv/cache/ keyed
-by its stat (see cinv/cache.py) and only new or changed files are parsed again.
+through exactly these). The index finds those neighbours, and the used addresses and MACs for
+allocation, without reading 50,000 files, and without reading all of itself either: it is kept
+under .cinv/cache as
+
+- a manifest (index.marshal): the stat key of every host file it holds, the used IPv4 and IPv6
+  addresses and MACs (of hosts not retired) sorted for allocation, and which file holds each
+  bucket below;
+- each host file's facts, bucketed by its path, and value -> host files (addresses, MACs, DNS
+  names, parents), bucketed by the value; about a thousand hosts to a bucket.
+
+A command scans the host files (their stat), folds those that changed since into the index
+(parsed, or from the parse cache when many), and reads only the buckets its questions need.
+A write puts the buckets it changed in new files and then the manifest naming them, so a reader
+that read the manifest sees one consistent index (a bucket file a later write removed is a
+cache that went missing: the index is then built again). Commands that want every host (a
+pattern over names, `net free`) read it all.
 """
 from __future__ import annotations
 
 import os
+import secrets
 import time
+import zlib
+from array import array
+from bisect import bisect_left
 from collections import defaultdict
 from pathlib import Path
 
@@ -18,9 +35,17 @@ from cinv.model import Host, Network
 
 # facts: (name, state, parent, ((ifname, network, v4, v6, mac, aliases, names), ...)); ints or
 # None.
+VERSION = 1
+MANIFEST = "index"
+PER_BUCKET = 1024
+MIN_BUCKETS, MAX_BUCKETS = 16, 1024
+FEW = 64  # changed files past this are read from the parse cache, not parsed one by one
+REBUILD_SHARE = 0.25  # more of the files changed than this: made anew, not folded in
+FAMILIES = ("v4", "v6", "mac")
 
 
-FEW = 64  # misses a change's own update() can fold in without a second write of the cache
+class Stale(Exception):
+    """A bucket the manifest names is gone (another command wrote the index since)."""
 
 
 def facts_of(host: Host) -> tuple:
@@ -30,26 +55,76 @@ def facts_of(host: Host) -> tuple:
         for i in host.interfaces))
 
 
-def _scan_hosts(root: Path) -> dict[str, tuple] | None:
-    keys = cache.scan(root)
-    if keys is None:
-        return None
-    return {rel: key for rel, key in keys.items()
-            if rel.startswith("hosts/") and rel.endswith(".yaml")}
+def facts_of_tuple(t: tuple) -> tuple:
+    """facts_of(Host.from_tuple(t)), without making the Host."""
+    return (t[0], t[2], t[5], tuple((i[0], i[1], i[3], i[4], i[2], i[5], i[8]) for i in t[8]))
+
+
+def buckets_for(hosts: int) -> int:
+    n = MIN_BUCKETS
+    while n < MAX_BUCKETS and n * PER_BUCKET < hosts:
+        n *= 2
+    return n
 
 
 class Index:
-    def __init__(self, entries: dict[str, tuple], networks: dict[str, Network],
-                 default_domain: str):
-        self.entries = entries  # rel -> facts
+    def __init__(self, root: Path | None, networks: dict[str, Network], default_domain: str):
+        self.root = root
         self.networks = networks
         self.default_domain = default_domain
-        self.by_name: dict[str, str] = {}
-        for rel in sorted(entries):
-            self.by_name.setdefault(entries[rel][0], rel)
-        self._maps = None
-        self._used = None
-        self.cached: cache.Sharded | None = None  # the cache as read, for update()
+        self.buckets = MIN_BUCKETS
+        self.keys: dict[str, tuple] = {}
+        self.files: dict[str, dict] = {"f": {}, "m": {}}  # bucket -> its file's token
+        self.loaded: dict[str, dict] = {"f": {}, "m": {}}  # bucket -> its contents
+        self.dirty: dict[str, set] = {"f": set(), "m": set()}
+        self.used_values: dict[str, list | array] = {"v4": array("L"), "v6": [],
+                                                     "mac": array("Q")}
+        self._entries: dict | None = None
+        self._maps: dict | None = None
+        self._by_name: dict | None = None
+        self.cached = root is not None  # False: symlinks in the tree, nothing kept
+        self.scanned: dict | None = None  # the host files' keys, once the index holds them
+        self.names = Names(self)
+
+    # --- the buckets -----------------------------------------------------------------------
+
+    def _bucket(self, kind: str, b: int) -> dict:
+        part = self.loaded[kind].get(b)
+        if part is None:
+            token = self.files[kind].get(b)
+            part = {}
+            if token is not None:
+                part = cache.read(self.root, f"index-{kind}{b}-{token}")
+                if not isinstance(part, dict):
+                    if self.scanned is None:
+                        raise Stale(f"index bucket {kind}{b}")
+                    # gone since (another command wrote the index): made anew
+                    _anew(self, self.scanned, load.DirSource(self.root), self.buckets)
+                    return self._bucket(kind, b)
+            self.loaded[kind][b] = part
+        return part
+
+    def _fb(self, rel: str) -> int:
+        return zlib.crc32(rel.encode("utf-8", "surrogateescape")) % self.buckets
+
+    def _mb(self, key: tuple) -> int:
+        return zlib.crc32(f"{key[0]}:{key[1]}".encode("utf-8", "surrogateescape")) \
+            % self.buckets
+
+    def facts(self, rel: str) -> tuple | None:
+        if self._entries is not None:
+            return self._entries.get(rel)
+        return self._bucket("f", self._fb(rel)).get(rel)
+
+    def holders(self, kind: str, value) -> list[str]:
+        """The host files holding a value: kind v4, v6, mac (hosts not retired), dns (every
+        host's own name; the other names of hosts not retired) or kids (hosts whose parent it
+        is)."""
+        if self._maps is not None or not self.cached:
+            return list(self.maps[kind].get(value, ()))
+        return list(self._bucket("m", self._mb((kind, value))).get((kind, value), ()))
+
+    # --- what a change asks ----------------------------------------------------------------
 
     def _domain(self, network: str | None) -> str:
         net = self.networks.get(network) if network else None
@@ -62,142 +137,357 @@ class Index:
             for alias in (*aliases, *extra):
                 yield alias if "." in alias else f"{alias}.{self._domain(network)}"
 
-    @property
-    def maps(self) -> dict:
-        """value -> [rel, ...] for v4, v6, mac and dns (of hosts that are not retired; dns also
-        every host's own name), and parent name -> [rel] for children."""
-        if self._maps is None:
-            with load.no_gc():
-                self._maps = self._build_maps()
-        return self._maps
+    def map_keys(self, facts: tuple) -> set[tuple]:
+        """(kind, value) of every map a host file's facts are in."""
+        name, state, parent, ifaces = facts
+        out = {("dns", name)}
+        if parent:
+            out.add(("kids", parent))
+        if state == "retired":
+            return out
+        for index, (ifname, network, a4, a6, mac, aliases, extra) in enumerate(ifaces):
+            for kind, value in (("v4", a4), ("v6", a6), ("mac", mac)):
+                if value is not None:
+                    out.add((kind, value))
+            if index:
+                out.add(("dns", f"{ifname}.{name}"))
+            for alias in (*aliases, *extra):
+                out.add(("dns", alias if "." in alias else f"{alias}.{self._domain(network)}"))
+        return out
 
-    def _build_maps(self) -> dict:
-        v4: dict = defaultdict(list)
-        v6: dict = defaultdict(list)
-        macs: dict = defaultdict(list)
-        dns: dict = defaultdict(list)
-        children: dict = defaultdict(list)
-        domain = self._domain
-        for rel, (name, state, parent, ifaces) in self.entries.items():
-            dns[name].append(rel)
-            if parent:
-                children[parent].append(rel)
-            if state == "retired":
-                continue
-            for index, (ifname, network, a4, a6, mac, aliases, extra) in enumerate(ifaces):
-                if a4 is not None:
-                    v4[a4].append(rel)
-                if a6 is not None:
-                    v6[a6].append(rel)
-                if mac is not None:
-                    macs[mac].append(rel)
-                if index:
-                    dns[f"{ifname}.{name}"].append(rel)
-                for alias in (*aliases, *extra):
-                    dns[alias if "." in alias else f"{alias}.{domain(network)}"].append(rel)
-        return {"v4": v4, "v6": v6, "mac": macs, "dns": dns, "children": children}
+    def rel_of(self, name: str) -> str | None:
+        """The host file recording a host name (the first, by path, of those that do)."""
+        if self._by_name is not None:
+            return self._by_name.get(name)
+        for rel in sorted(self.holders("dns", name)):
+            facts = self.facts(rel)
+            if facts is not None and facts[0] == name:
+                return rel
+        return None
 
-    def used(self) -> tuple[set, set, set]:
-        """IPv4, IPv6 (as integers) and MACs held by hosts that are not retired (the caller
-        must not change them)."""
-        if self._used is None:
-            m = self.maps
-            self._used = (set(m["v4"]), set(m["v6"]), set(m["mac"]))
-        return self._used
+    def children(self, name: str) -> list[str]:
+        return self.holders("kids", name)
 
     def neighbours(self, host: Host) -> set[str]:
         """Files of hosts that share a value with this host, or are its ancestors or children."""
-        m = self.maps
         facts = facts_of(host)
         out: set[str] = set()
         for _ifname, _net, v4, v6, mac, _aliases, _names in facts[3]:
-            for key, value in (("v4", v4), ("v6", v6), ("mac", mac)):
+            for kind, value in (("v4", v4), ("v6", v6), ("mac", mac)):
                 if value is not None:
-                    out.update(m[key].get(value, ()))
-        out.update(m["dns"].get(host.name, ()))
+                    out.update(self.holders(kind, value))
+        out.update(self.holders("dns", host.name))
         for fqdn in self.dns_names(facts):
-            out.update(m["dns"].get(fqdn, ()))
-        out.update(m["children"].get(host.name, ()))
+            out.update(self.holders("dns", fqdn))
+        out.update(self.children(host.name))
         parent, seen = host.parent, {host.name}
-        while parent and parent not in seen and parent in self.by_name:
+        while parent and parent not in seen:
+            rel = self.rel_of(parent)
+            if rel is None:
+                break
             seen.add(parent)
-            rel = self.by_name[parent]
             out.add(rel)
-            parent = self.entries[rel][2]
+            parent = self.facts(rel)[2]
         return out
+
+    def used_sorted(self, family: str):
+        """The values of a family held by hosts not retired, sorted (do not change them)."""
+        return self.used_values[family]
+
+    # --- every host: for commands that want them all -----------------------------------------
+
+    @property
+    def entries(self) -> dict[str, tuple]:
+        if self._entries is None:
+            with load.no_gc():
+                entries = {}
+                for b in range(self.buckets):
+                    entries.update(self._bucket("f", b))
+                self._entries = entries
+        return self._entries
+
+    @property
+    def by_name(self) -> dict[str, str]:
+        if self._by_name is None:
+            by_name: dict[str, str] = {}
+            for rel in sorted(self.entries):
+                by_name.setdefault(self.entries[rel][0], rel)
+            self._by_name = by_name
+        return self._by_name
+
+    @property
+    def maps(self) -> dict:
+        """value -> [rel, ...] for v4, v6, mac and dns (of hosts that are not retired; dns also
+        every host's own name), and parent name -> [rel] for kids (children)."""
+        if self._maps is None:
+            with load.no_gc():
+                maps: dict = {k: defaultdict(list) for k in (*FAMILIES, "dns", "kids")}
+                for rel, facts in self.entries.items():
+                    for kind, value in self.map_keys(facts):
+                        maps[kind][value].append(rel)
+                self._maps = maps
+        return self._maps
+
+    def used(self) -> tuple[set, set, set]:
+        """IPv4, IPv6 (as integers) and MACs held by hosts that are not retired."""
+        return tuple(set(self.used_values[f]) for f in FAMILIES)
+
+    # --- changing it -----------------------------------------------------------------------
+
+    def change(self, rel: str, facts: tuple | None) -> None:
+        """A host file's new facts (None: no host there now), in the buckets and the maps."""
+        b = self._fb(rel)
+        part = self._bucket("f", b)
+        old = part.get(rel)
+        if old == facts:
+            return
+        gone = self.map_keys(old) if old is not None else set()
+        came = self.map_keys(facts) if facts is not None else set()
+        for key in gone - came:
+            self._unhold(key, rel)
+        for key in came - gone:
+            self._hold(key, rel)
+        if facts is None:
+            part.pop(rel, None)
+        else:
+            part[rel] = facts
+        self.dirty["f"].add(b)
+        if self._entries is not None:
+            if facts is None:
+                self._entries.pop(rel, None)
+            else:
+                self._entries[rel] = facts
+        self._maps = self._by_name = None
+
+    def _hold(self, key: tuple, rel: str) -> None:
+        b = self._mb(key)
+        part = self._bucket("m", b)
+        rels = part.get(key)
+        if rels is None:
+            part[key] = [rel]
+            if key[0] in FAMILIES:
+                _insert(self.used_values[key[0]], key[1])
+        elif rel not in rels:
+            part[key] = sorted((*rels, rel))
+        self.dirty["m"].add(b)
+
+    def _unhold(self, key: tuple, rel: str) -> None:
+        b = self._mb(key)
+        part = self._bucket("m", b)
+        rels = [r for r in part.get(key, ()) if r != rel]
+        if rels:
+            part[key] = rels
+        else:
+            part.pop(key, None)
+            if key[0] in FAMILIES:
+                _remove(self.used_values[key[0]], key[1])
+        self.dirty["m"].add(b)
+
+    def save(self) -> None:
+        """Write the buckets changed into new files, then the manifest naming them; remove
+        the files they replace."""
+        if not self.cached or not (self.dirty["f"] or self.dirty["m"] or self.keys_dirty):
+            return
+        token = secrets.token_hex(6)
+        replaced = []
+        for kind in ("f", "m"):
+            for b in sorted(self.dirty[kind]):
+                if not cache.write(self.root, f"index-{kind}{b}-{token}", self.loaded[kind][b]):
+                    return  # a cache that cannot be written: only slower
+                if b in self.files[kind]:
+                    replaced.append(f"index-{kind}{b}-{self.files[kind][b]}")
+                self.files[kind][b] = token
+            self.dirty[kind].clear()
+        used = (self.used_values["v4"].tobytes(), self.used_values["v6"],
+                self.used_values["mac"].tobytes())
+        if cache.write(self.root, MANIFEST, (VERSION, self.buckets, self.keys, self.files,
+                                             used)):
+            _remove_files(self.root, replaced)
+        self.keys_dirty = False
+
+    keys_dirty = False
+
+
+class Names:
+    """The host names (FQDN -> the file recording it) as a mapping: a name is looked up in the
+    index's buckets; going through them all reads the whole index."""
+
+    def __init__(self, index: Index):
+        self.index = index
+
+    def __contains__(self, name) -> bool:
+        return isinstance(name, str) and self.index.rel_of(name) is not None
+
+    def __getitem__(self, name: str) -> str:
+        rel = self.index.rel_of(name)
+        if rel is None:
+            raise KeyError(name)
+        return rel
+
+    def get(self, name: str, default=None):
+        rel = self.index.rel_of(name)
+        return default if rel is None else rel
+
+    def __iter__(self):
+        return iter(self.index.by_name)
+
+    def __len__(self) -> int:
+        return len(self.index.by_name)
+
+
+def _insert(values, value) -> None:
+    i = bisect_left(values, value)
+    if i == len(values) or values[i] != value:
+        values.insert(i, value)
+
+
+def _remove(values, value) -> None:
+    i = bisect_left(values, value)
+    if i < len(values) and values[i] == value:
+        del values[i]
+
+
+def _remove_files(root: Path, names: list[str]) -> None:
+    from cinv import paths
+    try:
+        folder = paths.private_dir(root, f"{load.STATE_DIR}/cache", create=False)
+    except Exception:  # noqa: BLE001 - a cache folder that cannot be read: nothing to tidy
+        return
+    for name in names:
+        try:
+            os.unlink(folder / f"{name}.marshal")
+        except OSError:
+            pass
+
+
+def _scan_hosts(root: Path) -> dict[str, tuple] | None:
+    keys = cache.scan(root)
+    if keys is None:
+        return None
+    return {rel: key for rel, key in keys.items()
+            if rel.startswith("hosts/") and rel.endswith(".yaml")}
 
 
 def build(root: Path, networks: dict[str, Network], default_domain: str,
           scanned: dict | None = None) -> Index:
-    """The index of a work tree: cached facts where a file's stat is unchanged, parsed where not;
-    the cache is written back when anything was parsed. scanned: the tree's cache.scan, if
-    made already."""
+    """The index of a work tree: the kept one with the host files changed since folded in (and
+    written back), or one made anew. scanned: the tree's cache.scan, if made already."""
     with load.no_gc():
-        return _build(root, networks, default_domain, scanned)
+        try:
+            return _build(root, networks, default_domain, scanned, fresh=False)
+        except Stale:
+            return _build(root, networks, default_domain, scanned, fresh=True)
 
 
-def _build(root: Path, networks: dict[str, Network], default_domain: str,
-           scanned: dict | None = None) -> Index:
+def _build(root: Path, networks: dict[str, Network], default_domain: str, scanned,
+           fresh: bool) -> Index:
     keys = _scan_hosts(root) if scanned is None else {
         rel: key for rel, key in scanned.items()
         if rel.startswith("hosts/") and rel.endswith(".yaml")}
     source = load.DirSource(root)
     if keys is None:  # symlinks in the tree: no cache, parse everything
+        idx = Index(None, networks, default_domain)
         rels = [r for r in source.walk("hosts", []) if r.endswith(".yaml")]
         parsed = load.parse_host_files(source, rels)
-        entries = {rel: facts_of(Host.from_tuple(t)) for rel, (t, _p) in parsed.items() if t}
-        return Index(entries, networks, default_domain)
-    cached = cache.Sharded(root, "index")
-    known = cached.merged()
-    misses = [rel for rel, key in keys.items()
-              if (hit := known.get(rel)) is None or hit[0] != key]
+        idx._entries = {rel: facts_of(Host.from_tuple(t)) for rel, (t, _p) in parsed.items()
+                        if t}
+        for f in FAMILIES:
+            idx.used_values[f] = sorted({key[1] for facts in idx._entries.values()
+                                         for key in idx.map_keys(facts) if key[0] == f})
+        return idx
+    idx = Index(root, networks, default_domain)
+    data = None if fresh else cache.read(root, MANIFEST)
+    if isinstance(data, tuple) and len(data) == 5 and data[0] == VERSION:
+        _v, idx.buckets, idx.keys, idx.files, used = data
+        idx.used_values = {"v4": array("L", used[0]), "v6": list(used[1]),
+                           "mac": array("Q", used[2])}
+    misses = [rel for rel, key in keys.items() if idx.keys.get(rel) != key]
+    gone = [rel for rel in idx.keys if rel not in keys] \
+        if len(idx.keys) > len(keys) - len(misses) else []
+    wanted = buckets_for(len(keys))
+    if not idx.keys or len(misses) + len(gone) > REBUILD_SHARE * len(keys) \
+            or not wanted // 4 < idx.buckets < wanted * 4:
+        return _anew(idx, keys, source, wanted)
+    for rel, (host_tuple, _problems) in _parsed(root, source, misses, keys).items():
+        idx.change(rel, facts_of_tuple(host_tuple) if host_tuple is not None else None)
+    for rel in gone:
+        idx.change(rel, None)
+    _note_keys(idx, keys, misses, gone)
+    if len(misses) + len(gone) > FEW:
+        idx.save()  # a few stragglers are left to update(), after a change
+    idx.scanned = keys
+    return idx
+
+
+def _parsed(root: Path, source, rels: list[str], keys: dict) -> dict:
+    """{rel: host_file result} of host files: from the parse cache when many, else parsed."""
     parsed = {}
-    if len(misses) > FEW:  # a load may have parsed them already: its cache holds whole records
-        records = cache.Sharded(root, "hosts", {cache.bucket_of(r) for r in misses}).merged()
-        for rel in misses:
-            hit = records.get(rel)
-            if hit is not None and hit[0] == keys[rel]:
-                parsed[rel] = hit[1]
-        del records
-    parsed.update(load.parse_host_files(source, [r for r in misses if r not in parsed]))
+    if len(rels) > FEW:
+        for b in sorted({cache.bucket_of(r) for r in rels}):
+            part = cache.read(root, f"hosts.{b}")
+            if isinstance(part, dict):
+                for rel in rels:
+                    hit = part.get(rel)
+                    if hit is not None and hit[0] == keys[rel]:
+                        parsed[rel] = hit[1]
+    parsed.update(load.parse_host_files(source, [r for r in rels if r not in parsed]))
+    return parsed
+
+
+def _note_keys(idx: Index, keys: dict, misses, gone) -> None:
     now = time.time_ns()
-    entries = {}
-    for rel in keys:
-        if rel not in parsed:
-            entries[rel] = known[rel][1]
-            continue
-        host_tuple = parsed[rel][0]
-        if host_tuple is None:
-            cached.drop(rel)
-            continue
-        entries[rel] = facts = facts_of(Host.from_tuple(host_tuple))
+    for rel in misses:
         if cache.is_racy(keys[rel], now):
-            cached.drop(rel)
+            idx.keys.pop(rel, None)  # folded in again next time: it may still change
         else:
-            cached.put(rel, (keys[rel], facts))
-    if len(known) > len(keys) - len(misses):
-        cached.keep(set(keys))  # records removed since
-    if len(misses) > FEW:
-        cached.save()  # a few stragglers are left to update(), after a change
-    idx = Index(entries, networks, default_domain)
-    idx.cached = cached
+            idx.keys[rel] = keys[rel]
+    for rel in gone:
+        idx.keys.pop(rel, None)
+    idx.keys_dirty = bool(misses or gone)
+
+
+def _anew(idx: Index, keys: dict, source, buckets: int) -> Index:
+    """Every host file's facts, maps and used values made anew (from the parse cache where it
+    holds a file as it is)."""
+    root = idx.root
+    old_files = [f"index-{kind}{b}-{token}" for kind in ("f", "m")
+                 for b, token in idx.files[kind].items()]
+    idx.buckets = buckets
+    idx.files = {"f": {}, "m": {}}
+    idx.loaded = {"f": {b: {} for b in range(buckets)}, "m": {b: {} for b in range(buckets)}}
+    entries = {}
+    for rel, (host_tuple, _problems) in _parsed(root, source, sorted(keys), keys).items():
+        if host_tuple is not None:
+            entries[rel] = facts = facts_of_tuple(host_tuple)
+            idx.loaded["f"][idx._fb(rel)][rel] = facts
+    maps: dict = {}
+    for rel in sorted(entries):
+        for key in idx.map_keys(entries[rel]):
+            maps.setdefault(key, []).append(rel)
+    for key, rels in maps.items():
+        idx.loaded["m"][idx._mb(key)][key] = rels
+    for f, kind in (("v4", "L"), ("mac", "Q")):
+        idx.used_values[f] = array(kind, sorted(k[1] for k in maps if k[0] == f))
+    idx.used_values["v6"] = sorted(k[1] for k in maps if k[0] == "v6")
+    idx.dirty = {"f": set(range(buckets)), "m": set(range(buckets))}
+    idx.keys = {}
+    idx._entries = idx._maps = idx._by_name = None
+    _note_keys(idx, keys, list(keys), [])
+    idx.save()
+    _remove_files(root, old_files)
+    idx.scanned = keys
     return idx
 
 
 def update(root: Path, index: Index, changed: dict[str, Host | None]) -> None:
     """After a change was written: refresh the changed files' facts, in memory and on disk."""
     for rel, host in changed.items():
-        if host is None:
-            index.entries.pop(rel, None)
-        else:
-            index.entries[rel] = facts_of(host)
-    index._maps = index._used = None
-    cached = index.cached
-    if cached is None:
+        index.change(rel, facts_of(host) if host is not None else None)
+    if not index.cached:
         return  # no cache for this tree (symlinks)
     now = time.time_ns()
     for rel, host in changed.items():
-        cached.drop(rel)
+        index.keys.pop(rel, None)
         if host is None:
             continue
         try:
@@ -205,5 +495,6 @@ def update(root: Path, index: Index, changed: dict[str, Host | None]) -> None:
         except OSError:
             continue
         if not cache.is_racy(key, now):
-            cached.put(rel, (key, facts_of(host)))
-    cached.save()
+            index.keys[rel] = key
+    index.keys_dirty = True
+    index.save()

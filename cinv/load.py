@@ -123,6 +123,30 @@ class DirSource(Source):
             return f.read(limit + 1)
 
 
+class FilesSource(Source):
+    """A few files given as bytes (records at a commit, as gitstore.read_blobs gives them)."""
+
+    label = "commit"
+
+    def __init__(self, files: dict[str, bytes | None]):
+        self.files = files
+
+    def exists(self, rel: str) -> bool:
+        return self.files.get(rel) is not None
+
+    def listdir(self, rel: str) -> list[tuple[str, bool]]:
+        return []
+
+    def read(self, rel: str, limit: int = MAX_FILE_SIZE) -> bytes:
+        data = self.files.get(rel)
+        if data is None:
+            raise FileNotFoundError(rel)
+        if len(data) > limit:
+            raise CinvError(f"{rel}: {len(data)} bytes is over the limit of {limit} for one "
+                            "inventory file")
+        return data
+
+
 def parse_file(source: Source, rel: str, problems: list, limit: int = MAX_FILE_SIZE):
     """The YAML document of one file, or None with a problem noted."""
     raw = read_file(source, rel, problems, limit)

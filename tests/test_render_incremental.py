@@ -265,12 +265,13 @@ def test_check_beside_the_render(renders, monkeypatch, how):
     refusal either way."""
     import sys
     started = []
-    real = incremental.CheckJob.__init__
+    real = incremental.CheckJob.start
 
-    def spy(self, ws, keys):
-        real(self, ws, keys)
+    def spy(self):
+        real(self)
         started.append(self.proc is not None)
-    monkeypatch.setattr(incremental.CheckJob, "__init__", spy)
+    monkeypatch.setattr(incremental.CheckJob, "start", spy)
+    monkeypatch.setattr(splice, "likely", lambda *args: False)  # a render made in full
     if how == "no process to be had":
         monkeypatch.setattr(sys, "executable", str(renders.tmp / "no-such-python"))
     elif how == "process failing":
@@ -282,7 +283,26 @@ def test_check_beside_the_render(renders, monkeypatch, how):
     path.write_text(path.read_text().replace("network: net000", "network: nowhere"))
     r = invoke("-C", renders.root, "render", "--out", renders.out)
     assert r.code == 1 and "unknown network 'nowhere'" in r.err, r
-    assert started == [how != "no process to be had"]
+    assert started[:1] == [how != "no process to be had"]
+
+
+def test_a_splice_checks_the_change_in_its_own_process(renders, monkeypatch):
+    """A render that will be a splice updates the last full check by the change (checkdelta),
+    here: no process, and the same refusal."""
+    renders.three_ways(way="full")
+    ok(renders.root, "check")  # the last full check (the check process found the files racy)
+
+    def no_process(self):
+        raise AssertionError("a check process was started")
+    monkeypatch.setattr(incremental.CheckJob, "start", no_process)
+    ok(renders.root, "host", "add", "n1", "--kind", "virtual", "--network", "net000")
+    renders.ways.clear()
+    renders.render(renders.out, renders.root)
+    assert renders.ways == ["splice"]
+    path = renders.root / VM
+    path.write_text(path.read_text().replace("network: net000", "network: nowhere"))
+    r = invoke("-C", renders.root, "render", "--out", renders.out)
+    assert r.code == 1 and "unknown network 'nowhere'" in r.err, r
 
 
 def test_the_check_process_never_imports_from_the_inventory(renders, monkeypatch, tmp_path):

@@ -239,7 +239,7 @@ def _run(ws: Workspace, names: list[str], path: Path, check_only: bool, settings
     files, zones, warnings = render_files(ws, inv, names, path, manifest, consume=True,
                                           problems=problems)
     if not check_only:
-        writer.clean_temp(path)  # what a killed render left; we hold the lock
+        writer.begin(path, ws.root)  # what a killed render left; we hold the lock
     stage = writer.Stage(path, manifest, check_only)
     try:
         for rel in sorted(files):
@@ -255,10 +255,10 @@ def _run_kept(ws: Workspace, names: list[str], path: Path, check_only: bool, key
     """A render that keeps every host's parts (see incremental.py)."""
     manifest = manifest or {"files": {}, "zones": {}}
     if not check_only:
-        writer.clean_temp(path)  # what a killed render left; we hold the lock
+        writer.begin(path, ws.root)  # what a killed render left; we hold the lock
     wanted = names or sorted(targets.BUILTIN)
     zones: dict = {}
-    env = make_env(None)
+    env = make_env(None, ws.root)
     dirty = dirty_paths(ws)
     serials = zone_serials(ws, env, manifest, zones, None, dirty)
     stage = writer.Stage(path, manifest, check_only)
@@ -266,7 +266,7 @@ def _run_kept(ws: Workspace, names: list[str], path: Path, check_only: bool, key
     def history():
         dirty()  # git status answered here: the render processes only read the answer
         return report_history(ws, wanted, True, dirty)
-    warnings = incremental.render(ws, names, stage, keys, env, serials, zones, history)
+    warnings = incremental.render(ws, names, stage, keys, env, serials, zones, history, dirty)
     if stage.splice is not None:
         return _finish_splice(ws, stage, zones, key, warnings)
     return _finish(ws, names, stage, manifest, zones, key, warnings)

@@ -65,15 +65,21 @@ def code_digest() -> str:
 # --- cinv check beside the render ------------------------------------------------------------
 
 class CheckJob:
-    """`cinv check` of the work tree: from its cache, or in a fresh process started now (see
-    checkproc.py); computed here if that process cannot be had or fails."""
+    """`cinv check` of the work tree: from its cache; or updated here from the last full check
+    when only a few host files changed since (cinv/checkdelta.py: what a splice takes); or in a
+    fresh process, started when the render knows it will be made in full (see checkproc.py);
+    computed here if that process cannot be had or fails."""
 
-    def __init__(self, ws: Workspace, keys: dict):
-        self.ws, self.keys = ws, keys
+    def __init__(self, ws: Workspace, keys: dict, dirty=None):
+        self.ws, self.keys, self.dirty = ws, keys, dirty
+        self.base = None  # settings, networks and zones, when the render has loaded them
         self.fp = cache.fingerprint(keys)
         self.value = cache.get_result(ws.root, "check", self.fp)
         self.proc = None
-        if self.value is not None:
+
+    def start(self) -> None:
+        """Start the process (for a render made in full), unless the result is known."""
+        if self.value is not None or self.proc is not None:
             return
         import subprocess
         import sys
@@ -84,10 +90,18 @@ class CheckJob:
                 "from cinv.render.checkproc import main; main(sys.argv[2])")
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", boot, package, str(ws.root)],
+                [sys.executable, "-I", "-c", boot, package, str(self.ws.root)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except (OSError, ValueError):
             self.proc = None
+
+    def here(self) -> None:
+        """The result updated here from the last full check, when only a few host files
+        changed since; else the process started."""
+        if self.value is None and self.proc is None:
+            self.value = self.ws.delta_result(self.keys, self.fp, self.dirty, self.base)
+        if self.value is None:
+            self.start()
 
     def problems(self) -> list[Problem]:
         """What check reports (waiting for the process); computed here if it failed."""
@@ -122,12 +136,12 @@ GROUPS = (("ansible", "kea", "hosts", "dnsmasq"), ("dns", "libvirt", "dhcpd"))
 
 
 def render(ws: Workspace, names: list[str], stage: writer.Stage, keys: dict, env, serials,
-           zone_states: dict, history) -> list[str]:
+           zone_states: dict, history, dirty=None) -> list[str]:
     """Stage every file of the targets named (default all): returns the warnings. serials:
     the callable a view asks for its zones' serials, which leaves their states in
-    zone_states; history(): the report's (revision, recent). Raises ProblemsError when
-    `cinv check` finds errors, with nothing left staged."""
-    checking = CheckJob(ws, keys)
+    zone_states; history(): the report's (revision, recent); dirty(): git's dirty paths.
+    Raises ProblemsError when `cinv check` finds errors, with nothing left staged."""
+    checking = CheckJob(ws, keys, dirty)
     children: list = []
     try:
         with load.no_gc():  # millions of objects, no cycles: see load.no_gc
@@ -155,16 +169,24 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
     base = load.load_networks(load.DirSource(root), cache_root=root)
     ctx = fast.Context(base)
     digest = ctx.digest(code_digest())
-    store, before, changes = parts.make(root, ctx, digest, keys, stage, "libvirt" in wanted)
+    store = parts.Store(root, digest, parts.host_keys(keys))
     state = stage.state
     context = layout_context(digest, keys)
-    if state is not None and splice.applies(state.layout, before, context, wanted, changes) \
+    layout = state.layout if state is not None else None
+    if splice.likely(layout, store.token, context, wanted, store.changed()):
+        checking.base = base
+        checking.here()
+    else:
+        checking.start()
+    before, changes = parts.make(store, ctx, stage, "libvirt" in wanted)
+    if splice.applies(layout, before, context, wanted, changes) \
             and state.changed_file(stage.plan.out) is None:
         try:
-            return _spliced(stage, wanted, ctx, state.layout, changes, store.token, env,
+            return _spliced(stage, wanted, ctx, layout, changes, store.token, env,
                             serials, history, checking)
         except splice.Mismatch:
             pass  # made in full
+    checking.start()
     metas = store.metas()
     revision, recent = history()
     kept = cache.read(root, "render-zones")

@@ -66,6 +66,10 @@ class Store:
         self.gone = [rel for rel in keys if rel not in hosts] if len(keys) + len(self.todo) \
             > len(hosts) else []
 
+    def changed(self) -> int:
+        """How many host files to make or drop."""
+        return len(self.todo) + len(self.gone)
+
     def column(self, name: str, which=None) -> cache.Sharded:
         return cache.Sharded(self.root, f"render-{name}", which, self.buckets)
 
@@ -222,14 +226,17 @@ class Maker:
         return made
 
 
-def make(root: Path, ctx: fast.Context, digest: str, keys: dict, stage: writer.Stage,
-         xml: bool) -> tuple[Store, str | None, dict | None]:
+def host_keys(keys: dict) -> dict:
+    """The stat keys of the host files among a scan's."""
+    return {rel: key for rel, key in keys.items()
+            if rel.startswith("hosts/") and rel.endswith(".yaml")}
+
+
+def make(store: Store, ctx: fast.Context, stage: writer.Stage,
+         xml: bool) -> tuple[str | None, dict | None]:
     """Make the parts of new and changed host files (by a process per core when there are
-    many), drop those of files gone, and note them: (the store, its token before, and
-    {path: (old parts, new parts)} of the files made or gone when few; None when many)."""
-    hosts = {rel: key for rel, key in keys.items()
-             if rel.startswith("hosts/") and rel.endswith(".yaml")}
-    store = Store(root, digest, hosts)
+    many), drop those of files gone, and note them: (the store's token before, and {path: (old
+    parts, new parts)} of the files made or gone when few; None when many)."""
     by_bucket: dict[int, list[str]] = {}
     for rel in (*store.todo, *store.gone):
         by_bucket.setdefault(cache.bucket_of(rel, store.buckets), []).append(rel)
@@ -242,6 +249,6 @@ def make(root: Path, ctx: fast.Context, digest: str, keys: dict, stage: writer.S
     if store.fresh:  # no bucket file of another bucket count may stay
         for b in set(range(store.buckets)) - set(by_bucket):
             for c in COLUMNS:
-                cache.write(root, f"render-{c}.{b}", {})
+                cache.write(store.root, f"render-{c}.{b}", {})
     before = store.update(dict.fromkeys(made))
-    return store, before, maker.changes
+    return before, maker.changes

@@ -271,7 +271,8 @@ def changes(history: list[dict] | None) -> list[dict] | None:
                      "date": clean(commit["date"]), "author": clean(commit["author"]),
                      "message": clean(commit["message"]),
                      "records": records,
-                     "more": max(0, len(commit["paths"]) - PATHS_PER_COMMIT)})
+                     "more": max(0, commit.get("count", len(commit["paths"]))
+                                 - PATHS_PER_COMMIT)})
     return out
 
 

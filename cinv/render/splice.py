@@ -53,16 +53,22 @@ def layout_of(files: dict, shared: dict, token: str | None, ctx: str, targets) -
             **shared, "files": files}
 
 
-def applies(layout, token: str | None, ctx: str, targets, changes: dict | None) -> bool:
-    """Whether a splice can make this render from this layout."""
+def likely(layout, token: str | None, ctx: str, targets, changed: int) -> bool:
+    """Whether a splice can make this render from this layout, with this many host files
+    changed (before their parts are made)."""
     if not isinstance(layout, dict) or layout.get("version") != VERSION or token is None \
-            or changes is None or layout.get("token") != token or layout.get("ctx") != ctx \
+            or layout.get("token") != token or layout.get("ctx") != ctx \
             or layout.get("targets") != sorted(targets):
         return False
-    if len(changes) > MAX_SHARE * max(len(layout["names"]), 1):
+    if changed > MAX_SHARE * max(len(layout["names"]), 1):
         return False
     files = layout["files"]
     return all(files.get(f) is not None for t in targets for f in TARGET_FILES[t])
+
+
+def applies(layout, token: str | None, ctx: str, targets, changes: dict | None) -> bool:
+    """Whether a splice can make this render from this layout, with these parts changed."""
+    return changes is not None and likely(layout, token, ctx, targets, len(changes))
 
 
 def hosts_key(line: bytes) -> tuple:

@@ -347,6 +347,7 @@ def apply_splice(stage: Stage, zones: dict, key: str | None, root: Path | None) 
     state.key, state.zones, state.layout = key, zones, layout
     state.manifest = stat_key(out / MANIFEST)
     write_state(out, root, state)
+    end(out, root)
     return [f"wrote {rel}" for rel in p.missing + p.changed] + [f"removed {rel}"
                                                                 for rel in stale]
 
@@ -383,6 +384,39 @@ def _write_tmp(path: Path, data: bytes, sync: bool) -> Path:
     finally:
         os.close(fd)
     return tmp
+
+
+def _pending(out: Path, root: Path | None) -> Path | None:
+    """The mark a render leaves in .cinv/ while it may have temporary files in out."""
+    if root is None:
+        return None
+    try:
+        from cinv import lock
+        return lock.state_dir(root) / f"{outstate.name_of(out)}.pending"
+    except (OSError, CinvError):
+        return None
+
+
+def begin(out: Path, root: Path | None) -> None:
+    """Before a render stages files: remove the temporary files a killed render left (only
+    when its mark says one may have: walking 50,000 files costs), and leave the mark (hold the
+    render lock)."""
+    mark = _pending(out, root)
+    if mark is None or mark.exists() or mark.is_symlink():
+        if out.is_dir():
+            clean_temp(out)
+    if mark is not None and not mark.exists():
+        try:
+            atomic_write(mark, b"")
+        except OSError:
+            pass
+
+
+def end(out: Path, root: Path | None) -> None:
+    """A render left no temporary file: its mark goes."""
+    mark = _pending(out, root)
+    if mark is not None and not mark.is_symlink():
+        mark.unlink(missing_ok=True)
 
 
 def clean_temp(out: Path) -> int:
@@ -488,4 +522,5 @@ def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set |
                                                     "files": entries, "zones": zones}))
     write_state(out, root, OutState.of(entries, stats, key, stat_key(out / MANIFEST), zones,
                                        layout))
+    end(out, root)
     return report
