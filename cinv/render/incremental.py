@@ -259,13 +259,15 @@ def _spliced(stage, wanted, ctx, layout, changes, token, env, serials, history,
     """The render by a splice (see splice.py): nothing forked, the check waited for before
     the report and before anything is put in place."""
     edit = splice.Splice(stage.plan.out, layout, changes, ctx, env, stage)
-    edit.run(wanted, serials)
-    problems = _checked(checking)
-    if "report" in wanted:
-        revision, recent = history()
-        edit.report(problems, recent, revision)
-    for rel, (target, data) in sorted(edit.made.items()):
-        stage.put(rel, target, data)
+    try:
+        edit.run(wanted, serials)
+        problems = _checked(checking)
+        if "report" in wanted:
+            revision, recent = history()
+            edit.report(problems, recent, revision)
+    except splice.Mismatch:
+        stage.forget(edit.staged)
+        raise
     stage.splice = (edit.stale, edit.new_layout(token))
     return edit.warnings
 

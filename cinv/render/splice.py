@@ -113,8 +113,8 @@ class Splice:
         _reps, names = names.edit(0, self.named(lambda part: b""))
         self.names = names.keys
         self.view = self._view()
-        self.made: dict[str, tuple[str, bytes]] = {}  # path -> (target, new bytes)
         self.stale: list[str] = []
+        self.staged: list[str] = []  # unstaged again when the splice gives up
         self.new_files: dict = {}
         self.warnings: list[str] = []
 
@@ -157,7 +157,10 @@ class Splice:
         return self.stage.folder(rel, last=False).read_bytes()
 
     def put(self, rel: str, target: str, data: bytes, layout=None) -> None:
-        self.made[rel] = (target, data)
+        """Stage a file as soon as it is made (written beside its place, not yet put there):
+        one big file in memory at a time."""
+        self.stage.put(rel, target, data)
+        self.staged.append(rel)
         if layout is not None:
             self.new_files[rel] = layout
 

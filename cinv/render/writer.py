@@ -248,6 +248,20 @@ class Stage:
             path.parent.mkdir(parents=True, exist_ok=True)
         self.tmps[rel] = _write_tmp(path, data, False)
 
+    def forget(self, rels) -> None:
+        """Unstage these files (a splice that gave up: the full render stages them again)."""
+        p = self.plan
+        for rel in rels:
+            tmp = self.tmps.pop(rel, None)
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
+            self.targets.pop(rel, None)
+            p.digests.pop(rel, None)
+            p.stats.pop(rel, None)
+        gone = set(rels)
+        for listed in (p.missing, p.changed, p.foreign):
+            listed[:] = [rel for rel in listed if rel not in gone]
+
     def export(self) -> tuple:
         """What this stage holds, for another process's Stage to adopt (render workers)."""
         p = self.plan
