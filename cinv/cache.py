@@ -88,9 +88,18 @@ def is_racy(key: tuple, now_ns: int) -> bool:
     return max(key[2], key[3]) >= now_ns - int(RACY_SECONDS * 1e9)
 
 
+_settled: tuple = (None,)  # the last keys found with no racy file (they stay so: time passes)
+
+
 def any_racy(keys: dict[str, tuple]) -> bool:
-    now = time.time_ns()
-    return any(is_racy(k, now) for k in keys.values())
+    global _settled
+    if _settled[0] is keys:
+        return False
+    now = time.time_ns() - int(RACY_SECONDS * 1e9)
+    racy = any(max(k[2], k[3]) >= now for k in keys.values())
+    if not racy:
+        _settled = (keys,)
+    return racy
 
 
 def stamp(root: Path) -> tuple | None:

@@ -165,9 +165,11 @@ def edit_lines(data, start: int, end: int, remove: dict, add: dict, keyfn) -> li
     return reps
 
 
-def apply(old, reps: list) -> bytes:
-    """The new bytes: old with each replacement (start, end, bytes) made; replacements in file
-    order (those at one offset in the order given)."""
+def pieces(old, reps: list) -> list:
+    """The new file as pieces (slices of old, and the new bytes): old with each replacement
+    (start, end, bytes) made; replacements in file order (those at one offset in the order
+    given)."""
+    old = memoryview(old)
     out = []
     pos = 0
     for start, end, data in sorted(reps, key=lambda r: r[0]):
@@ -177,4 +179,9 @@ def apply(old, reps: list) -> bytes:
         out.append(data)
         pos = end
     out.append(old[pos:])
-    return b"".join(out)
+    return [piece for piece in out if len(piece)]
+
+
+def apply(old, reps: list) -> bytes:
+    """The new bytes (see pieces)."""
+    return b"".join(pieces(old, reps))

@@ -156,9 +156,9 @@ class Splice:
     def old(self, rel: str) -> bytes:
         return self.stage.folder(rel, last=False).read_bytes()
 
-    def put(self, rel: str, target: str, data: bytes, layout=None) -> None:
-        """Stage a file as soon as it is made (written beside its place, not yet put there):
-        one big file in memory at a time."""
+    def put(self, rel: str, target: str, data, layout=None) -> None:
+        """Stage a file (its bytes, or pieces of them) as soon as it is made: written beside
+        its place, not yet put there; one big file in memory at a time, never joined."""
         self.stage.put(rel, target, data)
         self.staged.append(rel)
         if layout is not None:
@@ -177,7 +177,7 @@ class Splice:
         run = Run.load((self.layout["names"], lay["run"]))
         changes = self.named(lambda part: _text(part[column]))
         reps, run = run.edit(lay["head"], changes, old)
-        self.put(rel, target, segments.apply(old, self.head(old, lay["head"], head) + reps),
+        self.put(rel, target, segments.pieces(old, self.head(old, lay["head"], head) + reps),
                  {"head": len(head), "run": run.lengths.tobytes()})
 
     def hosts(self) -> None:
@@ -191,7 +191,7 @@ class Splice:
             del remove[key], add[key]
         reps = self.head(old, lay["head"], head) + segments.edit_lines(
             old, lay["head"], len(old), remove, add, hosts_key)
-        self.put(rel, "hosts", segments.apply(old, reps), {"head": len(head)})
+        self.put(rel, "hosts", segments.pieces(old, reps), {"head": len(head)})
 
     def kea(self, family: int) -> None:
         rel = f"kea-dhcp{family}.conf"
@@ -227,7 +227,7 @@ class Splice:
                 runs[net] = run.dump()
                 sizes[i] = 1 + new_size + len(now)
             off += lay["sizes"][i]
-        self.put(rel, "kea", segments.apply(old, reps),
+        self.put(rel, "kea", segments.pieces(old, reps),
                  {"fixed": [len(f.encode()) for f in fixed], "nets": nets, "sizes": sizes,
                   "runs": runs})
 
@@ -246,7 +246,7 @@ class Splice:
                               old)
         reps += edits
         group_reps, groups, counts = self._groups(old, base, lay, data)
-        self.put(rel, "ansible", segments.apply(old, reps + group_reps),
+        self.put(rel, "ansible", segments.pieces(old, reps + group_reps),
                  {"head": len(head), "run": run.lengths.tobytes(), "groups": groups.dump(),
                   "counts": counts})
 
@@ -437,7 +437,7 @@ class Splice:
         reps += self.head(old, lay["before"], before)
         if old[at_after:] != after:
             reps.append((at_after, len(old), after))
-        self.put(rel, "report", segments.apply(old, reps),
+        self.put(rel, "report", segments.pieces(old, reps),
                  {"before": len(before), "after": len(after), "caps": caps.dump(),
                   "rows": rows.lengths.tobytes(), "nets": nets.dump(), "facts": facts,
                   "over": over})

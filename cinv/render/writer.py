@@ -27,7 +27,13 @@ MAX_MANIFEST = 256 << 20  # a manifest of 50,000 files is about 10 MiB
 LEGACY_STATE = ".cinv-state"  # where the state was kept before (in the output dir)
 
 
-def sha256(data: bytes) -> str:
+def sha256(data) -> str:
+    """The SHA-256 of bytes, or of a list of pieces of bytes (a splice's file, never joined)."""
+    if isinstance(data, list):
+        h = hashlib.sha256()
+        for piece in data:
+            h.update(piece)
+        return h.hexdigest()
     return hashlib.sha256(data).hexdigest()
 
 
@@ -228,7 +234,7 @@ class Stage:
             old = path.read_bytes()
         except IsADirectoryError:
             raise CinvError(f"{path}: is a directory where cinv writes a file") from None
-        if old == data:
+        if old == (b"".join(data) if isinstance(data, list) else data):
             plan.unchanged += 1
             plan.stats[rel] = st
         elif rel in self.known:
@@ -386,13 +392,14 @@ SYNC_EACH_MAX = 64  # more files than this: one sync(2) instead of an fsync each
 WRITE_THREADS = 4
 
 
-def _write_tmp(path: Path, data: bytes, sync: bool) -> Path:
+def _write_tmp(path: Path, data, sync: bool) -> Path:
     tmp = path.parent / f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        view = memoryview(data)
-        while view:  # os.write may write less than asked
-            view = view[os.write(fd, view):]
+        for piece in data if isinstance(data, list) else (data,):
+            view = memoryview(piece)
+            while view:  # os.write may write less than asked
+                view = view[os.write(fd, view):]
         if sync:
             os.fsync(fd)
     finally:
