@@ -587,8 +587,8 @@ def inventory_changes(root: Path, ref: str | None, limit: int, known=()) -> list
     top, prefix = found
     try:
         log = run_git(top, "log", "--first-parent", "--diff-merges=first-parent",
-                      f"--max-count={limit}", "--format=%H %P %ct", "--end-of-options",
-                      ref or "HEAD", "--", prefix)
+                      "--no-patch", f"--max-count={limit}", "--format=%H %P %ct",
+                      "--end-of-options", ref or "HEAD", "--", prefix)
     except GitFailed:
         return []
     commits = []
@@ -783,8 +783,15 @@ def host_changes(root: Path, since: int, base: str | None = None) -> list[tuple]
     else:  # git stops at the first commit older than --since: leave a day for clock skew
         span = [f"--since=@{max(1, int(since) - 86400)}", "HEAD"]
     try:
-        log = run_git(top, "log", "--first-parent", "--diff-merges=first-parent", "--raw",
-                      "--no-renames", "--no-abbrev", "-z", "--format=%x01%H %ct", *span,
+        # only a commit that changed or removed a record can free anything: those first
+        # (a commit that added 50,000 records is not listed file by file), then their changes
+        shas = run_git(top, "log", "--first-parent", "--diff-merges=first-parent",
+                       "--no-renames", "--diff-filter=DMT", "--no-patch", "--format=%H", *span,
+                       "--", hosts).split()
+        if not shas:
+            return []
+        log = run_git(top, "log", "--no-walk=unsorted", "--diff-merges=first-parent", "--raw",
+                      "--no-renames", "--no-abbrev", "-z", "--format=%x01%H %ct", *shas,
                       "--", hosts)
     except GitFailed:
         return []

@@ -42,6 +42,7 @@ MIN_BUCKETS, MAX_BUCKETS = 16, 1024
 FEW = 64  # changed files past this are read from the parse cache, not parsed one by one
 REBUILD_SHARE = 0.25  # more of the files changed than this: made anew, not folded in
 FAMILIES = ("v4", "v6", "mac")
+KINDS = {"v4": 0, "v6": 1, "mac": 2, "dns": 3, "kids": 4}
 
 
 class Stale(Exception):
@@ -108,8 +109,10 @@ class Index:
         return zlib.crc32(rel.encode("utf-8", "surrogateescape")) % self.buckets
 
     def _mb(self, key: tuple) -> int:
-        return zlib.crc32(f"{key[0]}:{key[1]}".encode("utf-8", "surrogateescape")) \
-            % self.buckets
+        kind, value = key
+        if type(value) is int:  # addresses and MACs: spread by their low bits
+            return (value + KINDS[kind]) % self.buckets
+        return zlib.crc32(f"{kind}:{value}".encode("utf-8", "surrogateescape")) % self.buckets
 
     def facts(self, rel: str) -> tuple | None:
         if self._entries is not None:
@@ -456,16 +459,23 @@ def _anew(idx: Index, keys: dict, source, buckets: int) -> Index:
     idx.files = {"f": {}, "m": {}}
     idx.loaded = {"f": {b: {} for b in range(buckets)}, "m": {b: {} for b in range(buckets)}}
     entries = {}
+    facts_parts = idx.loaded["f"]
     for rel, (host_tuple, _problems) in _parsed(root, source, sorted(keys), keys).items():
         if host_tuple is not None:
             entries[rel] = facts = facts_of_tuple(host_tuple)
-            idx.loaded["f"][idx._fb(rel)][rel] = facts
+            facts_parts[zlib.crc32(rel.encode("utf-8", "surrogateescape")) % buckets][rel] = \
+                facts
     maps: dict = {}
     for rel in sorted(entries):
         for key in idx.map_keys(entries[rel]):
-            maps.setdefault(key, []).append(rel)
+            held = maps.get(key)
+            if held is None:
+                maps[key] = [rel]
+            else:
+                held.append(rel)
+    map_parts, mb = idx.loaded["m"], idx._mb
     for key, rels in maps.items():
-        idx.loaded["m"][idx._mb(key)][key] = rels
+        map_parts[mb(key)][key] = rels
     for f, kind in (("v4", "L"), ("mac", "Q")):
         idx.used_values[f] = array(kind, sorted(k[1] for k in maps if k[0] == f))
     idx.used_values["v6"] = sorted(k[1] for k in maps if k[0] == "v6")
