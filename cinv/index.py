@@ -35,7 +35,7 @@ from cinv.model import Host, Network
 
 # facts: (name, state, parent, ((ifname, network, v4, v6, mac, aliases, names), ...)); ints or
 # None.
-VERSION = 1
+VERSION = 2
 MANIFEST = "index"
 PER_BUCKET = 1024
 MIN_BUCKETS, MAX_BUCKETS = 16, 1024
@@ -125,7 +125,8 @@ class Index:
         is)."""
         if self._maps is not None or not self.cached:
             return list(self.maps[kind].get(value, ()))
-        return list(self._bucket("m", self._mb((kind, value))).get((kind, value), ()))
+        held = self._bucket("m", self._mb((kind, value))).get(kind, {}).get(value)
+        return [] if held is None else [held] if type(held) is str else list(held)
 
     # --- what a change asks ----------------------------------------------------------------
 
@@ -262,28 +263,37 @@ class Index:
                 self._entries[rel] = facts
         self._maps = self._by_name = None
 
+    # A map bucket is {kind: {value: the one file holding it, or a sorted list of them}}.
+
     def _hold(self, key: tuple, rel: str) -> None:
+        kind, value = key
         b = self._mb(key)
-        part = self._bucket("m", b)
-        rels = part.get(key)
-        if rels is None:
-            part[key] = [rel]
-            if key[0] in FAMILIES:
-                _insert(self.used_values[key[0]], key[1])
-        elif rel not in rels:
-            part[key] = sorted((*rels, rel))
+        part = self._bucket("m", b).setdefault(kind, {})
+        held = part.get(value)
+        if held is None:
+            part[value] = rel
+            if kind in FAMILIES:
+                _insert(self.used_values[kind], value)
+        else:
+            rels = [held] if type(held) is str else held
+            if rel not in rels:
+                part[value] = sorted((*rels, rel))
         self.dirty["m"].add(b)
 
     def _unhold(self, key: tuple, rel: str) -> None:
+        kind, value = key
         b = self._mb(key)
-        part = self._bucket("m", b)
-        rels = [r for r in part.get(key, ()) if r != rel]
-        if rels:
-            part[key] = rels
+        part = self._bucket("m", b).setdefault(kind, {})
+        held = part.get(value)
+        rels = [r for r in ([held] if type(held) is str else held or ()) if r != rel]
+        if len(rels) > 1:
+            part[value] = rels
+        elif rels:
+            part[value] = rels[0]
         else:
-            part.pop(key, None)
-            if key[0] in FAMILIES:
-                _remove(self.used_values[key[0]], key[1])
+            part.pop(value, None)
+            if kind in FAMILIES:
+                _remove(self.used_values[kind], value)
         self.dirty["m"].add(b)
 
     def save(self) -> None:
@@ -426,10 +436,13 @@ def _parsed(root: Path, source, rels: list[str], keys: dict) -> dict:
     """{rel: host_file result} of host files: from the parse cache when many, else parsed."""
     parsed = {}
     if len(rels) > FEW:
-        for b in sorted({cache.bucket_of(r) for r in rels}):
+        by_bucket: dict[int, list[str]] = {}
+        for rel in rels:
+            by_bucket.setdefault(cache.bucket_of(rel), []).append(rel)
+        for b, mine in sorted(by_bucket.items()):
             part = cache.read(root, f"hosts.{b}")
             if isinstance(part, dict):
-                for rel in rels:
+                for rel in mine:
                     hit = part.get(rel)
                     if hit is not None and hit[0] == keys[rel]:
                         parsed[rel] = hit[1]
@@ -475,7 +488,11 @@ def _anew(idx: Index, keys: dict, source, buckets: int) -> Index:
                 held.append(rel)
     map_parts, mb = idx.loaded["m"], idx._mb
     for key, rels in maps.items():
-        map_parts[mb(key)][key] = rels
+        part = map_parts[mb(key)]
+        mine = part.get(key[0])
+        if mine is None:
+            mine = part[key[0]] = {}
+        mine[key[1]] = rels[0] if len(rels) == 1 else rels
     for f, kind in (("v4", "L"), ("mac", "Q")):
         idx.used_values[f] = array(kind, sorted(k[1] for k in maps if k[0] == f))
     idx.used_values["v6"] = sorted(k[1] for k in maps if k[0] == "v6")
