@@ -450,6 +450,27 @@ def _parsed(root: Path, source, rels: list[str], keys: dict) -> dict:
     return parsed
 
 
+def _all_facts(root: Path, source, keys: dict):
+    """(rel, facts or None) of every host file: from the parse cache a bucket at a time (its
+    records let go as soon as their facts are taken), the rest parsed."""
+    by_bucket: dict[int, list[str]] = {}
+    for rel in keys:
+        by_bucket.setdefault(cache.bucket_of(rel), []).append(rel)
+    misses = []
+    for b, mine in sorted(by_bucket.items()):
+        part = cache.read(root, f"hosts.{b}")
+        part = part if isinstance(part, dict) else {}
+        for rel in mine:
+            hit = part.get(rel)
+            if hit is not None and hit[0] == keys[rel]:
+                yield rel, facts_of_tuple(hit[1][0]) if hit[1][0] is not None else None
+            else:
+                misses.append(rel)
+        del part
+    for rel, (host_tuple, _problems) in load.parse_host_files(source, misses).items():
+        yield rel, facts_of_tuple(host_tuple) if host_tuple is not None else None
+
+
 def _note_keys(idx: Index, keys: dict, misses, gone) -> None:
     now = time.time_ns()
     for rel in misses:
@@ -473,9 +494,9 @@ def _anew(idx: Index, keys: dict, source, buckets: int) -> Index:
     idx.loaded = {"f": {b: {} for b in range(buckets)}, "m": {b: {} for b in range(buckets)}}
     entries = {}
     facts_parts = idx.loaded["f"]
-    for rel, (host_tuple, _problems) in _parsed(root, source, sorted(keys), keys).items():
-        if host_tuple is not None:
-            entries[rel] = facts = facts_of_tuple(host_tuple)
+    for rel, facts in _all_facts(root, source, keys):
+        if facts is not None:
+            entries[rel] = facts
             facts_parts[zlib.crc32(rel.encode("utf-8", "surrogateescape")) % buckets][rel] = \
                 facts
     maps: dict = {}
