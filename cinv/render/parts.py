@@ -178,12 +178,16 @@ class Maker:
                     self.stage.put(f"libvirt/{meta[0]}.xml", "libvirt", data, digest)
                 parts["libvirt"] = (libvirt[0], libvirt[1], digest)
             new = {"meta": meta, **parts}
-            for c, column in columns.items():
+            b = next(iter(columns.values())).bucket(rel)
+            for c, column in columns.items():  # one bucket for every column
                 value = new.get(c)
+                part = column.parts[b]
                 if value is None:
-                    column.drop(rel)
-                else:
-                    column.put(rel, value)
+                    if part.pop(rel, None) is not None:
+                        column.dirty.add(b)
+                elif part.get(rel) != value:
+                    part[rel] = value
+                    column.dirty.add(b)
         if self.changes is not None:
             self.changes[rel] = (old, new)
 

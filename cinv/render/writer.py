@@ -349,6 +349,7 @@ def apply_splice(stage: Stage, zones: dict, key: str | None, root: Path | None) 
     try:
         written = place_all(tmps, changed)
         stage.made_dirs.clear()
+        stage.tmps.clear()  # all renamed
     finally:
         stage.abort()
     dirs = {path.parent for path in tmps}
@@ -512,6 +513,7 @@ def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set |
     try:
         written_stats = place_all(tmps, changed)
         stage.made_dirs.clear()  # they hold the files now
+        stage.tmps.clear()  # all renamed
     finally:
         stage.abort()  # whatever was not renamed
     dirs = {path.parent for path in tmps}
