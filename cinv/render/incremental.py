@@ -187,6 +187,7 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
         except splice.Mismatch:
             pass  # made in full
     checking.start()
+    store.release()
     metas = store.metas()
     revision, recent = history()
     kept = cache.read(root, "render-zones")

@@ -66,6 +66,12 @@ class Store:
         self.gone = [rel for rel in keys if rel not in hosts] if len(keys) + len(self.todo) \
             > len(hosts) else []
 
+    def release(self) -> None:
+        """Let go of what only the making needed (the keys of 50,000 files): the processes
+        forked to assemble the files need not carry it."""
+        self.keys = self.hosts = {}
+        self.todo = self.gone = []
+
     def changed(self) -> int:
         """How many host files to make or drop."""
         return len(self.todo) + len(self.gone)

@@ -195,7 +195,7 @@ class Stage:
         self.folder = inside(out)
         self.check_only = check_only
         self.targets: dict[str, str] = {}
-        self.tmps: dict[str, Path] = {}
+        self.tmps: dict[str, str] = {}  # rel -> its temporary file (str: 50,000 Paths weigh)
         self.made_dirs: list[str] = []
         self.base = os.path.join(out, "")
 
@@ -252,7 +252,7 @@ class Stage:
                 missing = missing.parent
             self.made_dirs.append(str(missing))  # removed again if the render is refused
             path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmps[rel] = _write_tmp(path, data, False)
+        self.tmps[rel] = str(_write_tmp(path, data, False))
 
     def forget(self, rels) -> None:
         """Unstage these files (a splice that gave up: the full render stages them again)."""
@@ -260,7 +260,7 @@ class Stage:
         for rel in rels:
             tmp = self.tmps.pop(rel, None)
             if tmp is not None:
-                tmp.unlink(missing_ok=True)
+                Path(tmp).unlink(missing_ok=True)
             self.targets.pop(rel, None)
             p.digests.pop(rel, None)
             p.stats.pop(rel, None)
@@ -272,7 +272,7 @@ class Stage:
         """What this stage holds, for another process's Stage to adopt (render workers)."""
         p = self.plan
         return (p.missing, p.changed, p.foreign, p.unchanged, p.digests, p.stats,
-                self.targets, {rel: str(tmp) for rel, tmp in self.tmps.items()},
+                self.targets, dict(self.tmps),
                 self.made_dirs)
 
     def adopt(self, exported: tuple) -> None:
@@ -286,7 +286,7 @@ class Stage:
         p.digests.update(digests)
         p.stats.update(stats)
         self.targets.update(targets)
-        self.tmps.update((rel, Path(tmp)) for rel, tmp in tmps.items())
+        self.tmps.update(tmps)
 
     def finish(self, owned_targets: set | None) -> Plan:
         """The plan, with the stale files: those the manifest names that this render no longer
@@ -315,7 +315,10 @@ class Stage:
     def abort(self) -> None:
         """Remove the temporary files, and the folders made for them that are still empty."""
         for tmp in self.tmps.values():
-            tmp.unlink(missing_ok=True)
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
         self.tmps.clear()
         for top in sorted(set(self.made_dirs), key=len, reverse=True):
             for folder, _dirs, _files in sorted(os.walk(top), key=lambda w: -len(w[0])):
@@ -452,7 +455,7 @@ def clean_temp(out: Path) -> int:
     return removed
 
 
-def place_all(tmps: dict[Path, Path], changed: set[Path]) -> dict[Path, list]:
+def place_all(tmps: dict[Path, str], changed: set[Path]) -> dict[Path, list]:
     """Rename temporary files over their targets ({target: tmp}), so that each target is the
     old or the new version, never torn: a file that replaces one has its data made durable
     first (an fsync each, or one sync(2) for many). Renames run in a few threads (this waits on
