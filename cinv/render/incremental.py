@@ -1,18 +1,21 @@
-"""`cinv render` of a work tree that keeps every host's parts: one change re-renders one host.
+"""`cinv render` of a work tree that keeps every host's parts: one change costs what it touches.
 
 Each host file's parts (fast.fragment: what it adds to every built-in file) are kept under
-.cinv/cache, by column (render-<column>.<bucket>.marshal), with the file's stat and a digest of
-what else they depend on (settings, networks, the zones' names, cinv's own code and templates:
-render-meta). A render takes the parts of unchanged files as they are and makes them for new or
-changed files only, then assembles each file from the parts, one target at a time (a 50,000-host
-render never holds every file at once), and writes only what changed. Many files to make (a
-first render, a network edit) are made by a process per core, each writing its own buckets and
-its domain XMLs. `cinv check` runs beside it in a process of its own (or comes from its cache):
-nothing is put in place before it says there is no error, and the report shows what it found.
+.cinv/cache by parts.py, made for new or changed files only (with thousands to make, a process
+per core). Then one of two ways:
 
-Used for renders of the work tree of cinv's own targets, without overrides in templates/;
-anything else renders as before (render_files). The output is the same either way: tests render
-both ways after every kind of change and compare the bytes.
+- a splice (splice.py), when few host files changed since a render that left its layout of
+  the output files in its notes: each file edited in place of the changed hosts' bytes, in this
+  process; `cinv check` is the last full check updated by the change (checkdelta.py), here too;
+- in full: the files assembled from every host's parts in two forked processes while `cinv
+  check` runs in a third (or comes from its cache), each target's files one at a time, and the
+  layout of each noted for the next splice.
+
+Either way nothing is put in place before check says there is no error, and only files whose
+bytes changed are written. Used for renders of the work tree of cinv's own targets, without
+overrides in templates/; anything else renders as before (render_files). The output is the same
+every way: tests render after every kind of change with kept parts, from scratch and by the
+templates alone, and compare the bytes.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from pathlib import Path
 
 from cinv import __version__, cache, forked, load
 from cinv.errors import CinvError, Problem, ProblemsError
-from cinv.render import fast, parts, splice, targets, writer
+from cinv.render import fast, parts, splice, splicereport, targets, writer
 from cinv.workspace import Workspace, data_dir
 
 
@@ -265,7 +268,7 @@ def _spliced(stage, wanted, ctx, layout, changes, token, env, serials, history,
         problems = _checked(checking)
         if "report" in wanted:
             revision, recent = history()
-            edit.report(problems, recent, revision)
+            splicereport.edit_report(edit, problems, recent, revision)
     except splice.Mismatch:
         stage.forget(edit.staged)
         raise

@@ -13,6 +13,8 @@ old ones were (or where its key goes), makes again only what is made of all host
 skeleton, a touched network's address map, a touched hypervisor's capacity, the report's
 page around its data, a zone's head and serial) and records the new layout.
 
+The zones are splicedns.py's, the report splicereport.py's.
+
 It applies when the layout was made from the parts the changed hosts' old parts come from
 (parts.Store's token), with the same context (settings, networks, zones/, cinv itself) and for
 the same targets. Anything it cannot do exactly (a host that names a nameserver, whose
@@ -28,7 +30,7 @@ import socket
 from collections import Counter
 from pathlib import Path
 
-from cinv.render import dns, fast, report, segments
+from cinv.render import fast, segments
 from cinv.render.segments import Run
 from cinv.render.view import View
 
@@ -339,193 +341,6 @@ class Splice:
                 self.stale.append(rel)
         self.new_files["libvirt"] = {}
 
-    # --- zones -----------------------------------------------------------------------------
-
-    def zones(self, serials) -> dict:
-        """Edit the zones the changed hosts' records are in; every zone's serial (serials: the
-        callable of a view, see render.zone_serials) and head. Returns {zone: serial}."""
-        lay = self.files["dns"]
-        model = self.ctx.model
-        targets = {ns.rstrip(".") for ns in model.settings.dns.nameservers}
-        records: dict[str, tuple[set, set]] = {}  # zone -> (records out, records in)
-        warnings = dict(lay["warnings"])
-        for hosts, side in ((self.olds, 0), (self.news, 1)):
-            for part in hosts.values():
-                recs, said, addressed = part["dns"][:3]
-                if any(name in targets for name, _a in addressed):
-                    raise Mismatch("a nameserver's address (glue) changed")
-                name = part["meta"][0]
-                if side:
-                    if said:
-                        warnings[name] = said
-                else:
-                    warnings.pop(name, None)
-                for zone, owner, rtype, data in recs:
-                    records.setdefault(zone, (set(), set()))[side].add((owner, rtype, data))
-        self.warnings = [w for name in sorted(warnings) for w in warnings[name]]
-        zs = dns.ZoneSet(self.view.settings["dns"], {z.name: z.ttl for z in model.zones.values()
-                                                    if z.ttl is not None})
-        for name, kind in dns.zonemap.served_zones(model).items():
-            zs.add_zone(name, kind)
-        zones = dict(lay["zones"])  # zone -> (head length, digest, serial)
-        bodies: dict[str, bytes] = {}
-        for zone, (out, into) in sorted(records.items()):
-            if zone not in zones:
-                raise Mismatch(f"zone {zone} is not there")
-            fixed = lay["fixed"].get(zone, {})
-            ttls = dns.rrset_ttls(fixed)
-
-            def line(rec) -> bytes:
-                return dns.zone_line(*rec, ttls.get(rec[:2])).encode()
-            remove = {dns._record_key(r): line(r) for r in out - into if r not in fixed}
-            add = {dns._record_key(r): line(r) for r in into - out if r not in fixed}
-            if not remove and not add:
-                continue
-            rel = f"dns/{dns.zone_file(zone)}"
-            old = self.old(rel)
-            length = zones[zone][0]
-            try:
-                reps = segments.edit_lines(old, length, len(old), remove, add, dns.line_key)
-            except ValueError as e:
-                raise Mismatch(f"{rel}: {e}") from None
-            bodies[zone] = segments.apply(old, reps)[length:]
-            zones[zone] = (length, zs.digest(zone, bodies[zone]), zones[zone][2])
-        serial_of = serials([{"name": z, "digest": zones[z][1]} for z in zs.order()])
-        template = self.env.get_template("zone.j2")
-        for zone in zs.order():
-            length, digest, was = zones[zone]
-            now = serial_of.get(zone, 1)
-            if zone not in bodies and now == was:
-                continue
-            rel = f"dns/{dns.zone_file(zone)}"
-            body = bodies.get(zone)
-            if body is None:
-                body = self.old(rel)[length:]
-            head = template.render({"inv": self.view, "zone": {**zs.head(zone, digest, []),
-                                                               "serial": now}}).encode()
-            zones[zone] = (len(head), digest, now)
-            self.put(rel, "dns", head + body)
-        self.new_files["dns"] = {**lay, "zones": zones, "warnings": warnings}
-        return serial_of
-
-    # --- the report ------------------------------------------------------------------------
-
-    def report(self, problems, history, revision) -> None:
-        rel = "report/index.html"
-        lay = self.files[rel]
-        old = self.old(rel)
-        view = self.view
-        view.problems, view.history, view.revision = problems, history, revision
-        caps = Run.load(lay["caps"], b",", b"")
-        rows = Run.load((self.layout["names"], lay["rows"]), b",", b"")
-        nets = Run.load(lay["nets"], b",", b"")
-        pieces = [p.encode() for p in fast.REPORT_JSON]
-        at_caps = lay["before"] + len(pieces[0])
-        at_rows = at_caps + caps.size() + len(pieces[1])
-        at_nets = at_rows + rows.size() + len(pieces[2])
-        at_after = at_nets + nets.size() + len(pieces[3])
-        facts = dict(lay["facts"])
-        cap_changes, over = self._capacity(old, caps, at_caps, lay["over"])
-        reps, caps = caps.edit(at_caps, cap_changes, old)
-        edits, rows = rows.edit(at_rows, self.named(lambda p: p["report"][0].encode()), old)
-        reps += edits
-        edits, nets = nets.edit(at_nets, self._networks(old, nets, at_nets, facts), old)
-        reps += edits
-        r = report.page(view, view.state_counts, facts, over, len(self.names))
-        view.__dict__["report"] = r
-        before, after = self.template("report.html.j2").split(str(report.PLACEHOLDER).encode())
-        reps += self.head(old, lay["before"], before)
-        if old[at_after:] != after:
-            reps.append((at_after, len(old), after))
-        self.put(rel, "report", segments.pieces(old, reps),
-                 {"before": len(before), "after": len(after), "caps": caps.dump(),
-                  "rows": rows.lengths.tobytes(), "nets": nets.dump(), "facts": facts,
-                  "over": over})
-
-    def _networks(self, old: bytes, nets: Run, base: int, facts: dict) -> dict:
-        """{network index: its data anew} of the networks a changed host is or was on."""
-        touched: dict[str, tuple[list, list]] = {}
-        for hosts, side in ((self.olds, 0), (self.news, 1)):
-            for part in hosts.values():
-                for place in part["report"][1]:
-                    touched.setdefault(place[0], ([], []))[side].append(
-                        (part["meta"][0], *place))
-        out = {}
-        for i, net_view in enumerate(self.view.networks):
-            name = net_view["name"]
-            if name not in touched:
-                continue
-            start = base + nets.offset(i)
-            text = old[start:start + nets.lengths[i]].lstrip(b",")
-            data = json.loads(text)
-            domain = net_view["domain"]
-            used4: dict = {}
-            for block in (data["v4"] or {}).get("blocks", ()):
-                for offset, host, label in block.get("hosts", ()):
-                    used4[block["base"] + offset] = [host, label]
-            used6 = {int(ipaddress.IPv6Address(t)): [t, host, label]
-                     for t, host, label in data["v6"] or () if host is not None}
-            gone, came = touched[name]
-            for _host, _net, v4, v6, _text, _label in gone:
-                used4.pop(v4, None)
-                used6.pop(v6, None)
-            for host, _net, v4, v6, v6_text, label in came:
-                where = [report.relative(host, domain), label]
-                if v4 is not None:
-                    used4[v4] = where
-                if v6 is not None:
-                    used6[v6] = [v6_text, *where]
-            net = self.ctx.model.networks[name]
-            data, facts[name] = report.network_data(net, net_view, used4, used6)
-            out[i] = str(report.script_json(data)).encode()
-        return out
-
-    def _capacity(self, old: bytes, caps: Run, base: int, over: int) -> tuple[dict, int]:
-        """({parent: its capacity entry anew, or None}, the count of those over) for the
-        hosts a changed host runs on or ran on, and the changed hosts that have guests."""
-        olds = {p["meta"][0]: p["report"][2] for p in self.olds.values()}
-        news = {p["meta"][0]: p["report"][2] for p in self.news.values()}
-        touched = {f[1] for f in (*olds.values(), *news.values()) if f[1]}
-        touched |= {name for name in (*olds, *news) if name in caps}
-        changes = {}
-        for parent in sorted(touched):
-            was = None
-            if parent in caps:
-                start = base + caps.offset(parent)
-                was = json.loads(old[start:start + caps.lengths[caps.index(parent)]]
-                                 .lstrip(b","))
-                over -= report.over(was)
-            if parent in news:
-                f = news[parent]
-                have = (f[6], f[7], f[5] or None)
-            elif parent in olds or was is None:
-                have = None  # gone, retired, or its own facts not at hand
-            else:
-                have = (was["cpus"][1], was["memory"][1], was["disk"][1])
-            domain = parent.partition(".")[2]
-            guests = {g if not g.endswith(".") else g + domain for g in (was or {}).get(
-                "guests", ())}
-            sums = [was["cpus"][0], was["memory"][0], was["disk"][0]] if was else [0, 0, 0]
-            for facts, sign in ((olds, -1), (news, 1)):
-                for name, f in facts.items():
-                    if f[1] != parent:
-                        continue
-                    (guests.discard if sign < 0 else guests.add)(name)
-                    if f[2] == "virtual":
-                        sums = [s + sign * v for s, v in zip(sums, (f[3], f[4], f[5]))]
-            if not guests:
-                changes[parent] = None
-                continue
-            if have is None:
-                if parent not in news and parent not in olds:
-                    raise Mismatch(f"{parent}: its first guest (its own record is not at hand)")
-                changes[parent] = None  # retired or gone: check refuses its guests
-                continue
-            entry = report.entry(parent, sorted(guests), sums, have)
-            over += report.over(entry)
-            changes[parent] = str(report.script_json(entry)).encode()
-        return changes, over
-
     # --- all of it -------------------------------------------------------------------------
 
     def run(self, targets, serials) -> dict | None:
@@ -545,7 +360,8 @@ class Splice:
         if "libvirt" in targets:
             self.libvirt()
         if "dns" in targets:
-            serial_of = self.zones(serials)
+            from cinv.render import splicedns
+            serial_of = splicedns.zones(self, serials)
         return serial_of
 
     def new_layout(self, token: str | None) -> dict:
