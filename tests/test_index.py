@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cinv import allocate, cache, index, load
+from cinv import allocate, cache, index, indexbuild, load
 
 TEMPLATE = """kind: {kind}
 state: {state}
@@ -61,7 +61,7 @@ def test_the_index_answers_as_the_records_do_after_any_changes(inventory, monkey
     rng = random.Random(7)
     root = inventory.root
     monkeypatch.setattr(index, "PER_BUCKET", 4)  # many buckets, even for a few hosts
-    monkeypatch.setattr(index, "FEW", 3)
+    monkeypatch.setattr(indexbuild, "FEW", 3)
     rels = [write_host(root, rng, n) for n in range(40)]
     base = load.load_networks(load.DirSource(root))
     for step in range(12):

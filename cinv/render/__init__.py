@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cinv import __version__, cache, check, gitstore, load, lock, paths
 from cinv.errors import CinvError, ProblemsError
-from cinv.render import fast, incremental, serial, targets, writer
+from cinv.render import fast, incremental, serial, splice, targets, writer
 from cinv.render.env import make_env, template_seconds
 from cinv.render.report import HISTORY_LIMIT as report_history_limit
 from cinv.render.view import View
@@ -285,7 +285,7 @@ def _finish_splice(ws: Workspace, stage: writer.Stage, zones: dict, key: str | N
     plan.unchanged = len(stage.state.rels) - len(plan.changed) - len(plan.stale)
     result = Result(plan.out, plan, warnings=warnings)
     if not stage.check_only:
-        result.report = writer.apply_splice(stage, zones, key, ws.root)
+        result.report = splice.apply(stage, zones, key, ws.root)
     return result
 
 

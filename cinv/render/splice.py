@@ -30,8 +30,11 @@ import socket
 from collections import Counter
 from pathlib import Path
 
-from cinv.render import fast, segments
+from cinv import paths
+from cinv.errors import CinvError
+from cinv.render import fast, outstate, segments, writer
 from cinv.render.segments import Run
+from cinv.render.targets import MANIFEST
 from cinv.render.view import View
 
 VERSION = 1
@@ -369,6 +372,61 @@ class Splice:
         return layout_of(files, {"names": self.names, "counts": self.counts,
                                  "held4": self.held4, "held6": self.held6},
                          token, self.layout["ctx"], self.layout["targets"])
+
+
+def apply(stage: writer.Stage, zones: dict, key: str | None, root: Path | None) -> list[str]:
+    """Put a splice's files in place (see splice.py), delete the stale ones it names, and edit
+    the manifest and the notes where they changed. Returns 'wrote X' / 'removed X' lines."""
+    p, state = stage.plan, stage.state
+    stale, layout = stage.splice
+    if p.foreign:
+        stage.abort()
+        raise CinvError(f"{p.out}: refusing to overwrite files cinv did not write (not in "
+                        f"{MANIFEST}): {', '.join(p.foreign)}; move them away first")
+    out = p.out
+    folder = writer.inside(out)
+    text = paths.read_private(out / MANIFEST, writer.MAX_MANIFEST)
+    targets = stage.targets
+    new = [rel for rel in p.missing if state.index(rel) is None]
+    if new:  # named before written: a render killed in between leaves no file cinv forgets
+        intent = state.copy()
+        reps = intent.edit({rel: (targets[rel], p.digests[rel], None) for rel in new}, ())
+        writer.atomic_write(out / MANIFEST, _manifest_edit(text, reps, state.zones))
+    tmps = {folder(rel, last=False): tmp for rel, tmp in stage.tmps.items()}
+    changed = {folder(rel, last=False) for rel in p.changed}
+    try:
+        written = writer.place_all(tmps, changed)
+        stage.made_dirs.clear()
+        stage.tmps.clear()  # all renamed
+    finally:
+        stage.abort()
+    dirs = {path.parent for path in tmps}
+    for rel in stale:
+        path = folder(rel, last=False)
+        path.unlink(missing_ok=True)
+        dirs.add(path.parent)
+    for folder_path in sorted(dirs):
+        if folder_path.is_dir():
+            writer.fsync_dir(folder_path)
+    put = {rel: (targets[rel], p.digests[rel], written.get(folder(rel, last=False)))
+           for rel in p.missing + p.changed}
+    zones = dict(sorted({**state.zones, **zones}.items()))
+    reps = state.edit(put, stale)
+    writer.atomic_write(out / MANIFEST, _manifest_edit(text, reps, zones))
+    state.key, state.zones, state.layout = key, zones, layout
+    state.manifest = writer.stat_key(out / MANIFEST)
+    writer.write_state(out, root, state)
+    writer.end(out, root)
+    return [f"wrote {rel}" for rel in p.missing + p.changed] + [f"removed {rel}"
+                                                                for rel in stale]
+
+
+def _manifest_edit(text: bytes, reps: list, zones: dict) -> bytes:
+    tail = writer.manifest_text({"version": writer.MANIFEST_VERSION, "zones": zones})[2:]
+    edited = outstate.manifest_edit(text, reps, tail)
+    if edited is None:
+        raise CinvError("the manifest is not as cinv wrote it")  # checked before the splice
+    return edited
 
 
 def _count(counts: dict, value, sign: int) -> None:
