@@ -269,9 +269,9 @@ def _spliced(stage, wanted, ctx, layout, changes, token, env, serials, history,
         if "report" in wanted:
             revision, recent = history()
             splicereport.edit_report(edit, problems, recent, revision)
-    except splice.Mismatch:
+    except (splice.Mismatch, ValueError) as e:  # ValueError: a layout not as the file is
         stage.forget(edit.staged)
-        raise
+        raise splice.Mismatch(str(e)) from None
     stage.splice = (edit.stale, edit.new_layout(token))
     return edit.warnings
 
