@@ -6,6 +6,7 @@ Work is over sorted intervals, never a walk of the address space one address at 
 from __future__ import annotations
 
 import ipaddress
+from bisect import bisect_left
 
 from netaddr import IPAddress, IPRange, IPSet
 
@@ -19,9 +20,68 @@ class AllocationError(CinvError):
     pass
 
 
+class Taken:
+    """Values not to hand out: a sorted sequence of unique values (the index's, as it keeps
+    them) and a few more; the lowest free value is found by bisecting, never by going through
+    every value held."""
+
+    def __init__(self, values=(), extra=(), without=()):
+        self.values = values
+        self.extra = set(extra)
+        self.without = set(without)  # values of `values` that count as free
+
+    def __contains__(self, value) -> bool:
+        if value in self.without:
+            return False
+        if value in self.extra:
+            return True
+        i = bisect_left(self.values, value)
+        return i < len(self.values) and self.values[i] == value
+
+    def __iter__(self):
+        yield from (v for v in self.values if v not in self.without)
+        yield from self.extra
+
+    def __or__(self, other) -> Taken:
+        return Taken(self.values, self.extra | set(other), self.without)
+
+    def __sub__(self, other) -> Taken:
+        other = set(other)
+        return Taken(self.values, self.extra - other, self.without | other)
+
+    def next_free(self, start: int, last: int) -> int | None:
+        """The lowest value from start up to last that is not taken."""
+        values = self.values
+        value = start
+        while value <= last:
+            if value in self.extra:
+                value += 1
+                continue
+            j = bisect_left(values, value)
+            if j == len(values) or values[j] != value or value in self.without:
+                return value
+            # values[j:] starts with a run value, value + 1, ...: the first value past it
+            lo, hi = j, len(values)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if values[mid] - mid > value - j:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            value += lo - j
+            if self.without:  # a value counted free inside the run
+                inside = [w for w in self.without if w < value and w >= values[j]]
+                if inside:
+                    return min(inside)
+        return None
+
+
 def free_values(first: int, last: int, blocked: list[tuple[int, int]], used):
     """The integers of [first, last] outside every blocked interval and the used set, lowest
     first (lazily: the gaps of a /64 are never listed out)."""
+    if isinstance(used, Taken):
+        yield from _free_taken(first, last, blocked, used)
+        return
     spans = [(a, b) for a, b in blocked if b >= first and a <= last]
     spans.extend((u, u) for u in used if first <= u <= last)
     spans.sort()
@@ -34,6 +94,24 @@ def free_values(first: int, last: int, blocked: list[tuple[int, int]], used):
         if candidate > last:
             return
     yield from range(candidate, last + 1)
+
+
+def _free_taken(first: int, last: int, blocked: list[tuple[int, int]], used: Taken):
+    spans = sorted((a, b) for a, b in blocked if b >= first and a <= last)
+    value = first
+    while value <= last:
+        span = next(((a, b) for a, b in spans if a <= value <= b), None)
+        if span is not None:
+            value = span[1] + 1
+            continue
+        found = used.next_free(value, last)
+        if found is None:
+            return
+        if any(a <= found <= b for a, b in spans):
+            value = found
+            continue
+        yield found
+        value = found + 1
 
 
 def lowest_free(first: int, last: int, blocked: list[tuple[int, int]], used) -> int | None:

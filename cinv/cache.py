@@ -22,9 +22,9 @@ from cinv import __version__, paths, policy
 from cinv.errors import CinvError
 from cinv.load import INPUT_DIRS, SETTINGS_FILE, STATE_DIR, atomic_write
 
-FORMAT = 6  # 3: interfaces carry names; 4: dhcp blocks and the libvirt block in host tuples;
+FORMAT = 7  # 3: interfaces carry names; 4: dhcp blocks and the libvirt block in host tuples;
 # 5: interfaces carry other_macs and duid; 6: a zone's SOA timers, serial scheme and floor in
-# zone tuples
+# zone tuples; 7: files sealed with their length and CRC-32
 RACY_SECONDS = 2.0
 
 
@@ -74,23 +74,39 @@ def scan(root: Path) -> dict[str, tuple] | None:
     return keys
 
 
+_last_fingerprint: tuple = (None, None)  # (the keys, their fingerprint): asked more than once
+
+
 def fingerprint(keys: dict[str, tuple] | None) -> str | None:
+    global _last_fingerprint
     if keys is None:
         return None
+    if _last_fingerprint[0] is keys:
+        return _last_fingerprint[1]
     h = hashlib.blake2b(f"{version()}/{FORMAT}".encode(), digest_size=20)
     # marshal version 0: no back-references, whose use depends on which equal objects happen to
     # be one object; so two processes that scanned the same files give the same fingerprint
     h.update(marshal.dumps(sorted(keys.items()), 0))
-    return h.hexdigest()
+    _last_fingerprint = (keys, h.hexdigest())
+    return _last_fingerprint[1]
 
 
 def is_racy(key: tuple, now_ns: int) -> bool:
     return max(key[2], key[3]) >= now_ns - int(RACY_SECONDS * 1e9)
 
 
+_settled: tuple = (None,)  # the last keys found with no racy file (they stay so: time passes)
+
+
 def any_racy(keys: dict[str, tuple]) -> bool:
-    now = time.time_ns()
-    return any(is_racy(k, now) for k in keys.values())
+    global _settled
+    if _settled[0] is keys:
+        return False
+    now = time.time_ns() - int(RACY_SECONDS * 1e9)
+    racy = any(max(k[2], k[3]) >= now for k in keys.values())
+    if not racy:
+        _settled = (keys,)
+    return racy
 
 
 def stamp(root: Path) -> tuple | None:
@@ -103,12 +119,31 @@ def stamp(root: Path) -> tuple | None:
     return (st.st_dev, st.st_ino)
 
 
+def _sealed(payload: bytes) -> bytes:
+    """A cache file: its payload's length and CRC-32 first. Caches are written without an
+    fsync (a render writes hundreds of them); a file a crash left torn or zeroed fails the
+    check and is ignored, as any damaged cache is."""
+    return len(payload).to_bytes(8, "little") + zlib.crc32(payload).to_bytes(4, "little") \
+        + payload
+
+
+def _opened(data: bytes) -> bytes | None:
+    payload = memoryview(data)[12:]
+    if len(data) < 12 or int.from_bytes(data[:8], "little") != len(payload) \
+            or int.from_bytes(data[8:12], "little") != zlib.crc32(payload):
+        return None
+    return payload
+
+
 def read(root: Path, name: str):
-    """The cached value, or None if absent, unreadable, of another version, not written in this
-    .cinv/ folder, or reached through a symlink."""
+    """The cached value, or None if absent, unreadable, damaged, of another version, not
+    written in this .cinv/ folder, or reached through a symlink."""
     try:
         folder = paths.private_dir(root, f"{STATE_DIR}/cache", create=False)
-        data = marshal.loads(paths.read_private(folder / f"{name}.marshal"))
+        payload = _opened(paths.read_private(folder / f"{name}.marshal"))
+        if payload is None:
+            return None
+        data = marshal.loads(payload)
     except (OSError, ValueError, EOFError, TypeError, CinvError):
         return None
     if (not isinstance(data, tuple) or len(data) != 4
@@ -125,7 +160,8 @@ def write(root: Path, name: str, value) -> bool:
         state_dir(root)
         folder = paths.private_dir(root, f"{STATE_DIR}/cache")
         atomic_write(folder / f"{name}.marshal",
-                     marshal.dumps((version(), FORMAT, stamp(root), value)))
+                     _sealed(marshal.dumps((version(), FORMAT, stamp(root), value))),
+                     durable=False)
     except (OSError, ValueError, CinvError):
         return False
     return True
@@ -134,36 +170,41 @@ def write(root: Path, name: str, value) -> bool:
 BUCKETS = 16
 
 
-def bucket_of(rel: str) -> int:
-    return zlib.crc32(rel.encode("utf-8", "surrogateescape")) % BUCKETS
+def bucket_of(rel: str, buckets: int = BUCKETS) -> int:
+    return zlib.crc32(rel.encode("utf-8", "surrogateescape")) % buckets
 
 
 class Sharded:
-    """A cache of path -> value kept in BUCKETS files by a hash of the path, so that a change
-    to a few files rewrites only their buckets (of a 50,000-host inventory's tens of MB), and
-    a reader of a few paths reads only theirs. which: the buckets to read (default all)."""
+    """A cache of path -> value kept in buckets files by a hash of the path (16 unless the
+    cache says more: a render's parts of 200,000 hosts take more, so that one change reads and
+    writes a few hundred hosts' parts), so that a change to a few files rewrites only their
+    buckets, and a reader of a few paths reads only theirs. which: the buckets to read
+    (default all)."""
 
-    def __init__(self, root: Path, name: str, which=None):
-        self.root, self.name = root, name
-        self.parts: list[dict] = [{} for _ in range(BUCKETS)]
+    def __init__(self, root: Path, name: str, which=None, buckets: int = BUCKETS):
+        self.root, self.name, self.buckets = root, name, buckets
+        self.parts: list[dict] = [{} for _ in range(buckets)]
         self.dirty: set[int] = set()
-        for b in range(BUCKETS) if which is None else which:
+        for b in range(buckets) if which is None else which:
             part = read(root, f"{name}.{b}")
             if isinstance(part, dict):
                 self.parts[b] = part
 
+    def bucket(self, rel: str) -> int:
+        return bucket_of(rel, self.buckets)
+
     def get(self, rel: str):
-        return self.parts[bucket_of(rel)].get(rel)
+        return self.parts[self.bucket(rel)].get(rel)
 
     def put(self, rel: str, value) -> None:
-        b = bucket_of(rel)
+        b = self.bucket(rel)
         part = self.parts[b]
         if rel not in part or part[rel] != value:
             part[rel] = value
             self.dirty.add(b)
 
     def drop(self, rel: str) -> None:
-        b = bucket_of(rel)
+        b = self.bucket(rel)
         if self.parts[b].pop(rel, None) is not None:
             self.dirty.add(b)
 

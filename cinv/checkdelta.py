@@ -34,23 +34,26 @@ def _is_host(rel: str) -> bool:
     return rel.startswith("hosts/")
 
 
-def remember(root: Path, keys: dict | None, hit: tuple) -> None:
+def remember(root: Path, keys: dict | None, hit: tuple, dirty=None) -> None:
     """Keep a full check's result as the base of later ones, if the work tree's host files are
-    those of HEAD (then git holds the version of each that the result was computed from)."""
+    those of HEAD (then git holds the version of each that the result was computed from).
+    dirty(): git's dirty paths, when the caller asked git already."""
     if keys is None or cache.any_racy(keys):
         return
     try:
         sha = gitstore.head(root)
-        if sha is None or any(_is_host(rel) for rel in gitstore.dirty_paths(root)):
+        changed = dirty() if dirty is not None else gitstore.dirty_paths(root)
+        if sha is None or any(_is_host(rel) for rel in changed):
             return
     except (CinvError, OSError):
         return
     cache.write(root, BASE, (VERSION, sha, keys, hit))
 
 
-def updated(root: Path, keys: dict) -> tuple | None:
+def updated(root: Path, keys: dict, loaded: Inventory | None = None) -> tuple | None:
     """check's result ([problem tuples], hosts, networks) for the work tree with these keys,
-    from the base and the changed host files; None when only a full check can say."""
+    from the base and the changed host files; None when only a full check can say. loaded:
+    the work tree's settings, networks and zones, when loaded already."""
     base = cache.read(root, BASE)
     if not (isinstance(base, tuple) and len(base) == 4 and base[0] == VERSION
             and isinstance(base[2], dict) and isinstance(base[3], tuple)):
@@ -68,19 +71,20 @@ def updated(root: Path, keys: dict) -> tuple | None:
     if any(not rel.endswith(".yaml") or load.host_name_of(rel) is None for rel in changed):
         return None  # reported by the walk of a full load
     try:
-        return _updated(root, sha, old_keys, keys, changed, hit)
+        return _updated(root, sha, old_keys, keys, changed, hit, loaded)
     except (CinvError, OSError, KeyError, ValueError, TypeError):
         return None
 
 
 def _updated(root: Path, sha: str, old_keys: dict, keys: dict, changed: list[str],
-             hit: tuple) -> tuple | None:
+             hit: tuple, loaded: Inventory | None) -> tuple | None:
     source = load.DirSource(root)
-    inv = load.load_networks(source, cache_root=root)
+    inv = loaded if loaded is not None else load.load_networks(source, cache_root=root)
     from cinv.render import verify
     if verify.supplied(source, inv):
         return None  # check renders the inventory's own targets: a full check
-    old_source = gitstore.GitRefSource(root, sha)
+    old_source = load.FilesSource(gitstore.read_blobs(
+        root, sha, [rel for rel in changed if rel in old_keys]))
     old, new = {}, {}
     old_problems, new_problems = [], []
     for rel in changed:
@@ -103,9 +107,9 @@ def _updated(root: Path, sha: str, old_keys: dict, keys: dict, changed: list[str
     for host in [*old.values(), *new.values()]:
         near |= idx.neighbours(host)
         if host.parent:
-            near.update(idx.maps["children"].get(host.parent, ()))
-        if any(idx.entries[rel][0] == host.name for rel in idx.maps["dns"].get(host.name, ())
-               if rel != host.path and rel in idx.entries):
+            near.update(idx.children(host.parent))
+        if any((idx.facts(rel) or (None,))[0] == host.name
+               for rel in idx.holders("dns", host.name) if rel != host.path):
             return None  # a name recorded in two files: which one counts is the full load's
     others = {}
     for rel in sorted(near - set(changed)):

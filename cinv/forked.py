@@ -24,7 +24,7 @@ def start(work) -> tuple[int, int]:
         try:
             gc.disable()  # a short life with much data and no cycles
             os.close(read)
-            data = marshal.dumps((work(),))
+            data = marshal.dumps((_profiled(work),))
             with os.fdopen(write, "wb") as f:
                 f.write(data)
             code = 0
@@ -33,6 +33,20 @@ def start(work) -> tuple[int, int]:
             os._exit(code)
     os.close(write)
     return pid, read
+
+
+def _profiled(work):
+    """work(), profiled into $CINV_PROFILE/<pid>.prof when that names a folder (a developer's
+    view of where a render's processes spend their time; see bench/README)."""
+    folder = os.environ.get("CINV_PROFILE")
+    if not folder or not os.path.isdir(folder):
+        return work()
+    import cProfile
+    profile = cProfile.Profile()
+    try:
+        return profile.runcall(work)
+    finally:
+        profile.dump_stats(os.path.join(folder, f"{os.getpid()}.prof"))
 
 
 def wait(pid: int, read: int, failed=None):

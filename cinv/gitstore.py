@@ -651,31 +651,42 @@ def tracked(root: Path, rel: str) -> bool:
 
 # --- history of the inventory, for SOA serials (see cinv.render.serial) -------------------
 
-def inventory_changes(root: Path, ref: str | None, limit: int) -> list[tuple]:
+def inventory_changes(root: Path, ref: str | None, limit: int, known=()) -> list[tuple]:
     """(commit, committer time, first parent or None, [changed inventory paths]) of the
     first-parent commits from ref (default HEAD) that touched the inventory, newest first, at
-    most limit; paths are relative to the inventory. [] outside git or before the first
-    commit. One `git log` for the whole walk."""
+    most limit, up to and with the first of them in known (whose paths are not read: []);
+    paths are relative to the inventory. [] outside git or before the first commit."""
     found = _located(root)
     if found is None:
         return []
     top, prefix = found
     try:
         log = run_git(top, "log", "--first-parent", "--diff-merges=first-parent",
-                      "--no-renames", f"--max-count={limit}", "--name-only",
-                      "--format=%x01%H %P %ct", "--end-of-options", ref or "HEAD", "--", prefix)
+                      "--no-patch", f"--max-count={limit}", "--format=%H %P %ct",
+                      "--end-of-options", ref or "HEAD", "--", prefix)
     except GitFailed:
         return []
-    strip = "" if prefix == "." else prefix + "/"
-    out = []
-    for block in log.split("\x01")[1:]:
-        lines = block.strip("\n").split("\n")
-        head = lines[0].split()
-        sha, when = head[0], int(head[-1])
-        parent = head[1] if len(head) > 2 else None
-        paths = [line[len(strip):] for line in lines[1:] if line and line.startswith(strip)]
-        out.append((sha, when, parent, paths))
-    return out
+    commits = []
+    for line in log.splitlines():
+        head = line.split()
+        commits.append((head[0], int(head[-1]), head[1] if len(head) > 2 else None))
+        if head[0] in known:
+            break
+    walk = [sha for sha, _when, _parent in commits if sha not in known]
+    paths: dict[str, list[str]] = {sha: [] for sha in walk}
+    if walk:
+        try:
+            log = run_git(top, "log", "--no-walk=unsorted", "--diff-merges=first-parent",
+                          "--no-renames", "--name-only", "--format=%x01%H", *walk, "--",
+                          prefix)
+        except GitFailed:
+            return []
+        strip = "" if prefix == "." else prefix + "/"
+        for block in log.split("\x01")[1:]:
+            lines = block.strip("\n").split("\n")
+            paths[lines[0]] = [line[len(strip):] for line in lines[1:]
+                               if line and line.startswith(strip)]
+    return [(sha, when, parent, paths.get(sha, [])) for sha, when, parent in commits]
 
 
 def dirty_paths(root: Path) -> list[str]:
@@ -714,34 +725,82 @@ def dirty_paths_later(root: Path):
 
 
 def read_blobs(root: Path, sha: str, rels: list[str]) -> dict[str, bytes | None]:
-    """The content of inventory paths at a commit (None where absent or not a plain file)."""
-    source = GitRefSource(root, sha)
-    out = {}
+    """The content of inventory paths at a commit (None where absent or not a plain file):
+    one `git cat-file --batch` for all of them."""
+    out: dict[str, bytes | None] = dict.fromkeys(rels)
+    found = _located(root)
+    if found is None or not rels:
+        return out
+    top, prefix = found
+    names = [f"{sha}:{rel if prefix == '.' else prefix + '/' + rel}" for rel in rels]
+    if any("\n" in name for name in names):
+        return out  # a path git's batch input cannot carry: read as absent
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=top, capture_output=True,
+                          input="".join(f"{n}\n" for n in names).encode("utf-8",
+                                                                       "surrogateescape"))
+    if proc.returncode != 0:
+        return out
+    data, pos = proc.stdout, 0
     for rel in rels:
-        try:
-            out[rel] = source.read(rel)
-        except (FileNotFoundError, CinvError, KeyError):
-            out[rel] = None
+        end = data.find(b"\n", pos)
+        if end < 0:
+            break
+        head = data[pos:end].split()
+        pos = end + 1
+        if len(head) == 3 and head[1] in (b"blob", b"tree", b"commit", b"tag"):
+            size = int(head[2])
+            if head[1] == b"blob" and size <= MAX_BLOB:
+                out[rel] = data[pos:pos + size]
+            pos += size + 1
     return out
+
+
+MAX_BLOB = 1 << 20  # a record (load.MAX_FILE_SIZE); a bigger blob reads as absent
 
 
 # --- recent history of the inventory, for the report -------------------------------------
 
+RECENT_PATHS = 200  # paths kept of a commit's (the rest counted): a report shows 20
+
+
 def recent_changes(root: Path, commit: str | None, limit: int = 50) -> list[dict] | None:
     """The last `limit` commits (from commit, a resolved id, default HEAD) that touched the
-    inventory, newest first: {commit, date, author, message, paths: [(status, path, old)]}
-    with status A/M/D/R and paths relative to the inventory (old: a rename's source). One
-    `git log` call; None outside git or before the first commit."""
+    inventory, newest first: {commit, date, author, message, paths: [(status, path, old)],
+    count} with status A/M/D/R and paths relative to the inventory (old: a rename's source),
+    the first RECENT_PATHS of them (count: how many). None outside git or before the first
+    commit. What a commit changed never changes: commits met before are taken from the cache
+    (.cinv/cache/history), so a commit of 50,000 files is read from git once."""
     found = _located(root)
     if found is None:
         return None
     top, prefix = found
     try:
-        log = run_git(top, "log", f"--max-count={limit}", "--name-status", "-M", "-z",
-                      "--format=%x01%H%x1f%cI%x1f%an%x1f%s", commit or "HEAD", "--",
-                      prefix).removesuffix("\n")
+        shas = run_git(top, "rev-list", f"--max-count={limit}", commit or "HEAD", "--",
+                       prefix).split()
     except GitFailed:
         return None
+    from cinv import cache
+    kept = cache.read(root, "history")
+    kept = kept if isinstance(kept, dict) and kept.get("prefix") == prefix else {"prefix": prefix}
+    missing = [sha for sha in shas if sha not in kept]
+    if missing:
+        try:
+            for entry in _commit_changes(top, prefix, missing):
+                entry["count"] = len(entry["paths"])
+                del entry["paths"][RECENT_PATHS:]
+                kept[entry["commit"]] = entry
+        except GitFailed:
+            return None
+        cache.write(root, "history", {"prefix": prefix, **{s: kept[s] for s in shas
+                                                            if s in kept}})
+    return [kept[sha] for sha in shas if sha in kept]
+
+
+def _commit_changes(top: Path, prefix: str, shas: list[str]) -> list[dict]:
+    """{commit, date, author, message, paths} of each commit given, by one `git log`."""
+    log = run_git(top, "log", "--no-walk=unsorted", "--name-status", "-M", "-z",
+                  "--format=%x01%H%x1f%cI%x1f%an%x1f%s", *shas, "--",
+                  prefix).removesuffix("\n")
     strip = "" if prefix == "." else prefix + "/"
 
     def rel(path: str) -> str:
@@ -823,8 +882,15 @@ def host_changes(root: Path, since: int, base: str | None = None,
     else:  # git stops at the first commit older than --since: leave a day for clock skew
         span = [f"--since=@{max(1, int(since) - 86400)}", tip]
     try:
-        log = run_git(top, "log", "--first-parent", "--diff-merges=first-parent", "--raw",
-                      "--no-renames", "--no-abbrev", "-z", "--format=%x01%H %ct", *span,
+        # only a commit that changed or removed a record can free anything: those first
+        # (a commit that added 50,000 records is not listed file by file), then their changes
+        shas = run_git(top, "log", "--first-parent", "--diff-merges=first-parent",
+                       "--no-renames", "--diff-filter=DMT", "--no-patch", "--format=%H", *span,
+                       "--", hosts).split()
+        if not shas:
+            return []
+        log = run_git(top, "log", "--no-walk=unsorted", "--diff-merges=first-parent", "--raw",
+                      "--no-renames", "--no-abbrev", "-z", "--format=%x01%H %ct", *shas,
                       "--", hosts)
     except GitFailed:
         return []

@@ -139,6 +139,30 @@ class DirSource(Source):
             return f.read(limit + 1)
 
 
+class FilesSource(Source):
+    """A few files given as bytes (records at a commit, as gitstore.read_blobs gives them)."""
+
+    label = "commit"
+
+    def __init__(self, files: dict[str, bytes | None]):
+        self.files = files
+
+    def exists(self, rel: str) -> bool:
+        return self.files.get(rel) is not None
+
+    def listdir(self, rel: str) -> list[tuple[str, bool]]:
+        return []
+
+    def read(self, rel: str, limit: int = MAX_FILE_SIZE) -> bytes:
+        data = self.files.get(rel)
+        if data is None:
+            raise FileNotFoundError(rel)
+        if len(data) > limit:
+            raise CinvError(f"{rel}: {len(data)} bytes is over the limit of {limit} for one "
+                            "inventory file")
+        return data
+
+
 def parse_file(source: Source, rel: str, problems: list, limit: int = MAX_FILE_SIZE):
     """The YAML document of one file, or None with a problem noted."""
     raw = read_file(source, rel, problems, limit)
@@ -464,20 +488,25 @@ def record_path(root: Path, rel: str) -> Path:
             from None
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write data to path so that readers see the old or the new file, never a torn one."""
+def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write data to path so that readers see the old or the new file, never a torn one.
+    durable: the data reaches the disk before the rename (and the rename after it), so a
+    crash leaves the old or the new file too; off for caches, which carry a checksum instead
+    (cinv/cache.py) and are ignored when a crash left them torn."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
     try:
         with open(tmp, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(path.parent)
+    if durable:
+        fsync_dir(path.parent)
 
 
 def fsync_dir(path: Path) -> None:

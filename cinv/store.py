@@ -8,7 +8,7 @@ cross-record rule relates records through values the index tracks.
 """
 from __future__ import annotations
 
-from cinv import check, freed, gitstore, index, load, lookup, refheld
+from cinv import allocate, check, freed, gitstore, index, load, lookup, refheld
 from cinv.errors import CinvError, Problem
 from cinv.model import Host, Inventory, Network
 
@@ -30,7 +30,8 @@ class Store:
 
     @property
     def names(self):
-        return self.index.by_name
+        """FQDN -> the file recording it (looked up in the index, not read whole)."""
+        return self.index.names
 
     def host_at(self, rel: str) -> Host | None:
         name = load.host_name_of(rel)
@@ -38,7 +39,7 @@ class Store:
 
     def find_host(self, name: str) -> Host:
         """A host by FQDN, or by short name if that is unique."""
-        host = self.host_at(self.index.by_name[lookup.host_name(self.index.by_name, name)])
+        host = self.host_at(self.index.names[lookup.host_name(self.index.names, name)])
         if host is None:
             raise CinvError(f"host {name!r}: its record cannot be read; see `cinv check`")
         return host
@@ -46,16 +47,19 @@ class Store:
     def find_network(self, name: str) -> Network:
         return lookup.network(self.networks, name)
 
-    def used(self) -> tuple[set, set, set]:
+    def used(self) -> tuple[allocate.Taken, allocate.Taken, allocate.Taken]:
         """IPv4, IPv6 (as integers) and MACs held by hosts that are not retired, and those
         this command has claimed already; the addresses of zones' own A/AAAA records are never
         handed out either."""
-        v4, v6, macs = self.index.used()
+        extra: dict[int, set] = {4: set(), 6: set()}
         if self.zones:
             from cinv.zones import record_addresses
             for version, value in record_addresses(self.zones.values()):
-                (v4 if version == 4 else v6).add(value)
-        return v4 | self._claimed["v4"], v6 | self._claimed["v6"], macs | self._claimed["mac"]
+                extra[version].add(value)
+        idx = self.index
+        return (allocate.Taken(idx.used_sorted("v4"), extra[4] | self._claimed["v4"]),
+                allocate.Taken(idx.used_sorted("v6"), extra[6] | self._claimed["v6"]),
+                allocate.Taken(idx.used_sorted("mac"), self._claimed["mac"]))
 
     def claim(self, family: str, value: int) -> None:
         """Note a value this command hands out, so a second `auto` in it takes the next."""
@@ -76,8 +80,8 @@ class Store:
 
     def holder(self, family: str, value: int) -> str:
         """Who holds a value: "web1.prod.example.com (hosts/web1.prod.example.com.yaml)"."""
-        rels = self.index.maps[family].get(value, ())
-        return ", ".join(f"{self.index.entries[rel][0]} ({rel})" for rel in sorted(rels)) \
+        rels = self.index.holders(family, value)
+        return ", ".join(f"{self.index.facts(rel)[0]} ({rel})" for rel in sorted(rels)) \
             or "another host"
 
     def hosts_on(self, network: str) -> list[Host]:
@@ -91,21 +95,20 @@ class Store:
         return load.load_inventory(self._source, self.root)
 
     def children(self, name: str) -> list[str]:
-        return sorted(self.index.entries[rel][0]
-                      for rel in self.index.maps["children"].get(name, ()))
+        return sorted(self.index.facts(rel)[0] for rel in self.index.children(name))
 
     # --- writing ---------------------------------------------------------------------------
 
     def _around(self, hosts: dict[str, Host | None]) -> tuple[dict, dict]:
         """(old versions of the changed hosts, their unchanged neighbours), by path. The
         neighbours include a parent's other guests, so its capacity is summed in full."""
-        old = {rel: h for rel in hosts if rel in self.index.entries
+        old = {rel: h for rel in hosts if self.index.facts(rel) is not None
                for h in [self.host_at(rel)] if h is not None}
         near: set[str] = set()
         for host in [*old.values(), *(h for h in hosts.values() if h is not None)]:
             near |= self.index.neighbours(host)
             if host.parent:
-                near.update(self.index.maps["children"].get(host.parent, ()))
+                near.update(self.index.children(host.parent))
         others = {rel: h for rel in sorted(near - set(hosts))
                   for h in [self.host_at(rel)] if h is not None}
         return old, others
@@ -189,16 +192,16 @@ class Store:
         """The hosts a zone record can clash with: those holding one of `names`, a name below
         one of `below` (a delegation), or one of `addresses` ((version, int) of a reverse
         name)."""
-        m = self.index.maps
+        idx = self.index
         rels: set[str] = set()
         for name in names:
-            rels.update(m["dns"].get(name, ()))
+            rels.update(idx.holders("dns", name))
         if below:
             suffixes = tuple("." + b for b in below)
-            rels.update(rel for name, held in m["dns"].items() if name.endswith(suffixes)
+            rels.update(rel for name, held in idx.maps["dns"].items() if name.endswith(suffixes)
                         for rel in held)
         for version, value in addresses:
-            rels.update(m["v4" if version == 4 else "v6"].get(value, ()))
+            rels.update(idx.holders("v4" if version == 4 else "v6", value))
         return {rel: h for rel in sorted(rels) for h in [self.host_at(rel)] if h is not None}
 
     def save_zone(self, zone, message: str, commit: bool, near: dict[str, Host]) -> str | None:

@@ -81,15 +81,26 @@ class Workspace:
         problems = [Problem(*p) for p in hit[0]]
         return problems + self._state_committed(source), hit[1], hit[2]
 
+    def delta_result(self, keys: dict, fp: str | None, dirty=None,
+                     base: Inventory | None = None) -> tuple | None:
+        """`cinv check`'s result updated from the last full check, when only a few host files
+        changed since (cinv/checkdelta.py), and cached under fp; None when only a full check
+        can say. dirty(): git's dirty paths, when the caller asked git already; base: the
+        settings, networks and zones, when loaded already."""
+        from cinv import cache, checkdelta
+        hit = checkdelta.updated(self.root, keys, base)
+        if hit is not None:
+            cache.put_result(self.root, "check", fp, keys, hit)
+            checkdelta.remember(self.root, keys, hit, dirty)
+        return hit
+
     def check_result(self, source, keys: dict | None, fp: str | None) -> tuple:
         """`cinv check`'s result, computed (a full load) and cached under fp: ([problem
         tuples], number of hosts, number of networks). keys: the work tree's scan, if made."""
         from cinv import cache, check, checkdelta
         if not self.commit and keys is not None:
-            hit = checkdelta.updated(self.root, keys)
+            hit = self.delta_result(keys, fp)
             if hit is not None:
-                cache.put_result(self.root, "check", fp, keys, hit)
-                checkdelta.remember(self.root, keys, hit)
                 return hit
         inv = load.load_inventory(source, self.cache_root(), keys=keys)
         with load.no_gc():

@@ -60,7 +60,8 @@ def test_host_add_sees_an_edit_that_keeps_size_and_mtime(inv):
     assert "ipv4: 192.0.2.10" in r.out
 
 
-@pytest.mark.parametrize("damage", ["truncate", "garbage", "other-version", "empty"])
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "other-version", "empty", "zeroed",
+                                    "one byte changed"])
 def test_a_damaged_or_foreign_cache_is_ignored(inv, damage):
     inv.ok("check")
     inv.ok("host", "add", "web4", "--kind", "virtual", "--network", "prod", "--no-commit")
@@ -75,9 +76,13 @@ def test_a_damaged_or_foreign_cache_is_ignored(inv, damage):
             f.write_bytes(os.urandom(64))
         elif damage == "empty":
             f.write_bytes(b"")
+        elif damage == "zeroed":  # what a crash may leave of a file written without fsync
+            f.write_bytes(bytes(len(data)))
+        elif damage == "one byte changed":  # still a loadable marshal, but not what was written
+            f.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
         else:
-            version, fmt, stamp, value = marshal.loads(data)
-            f.write_bytes(marshal.dumps(("0.0.0-other", fmt, stamp, value)))
+            version, fmt, stamp, value = marshal.loads(data[12:])
+            f.write_bytes(cache._sealed(marshal.dumps(("0.0.0-other", fmt, stamp, value))))
     same_size_edit(inv.root / WEB1, "ipv4: 192.0.2.10", "ipv4: 192.0.2.11")
     r = inv.run("check")
     assert r.code == 1 and "192.0.2.11 is also held by" in r.out

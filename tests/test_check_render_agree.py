@@ -253,6 +253,22 @@ SITES = {
     ("writer.py", "put", "is a symlink"): "the output directory",
     ("writer.py", "put", "is a directory where"): "the output directory",
     ("writer.py", "apply", "refusing to overwrite"): "the output directory",
+    ("splice.py", "apply", "refusing to overwrite"): "the output directory",
+    ("splice.py", "_manifest_edit", "not as cinv wrote it"):
+        "internal: the manifest's stat is checked before a splice",
+    ("outstate.py", "__getitem__", "KeyError"): "internal: a mapping's missing key",
+    ("parts.py", "_bucket", "NeedsTemplates"): "internal: parts not kept: renders as before",
+    ("parts.py", "make_in_workers", "NeedsTemplates"):
+        "internal: parts not kept: renders as before",
+    # a layout that does not fit the file, or a change a splice cannot make: a full render
+    **{("segments.py", fn, "ValueError"): "internal: a splice gives way to a full render"
+       for fn in ("load", "copy", "index", "edit_lines", "pieces")},
+    **{(file, fn, "Mismatch"): "internal: a splice gives way to a full render"
+       for file, fn in (("splice.py", "kea"), ("splice.py", "ansible"), ("splice.py", "_groups"),
+                        ("splice.py", "libvirt"), ("splice.py", "_have"),
+                        ("splice.py", "_shared_shorts"),
+                        ("splicedns.py", "zones"), ("splicereport.py", "_capacity"),
+                        ("incremental.py", "_spliced"))},
 }
 
 

@@ -19,7 +19,7 @@ from conftest import git, invoke
 from richinv import rich_inventory
 
 from cinv import cache
-from cinv.render import fast, incremental
+from cinv.render import fast, incremental, parts, splice
 
 VM = "hosts/net000/vm000001.net000.example.com.yaml"
 
@@ -40,13 +40,26 @@ class Renders:
         self.root, self.tmp, self.mp = root, tmp, monkeypatch
         self.out = tmp / "out"
         self.step = 0
+        self.ways: list[str] = []  # how each render with kept parts was made
+        real = incremental._spliced
+
+        def spliced(*args, **kwargs):
+            try:
+                made = real(*args, **kwargs)
+            except splice.Mismatch:
+                self.ways.append("full")
+                raise
+            self.ways.append("splice")
+            return made
+        monkeypatch.setattr(incremental, "_spliced", spliced)
 
     def render(self, where: Path, root: Path, *args: str) -> None:
         r = invoke("-C", root, "render", *args, "--out", where)
         assert r.code == 0, r
 
-    def three_ways(self, *args: str) -> dict[str, bytes]:
-        """Render the three ways from the same output dir; they must agree."""
+    def three_ways(self, *args: str, way: str | None = None) -> dict[str, bytes]:
+        """Render the three ways from the same output dir; they must agree. way: how the
+        render with kept parts must be made ("splice" or "full")."""
         self.step += 1
         base = self.tmp / f"base{self.step}"
         if self.out.exists():
@@ -71,8 +84,11 @@ class Renders:
             self.render(out, self.root, *args)
         results["templates"] = files(out)
         # with the parts kept so far (last: the others must not see what it keeps)
+        self.ways.clear()
         self.render(self.out, self.root, *args)
         results["kept"] = files(self.out)
+        if way is not None:
+            assert (self.ways or ["full"]) == [way], f"step {self.step}: {self.ways}"
         for way in ("scratch", "templates"):
             differ = sorted(rel for rel in set(results[way]) | set(results["kept"])
                             if results[way].get(rel) != results["kept"].get(rel))
@@ -82,7 +98,7 @@ class Renders:
 
 @pytest.fixture
 def renders(tmp_path, monkeypatch):
-    monkeypatch.setattr(incremental, "PARALLEL_MIN", 50)  # workers, even for a few hosts
+    monkeypatch.setattr(parts, "PARALLEL_MIN", 50)  # workers, even for a few hosts
     root = rich_inventory(tmp_path / "inv", generated=120)
     return Renders(root, tmp_path, monkeypatch)
 
@@ -95,22 +111,22 @@ def ok(root: Path, *args: str) -> str:
 
 def test_every_kind_of_change_renders_as_from_scratch(renders):
     root = renders.root
-    first = renders.three_ways()
+    first = renders.three_ways(way="full")
     assert len([r for r in first if r.startswith("libvirt/")]) > 100
     ok(root, "host", "add", "new1", "--kind", "virtual", "--network", "net000",
        "--parent", "hv00000.net000.example.com")
-    renders.three_ways()
+    renders.three_ways(way="splice")
     ok(root, "host", "rm", "vm000002.net000.example.com")
-    renders.three_ways()
+    renders.three_ways(way="splice")
     ok(root, "host", "rename", "vm000003.net000.example.com", "renamed3")
-    renders.three_ways()
+    renders.three_ways(way="splice")
     ok(root, "host", "state", "vm000004.net000.example.com", "maintenance")
-    ok(root, "host", "state", "pool.prod.example.com", "retired")
-    renders.three_ways()
+    ok(root, "host", "state", "pool.prod.example.com", "retired")  # its address was in a pool
+    renders.three_ways(way="splice")
     ok(root, "net", "set", "net000", "vlan=999")  # every host on it changes
-    renders.three_ways()
+    renders.three_ways(way="full")
     ok(root, "record", "add", "prod.example.com", "ftp", "A", "192.0.2.98")
-    renders.three_ways()
+    renders.three_ways(way="full")
     # settings: the SOA and the Ansible host variable of every host
     text = (root / "cinv.yaml").read_text().replace("ttl: 1800", "ttl: 900")
     (root / "cinv.yaml").write_text(text.replace("host: ip", "host: fqdn"))
@@ -124,6 +140,76 @@ def test_every_kind_of_change_renders_as_from_scratch(renders):
     after = renders.three_ways()
     assert b"Guest X" in after["libvirt/vm000001.net000.example.com.xml"]
     assert b"uncommitted changes" in after["report/index.html"]
+
+
+def test_a_splice_after_each_kind_of_host_change(renders):
+    """The changes a splice makes (every file edited where the changed hosts' bytes sit), and
+    the few it leaves to a full render, each checked against the two other ways."""
+    root = renders.root
+    renders.three_ways(way="full")
+    steps = [
+        # an address inside the pool moves (dhcpd, Kea, dnsmasq pools), a new MAC (Kea order)
+        (["iface", "set", "pool.prod.example.com", "eth0", "--ipv4", "192.0.2.211"], "splice"),
+        (["iface", "set", "multi.prod.example.com", "eth0", "--mac", "00:25:90:00:02:99"],
+         "splice"),
+        # Ansible groups made and emptied; tags that differ in case
+        (["host", "set", "multi.prod.example.com", "tags=web,fresh"], "splice"),
+        # capacity: a guest moves between hypervisors, a guest becomes a physical host
+        (["host", "set", "vm000005.net000.example.com", "parent=hv00001.net000.example.com"],
+         "splice"),
+        (["host", "set", "vm000006.net000.example.com", "kind=physical"], "splice"),
+        # a host on the IPv6 /56: a /64 of its own (dnsmasq's ranges)
+        (["host", "add", "sixer", "--kind", "virtual", "--network", "six",
+          "--parent", "hv1.example.com"], "splice"),
+        # aliases and extra names: records in other zones, CNAMEs, /etc/hosts names
+        (["host", "set", "vm000007.net000.example.com",
+          "interfaces.eth0.aliases=[al7, al7b.prod.example.com]",
+          "interfaces.eth0.names=[extra7.prod.example.com]"], "splice"),
+        # boot entries: out of provisioning
+        (["host", "state", "prov.prod.example.com", "active"], "splice"),
+        # an interface moves to another network (two subnets, two maps, reverse zones)
+        (["iface", "set", "vm000009.net000.example.com", "eth0", "--network", "prod"],
+         "splice"),
+        # a second interface, then gone again
+        (["iface", "add", "vm000010.net000.example.com", "--network", "mgmt", "--name",
+          "bmc"], "splice"),
+        (["iface", "rm", "vm000010.net000.example.com", "bmc"], "splice"),
+        # the last guest of a hypervisor leaves it; its first guest comes (its own record is
+        # not at hand: a full render)
+        (["host", "set", "pool.prod.example.com", "parent=hv00002.net000.example.com"],
+         "splice"),
+        (["host", "add", "g1", "--kind", "virtual", "--network", "prod",
+          "--parent", "boot.prod.example.com"], "full"),
+        # a nameserver's own host: its address is glue in a parent zone (a full render)
+        (["host", "set", "ns1.prod.example.com", "description=the nameserver"], "full"),
+        # two hosts at once, one retired
+        (["host", "state", "vm000011.net000.example.com", "retired"], None),
+        (["host", "add", "twin", "--kind", "physical", "--network", "tiny"], "splice"),
+    ]
+    for args, way in steps:
+        ok(root, *args)
+        if way is not None:
+            renders.three_ways(way=way)
+    # a hand edit, not committed: the report says so
+    path = root / VM.replace("000001", "000012")
+    path.write_text(path.read_text().replace("Guest 12", "Guest twelve"))
+    after = renders.three_ways(way="splice")
+    assert b"Guest twelve" in after["libvirt/vm000012.net000.example.com.xml"]
+    assert b"uncommitted changes" in after["report/index.html"]
+
+
+def test_a_splice_is_refused_by_an_output_file_not_as_left(renders):
+    """Every output file's stat is checked first: one edited by hand, or gone, is written
+    again by a full render."""
+    renders.three_ways(way="full")
+    ok(renders.root, "host", "add", "n1", "--kind", "virtual", "--network", "net000")
+    (renders.out / "hosts").write_bytes(b"edited\n")
+    renders.three_ways(way="full")
+    ok(renders.root, "host", "add", "n2", "--kind", "virtual", "--network", "net000")
+    (renders.out / "libvirt" / "vm000005.net000.example.com.xml").unlink()
+    renders.three_ways(way="full")
+    ok(renders.root, "host", "add", "n3", "--kind", "virtual", "--network", "net000")
+    renders.three_ways(way="splice")
 
 
 def test_an_override_and_its_removal(renders):
@@ -179,12 +265,13 @@ def test_check_beside_the_render(renders, monkeypatch, how):
     refusal either way."""
     import sys
     started = []
-    real = incremental.CheckJob.__init__
+    real = incremental.CheckJob.start
 
-    def spy(self, ws, keys):
-        real(self, ws, keys)
+    def spy(self):
+        real(self)
         started.append(self.proc is not None)
-    monkeypatch.setattr(incremental.CheckJob, "__init__", spy)
+    monkeypatch.setattr(incremental.CheckJob, "start", spy)
+    monkeypatch.setattr(splice, "likely", lambda *args: False)  # a render made in full
     if how == "no process to be had":
         monkeypatch.setattr(sys, "executable", str(renders.tmp / "no-such-python"))
     elif how == "process failing":
@@ -196,7 +283,26 @@ def test_check_beside_the_render(renders, monkeypatch, how):
     path.write_text(path.read_text().replace("network: net000", "network: nowhere"))
     r = invoke("-C", renders.root, "render", "--out", renders.out)
     assert r.code == 1 and "unknown network 'nowhere'" in r.err, r
-    assert started == [how != "no process to be had"]
+    assert started[:1] == [how != "no process to be had"]
+
+
+def test_a_splice_checks_the_change_in_its_own_process(renders, monkeypatch):
+    """A render that will be a splice updates the last full check by the change (checkdelta),
+    here: no process, and the same refusal."""
+    renders.three_ways(way="full")
+    ok(renders.root, "check")  # the last full check (the check process found the files racy)
+
+    def no_process(self):
+        raise AssertionError("a check process was started")
+    monkeypatch.setattr(incremental.CheckJob, "start", no_process)
+    ok(renders.root, "host", "add", "n1", "--kind", "virtual", "--network", "net000")
+    renders.ways.clear()
+    renders.render(renders.out, renders.root)
+    assert renders.ways == ["splice"]
+    path = renders.root / VM
+    path.write_text(path.read_text().replace("network: net000", "network: nowhere"))
+    r = invoke("-C", renders.root, "render", "--out", renders.out)
+    assert r.code == 1 and "unknown network 'nowhere'" in r.err, r
 
 
 def test_the_check_process_never_imports_from_the_inventory(renders, monkeypatch, tmp_path):
@@ -224,14 +330,14 @@ def test_workers_and_one_process_write_the_same(tmp_path, monkeypatch):
     root = rich_inventory(tmp_path / "inv", generated=200)
     outs = []
     made = []
-    real = incremental.Maker.make_in_workers
+    real = parts.Maker.make_in_workers
 
     def counted(self, by_bucket, workers):
         made.append(workers)
         return real(self, by_bucket, workers)
-    monkeypatch.setattr(incremental.Maker, "make_in_workers", counted)
+    monkeypatch.setattr(parts.Maker, "make_in_workers", counted)
     for parallel_min in (1, 10**9):
-        monkeypatch.setattr(incremental, "PARALLEL_MIN", parallel_min)
+        monkeypatch.setattr(parts, "PARALLEL_MIN", parallel_min)
         shutil.rmtree(root / ".cinv" / "cache", ignore_errors=True)
         r = invoke("-C", root, "render", "--out", tmp_path / f"out{parallel_min}")
         assert r.code == 0, r

@@ -209,6 +209,10 @@ def test_a_killed_renders_temp_files_are_cleared_and_renders_take_turns(example,
     assert render(example, out).code == 0
     stale = out / "libvirt" / ".web1.prod.example.com.xml.tmp-999999-deadbeef"
     stale.write_bytes(b"<half")
+    # and the mark a render leaves in .cinv/ until its files are in place (a killed one's
+    # stays: only then is the output dir walked for temporary files)
+    from cinv.render import outstate
+    (lock.state_dir(example) / f"{outstate.name_of(out)}.pending").write_bytes(b"")
     (out / "hosts").write_text("edited\n")  # so the next render does real work
     assert render(example, out).code == 0
     assert not stale.exists()

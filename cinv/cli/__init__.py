@@ -7,6 +7,7 @@ topic (core.py: init, net, host, iface, check), each registering itself on `cli`
 """
 from __future__ import annotations
 
+import gc
 import io
 import sys
 from contextlib import contextmanager
@@ -130,6 +131,9 @@ def cli(directory, ref, debug):
 def main(argv=None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
+    collecting = gc.isenabled()
+    gc.disable()  # a command is short and makes no garbage cycles worth a collection: the
+    # cyclic collector would scan every one of 50,000 records' objects again and again
     try:
         with budget.command():  # one time budget for the inventory's templates
             code = cli.main(args=args, prog_name="cinv", standalone_mode=False)
@@ -175,4 +179,6 @@ def main(argv=None) -> None:
         gitstore = sys.modules.get("cinv.gitstore")  # not imported: no repository was opened
         if gitstore is not None:
             gitstore.close_repos()
+        if collecting:
+            gc.enable()
     sys.exit(code if isinstance(code, int) else 0)

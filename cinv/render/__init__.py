@@ -13,7 +13,7 @@ from pathlib import Path
 
 from cinv import cache, check, freed, gitstore, load, lock, paths
 from cinv.errors import CinvError, ProblemsError
-from cinv.render import fast, incremental, libvirtview, serial, targets, writer
+from cinv.render import fast, incremental, libvirtview, serial, splice, targets, writer
 from cinv.render.env import make_env, template_seconds
 from cinv.render.report import HISTORY_LIMIT as report_history_limit
 from cinv.render.view import View
@@ -192,13 +192,13 @@ def inputs_key(ws: Workspace, names: list[str], keys: dict | None = None) -> str
     return h.hexdigest()
 
 
-def _unchanged(path: Path, manifest: dict, key: str | None) -> bool:
-    """The last render used the same inputs, and every file it wrote is still as it left it."""
-    if key is None or manifest.get("key") != key or not manifest["files"]:
+def _unchanged(path: Path, state, key: str | None) -> bool:
+    """The last render used the same inputs, and every file it wrote (the manifest too) is
+    still as it left it."""
+    if key is None or state is None or state.key != key or not state.rels \
+            or state.manifest != writer.stat_key(path / targets.MANIFEST):
         return False
-    stats = manifest.get("stats", {})
-    return all(stats.get(rel) is not None and writer.stat_key(path / rel) == stats[rel]
-               for rel in manifest["files"])
+    return state.changed_file(path) is None
 
 
 def run(ws: Workspace, names: list[str], out: str | None = None,
@@ -226,9 +226,10 @@ def run(ws: Workspace, names: list[str], out: str | None = None,
 def _run(ws: Workspace, names: list[str], path: Path, check_only: bool, settings) -> Result:
     keys = None if ws.commit else cache.scan(ws.root)
     key = inputs_key(ws, names, keys)
-    manifest = writer.read_manifest(path, ws.root) if path.is_dir() else None
-    if manifest is not None and _unchanged(path, manifest, key):
-        return Result(path, writer.Plan(path, unchanged=len(manifest["files"])))
+    state = writer.read_state(path, ws.root) if path.is_dir() else None
+    if _unchanged(path, state, key):
+        return Result(path, writer.Plan(path, unchanged=len(state.rels)))
+    manifest = writer.read_manifest(path, ws.root, state) if path.is_dir() else None
     if incremental.applies(ws, names, settings, keys):
         try:
             return _run_kept(ws, names, path, check_only, keys, key, manifest)
@@ -243,7 +244,7 @@ def _run(ws: Workspace, names: list[str], path: Path, check_only: bool, settings
     files, zones, warnings = render_files(ws, inv, names, path, manifest, consume=True,
                                           problems=problems)
     if not check_only:
-        writer.clean_temp(path)  # what a killed render left; we hold the lock
+        writer.begin(path, ws.root)  # what a killed render left; we hold the lock
     stage = writer.Stage(path, manifest, check_only)
     try:
         for rel in sorted(files):
@@ -259,10 +260,10 @@ def _run_kept(ws: Workspace, names: list[str], path: Path, check_only: bool, key
     """A render that keeps every host's parts (see incremental.py)."""
     manifest = manifest or {"files": {}, "zones": {}}
     if not check_only:
-        writer.clean_temp(path)  # what a killed render left; we hold the lock
+        writer.begin(path, ws.root)  # what a killed render left; we hold the lock
     wanted = names or sorted(targets.BUILTIN)
     zones: dict = {}
-    env = make_env(None)
+    env = make_env(None, ws.root)
     dirty = dirty_paths(ws)
     serials = zone_serials(ws, env, manifest, zones, None, dirty)
     stage = writer.Stage(path, manifest, check_only)
@@ -270,8 +271,28 @@ def _run_kept(ws: Workspace, names: list[str], path: Path, check_only: bool, key
     def history():
         dirty()  # git status answered here: the render processes only read the answer
         return report_history(ws, wanted, True, dirty)
-    warnings = incremental.render(ws, names, stage, keys, env, serials, zones, history)
+    warnings = incremental.render(ws, names, stage, keys, env, serials, zones, history, dirty)
+    if stage.splice is not None:
+        return _finish_splice(ws, stage, zones, key, warnings)
     return _finish(ws, names, stage, manifest, zones, key, warnings)
+
+
+def _finish_splice(ws: Workspace, stage: writer.Stage, zones: dict, key: str | None,
+                   warnings: list[str]) -> Result:
+    """The plan of a splice (the files it staged, the stale ones it named), put in place
+    unless only checking."""
+    plan = stage.plan
+    stale, _layout = stage.splice
+    plan.missing.sort()
+    plan.changed.sort()
+    plan.foreign.sort()
+    plan.stale = sorted(stale)
+    plan.unchanged = len(stage.state.rels) - len(plan.changed) - len(plan.stale)
+    result = Result(plan.out, plan, warnings=warnings)
+    if not stage.check_only:
+        result.undefine = libvirtview.taken_off(plan.out, stage, plan.stale)
+        result.report = splice.apply(stage, zones, key, ws.root)
+    return result
 
 
 def _finish(ws: Workspace, names: list[str], stage: writer.Stage, manifest: dict, zones: dict,
@@ -286,5 +307,5 @@ def _finish(ws: Workspace, names: list[str], stage: writer.Stage, manifest: dict
     result = Result(plan.out, plan, warnings=manifest.get("ignored", []) + warnings)
     if not stage.check_only:
         result.undefine = libvirtview.taken_off(plan.out, stage, plan.stale)
-        result.report = writer.apply(stage, manifest, zones, owned, key, ws.root)
+        result.report = writer.apply(stage, manifest, zones, owned, key, ws.root, stage.layout)
     return result

@@ -18,6 +18,11 @@ from pathlib import Path
 
 
 def main(root: str) -> None:
+    from cinv import forked
+    forked._profiled(lambda: _main(root))
+
+
+def _main(root: str) -> None:
     from cinv import cache
     from cinv.workspace import Workspace
     ws = Workspace(root=Path(root))

@@ -101,31 +101,71 @@ class ZoneSet:
             "serial_floor": own.serial_floor if own is not None else None,
         })
 
+    def ttl(self, name: str) -> int:
+        return self.ttls.get(name, self.dns["ttl"])
+
+    def digest(self, name: str, lines: bytes) -> str:
+        """A zone's content digest: its TTL, SOA names, SOA timers of its own and record lines
+        (as the zone file holds them, below its head), never its serial."""
+        head = f"{self.ttl(name)} {self.dns['primary_ns']} {self.dns['hostmaster']}\n"
+        own = self.own.get(name)
+        if own is not None and own.soa:  # timers of its own are content (defaults: as before)
+            head += " ".join(map(str, self.timers(name).values())) + "\n"
+        return hashlib.sha256(head.encode() + lines).hexdigest()
+
     def result(self) -> list[dict]:
         out = []
         keys: dict[str, tuple] = {}  # an owner's labels, made once
         for name in [z for z in self.order() if z in self.records]:
-            ttl = self.ttls.get(name, self.dns["ttl"])
-            head = f"{ttl} {self.dns['primary_ns']} {self.dns['hostmaster']}\n"
-            own = self.own.get(name)
-            if own is not None and own.soa:  # timers of its own are content (defaults: as before)
-                head += " ".join(map(str, self.timers(name).values())) + "\n"
             entries = self.records[name]
-            rrset_ttl: dict[tuple, int] = {}  # one TTL per RRset: the lowest one given
-            for (owner, rtype, _data), t in entries.items():
-                if t is not None:
-                    key = (owner, rtype)
-                    rrset_ttl[key] = min(t, rrset_ttl.get(key, t))
+            rrset_ttl = rrset_ttls(entries)
             recs = sorted(entries, key=lambda rec: _record_key(rec, keys))
-            lines, items = [], []
-            for owner, rtype, data in recs:
-                t = rrset_ttl.get((owner, rtype))
-                lines.append(" ".join((owner, rtype, data) if t is None
-                                      else (owner, rtype, data, str(t))))
-                items.append(Item(name=owner, type=rtype, data=data, ttl=t))
-            digest = hashlib.sha256((head + "\n".join(lines)).encode())
-            out.append(self.head(name, digest.hexdigest(), items))
+            items = [Item(name=owner, type=rtype, data=data, ttl=rrset_ttl.get((owner, rtype)))
+                     for owner, rtype, data in recs]
+            lines = zone_lines(items)
+            zone = self.head(name, self.digest(name, lines.encode()), items)
+            zone["lines"] = lines
+            out.append(zone)
         return out
+
+
+def rrset_ttls(entries: dict) -> dict[tuple, int]:
+    """(owner, type) -> TTL of a zone's records {(owner, type, data): TTL or None}: one TTL per
+    RRset, the lowest one given (zones/ records give TTLs, hosts' records do not)."""
+    out: dict[tuple, int] = {}
+    for (owner, rtype, _data), t in entries.items():
+        if t is not None:
+            key = (owner, rtype)
+            out[key] = min(t, out.get(key, t))
+    return out
+
+
+def zone_line(owner: str, rtype: str, data: str, ttl: int | None) -> str:
+    """One record line of templates/zone.j2."""
+    if ttl is None:
+        return f"{owner}\tIN\t{rtype}\t{data}\n"
+    return f"{owner}\t{ttl}\tIN\t{rtype}\t{data}\n"
+
+
+def zone_lines(records) -> str:
+    """The record lines of templates/zone.j2."""
+    return "".join(zone_line(r["name"], r["type"], r["data"], r["ttl"]) for r in records)
+
+
+def line_key(line: bytes) -> tuple:
+    """The sort key of a zone file's record line (zone_line's), as ZoneSet sorts records."""
+    fields = line.rstrip(b"\n").decode("utf-8").split("\t")
+    at = 1 if fields[1] == "IN" else 2
+    return _record_key((fields[0], fields[at + 1], "\t".join(fields[at + 2:])))
+
+
+def fixed_records(view) -> dict[str, dict]:
+    """{zone: {(owner, type, data): TTL or None}} of what every zone holds without a single
+    host: its apex NS, its own records (zones/), delegations and RFC 2317 CNAMEs (glue only
+    from zones/: a host's own addresses do not count)."""
+    holder: list = []
+    build_zones(view, strict=False, hosts=(), zone_set=holder, keep=True)
+    return holder[0].records
 
 
 class HostDns:
@@ -192,12 +232,13 @@ class HostDns:
 
 
 def build_zones(view, strict: bool = True, hosts=None, only: set | None = None,
-                zone_set: list | None = None) -> list[dict]:
+                zone_set: list | None = None, keep: bool = False) -> list[dict]:
     """Every zone with its records. strict: refuse an in-zone nameserver without an address and
     a record whose data does not parse (off when zones are only compared, e.g. for serials of
     past commits). hosts: HostDns.records of every host, in host order (computed here from
     view.hosts when not given). only: make these zones alone (the others are checked, not
-    made); zone_set: a list to leave the ZoneSet in (for the names and heads of all)."""
+    made); zone_set: a list to leave the ZoneSet in (for the names and heads of all); keep:
+    make nothing of it (the caller takes the records from the ZoneSet)."""
     inv = view.model
     dns = view.settings["dns"]
     zs = ZoneSet(dns, {z.name: z.ttl for z in inv.zones.values() if z.ttl is not None}, only,
@@ -241,7 +282,7 @@ def build_zones(view, strict: bool = True, hosts=None, only: set | None = None,
             zs.add(parent, str(a & 255), "CNAME", f"{a & 255}.{label}")
     for rec in ptrs:  # after the zones' own records, as a record restating one sets its TTL
         add(*rec)
-    return zs.result()
+    return [] if keep else zs.result()
 
 
 def _own_records(inv, zs: ZoneSet, addresses: dict, strict: bool) -> None:

@@ -264,10 +264,29 @@ def xml_escape(value) -> Markup:
     return escape(value)
 
 
-def make_env(source: Source | None) -> jinja2.Environment:
+class CompiledTemplates(jinja2.BytecodeCache):
+    """cinv's own templates, compiled, kept in the inventory's cache (.cinv/cache): a render
+    compiles each once, not every time (Jinja2 checks each against its source's checksum)."""
+
+    def __init__(self, root):
+        self.root = root
+
+    def load_bytecode(self, bucket) -> None:
+        from cinv import cache
+        data = cache.read(self.root, f"jinja-{bucket.key}")
+        if isinstance(data, bytes):
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket) -> None:
+        from cinv import cache
+        cache.write(self.root, f"jinja-{bucket.key}", bucket.bytecode_to_string())
+
+
+def make_env(source: Source | None, cache_root=None) -> jinja2.Environment:
     """The sandboxed environment for the inventory's templates (overrides and user targets), or
     with source None a plain one for cinv's own, unmodified templates: they are part of cinv,
-    not input, and the sandbox's check of every attribute access would double render time."""
+    not input, and the sandbox's check of every attribute access would double render time.
+    cache_root: the work tree whose cache keeps cinv's own templates compiled."""
     builtin = BuiltinLoader(data_dir("templates"))
     if source is None:
         cls, loader = jinja2.Environment, builtin
@@ -278,7 +297,9 @@ def make_env(source: Source | None) -> jinja2.Environment:
         loader=loader, undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
         trim_blocks=True, lstrip_blocks=True,
         autoescape=lambda name: bool(name) and name.endswith((".xml.j2", ".html.j2")),
-        auto_reload=False, cache_size=-1)
+        auto_reload=False, cache_size=-1,
+        bytecode_cache=CompiledTemplates(cache_root) if source is None and cache_root
+        else None)
     env.filters.update({"dhcp_string": dhcp_string, "to_json": to_json, "to_yaml": to_yaml,
                         "to_json_line": to_json_line, "to_ansible_vars": to_ansible_vars,
                         "xml": xml_escape})

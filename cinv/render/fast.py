@@ -14,13 +14,14 @@ template, and its own targets, render by their templates (targets.py), not here.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from collections import Counter
 
 from cinv import __version__, paths
 from cinv.errors import CinvError
 from cinv.model import Inventory
-from cinv.render import dhcpview, dns, hostparts, report
+from cinv.render import dhcpview, dns, hostparts, report, segments
 from cinv.render.domainxml import domain_xml
 from cinv.render.env import to_json, to_json_line
 from cinv.render.view import View, ansible_groups, shared_shorts
@@ -115,9 +116,106 @@ class Parts:
         return self.columns[name]
 
 
+def set_pools(view: View, held4: dict, held6: dict) -> None:
+    """Each network's DHCP pools and IPv6 ranges, from the addresses hosts hold on it
+    ({network: IPv4 integers}, {network: IPv6 integers})."""
+    for net in view.networks:
+        net["pools4"] = dhcpview.pools(net, held4.get(net["name"], ()))
+        net["ranges6"] = View._ranges6(net, held6.get(net["name"], ()))
+
+
+def pool_held(view: View, held4: dict, held6: dict) -> tuple[dict, dict]:
+    """What of held4 and held6 the pools and ranges depend on, as {network: {value: count}}:
+    the IPv4 addresses inside a network's pool, the /64s of a prefix shorter than /64 (kept by
+    a splice's layout, which updates them host by host)."""
+    out4: dict[str, dict] = {}
+    out6: dict[str, dict] = {}
+    for net in view.networks:
+        name = net["name"]
+        if net["pool4"] and name in held4:
+            first, last = (int(ipaddress.IPv4Address(a)) for a in net["pool4"])
+            mine = out4[name] = {}
+            for a in held4[name]:
+                if first <= a <= last:
+                    mine[a] = mine.get(a, 0) + 1
+        if net["ipv6"] and net["prefixlen6"] < 64 and name in held6:
+            mine = out6[name] = {}
+            for a in held6[name]:
+                mine[a >> 64 << 64] = mine.get(a >> 64 << 64, 0) + 1
+    return out4, out6
+
+
+def kea_entries(value) -> list[tuple[str, tuple, str]]:
+    """(network, sort key, text) of each Kea reservation in a host's kea4/kea6 part."""
+    return [(value[i], value[i + 1], value[i + 2]) for i in range(0, len(value), 4)]
+
+
+def kea_shares(value) -> int:
+    """How many of the Kea reservations in a host's kea4/kea6 part share their address with
+    another (an interface's other MACs): with any, the file turns ip-reservations-unique off."""
+    return sum(1 for i in range(3, len(value), 4) if value[i])
+
+
+def kea_close(run_size: int) -> bytes:
+    """What ends a subnet's reservations list after its entries (hostparts.kea_list)."""
+    return b"\n        ]" if run_size else b"]"
+
+
+KEA_SEP, KEA_FIRST = b",\n", b"\n"
+
+
+def kea_skeleton(view: View, family: int, shared: bool) -> tuple[list[str], list[str]]:
+    """(the fixed text around the subnets' reservation lists, the subnets' names in file
+    order): text[0] list[0] text[1] ... text[-1] is the Kea file. shared: whether a
+    reservation shares its address (see kea_shares)."""
+    text = to_json(dhcpview.kea(view, family, lambda n: f"\0cinv:reservations:{n}\0",
+                                shared)) + "\n"
+    parts = _MARK.split(text)
+    return parts[0::2], parts[1::2]
+
+
+def ansible_group_head(group: str, data: dict, members: int) -> str:
+    """A group's lines under `children:` before its members'."""
+    out = f"    {group}:\n"
+    if group in data["group_vars"]:
+        out += f"      vars: {to_json_line(data['group_vars'][group])}\n"
+    return out + ("      hosts:\n" if members else "")
+
+
+def ansible_head(data: dict) -> str:
+    out = ANSIBLE_HEAD
+    if data["vars"]:
+        out += f"  vars: {to_json_line(data['vars'])}\n"
+    return out + "  hosts:\n"
+
+
+ANSIBLE_CHILDREN = "  children:\n"
+
+
+def ansible_key(group: str) -> tuple[str, str]:
+    """Where a group goes among the children (Jinja's dictsort ignores case)."""
+    return (group.lower(), group)
+
+
+def member_lines(value) -> list[tuple[str, str]]:
+    """(group, member line) of a host's Ansible part, each group once."""
+    _line, keys, member = value
+    return [(key, member) for key in dict.fromkeys(keys)]
+
+
+REPORT_JSON = ('{"capacity":[', '],"hosts":[', '],"networks":[', ']}')
+
+
+def lengths(texts) -> bytes:
+    """The lengths in bytes of texts (UTF-8), packed for a layout."""
+    return segments.lengths_of(len(t.encode()) if not t.isascii() else len(t)
+                               for t in texts).tobytes()
+
+
 class Assembly:
     """The files of the built-in targets from every host's parts. meta: {path: (name, kind,
-    state)} of every host; column(name): {path: value} of the hosts that are not retired."""
+    state)} of every host; column(name): {path: value} of the hosts that are not retired.
+    Beside each file, its layout for a later splice (self.layout, see splice.py)."""
 
     def __init__(self, ctx: Context, meta: dict, column, env, serials=None, problems=None,
                  history=None, revision=None, kept_zones: dict | None = None,
@@ -130,6 +228,7 @@ class Assembly:
         self.kept_zones, self.ctx_digest = kept_zones, ctx_digest
         self.kept_changed = False
         self.zone_lines: dict[str, str] = {}
+        self.layout: dict = {}
         view = self.view = View(ctx.model, serials, problems, history, revision)
         view.state_counts = Counter((kind, state) for _n, kind, state in meta.values())
         # the hosts that are not retired, in name order (as View.hosts)
@@ -147,10 +246,15 @@ class Assembly:
                     held4.setdefault(network, []).append(v4)
                 if v6 is not None:
                     held6.setdefault(network, []).append(v6)
-        for net in view.networks:
-            net["pools4"] = dhcpview.pools(net, held4.get(net["name"], ()))
-            net["ranges6"] = View._ranges6(net, held6.get(net["name"], ()))
+        set_pools(view, held4, held6)
+        self.held = pool_held(view, held4, held6)
         view.__dict__["address_lines"] = []
+
+    def shared_layout(self) -> dict:
+        """What every file's layout shares: the hosts' names in order, the hosts by kind and
+        state, and what the pools depend on."""
+        return {"names": list(self.names.values()), "counts": dict(self.view.state_counts),
+                "held4": self.held[0], "held6": self.held[1]}
 
     @property
     def needs_template(self) -> set[str]:
@@ -171,69 +275,87 @@ class Assembly:
         it: see _libvirt)."""
         return getattr(self, f"_{target}")()
 
+    def _listing(self, rel: str, head: str, texts: list[str]) -> tuple[str, str]:
+        """A file of a head and each host's part in name order."""
+        self.layout[rel] = {"head": len(head.encode()), "run": lengths(texts)}
+        return rel, head + "".join(texts)
+
     def _dhcpd(self):
-        return [("dhcpd.conf", self.template("dhcpd.conf.j2") + "".join(self.values("dhcpd4"))),
-                ("dhcpd6.conf",
-                 self.template("dhcpd6.conf.j2") + "".join(self.values("dhcpd6")))]
+        return [self._listing("dhcpd.conf", self.template("dhcpd.conf.j2"),
+                              self.values("dhcpd4")),
+                self._listing("dhcpd6.conf", self.template("dhcpd6.conf.j2"),
+                              self.values("dhcpd6"))]
 
     def _dnsmasq(self):
-        parts = hostparts.unmark("".join(self.values("dnsmasq")), self.shared_shorts)
-        return [("dnsmasq/cinv.conf", self.template("dnsmasq.conf.j2") + parts)]
+        shared = self.shared_shorts
+        return [self._listing("dnsmasq/cinv.conf", self.template("dnsmasq.conf.j2"),
+                              [hostparts.unmark(v, shared) for v in self.values("dnsmasq")])]
 
     def _hosts(self):
         lines = [line for value in self.values("hosts") for line in value]
         lines.sort(key=lambda line: line[0])
         text = hostparts.unmark("".join(text for _k, text in lines), self.shared_shorts)
-        return [("hosts", self.template("hosts.j2") + text)]
+        head = self.template("hosts.j2")
+        self.layout["hosts"] = {"head": len(head.encode())}
+        return [("hosts", head + text)]
 
     def _kea(self):
         out = []
         for family in (4, 6):
             by_net: dict[str, list] = {}
-            shared = False
+            shares = 0  # reservations sharing their address (an interface's other MACs)
             for value in self.values(f"kea{family}"):
-                for i in range(0, len(value), 4):
-                    by_net.setdefault(value[i], []).append((value[i + 1], value[i + 2]))
-                    shared = shared or value[i + 3]
-            text = to_json(dhcpview.kea(self.view, family, lambda n: f"\0cinv:reservations:{n}\0",
-                                        shared))
-
-            def reservations(m: re.Match) -> str:
-                texts = sorted(by_net.get(m.group(1), ()), key=lambda r: r[0])
-                return hostparts.kea_list([t for _mac, t in texts])
-            text = _MARK.sub(reservations, text)
-            out.append((f"kea-dhcp{family}.conf", text + "\n"))
+                for network, key, text in kea_entries(value):
+                    by_net.setdefault(network, []).append((key, text))
+                shares += kea_shares(value)
+            fixed, nets = kea_skeleton(self.view, family, shares > 0)
+            pieces, runs, sizes, unique = [fixed[0]], {}, [], True
+            for net, after in zip(nets, fixed[1:]):
+                entries = sorted(by_net.get(net, ()), key=lambda r: r[0])
+                texts = [t for _key, t in entries]
+                listed = hostparts.kea_list(texts)
+                pieces += (listed, after)
+                sizes.append(len(listed.encode()))
+                keys = [key for key, _t in entries]
+                unique = unique and len(set(keys)) == len(keys)
+                runs[net] = (keys, lengths([(",\n" if i else "\n") + t
+                                            for i, t in enumerate(texts)]))
+            rel = f"kea-dhcp{family}.conf"
+            self.layout[rel] = {"fixed": [len(f.encode()) for f in fixed], "nets": nets,
+                                "sizes": sizes, "runs": runs, "shares": shares} \
+                if unique else None
+            out.append((rel, "".join(pieces)))
         return out
 
     def _ansible(self):
         groups: dict[str, list] = {}  # group -> its members' lines, in name order
         lines = []
-        for line, keys, member in self.values("ansible"):
-            lines.append(line)
-            for key in keys:
-                mine = groups.get(key)
-                if mine is None:
-                    groups[key] = [member]
-                elif mine[-1] is not member:  # a host in one group twice (two interfaces)
-                    mine.append(member)
+        for value in self.values("ansible"):
+            lines.append(value[0])
+            for key, member in member_lines(value):
+                groups.setdefault(key, []).append(member)
         data = self.view.ansible_rest({g: () for g in groups}, {})
-        out = [ANSIBLE_HEAD]
-        if data["vars"]:
-            out.append(f"  vars: {to_json_line(data['vars'])}\n")
-        out.append("  hosts:\n")
+        head = ansible_head(data)
+        out = [head]
         if any(name != name.lower() for name in self.names.values()):
             lines = [line for _n, line in sorted(zip(self.names.values(), lines),
                                                  key=lambda pair: pair[0].lower())]
+            layout = None  # names in upper case: no splice
+        else:
+            layout = {"head": len(head.encode()), "run": lengths(lines)}
         out.extend(lines)  # in name order (Jinja's dictsort ignores case; names are lower)
-        out.append("  children:\n")
+        out.append(ANSIBLE_CHILDREN)
+        sections = []
         for group in sorted(data["groups"], key=str.lower):
-            out.append(f"    {group}:\n")
-            if group in data["group_vars"]:
-                out.append(f"      vars: {to_json_line(data['group_vars'][group])}\n")
-            members = groups.get(group)
-            if members:
-                out.append("      hosts:\n")
-                out.extend(members)
+            members = groups.get(group, ())
+            sections.append((ansible_key(group),
+                             ansible_group_head(group, data, len(members)) + "".join(members)))
+        out.extend(text for _key, text in sections)
+        if layout is not None:
+            layout["groups"] = ([key for key, _t in sections],
+                                lengths(text for _key, text in sections))
+            layout["counts"] = {group: len(members) for group, members in groups.items()}
+        self.layout["ansible/inventory.yaml"] = layout
         return [("ansible/inventory.yaml", "".join(out))]
 
     def zones(self) -> list[dict]:
@@ -286,8 +408,7 @@ class Assembly:
         for name in zs.order():
             if name in made:
                 zone = made[name]
-                kept[name] = (digests[name], hostparts.zone_lines(zone["records"]),
-                              zone["digest"])
+                kept[name] = (digests[name], zone.pop("lines"), zone["digest"])
                 zone["records"] = []
             else:
                 zone = zs.head(name, kept[name][2], [])
@@ -301,15 +422,22 @@ class Assembly:
     def _dns(self):
         out = []
         template = self.env.get_template("zone.j2")
+        zones = {}
         for zone in self.zones():
             head = template.render({"inv": self.view, "zone": {**zone, "records": []}})
             lines = self.zone_lines.get(zone["name"])
             if lines is None:
-                lines = hostparts.zone_lines(zone["records"])
+                lines = zone["lines"]
             out.append((f"dns/{zone['file']}", head + lines))
+            zones[zone["name"]] = (len(head.encode()), zone["digest"], zone["serial"])
         out.append(("dns/named.conf.zones", self.template("named.conf.zones.j2")))
+        warnings = {}
+        for rel, value in zip(self.rels, self.values("dns")):
+            if value[1]:
+                warnings[self.names[rel]] = value[1]
+        self.layout["dns"] = {"zones": zones, "warnings": warnings,
+                              "fixed": dns.fixed_records(self.view)}
         return out
-
     def _libvirt(self):
         """Each virtual host's domain (its text, or whatever the libvirt column holds in its
         place), then each hypervisor's list."""
@@ -327,16 +455,39 @@ class Assembly:
         for parent in sorted(by_parent):
             out.append((f"libvirt/{parent}.list",
                         "".join(f"{file}\n" for file in sorted(by_parent[parent]))))
+        self.layout["libvirt"] = {}
         return out
 
     def _report(self):
         view = self.view
         col = self.values("report")
-        places = [(n, *place) for n, (_row, mine, _facts) in enumerate(col) for place in mine]
-        view.__dict__["report"] = report.assemble(
+        names = list(self.names.values())
+        places = [(names[n], *place) for n, (_row, mine, _facts) in enumerate(col)
+                  for place in mine]
+        r = view.__dict__["report"] = report.assemble(
             view, [row for row, _p, _f in col], places, [facts for _r, _p, facts in col],
             view.state_counts)
-        return [("report/index.html", self.template("report.html.j2"))]
+        text, layout = report_page(self.template("report.html.j2"), r)
+        self.layout["report/index.html"] = layout
+        return [("report/index.html", text)]
+
+
+def report_page(page: str, r: dict) -> tuple[str, dict]:
+    """The report's text, the page rendered with r (whose "json" is report.PLACEHOLDER), and
+    its layout: the page around the data, each parent's capacity, each host's row and each
+    network's data, with their lengths."""
+    before, after = page.split(report.PLACEHOLDER)
+    caps, rows, nets = r["pieces"]
+    json = (REPORT_JSON[0] + ",".join(text for _p, text in caps) + REPORT_JSON[1]
+            + ",".join(rows) + REPORT_JSON[2] + ",".join(nets) + REPORT_JSON[3])
+
+    def run(texts) -> bytes:
+        return lengths(("," if i else "") + t for i, t in enumerate(texts))
+    layout = {"before": len(before.encode()), "after": len(after.encode()),
+              "caps": ([p for p, _t in caps], run(t for _p, t in caps)), "rows": run(rows),
+              "nets": (list(range(len(nets))), run(nets)), "facts": r["facts"],
+              "over": r["over"], "held4": r["held4"]}
+    return before + json + after, layout
 
 
 def clean_path(name: str, path: str, written: dict) -> str:

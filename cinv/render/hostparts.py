@@ -181,10 +181,3 @@ def kea_list(texts: list[str]) -> str:
     if not texts:
         return "[]"
     return "[\n" + ",\n".join(texts) + "\n" + " " * 8 + "]"
-
-
-def zone_lines(records) -> str:
-    """The record lines of templates/zone.j2."""
-    return "".join(f"{r['name']}\t{r['ttl']}\tIN\t{r['type']}\t{r['data']}\n"
-                   if r["ttl"] is not None else f"{r['name']}\tIN\t{r['type']}\t{r['data']}\n"
-                   for r in records)

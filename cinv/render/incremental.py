@@ -1,36 +1,33 @@
-"""`cinv render` of a work tree that keeps every host's parts: one change re-renders one host.
+"""`cinv render` of a work tree that keeps every host's parts: one change costs what it touches.
 
 Each host file's parts (fast.fragment: what it adds to every built-in file) are kept under
-.cinv/cache, by column (render-<column>.<bucket>.marshal), with the file's stat and a digest of
-what else they depend on (settings, networks, the zones' names, cinv's own code and templates:
-render-meta). A render takes the parts of unchanged files as they are and makes them for new or
-changed files only, then assembles each file from the parts, one target at a time (a 50,000-host
-render never holds every file at once), and writes only what changed. Many files to make (a
-first render, a network edit) are made by a process per core, each writing its own buckets and
-its domain XMLs. `cinv check` runs beside it in a process of its own (or comes from its cache):
-nothing is put in place before it says there is no error, and the report shows what it found.
+.cinv/cache by parts.py, made for new or changed files only (with thousands to make, a process
+per core). Then one of two ways:
 
-Used for renders of the work tree of cinv's own targets, without overrides in templates/;
-anything else renders as before (render_files). The output is the same either way: tests render
-both ways after every kind of change and compare the bytes.
+- a splice (splice.py), when few host files changed since a render that left its layout of
+  the output files in its notes: each file edited in place of the changed hosts' bytes, in this
+  process; `cinv check` is the last full check updated by the change (checkdelta.py), here too;
+- in full: the files assembled from every host's parts in two forked processes while `cinv
+  check` runs in a third (or comes from its cache), each target's files one at a time, and the
+  layout of each noted for the next splice.
+
+Either way nothing is put in place before check says there is no error, and only files whose
+bytes changed are written. Used for renders of the work tree of cinv's own targets, without
+overrides in templates/; anything else renders as before (render_files). The output is the same
+every way: tests render after every kind of change with kept parts, from scratch and by the
+templates alone, and compare the bytes.
 """
 from __future__ import annotations
 
 import marshal
 import os
-import time
 from functools import partial
 from pathlib import Path
 
 from cinv import __version__, cache, forked, load
 from cinv.errors import CinvError, Problem, ProblemsError
-from cinv.model import Host
-from cinv.render import fast, targets, writer
+from cinv.render import fast, parts, splice, splicereport, targets, writer
 from cinv.workspace import Workspace, data_dir
-
-PARALLEL_MIN = 2000  # parts to make before a process per core pays for itself
-FEW_TO_PARSE = 32  # fewer changed files in a bucket of the parse cache: parse them instead
-WORKERS = 4  # at most
 
 
 def applies(ws: Workspace, names: list[str], settings, keys: dict | None) -> bool:
@@ -71,15 +68,21 @@ def code_digest() -> str:
 # --- cinv check beside the render ------------------------------------------------------------
 
 class CheckJob:
-    """`cinv check` of the work tree: from its cache, or in a fresh process started now (see
-    checkproc.py); computed here if that process cannot be had or fails."""
+    """`cinv check` of the work tree: from its cache; or updated here from the last full check
+    when only a few host files changed since (cinv/checkdelta.py: what a splice takes); or in a
+    fresh process, started when the render knows it will be made in full (see checkproc.py);
+    computed here if that process cannot be had or fails."""
 
-    def __init__(self, ws: Workspace, keys: dict):
-        self.ws, self.keys = ws, keys
+    def __init__(self, ws: Workspace, keys: dict, dirty=None):
+        self.ws, self.keys, self.dirty = ws, keys, dirty
+        self.base = None  # settings, networks and zones, when the render has loaded them
         self.fp = cache.fingerprint(keys)
         self.value = cache.get_result(ws.root, "check", self.fp)
         self.proc = None
-        if self.value is not None:
+
+    def start(self) -> None:
+        """Start the process (for a render made in full), unless the result is known."""
+        if self.value is not None or self.proc is not None:
             return
         import subprocess
         import sys
@@ -90,10 +93,18 @@ class CheckJob:
                 "from cinv.render.checkproc import main; main(sys.argv[2])")
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-c", boot, package, str(ws.root)],
+                [sys.executable, "-I", "-c", boot, package, str(self.ws.root)],
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except (OSError, ValueError):
             self.proc = None
+
+    def here(self) -> None:
+        """The result updated here from the last full check, when only a few host files
+        changed since; else the process started."""
+        if self.value is None and self.proc is None:
+            self.value = self.ws.delta_result(self.keys, self.fp, self.dirty, self.base)
+        if self.value is None:
+            self.start()
 
     def problems(self) -> list[Problem]:
         """What check reports (waiting for the process); computed here if it failed."""
@@ -118,94 +129,9 @@ class CheckJob:
             self.proc = None
 
 
-# --- making parts ----------------------------------------------------------------------------
-
-class Maker:
-    """Makes the parts of the host files given, bucket by bucket, and stores them (with their
-    domain XMLs staged for the output dir when the libvirt target is rendered)."""
-
-    def __init__(self, root: Path, ctx: fast.Context, keys: dict, stage: writer.Stage,
-                 xml: bool):
-        self.root, self.ctx, self.keys, self.stage, self.xml = root, ctx, keys, stage, xml
-
-    def make(self, by_bucket: dict[int, list[str]]) -> dict:
-        """{path: meta or None (not a host record)} of the files made."""
-        source = load.DirSource(self.root)
-        metas = {}
-        for b, rels in by_bucket.items():  # one bucket in memory at a time
-            # the parse cache's bucket, where it saves more parsing than reading it costs
-            records = cache.Sharded(self.root, "hosts", {b}).merged() \
-                if len(rels) >= FEW_TO_PARSE else {}
-            columns = {c: cache.Sharded(self.root, f"render-{c}", {b}) for c in fast.COLUMNS}
-            with load.no_gc():
-                for rel in rels:
-                    hit = records.get(rel)
-                    parsed = hit[1] if hit is not None and hit[0] == self.keys[rel] \
-                        else load.host_file(source, rel)
-                    metas[rel] = self._one(rel, parsed[0], columns)
-            for column in columns.values():
-                if not column.save():
-                    raise NeedsTemplates()  # the parts cannot be kept: render as before
-        return metas
-
-    def _one(self, rel: str, host_tuple, columns: dict):
-        meta, parts = (None, None) if host_tuple is None else \
-            fast.fragment(self.ctx, Host.from_tuple(host_tuple))
-        if parts is None:
-            for column in columns.values():
-                column.drop(rel)
-            return meta
-        kind, parent, xml = parts["libvirt"]
-        if xml is not None:
-            data = xml.encode("utf-8")
-            digest = writer.sha256(data)
-            if self.xml:
-                self.stage.put(f"libvirt/{meta[0]}.xml", "libvirt", data, digest)
-            parts["libvirt"] = (kind, parent, digest)
-        for column, value in parts.items():
-            columns[column].put(rel, value)
-        return meta
-
-    def _share(self, share: dict) -> tuple:
-        try:
-            return (self.make(share), self.stage.export())
-        except NeedsTemplates:
-            return ("templates",)
-
-    def make_in_workers(self, by_bucket: dict[int, list[str]], workers: int) -> dict:
-        """make(), in child processes (buckets shared out by their number of files)."""
-        shares: list[dict] = [{} for _ in range(workers)]
-        sizes = [0] * workers
-        for b, rels in sorted(by_bucket.items(), key=lambda item: -len(item[1])):
-            i = sizes.index(min(sizes))
-            shares[i][b] = rels
-            sizes[i] += len(rels)
-        children = []
-        for share in shares:
-            if share:
-                children.append((*forked.start(lambda share=share: self._share(share)), share))
-        metas: dict = {}
-        failed: dict = {}
-        for pid, read, share in children:
-            result = forked.wait(pid, read)
-            if result is None:
-                failed.update(share)  # made here, as if no worker could be had
-                continue
-            if result[0] == "templates":
-                raise NeedsTemplates()
-            metas.update(result[0])
-            self.stage.adopt(result[1])
-        if failed:
-            metas.update(self.make(failed))
-        return metas
-
-
 # --- the render --------------------------------------------------------------------------------
 
-class NeedsTemplates(Exception):
-    """A host needs a built-in target's template after all (see fast.Assembly.needs_template):
-    render as before."""
-
+NeedsTemplates = parts.NeedsTemplates
 
 # The targets' files are assembled in children, in two groups of about equal cost (the report
 # last, when `cinv check` has answered): the parent never holds a big file, and both cores work.
@@ -213,12 +139,12 @@ GROUPS = (("ansible", "kea", "hosts", "dnsmasq"), ("dns", "libvirt", "dhcpd"))
 
 
 def render(ws: Workspace, names: list[str], stage: writer.Stage, keys: dict, env, serials,
-           zone_states: dict, history) -> list[str]:
+           zone_states: dict, history, dirty=None) -> list[str]:
     """Stage every file of the targets named (default all): returns the warnings. serials:
     the callable a view asks for its zones' serials, which leaves their states in
-    zone_states; history(): the report's (revision, recent). Raises ProblemsError when
-    `cinv check` finds errors, with nothing left staged."""
-    checking = CheckJob(ws, keys)
+    zone_states; history(): the report's (revision, recent); dirty(): git's dirty paths.
+    Raises ProblemsError when `cinv check` finds errors, with nothing left staged."""
+    checking = CheckJob(ws, keys, dirty)
     children: list = []
     try:
         with load.no_gc():  # millions of objects, no cycles: see load.no_gc
@@ -246,9 +172,26 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
     base = load.load_networks(load.DirSource(root), cache_root=root)
     ctx = fast.Context(base)
     digest = ctx.digest(code_digest())
-    known = _make(root, ctx, digest, keys, stage, "libvirt" in wanted)
-    metas = {rel: m[2] for rel, m in known.items() if m[2] is not None}
-    del known
+    store = parts.Store(root, digest, parts.host_keys(keys))
+    state = stage.state
+    context = layout_context(digest, keys)
+    layout = state.layout if state is not None else None
+    if splice.likely(layout, store.token, context, wanted, store.changed()):
+        checking.base = base
+        checking.here()
+    else:
+        checking.start()
+    before, changes = parts.make(store, ctx, stage, "libvirt" in wanted)
+    if splice.applies(layout, before, context, wanted, changes) \
+            and state.changed_file(stage.plan.out) is None:
+        try:
+            return _spliced(stage, wanted, ctx, layout, changes, store.token, env,
+                            serials, history, checking)
+        except splice.Mismatch:
+            pass  # made in full
+    checking.start()
+    store.release()
+    metas = store.metas()
     revision, recent = history()
     kept = cache.read(root, "render-zones")
     kept = kept if isinstance(kept, dict) else {}
@@ -256,7 +199,7 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
 
     def assemble(group) -> tuple:
         """In a child: stage the group's files; what the parent adopts."""
-        columns = Columns(root)
+        columns = Columns(store)
         asm = fast.Assembly(ctx, metas, columns.get, env, serials, problems, recent,
                             revision, kept, digest)
         if "dnsmasq" in group and asm.needs_template:
@@ -271,7 +214,8 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
             raise
         if asm.kept_changed:
             cache.write(root, "render-zones", asm.kept_zones)
-        return ("staged", mine.export(), zone_states, asm.view.warnings)
+        return ("staged", mine.export(), zone_states, asm.view.warnings, asm.layout,
+                asm.shared_layout())
 
     problems = None
     groups = [[n for n in group if n in wanted] for group in GROUPS]
@@ -284,7 +228,7 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
             changes = recent()  # asked here: the report's child only shows them
             recent = partial(lambda c: c, changes)
         children.append(forked.start(partial(_guarded, assemble, ["report"])))
-    warnings = []
+    warnings, layouts, shared = [], {}, None
     for pid, read in list(children):
         result = forked.wait(pid, read)
         children.remove((pid, read))
@@ -297,10 +241,12 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
             raise CinvError(result[1])
         if result[0] == "bug":
             raise RuntimeError(result[1])
-        _kind, exported, states, said = result
+        _kind, exported, states, said, made, shared = result
         stage.adopt(exported)
         zone_states.update(states)
         warnings += said
+        layouts.update(made)
+    stage.layout = splice.layout_of(layouts, shared, store.token, context, wanted)
     return warnings
 
 
@@ -313,11 +259,38 @@ def kept_parts(root: Path, keys: dict) -> tuple[fast.Context, str, dict, Columns
     base = load.load_networks(load.DirSource(root), cache_root=root)
     ctx = fast.Context(base)
     digest = ctx.digest(code_digest())
+    store = parts.Store(root, digest, parts.host_keys(keys))
     with tempfile.TemporaryDirectory(prefix="cinv-parts-") as tmp:
         stage = writer.Stage(Path(tmp), {"files": {}, "zones": {}}, check_only=True)
-        known = _make(root, ctx, digest, keys, stage, False)
-    metas = {rel: m[2] for rel, m in known.items() if m[2] is not None}
-    return ctx, digest, metas, Columns(root)
+        parts.make(store, ctx, stage, False)
+    store.release()
+    return ctx, digest, store.metas(), Columns(store)
+
+
+def layout_context(digest: str, keys: dict) -> str:
+    """What a layout is made from besides the hosts' parts: their context (digest) and the
+    zones' own records (zones/, by their files' stat keys)."""
+    import hashlib
+    zones = sorted((rel, key) for rel, key in keys.items() if rel.startswith("zones/"))
+    return hashlib.blake2b(repr((digest, zones)).encode(), digest_size=16).hexdigest()
+
+
+def _spliced(stage, wanted, ctx, layout, changes, token, env, serials, history,
+             checking) -> list[str]:
+    """The render by a splice (see splice.py): nothing forked, the check waited for before
+    the report and before anything is put in place."""
+    edit = splice.Splice(stage.plan.out, layout, changes, ctx, env, stage)
+    try:
+        edit.run(wanted, serials)
+        problems = _checked(checking)
+        if "report" in wanted:
+            revision, recent = history()
+            splicereport.edit_report(edit, problems, recent, revision)
+    except (splice.Mismatch, ValueError) as e:  # ValueError: a layout not as the file is
+        stage.forget(edit.staged)
+        raise splice.Mismatch(str(e)) from None
+    stage.splice = (edit.stale, edit.new_layout(token))
+    return edit.warnings
 
 
 def _guarded(work, *args) -> tuple:
@@ -331,40 +304,6 @@ def _guarded(work, *args) -> tuple:
         import traceback
         return ("bug", f"{type(e).__name__}: {e} (in a render process:\n"
                 f"{traceback.format_exc()})")
-
-
-def _make(root: Path, ctx: fast.Context, digest: str, keys: dict, stage: writer.Stage,
-          xml: bool) -> dict:
-    """Make the parts of new and changed host files (by a process per core when there are
-    many) and note them: {path: (digest, stat key, meta)} of every host file."""
-    meta = cache.Sharded(root, "render-meta")
-    known = meta.merged()
-    hosts = [rel for rel in keys if rel.startswith("hosts/") and rel.endswith(".yaml")]
-    by_bucket: dict[int, list[str]] = {}
-    for rel in hosts:
-        m = known.get(rel)
-        if m is None or m[0] != digest or m[1] != keys[rel]:
-            by_bucket.setdefault(cache.bucket_of(rel), []).append(rel)
-    todo = sum(len(rels) for rels in by_bucket.values())
-    maker = Maker(root, ctx, keys, stage, xml)
-    workers = min(os.cpu_count() or 1, WORKERS)
-    if todo >= PARALLEL_MIN and workers > 1:
-        made = maker.make_in_workers(by_bucket, workers)
-    else:
-        made = maker.make(by_bucket)
-    now = time.time_ns()
-    for rel, m in made.items():
-        known[rel] = (digest, keys[rel], m)
-        if cache.is_racy(keys[rel], now):
-            meta.drop(rel)  # made again next time: this file may still change
-        else:
-            meta.put(rel, known[rel])
-    if len(known) > len(hosts):
-        present = set(hosts)
-        meta.keep(present)
-        known = {rel: m for rel, m in known.items() if rel in present}
-    meta.save()
-    return known
 
 
 def _stage(asm: fast.Assembly, name: str, stage: writer.Stage, skip: set, again) -> None:
@@ -400,14 +339,14 @@ def _xml_again(root: Path, ctx: fast.Context, rel: str) -> bytes:
 class Columns:
     """The kept parts, one column at a time (read when asked, let go after each target)."""
 
-    def __init__(self, root: Path):
-        self.root = root
+    def __init__(self, store: parts.Store):
+        self.store = store
         self.held: dict[str, dict] = {}
 
     def get(self, name: str) -> dict:
         if name not in self.held:
             with load.no_gc():
-                self.held[name] = cache.Sharded(self.root, f"render-{name}").merged()
+                self.held[name] = self.store.column(name).merged()
         return self.held[name]
 
     def release(self) -> None:

@@ -144,9 +144,11 @@ def taken_off(out: Path, stage, stale: list[str]) -> list[tuple[str, str]]:
     may still run there until someone undefines it. A domain the list still holds under
     another file (a renamed VM keeps its domain) is not one. stage: the render's writer.Stage
     before it is applied (new contents of changed files in its temporary files)."""
-    def new_text(rel: str) -> str:
+    def now(rel: str) -> Path:
+        """Where a file's new bytes are: its temporary file (a path kept as a string), or
+        the file itself when the render leaves it as it is."""
         tmp = stage.tmps.get(rel)
-        return (tmp or out / rel).read_text(errors="replace")
+        return Path(tmp) if tmp else out / rel
 
     changed = [rel for rel in (*stage.tmps, *stale)
                if rel.startswith("libvirt/") and rel.endswith(".list")]
@@ -156,11 +158,11 @@ def taken_off(out: Path, stage, stale: list[str]) -> list[tuple[str, str]]:
             before = _list_files((out / rel).read_text(errors="replace"))
         except OSError:
             continue  # a new list
-        after = _list_files(new_text(rel)) if rel in stage.targets else set()
+        after = _list_files(now(rel).read_text(errors="replace")) \
+            if rel in stage.targets else set()
         if not before - after:
             continue
-        kept = {_domain_name(stage.tmps.get(f"libvirt/{f}") or out / "libvirt" / f)
-                for f in after}
+        kept = {_domain_name(now(f"libvirt/{f}")) for f in after}
         parent = rel[len("libvirt/"):-len(".list")]
         for file in sorted(before - after):
             name = _domain_name(out / "libvirt" / file)

@@ -143,18 +143,18 @@ def _named(counts: Counter) -> dict:
 
 
 def ipv6_rows(net, used: dict) -> list:
-    """Sorted [address, host index or -1, interface or label] of the IPv6 prefix: hosts'
+    """Sorted [address, host name or None, interface or label] of the IPv6 prefix: hosts'
     addresses (used: {address int: [text, host, interface]}), the gateway and reserved
     ranges."""
     rows = list(used.items())
     if net.gateway6 is not None and int(net.gateway6) not in used:
-        rows.append((int(net.gateway6), [str(net.gateway6), -1, "gateway"]))
+        rows.append((int(net.gateway6), [str(net.gateway6), None, "gateway"]))
     for version, a, b in net.reserved:
         if version == 6:
             text = str(ipaddress.IPv6Address(a))
             if b != a:
                 text += " - " + str(ipaddress.IPv6Address(b))
-            rows.append((a, [text, -1, "reserved"]))
+            rows.append((a, [text, None, "reserved"]))
     return [row for _key, row in sorted(rows, key=lambda r: r[0])]
 
 
@@ -172,7 +172,7 @@ def host_facts(host: dict) -> tuple:
             _size([host]), hw["cpus"], hw["memory"])
 
 
-def capacity(facts: list[tuple], index: dict) -> list[dict]:
+def capacity(facts: list[tuple]) -> list[dict]:
     """Per host that others run on: its VMs and cpus / memory / disk allocated against what
     it has (None: not recorded). A VM without cpus or memory counts as what its libvirt domain
     gets (1 vcpu, 1 GiB). facts: host_facts of every host, in host order."""
@@ -182,20 +182,38 @@ def capacity(facts: list[tuple], index: dict) -> list[dict]:
         by_name[f[0]] = f
         if f[1]:
             children.setdefault(f[1], []).append(f)
-    out = []
-    for name in sorted(children):
-        parent = by_name.get(name)
-        if parent is None:
-            continue
-        guests = [g for g in children[name] if g[2] == "virtual"]
-        out.append({
-            "host": index[name],
-            "guests": [index[g[0]] for g in children[name]],
-            "cpus": [sum(g[3] for g in guests), parent[6]],
-            "memory": [sum(g[4] for g in guests), parent[7]],
-            "disk": [sum(g[5] for g in guests), parent[5] or None],
-        })
-    return out
+    return [capacity_entry(by_name[name], children[name]) for name in sorted(children)
+            if name in by_name]
+
+
+def relative(name: str, domain: str) -> str:
+    """A host's name as the page's data hold it where a domain is implied: "vm1." for
+    vm1.<domain> (the page adds the domain back), any other name whole."""
+    return name[:-len(domain)] if name.endswith("." + domain) else name
+
+
+def capacity_entry(parent: tuple, guests: list[tuple]) -> dict:
+    """One host's capacity: parent and guests as host_facts give them, guests in host order."""
+    virtual = [g for g in guests if g[2] == "virtual"]
+    return entry(parent[0], [g[0] for g in guests],
+                 [sum(g[3] for g in virtual), sum(g[4] for g in virtual),
+                  sum(g[5] for g in virtual)], (parent[6], parent[7], parent[5] or None))
+
+
+def entry(host: str, guests: list[str], sums, have) -> dict:
+    """A host's capacity entry: its guests (in host order; named relative to its domain), the
+    cpus, memory and disk of its virtual guests (sums) against its own (have: None where not
+    recorded)."""
+    domain = host.partition(".")[2]
+    return {"host": host, "guests": [relative(g, domain) for g in guests],
+            "cpus": [sums[0], have[0]], "memory": [sums[1], have[1]],
+            "disk": [sums[2], have[2]]}
+
+
+def over(entry: dict) -> bool:
+    """Whether a host's guests have more of something than it has."""
+    return any(have is not None and alloc > have
+               for alloc, have in (entry["cpus"], entry["memory"], entry["disk"]))
 
 
 def host_row(host: dict) -> str:
@@ -257,7 +275,8 @@ def changes(history: list[dict] | None) -> list[dict] | None:
                      "date": clean(commit["date"]), "author": clean(commit["author"]),
                      "message": clean(commit["message"]),
                      "records": records,
-                     "more": max(0, len(commit["paths"]) - PATHS_PER_COMMIT)})
+                     "more": max(0, commit.get("count", len(commit["paths"]))
+                                 - PATHS_PER_COMMIT)})
     return out
 
 
@@ -276,72 +295,110 @@ def state_counts(counts: Counter) -> dict:
 def build(view) -> dict:
     """Everything the report template shows."""
     rows, places, facts = [], [], []
-    for n, host in enumerate(view.hosts):
+    for host in view.hosts:
         rows.append(host_row(host))
-        places.extend((n, *place) for place in host_places(host))
+        places.extend((host["name"], *place) for place in host_places(host))
         facts.append(host_facts(host))
-    return assemble(view, rows, places, facts, view.state_counts)
+    r = assemble(view, rows, places, facts, view.state_counts)
+    caps, rows, nets = r["pieces"]
+    r["json"] = Markup(  # noqa: S704 - every part escaped by script_json
+        '{"capacity":[' + ",".join(t for _p, t in caps) + '],"hosts":[' + ",".join(rows)
+        + '],"networks":[' + ",".join(nets) + "]}")
+    return r
+
+
+PLACEHOLDER = Markup("\0cinv:report-data\0")  # where the page's data goes (fast.report_page)
+
+
+def network_data(net, net_view: dict, used4: dict, used6: dict,
+                 held4=()) -> tuple[dict, tuple]:
+    """(what the page draws of a network, (its address counts, its IPv6 addresses used)) from
+    the addresses hosts hold on it: used4 {int: [host, interface]}, used6 {int: [text, host,
+    interface]}, hosts named relative to the network's domain; held4: the IPv4 addresses
+    held back (held_v4)."""
+    item = {"name": net.name, "domain": net_view["domain"], "v4": None, "v6": None}
+    counts = None
+    if net.ipv4 is not None:
+        item["v4"] = ipv4_map(net, used4, held4)
+        item["v4"]["first"] = int(net.ipv4.network_address)
+        item["v4"]["last"] = int(net.ipv4.broadcast_address)
+        counts = item["v4"]["counts"]
+    if net.ipv6 is not None:
+        item["v6"] = ipv6_rows(net, used6)
+    return item, (counts, len(used6))
+
+
+def network_facts(net, net_view: dict, facts: tuple) -> dict:
+    """A network's facts as the page lists them (facts: network_data's second value)."""
+    counts, used6 = facts
+    out = {"name": net.name, "domain": net_view["domain"], "description": net.description,
+           "ipv4": net_view["ipv4"], "gateway4": net_view["gateway4"],
+           "ipv6": net_view["ipv6"], "gateway6": net_view["gateway6"],
+           "pool": "-".join(net_view["pool4"]) if net_view["pool4"] else None,
+           "vlan": net_view["vlan"], "bridge": net_view["bridge"], "counts": counts,
+           "used6": used6}
+    if net.ipv4 is not None:
+        out["size"] = net.ipv4.num_addresses
+    return out
 
 
 def assemble(view, rows: list[str], places: list[tuple], facts: list[tuple],
              counts: Counter) -> dict:
     """The report from its parts: each host's row (host_row) and facts (host_facts) in host
-    order, the places of all interfaces ((host index, *host_places)), the counts of hosts by
-    (kind, state), retired ones too; networks, problems and history from the view."""
+    order, the places of all interfaces ((host name, *host_places)), the counts of hosts by
+    (kind, state), retired ones too; networks, problems and history from the view. Its data
+    come as "pieces": ([(parent, capacity JSON)], [row JSON], [network JSON]), to be joined
+    into the page's JSON (build; fast.report_page); "json" is PLACEHOLDER."""
     model = view.model
-    index = {f[0]: n for n, f in enumerate(facts)}
     used: dict[str, tuple[dict, dict]] = {name: ({}, {}) for name in model.networks}
-    for n, network, v4, v6, v6_text, label in places:
+    for name, network, v4, v6, v6_text, label in places:
         pair = used.get(network)
         if pair is None:
             continue
-        where = [n, label]
+        where = [relative(name, view.network[network]["domain"]), label]
         if v4 is not None:
             pair[0][v4] = where
         if v6 is not None:
             pair[1][v6] = [v6_text, *where]
-    held = view.revision["held"]() if view.revision and "held" in view.revision else {}
-    held4 = {value for family, value in held if family == "v4"}
-    networks = []
+    held4 = held_v4(view)
+    nets, net_facts = [], {}
     for net_view in view.networks:
         net = model.networks[net_view["name"]]
-        used4, used6 = used[net.name]
-        item = {"name": net.name, "v4": None, "v6": None}
-        facts_ = {"name": net.name, "domain": net_view["domain"], "description":
-                  net.description, "ipv4": net_view["ipv4"], "gateway4": net_view["gateway4"],
-                  "ipv6": net_view["ipv6"], "gateway6": net_view["gateway6"],
-                  "pool": "-".join(net_view["pool4"]) if net_view["pool4"] else None,
-                  "vlan": net_view["vlan"], "bridge": net_view["bridge"], "counts": None,
-                  "used6": len(used6)}
-        if net.ipv4 is not None:
-            item["v4"] = ipv4_map(net, used4, held4)
-            item["v4"]["first"] = int(net.ipv4.network_address)
-            item["v4"]["last"] = int(net.ipv4.broadcast_address)
-            facts_["counts"] = item["v4"]["counts"]
-            facts_["size"] = net.ipv4.num_addresses
-        if net.ipv6 is not None:
-            item["v6"] = ipv6_rows(net, used6)
-        networks.append({"facts": facts_, "data": item})
-    table = capacity(facts, index)
-    data = Markup(  # noqa: S704 - every part escaped by script_json
-        f'{{"capacity":{script_json(table)},"hosts":[{",".join(rows)}],'
-        f'"networks":{script_json([n["data"] for n in networks])}}}')
+        data, net_facts[net.name] = network_data(net, net_view, *used[net.name], held4)
+        nets.append(str(script_json(data)))
+    table = capacity(facts)
+    r = page(view, counts, net_facts, sum(1 for c in table if over(c)), len(rows))
+    r["pieces"] = ([(c["host"], str(script_json(c))) for c in table], rows, nets)
+    r["held4"] = sorted(held4)
+    return r
+
+
+def held_v4(view) -> set[int]:
+    """The IPv4 addresses held back at the commit rendered (freed within the hold time)."""
+    held = view.revision["held"]() if view.revision and "held" in view.revision else {}
+    return {value for family, value in held if family == "v4"}
+
+
+def page(view, counts: Counter, net_facts: dict, n_over: int, n_hosts: int) -> dict:
+    """What the report template shows but the data: counts, networks' facts, problems,
+    history."""
+    model = view.model
     history = view.history() if view.history is not None else None
     return {
-        "json": data,
+        "json": PLACEHOLDER,
         "domain": view.settings["domain"],
         "revision": view.revision,
         "counts": state_counts(counts),
-        "networks": [n["facts"] for n in networks],
+        "networks": [network_facts(model.networks[n["name"]], n, net_facts[n["name"]])
+                     for n in view.networks],
+        "facts": net_facts,
         "problems": [{"where": f"{p.path}:{p.line}" if p.line else p.path,
                       "severity": p.severity, "message": p.message}
                      for p in (view.problems or [])],
         "problems_known": view.problems is not None,
         "changes": changes(history),
         "history_limit": HISTORY_LIMIT,
-        "hosts": len(rows),
+        "hosts": n_hosts,
         "csp": csp_hash,
-        "over": sum(1 for c in table
-                    if any(have is not None and alloc > have
-                           for alloc, have in (c["cpus"], c["memory"], c["disk"]))),
+        "over": n_over,
     }

@@ -93,21 +93,49 @@ def start(scheme: str, when: int, floor: int | None) -> int:
     return above(made(scheme, when) or 1, floor)
 
 
-def _zones(inv) -> dict[str, str]:
+def _zones(inv, only: set | None = None) -> dict[str, str]:
     from cinv.render import dns
     from cinv.render.view import View
-    return {z["name"]: z["digest"] for z in dns.build_zones(View(inv), strict=False)}
+    return {z["name"]: z["digest"] for z in dns.build_zones(View(inv), strict=False,
+                                                            only=only)}
 
 
-def _host_zones(base, host) -> dict[str, str]:
-    """What one host adds to each zone, as that zone's digest with only this host in it (the
-    zones of zones/ are there, without their records: those are the same on both sides)."""
+def _host_inventory(base, host) -> Inventory:
+    """The inventory of one host (the zones of zones/ are there, without their records: those
+    are the same on both sides)."""
     from cinv.model import Zone
     inv = Inventory(settings=base.settings, networks=base.networks,
                     zones={n: Zone(n, z.ttl) for n, z in base.zones.items()})
     if host is not None and not host.retired:
         inv.hosts[host.name] = host
-    return _zones(inv)
+    return inv
+
+
+def _touched(inv) -> set | None:
+    """The zones one host's records land in (None: every zone, for a nameserver's host,
+    whose addresses are glue wherever it is delegated)."""
+    from cinv.render import dns
+    from cinv.render.view import View
+    targets = {ns.rstrip(".") for ns in inv.settings.dns.nameservers}
+    placer = dns.HostDns(inv)
+    out: set = set()
+    for item in View(inv).hosts:
+        recs, _warnings, addressed = placer.records(item)
+        if any(name in targets for name, _addrs in addressed):
+            return None
+        out.update(rec[0] for rec in recs)
+    return out
+
+
+def _host_zones(base, old, new) -> set:
+    """The zones whose digest one host's change (old -> new record, None: no host) moves."""
+    before, after = _host_inventory(base, old), _host_inventory(base, new)
+    a, b = _touched(before), _touched(after)
+    only = None if a is None or b is None else a | b
+    if only == set():
+        return set()
+    was, now = _zones(before, only), _zones(after, only)
+    return {z for z in set(was) | set(now) if was.get(z) != now.get(z)}
 
 
 def _host_at(files: dict, rel: str):
@@ -191,9 +219,7 @@ def changed_zones(root: Path, before: str | None, after: str | None,
     else:
         new_files = gitstore.read_blobs(root, after, hosts)
     for rel in hosts:
-        old = _host_zones(base, _host_at(old_files, rel))
-        new = _host_zones(base, _host_at(new_files, rel))
-        changed |= {z for z in set(old) | set(new) if old.get(z) != new.get(z)}
+        changed |= _host_zones(base, _host_at(old_files, rel), _host_at(new_files, rel))
     return changed, set()
 
 
@@ -248,10 +274,10 @@ def git_serials(root: Path, ref: str | None, current: dict[str, str],
     """{zone: serial} from the git history, or None outside git / before the first commit.
     dirty: a callable giving gitstore.dirty_paths(root), when the caller keeps it. The floors
     of the zones rendered now are applied by assign()."""
-    commits = gitstore.inventory_changes(root, ref, MAX_WALK)
+    cache = _read_cache(root)
+    commits = gitstore.inventory_changes(root, ref, MAX_WALK, cache)
     if not commits:
         return None
-    cache = _read_cache(root)
     chain, state = [], None
     for commit in commits:
         if commit[0] in cache:

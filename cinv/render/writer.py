@@ -18,59 +18,62 @@ from pathlib import Path
 from cinv import paths
 from cinv.errors import CinvError
 from cinv.load import TMP_MARK, atomic_write, fsync_dir, write_if_changed
+from cinv.render import outstate
+from cinv.render.outstate import OutState
 from cinv.render.targets import MANIFEST
 
 MANIFEST_VERSION = 1
 MAX_MANIFEST = 256 << 20  # a manifest of 50,000 files is about 10 MiB
 LEGACY_STATE = ".cinv-state"  # where the state was kept before (in the output dir)
-STATE_VERSION = 2
 
 
-def sha256(data: bytes) -> str:
+def sha256(data) -> str:
+    """The SHA-256 of bytes, or of a list of pieces of bytes (a splice's file, never joined)."""
+    if isinstance(data, list):
+        h = hashlib.sha256()
+        for piece in data:
+            h.update(piece)
+        return h.hexdigest()
     return hashlib.sha256(data).hexdigest()
 
 
-def _state_name(out: Path) -> str:
-    return "render-state-" + hashlib.blake2b(str(Path(out).resolve()).encode(),
-                                             digest_size=10).hexdigest()
-
-
-def read_state(out: Path, root: Path | None) -> dict:
-    """cinv's private notes on an output dir, kept in the inventory's cache (.cinv/cache; the
-    output dir holds only what is deployed and the manifest): each file's stat when cinv last
-    wrote or checked it, the key of the inputs it was rendered from, and the manifest as it
-    wrote it (with that file's stat: then the manifest need not be parsed again). Stats name
+def read_state(out: Path, root: Path | None) -> OutState | None:
+    """cinv's private notes on an output dir (see outstate.py), kept in the inventory's cache
+    (.cinv/cache; the output dir holds only what is deployed and the manifest). Stats name
     inodes, so notes on files that arrived any other way (a committed output dir) match
     nothing and cost only a full comparison."""
     from cinv import cache
-    data = cache.read(root, _state_name(out)) if root is not None else None
-    if not isinstance(data, tuple) or len(data) != 2 or data[0] != STATE_VERSION \
+    data = cache.read(root, outstate.name_of(out)) if root is not None else None
+    if not isinstance(data, tuple) or len(data) != 2 or data[0] != outstate.VERSION \
             or not isinstance(data[1], dict):
-        return {"stats": {}, "key": None}
-    return data[1]
+        return None
+    return OutState.load(data[1])
 
 
-def write_state(out: Path, root: Path | None, state: dict) -> None:
+def write_state(out: Path, root: Path | None, state: OutState) -> None:
     from cinv import cache
     if root is not None:
-        cache.write(root, _state_name(out), (STATE_VERSION, state))
+        cache.write(root, outstate.name_of(out), (outstate.VERSION, state.dump()))
     legacy = out / LEGACY_STATE
     if legacy.is_file() and not legacy.is_symlink():
         legacy.unlink()
 
 
-def read_manifest(out: Path, root: Path | None = None) -> dict:
-    """The manifest {"files": {rel: (target, sha256)}, "zones"}, with the private state
-    (stats, key) merged in. Read from the state when the manifest is the one cinv wrote
-    last."""
-    state = read_state(out, root)
-    mine = state.pop("manifest", None)
-    files, zones = state.pop("files", None), state.pop("zones", None)
-    if mine is not None and mine == stat_key(out / MANIFEST) and isinstance(files, dict):
-        manifest = {"files": files, "zones": zones, "ignored": []}
+def read_manifest(out: Path, root: Path | None = None, state=False) -> dict:
+    """The manifest {"files": {rel: (target, sha256)}, "zones"}, with the private notes
+    merged in ("stats", "key", and "state": the notes themselves, read here unless given).
+    Read from the notes when the manifest is the one cinv wrote last."""
+    if state is False:
+        state = read_state(out, root)
+    if state is not None and state.manifest is not None \
+            and state.manifest == stat_key(out / MANIFEST):
+        manifest = {"files": outstate.Files(state), "zones": dict(state.zones), "ignored": [],
+                    "state": state}  # the notes are the manifest: a splice may edit both
     else:
         manifest = _read_manifest(out)
-    manifest.update(state)
+        manifest["state"] = None
+    manifest["stats"] = outstate.Stats(state) if state is not None else {}
+    manifest["key"] = state.key if state is not None else None
     return manifest
 
 
@@ -186,10 +189,13 @@ class Stage:
         self.manifest = manifest
         self.known = manifest["files"]
         self.stats = manifest.get("stats", {})
+        self.state: OutState | None = manifest.get("state")  # when it is the manifest
+        self.splice = None  # (stale paths, layout) of a splice (see apply_splice)
+        self.layout = None  # the layout of the files a full render staged (splice.py)
         self.folder = inside(out)
         self.check_only = check_only
         self.targets: dict[str, str] = {}
-        self.tmps: dict[str, Path] = {}
+        self.tmps: dict[str, str] = {}  # rel -> its temporary file (str: 50,000 Paths weigh)
         self.made_dirs: list[str] = []
         self.base = os.path.join(out, "")
 
@@ -228,7 +234,7 @@ class Stage:
             old = path.read_bytes()
         except IsADirectoryError:
             raise CinvError(f"{path}: is a directory where cinv writes a file") from None
-        if old == data:
+        if old == (b"".join(data) if isinstance(data, list) else data):
             plan.unchanged += 1
             plan.stats[rel] = st
         elif rel in self.known:
@@ -246,13 +252,27 @@ class Stage:
                 missing = missing.parent
             self.made_dirs.append(str(missing))  # removed again if the render is refused
             path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmps[rel] = _write_tmp(path, data, False)
+        self.tmps[rel] = str(_write_tmp(path, data, False))
+
+    def forget(self, rels) -> None:
+        """Unstage these files (a splice that gave up: the full render stages them again)."""
+        p = self.plan
+        for rel in rels:
+            tmp = self.tmps.pop(rel, None)
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+            self.targets.pop(rel, None)
+            p.digests.pop(rel, None)
+            p.stats.pop(rel, None)
+        gone = set(rels)
+        for listed in (p.missing, p.changed, p.foreign):
+            listed[:] = [rel for rel in listed if rel not in gone]
 
     def export(self) -> tuple:
         """What this stage holds, for another process's Stage to adopt (render workers)."""
         p = self.plan
         return (p.missing, p.changed, p.foreign, p.unchanged, p.digests, p.stats,
-                self.targets, {rel: str(tmp) for rel, tmp in self.tmps.items()},
+                self.targets, dict(self.tmps),
                 self.made_dirs)
 
     def adopt(self, exported: tuple) -> None:
@@ -266,7 +286,7 @@ class Stage:
         p.digests.update(digests)
         p.stats.update(stats)
         self.targets.update(targets)
-        self.tmps.update((rel, Path(tmp)) for rel, tmp in tmps.items())
+        self.tmps.update(tmps)
 
     def finish(self, owned_targets: set | None) -> Plan:
         """The plan, with the stale files: those the manifest names that this render no longer
@@ -295,7 +315,10 @@ class Stage:
     def abort(self) -> None:
         """Remove the temporary files, and the folders made for them that are still empty."""
         for tmp in self.tmps.values():
-            tmp.unlink(missing_ok=True)
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
         self.tmps.clear()
         for top in sorted(set(self.made_dirs), key=len, reverse=True):
             for folder, _dirs, _files in sorted(os.walk(top), key=lambda w: -len(w[0])):
@@ -318,18 +341,52 @@ SYNC_EACH_MAX = 64  # more files than this: one sync(2) instead of an fsync each
 WRITE_THREADS = 4
 
 
-def _write_tmp(path: Path, data: bytes, sync: bool) -> Path:
+def _write_tmp(path: Path, data, sync: bool) -> Path:
     tmp = path.parent / f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        view = memoryview(data)
-        while view:  # os.write may write less than asked
-            view = view[os.write(fd, view):]
+        for piece in data if isinstance(data, list) else (data,):
+            view = memoryview(piece)
+            while view:  # os.write may write less than asked
+                view = view[os.write(fd, view):]
         if sync:
             os.fsync(fd)
     finally:
         os.close(fd)
     return tmp
+
+
+def _pending(out: Path, root: Path | None) -> Path | None:
+    """The mark a render leaves in .cinv/ while it may have temporary files in out."""
+    if root is None:
+        return None
+    try:
+        from cinv import lock
+        return lock.state_dir(root) / f"{outstate.name_of(out)}.pending"
+    except (OSError, CinvError):
+        return None
+
+
+def begin(out: Path, root: Path | None) -> None:
+    """Before a render stages files: remove the temporary files a killed render left (only
+    when its mark says one may have: walking 50,000 files costs), and leave the mark (hold the
+    render lock)."""
+    mark = _pending(out, root)
+    if mark is None or mark.exists() or mark.is_symlink():
+        if out.is_dir():
+            clean_temp(out)
+    if mark is not None and not mark.exists():
+        try:
+            atomic_write(mark, b"")
+        except OSError:
+            pass
+
+
+def end(out: Path, root: Path | None) -> None:
+    """A render left no temporary file: its mark goes."""
+    mark = _pending(out, root)
+    if mark is not None and not mark.is_symlink():
+        mark.unlink(missing_ok=True)
 
 
 def clean_temp(out: Path) -> int:
@@ -343,7 +400,7 @@ def clean_temp(out: Path) -> int:
     return removed
 
 
-def place_all(tmps: dict[Path, Path], changed: set[Path]) -> dict[Path, list]:
+def place_all(tmps: dict[Path, str], changed: set[Path]) -> dict[Path, list]:
     """Rename temporary files over their targets ({target: tmp}), so that each target is the
     old or the new version, never torn: a file that replaces one has its data made durable
     first (an fsync each, or one sync(2) for many). Renames run in a few threads (this waits on
@@ -378,9 +435,10 @@ def place_all(tmps: dict[Path, Path], changed: set[Path]) -> dict[Path, list]:
 
 
 def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set | None,
-          key: str | None = None, root: Path | None = None) -> list[str]:
+          key: str | None = None, root: Path | None = None, layout=None) -> list[str]:
     """Put the staged files in place, delete stale ones, update the manifest. Returns 'wrote
-    X' / 'removed X' lines."""
+    X' / 'removed X' lines. layout: the splice's layout of the files written (kept in the
+    notes)."""
     p = stage.plan
     if p.foreign:
         stage.abort()
@@ -403,6 +461,7 @@ def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set |
     try:
         written_stats = place_all(tmps, changed)
         stage.made_dirs.clear()  # they hold the files now
+        stage.tmps.clear()  # all renamed
     finally:
         stage.abort()  # whatever was not renamed
     dirs = {path.parent for path in tmps}
@@ -432,7 +491,7 @@ def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set |
     zones = dict(sorted({**manifest["zones"], **(zones or {})}.items()))
     write_if_changed(out / MANIFEST, manifest_text({"version": MANIFEST_VERSION,
                                                     "files": entries, "zones": zones}))
-    write_state(out, root, {"stats": dict(sorted(stats.items())), "key": key,
-                            "manifest": stat_key(out / MANIFEST), "files": entries,
-                            "zones": zones})
+    write_state(out, root, OutState.of(entries, stats, key, stat_key(out / MANIFEST), zones,
+                                       layout))
+    end(out, root)
     return report

@@ -1,0 +1,201 @@
+"""Building the host index (index.py): folding the host files changed since it was written
+into it, or making it anew from the parse cache (a bucket at a time) and the files it does not
+hold; and noting a change a command wrote."""
+from __future__ import annotations
+
+import os
+import time
+import zlib
+from array import array
+from pathlib import Path
+
+from cinv import cache, load
+from cinv.index import (
+    FAMILIES,
+    FEW,
+    MANIFEST,
+    REBUILD_SHARE,
+    VERSION,
+    Index,
+    Stale,
+    _remove_files,
+    buckets_for,
+    facts_of,
+    facts_of_tuple,
+)
+from cinv.model import Host, Network
+
+
+def _scan_hosts(root: Path) -> dict[str, tuple] | None:
+    keys = cache.scan(root)
+    if keys is None:
+        return None
+    return {rel: key for rel, key in keys.items()
+            if rel.startswith("hosts/") and rel.endswith(".yaml")}
+
+
+def build(root: Path, networks: dict[str, Network], default_domain: str,
+          scanned: dict | None = None) -> Index:
+    """The index of a work tree: the kept one with the host files changed since folded in (and
+    written back), or one made anew. scanned: the tree's cache.scan, if made already."""
+    with load.no_gc():
+        try:
+            return _build(root, networks, default_domain, scanned, fresh=False)
+        except Stale:
+            return _build(root, networks, default_domain, scanned, fresh=True)
+
+
+def _build(root: Path, networks: dict[str, Network], default_domain: str, scanned,
+           fresh: bool) -> Index:
+    keys = _scan_hosts(root) if scanned is None else {
+        rel: key for rel, key in scanned.items()
+        if rel.startswith("hosts/") and rel.endswith(".yaml")}
+    source = load.DirSource(root)
+    if keys is None:  # symlinks in the tree: no cache, parse everything
+        idx = Index(None, networks, default_domain)
+        rels = [r for r in source.walk("hosts", []) if r.endswith(".yaml")]
+        parsed = load.parse_host_files(source, rels)
+        idx._entries = {rel: facts_of(Host.from_tuple(t)) for rel, (t, _p) in parsed.items()
+                        if t}
+        for f in FAMILIES:
+            idx.used_values[f] = sorted({key[1] for facts in idx._entries.values()
+                                         for key in idx.map_keys(facts) if key[0] == f})
+        return idx
+    idx = Index(root, networks, default_domain)
+    data = None if fresh else cache.read(root, MANIFEST)
+    if isinstance(data, tuple) and len(data) == 5 and data[0] == VERSION:
+        _v, idx.buckets, idx.keys, idx.files, used = data
+        idx.used_values = {"v4": array("L", used[0]), "v6": list(used[1]),
+                           "mac": array("Q", used[2])}
+    misses = [rel for rel, key in keys.items() if idx.keys.get(rel) != key]
+    gone = [rel for rel in idx.keys if rel not in keys] \
+        if len(idx.keys) > len(keys) - len(misses) else []
+    wanted = buckets_for(len(keys))
+    if not idx.keys or len(misses) + len(gone) > REBUILD_SHARE * len(keys) \
+            or not wanted // 4 < idx.buckets < wanted * 4:
+        return anew(idx, keys, source, wanted)
+    for rel, (host_tuple, _problems) in _parsed(root, source, misses, keys).items():
+        idx.change(rel, facts_of_tuple(host_tuple) if host_tuple is not None else None)
+    for rel in gone:
+        idx.change(rel, None)
+    _note_keys(idx, keys, misses, gone)
+    if len(misses) + len(gone) > FEW:
+        idx.save()  # a few stragglers are left to update(), after a change
+    idx.scanned = keys
+    return idx
+
+
+def _parsed(root: Path, source, rels: list[str], keys: dict) -> dict:
+    """{rel: host_file result} of host files: from the parse cache when many, else parsed."""
+    parsed = {}
+    if len(rels) > FEW:
+        by_bucket: dict[int, list[str]] = {}
+        for rel in rels:
+            by_bucket.setdefault(cache.bucket_of(rel), []).append(rel)
+        for b, mine in sorted(by_bucket.items()):
+            part = cache.read(root, f"hosts.{b}")
+            if isinstance(part, dict):
+                for rel in mine:
+                    hit = part.get(rel)
+                    if hit is not None and hit[0] == keys[rel]:
+                        parsed[rel] = hit[1]
+    parsed.update(load.parse_host_files(source, [r for r in rels if r not in parsed]))
+    return parsed
+
+
+def _all_facts(root: Path, source, keys: dict):
+    """(rel, facts or None) of every host file: from the parse cache a bucket at a time (its
+    records let go as soon as their facts are taken), the rest parsed."""
+    by_bucket: dict[int, list[str]] = {}
+    for rel in keys:
+        by_bucket.setdefault(cache.bucket_of(rel), []).append(rel)
+    misses = []
+    for b, mine in sorted(by_bucket.items()):
+        part = cache.read(root, f"hosts.{b}")
+        part = part if isinstance(part, dict) else {}
+        for rel in mine:
+            hit = part.get(rel)
+            if hit is not None and hit[0] == keys[rel]:
+                yield rel, facts_of_tuple(hit[1][0]) if hit[1][0] is not None else None
+            else:
+                misses.append(rel)
+        del part
+    for rel, (host_tuple, _problems) in load.parse_host_files(source, misses).items():
+        yield rel, facts_of_tuple(host_tuple) if host_tuple is not None else None
+
+
+def _note_keys(idx: Index, keys: dict, misses, gone) -> None:
+    now = time.time_ns()
+    for rel in misses:
+        if cache.is_racy(keys[rel], now):
+            idx.keys.pop(rel, None)  # folded in again next time: it may still change
+        else:
+            idx.keys[rel] = keys[rel]
+    for rel in gone:
+        idx.keys.pop(rel, None)
+    idx.keys_dirty = bool(misses or gone)
+
+
+def anew(idx: Index, keys: dict, source, buckets: int) -> Index:
+    """Every host file's facts, maps and used values made anew (from the parse cache where it
+    holds a file as it is)."""
+    root = idx.root
+    old_files = [f"index-{kind}{b}-{token}" for kind in ("f", "m")
+                 for b, token in idx.files[kind].items()]
+    idx.buckets = buckets
+    idx.files = {"f": {}, "m": {}}
+    idx.loaded = {"f": {b: {} for b in range(buckets)}, "m": {b: {} for b in range(buckets)}}
+    entries = {}
+    facts_parts = idx.loaded["f"]
+    for rel, facts in _all_facts(root, source, keys):
+        if facts is not None:
+            entries[rel] = facts
+            facts_parts[zlib.crc32(rel.encode("utf-8", "surrogateescape")) % buckets][rel] = \
+                facts
+    maps: dict = {}
+    for rel in sorted(entries):
+        for key in idx.map_keys(entries[rel]):
+            held = maps.get(key)
+            if held is None:
+                maps[key] = [rel]
+            else:
+                held.append(rel)
+    map_parts, mb = idx.loaded["m"], idx._mb
+    for key, rels in maps.items():
+        part = map_parts[mb(key)]
+        mine = part.get(key[0])
+        if mine is None:
+            mine = part[key[0]] = {}
+        mine[key[1]] = rels[0] if len(rels) == 1 else rels
+    for f, kind in (("v4", "L"), ("mac", "Q")):
+        idx.used_values[f] = array(kind, sorted(k[1] for k in maps if k[0] == f))
+    idx.used_values["v6"] = sorted(k[1] for k in maps if k[0] == "v6")
+    idx.dirty = {"f": set(range(buckets)), "m": set(range(buckets))}
+    idx.keys = {}
+    idx._entries = idx._maps = idx._by_name = None
+    _note_keys(idx, keys, list(keys), [])
+    idx.save()
+    _remove_files(root, old_files)
+    idx.scanned = keys
+    return idx
+
+
+def update(root: Path, index: Index, changed: dict[str, Host | None]) -> None:
+    """After a change was written: refresh the changed files' facts, in memory and on disk."""
+    for rel, host in changed.items():
+        index.change(rel, facts_of(host) if host is not None else None)
+    if not index.cached:
+        return  # no cache for this tree (symlinks)
+    now = time.time_ns()
+    for rel, host in changed.items():
+        index.keys.pop(rel, None)
+        if host is None:
+            continue
+        try:
+            key = cache.stat_key(os.stat(root / rel, follow_symlinks=False))
+        except OSError:
+            continue
+        if not cache.is_racy(key, now):
+            index.keys[rel] = key
+    index.keys_dirty = True
+    index.save()
