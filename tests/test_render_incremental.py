@@ -10,6 +10,7 @@ output dirs must be byte-identical, manifest included.
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -101,6 +102,13 @@ def renders(tmp_path, monkeypatch):
     monkeypatch.setattr(parts, "PARALLEL_MIN", 50)  # workers, even for a few hosts
     root = rich_inventory(tmp_path / "inv", generated=120)
     return Renders(root, tmp_path, monkeypatch)
+
+
+def report_data(files: dict[str, bytes]) -> dict:
+    """{network: its data} of the report page's JSON."""
+    page = files["report/index.html"].decode()
+    text = page.split('id="cinv-data">', 1)[1].split("</script>", 1)[0]
+    return {net["name"]: net for net in json.loads(text)["networks"]}
 
 
 def ok(root: Path, *args: str) -> str:
@@ -196,6 +204,65 @@ def test_a_splice_after_each_kind_of_host_change(renders):
     after = renders.three_ways(way="splice")
     assert b"Guest twelve" in after["libvirt/vm000012.net000.example.com.xml"]
     assert b"uncommitted changes" in after["report/index.html"]
+
+
+def test_a_splice_of_other_macs_duids_aliases_short_names_and_zone_settings(renders):
+    """What a host's entries hold besides one MAC and address (other MACs: a dhcpd block, a
+    Kea reservation and a dnsmasq MAC each; a DUID keying DHCPv6; aliases), what they turn on
+    for the whole file (Kea's ip-reservations-unique, off while an address is reserved twice),
+    the short names /etc/hosts and dnsmasq leave out when two hosts share one, and a zone's own
+    SOA timers, serial scheme and floor in the head a splice writes: each as a full render
+    makes it. A change of what unchanged hosts' lines hold (a short name shared now, or no
+    more; a zone's settings) gives way to a full render."""
+    root = renders.root
+    renders.three_ways(way="full")
+    laptop = "laptop.prod.example.com"
+    steps = [
+        # one more MAC: a dhcpd block <block>-4, one more Kea reservation, dnsmasq's MACs
+        (["host", "set", laptop,
+          "interfaces.eth0.other_macs=00:25:90:00:04:02,00:25:90:00:04:03,00:25:90:00:04:06"],
+         "splice"),
+        # no address reserved twice any more: Kea's ip-reservations-unique goes
+        (["host", "set", laptop, "interfaces.eth0.other_macs="], "splice"),
+        (["host", "set", laptop, "interfaces.eth0.other_macs=00:25:90:00:04:02"], "splice"),
+        # a DUID changed, then gone (DHCPv6 by MAC again), then back
+        (["host", "set", laptop, "interfaces.eth0.duid=00:03:00:01:00:25:90:00:04:09"],
+         "splice"),
+        (["host", "set", laptop, "interfaces.eth0.duid="], "splice"),
+        (["host", "set", laptop, "interfaces.v6.duid=00:03:00:01:00:25:90:00:04:0a"],
+         "splice"),
+        # a host with aliases and extra names: one alias renamed (CNAMEs, /etc/hosts, dnsmasq)
+        (["host", "set", "multi.prod.example.com",
+          "interfaces.eth0.aliases=[mail2, smtp.example.com]"], "splice"),
+        # a third web1: the short name was shared already
+        (["host", "add", "web1", "--kind", "physical", "--network", "mgmt"], "splice"),
+        # a second pool: the first one's short name leaves /etc/hosts and dnsmasq, and
+        # comes back when it goes
+        (["host", "add", "pool", "--kind", "physical", "--network", "tiny"], "full"),
+        (["host", "rm", "pool.tiny.example.com"], "full"),
+    ]
+    for args, way in steps:
+        ok(root, *args)
+        renders.three_ways(way=way)
+    # an address held back (freed within allocate.hold_days) once the removal is committed:
+    # the report's map of a network no changed host is on
+    ok(root, "host", "rm", "vm000013.net000.example.com", "--no-commit")
+    renders.three_ways(way="splice")
+    git(root, "commit", "-qam", "vm000013 removed")
+    after = renders.three_ways(way="splice")
+    assert report_data(after)["net000"]["v4"]["counts"]["held"] == 1
+    # the zone's own SOA timers, serial scheme and floor: every line of its head
+    zone = root / "zones" / "prod.example.com.yaml"
+    zone.write_text(zone.read_text() + "soa: {refresh: 7200, retry: 600, minimum: 60}\n"
+                    "serial: counter\nserial_floor: 3000000000\n")
+    git(root, "commit", "-qam", "zone settings")
+    after = renders.three_ways(way="full")
+    assert b"7200" in after["dns/db.prod.example.com"]
+    # a host change in that zone: the splice writes its head with them
+    ok(root, "host", "add", "z1", "--kind", "physical", "--network", "prod")
+    after = renders.three_ways(way="splice")
+    head = after["dns/db.prod.example.com"].split(b"z1", 1)[0]
+    assert b"7200" in head and b"3000000002" in head, head[:400]
 
 
 def test_a_splice_is_refused_by_an_output_file_not_as_left(renders):
