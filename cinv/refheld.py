@@ -157,6 +157,6 @@ class Held:
         at_head = gitstore.inventory_blobs(self.root, head)
         dirty = set(gitstore.dirty_paths(self.root))
         for rel, blob in missing:
-            entry = self.index.entries.get(rel)
+            entry = self.index.facts(rel)
             if entry is not None and at_head.get(rel) == blob and rel not in dirty:
                 known[blob] = _facts_of_entry(entry)
