@@ -1,7 +1,7 @@
 """The host index: for each host file, the few facts that tie records to each other.
 
 A change to one host can only clash with hosts that share one of its addresses, MACs or DNS
-names, or that are its ancestors or children (cinv/check.py's cross-record rules relate records
+names, or that are its ancestors or children (cinv/check/'s cross-record rules relate records
 through exactly these). The index finds those neighbours, and the used addresses and names for
 allocation, without reading 50,000 files: each file's facts are cached under .cinv/cache/ keyed
 by its stat (see cinv/cache.py) and only new or changed files are parsed again.

@@ -16,7 +16,7 @@ Ansible), the operator (who runs cinv or sets up CI) says so here:
   cinv/ansiblevars.py), by name (`ansible_python_interpreter`), and the word `templates` for
   values Ansible would evaluate as templates on the controller (`{{ ... }}`).
 - CINV_TLD_ALLOW: public suffixes the inventory may manage all the same (`com`, `co.uk`: a
-  test lab's own root); any other is an error (cinv/claims.py). A private single label
+  test lab's own root); any other is an error (cinv/check/domains.py). A private single label
   (`lan`, dn42's `neo`) needs no allowance.
 
 Results that depend on these (check's, a render's) are cached under digest(), so a changed

@@ -25,9 +25,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from cinv import budget, paths
+from cinv.datadir import data_dir
 from cinv.errors import CinvError
 from cinv.load import DirSource, Source
-from cinv.workspace import data_dir
 
 
 class InventoryLoader(jinja2.BaseLoader):

@@ -23,10 +23,11 @@ from functools import partial
 from pathlib import Path
 
 from cinv import __version__, cache, forked, load
+from cinv.datadir import data_dir
 from cinv.errors import CinvError, Problem, ProblemsError
 from cinv.model import Host
 from cinv.render import fast, targets, writer
-from cinv.workspace import Workspace, data_dir
+from cinv.workspace import Workspace
 
 PARALLEL_MIN = 2000  # parts to make before a process per core pays for itself
 FEW_TO_PARSE = 32  # fewer changed files in a bucket of the parse cache: parse them instead

@@ -37,15 +37,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from typing import NamedTuple
 
 from cinv.errors import CinvError
-
-
-class Finding(NamedTuple):
-    line: int  # in the rendered file
-    word: str  # what the template wrote (searched in its text for the template's line)
-    why: str
+from cinv.render.rules.finding import Finding
 
 
 def _rules():

@@ -13,7 +13,7 @@ _DECL = re.compile(r"<!\s*(DOCTYPE|ENTITY)|<\?(?!xml\s)", re.I)
 
 
 def check_domain(text: str, inv):
-    from cinv.render.rules import Finding
+    from cinv.render.rules.finding import Finding
     m = _DECL.search(text)
     if m:
         return Finding(text.count("\n", 0, m.start()) + 1, m.group().strip(),
@@ -100,7 +100,7 @@ def _group(name, group: dict, allowed: frozenset):
 
 
 def check_ansible(text: str, _inv):
-    from cinv.render.rules import Finding
+    from cinv.render.rules.finding import Finding
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader with two tags
     except _Repeated as e:
