@@ -9,7 +9,7 @@ Inventory only: what render would refuse (cinv/render/verify.py) and the check o
 """
 from __future__ import annotations
 
-from cinv.check import ansible, domains, inventory, reach, served, zones  # noqa: F401 (register)
+from cinv.check import ansiblevars, domains, hostreach, inventory, served, zones  # noqa: F401
 from cinv.check.inventory import CAPACITY, Shortfall, addresses_in_pool, plural, shortfalls  # noqa: F401 (their callers' names)
 from cinv.check.registry import VALIDATORS, validator  # noqa: F401
 from cinv.errors import Problem, ProblemsError

@@ -26,7 +26,9 @@ import ipaddress
 import re
 
 from cinv import names, policy
+from cinv.check.registry import validator
 from cinv.errors import Problem
+from cinv.model import Inventory
 
 MARKERS = ("{{", "{%", "{#")
 RESERVED_GROUPS = ("_meta", "all", "ungrouped")
@@ -109,4 +111,25 @@ def var_problems(path: str, lines: dict, prefix: str, values: dict, default_line
         if why:
             out.append(Problem(path, lines.get(f"{prefix}{name}", default_line),
                                f"{prefix}{name}: {why}", "error", "ansible-var"))
+    return out
+
+
+@validator
+def ansible_vars_from_the_operator(inv: Inventory) -> list[Problem]:
+    """A branch's Ansible vars (a host's vars, cinv.yaml's ansible.vars and group_vars) choose
+    nothing the controller runs: no connection, privilege or interpreter variable beyond the
+    harmless ones and those the operator allows (CINV_ANSIBLE_ALLOW), no template unless the
+    operator allows templates."""
+    allowed = policy.ansible()
+    s = inv.settings
+    out = var_problems(s.path, s.lines, "ansible.vars.", s.ansible.vars,
+                       s.line_of("ansible"), allowed)
+    for group, values in s.ansible.group_vars.items():
+        out += var_problems(s.path, s.lines, f"ansible.group_vars.{group}.", values,
+                            s.lines.get(f"ansible.group_vars.{group}", s.line_of("ansible")),
+                            allowed)
+    for host in inv.active_hosts():
+        if host.vars:
+            out += var_problems(host.path, host.lines, "vars.", host.vars,
+                                host.line_of("vars"), allowed)
     return out

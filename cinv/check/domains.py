@@ -12,7 +12,8 @@ someone other than the branch:
   dn42's `neo`) is no public name and is allowed;
 - `cinv check --base REF` (the CI recipe passes the merge request's target branch) reports
   every managed domain the branch adds that lies under none of REF's, and a changed
-  `libvirt.image_dir` (what the branch's domains may reach on a hypervisor, cinv/hostreach.py).
+  `libvirt.image_dir` (what the branch's domains may reach on a hypervisor,
+  cinv/check/hostreach.py).
 """
 from __future__ import annotations
 

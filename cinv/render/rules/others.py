@@ -1,5 +1,5 @@
 """The rules of libvirt domain XML and the Ansible inventory: the rules of the fields they are
-made of, applied to the whole rendered file (cinv/hostreach.py, cinv/ansiblevars.py)."""
+made of, applied to the whole rendered file (cinv/check/hostreach.py, cinv/check/ansiblevars.py)."""
 from __future__ import annotations
 
 import re
@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
-from cinv import ansiblevars, hostreach, policy
+from cinv import policy
+from cinv.check import ansiblevars, hostreach
 
 _DECL = re.compile(r"<!\s*(DOCTYPE|ENTITY)|<\?(?!xml\s)", re.I)
 
