@@ -20,7 +20,7 @@ from stat import S_ISDIR, S_ISLNK, S_ISREG
 
 from cinv import __version__, paths, policy
 from cinv.errors import CinvError
-from cinv.load import INPUT_DIRS, SETTINGS_FILE, STATE_DIR, atomic_write
+from cinv.layout import INPUT_DIRS, SETTINGS_FILE, STATE_DIR, atomic_write
 
 FORMAT = 7  # 3: interfaces carry names; 4: dhcp blocks and the libvirt block in host tuples;
 # 5: interfaces carry other_macs and duid; 6: a zone's SOA timers, serial scheme and floor in

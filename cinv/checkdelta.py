@@ -2,7 +2,7 @@
 the change can touch, as a change made through cinv is checked (cinv/store.py).
 
 A full check loads and checks all 50,000 hosts (2.6 s at 50,000, most of a render after one
-`host add`). But every cross-record rule of cinv/check.py relates records through the values
+`host add`). But every cross-record rule of cinv/check/ relates records through the values
 the host index tracks (addresses, MACs, DNS names, short names, parents and children), so a
 changed host can only change problems within its neighbourhood: the changed hosts, old and
 new, and the hosts that share one of their values or are their ancestors, children or fellow

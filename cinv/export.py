@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cinv import check, load, lookup, names
-from cinv.ansiblevars import FREE_TEXT
+from cinv.check.ansiblevars import FREE_TEXT
 from cinv.errors import CinvError, ProblemsError
 from cinv.model import Host, Inventory
 from cinv.workspace import Workspace

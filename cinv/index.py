@@ -1,7 +1,7 @@
 """The host index: for each host file, the few facts that tie records to each other.
 
 A change to one host can only clash with hosts that share one of its addresses, MACs or DNS
-names, or that are its ancestors or children (cinv/check.py's cross-record rules relate records
+names, or that are its ancestors or children (cinv/check/'s cross-record rules relate records
 through exactly these). The index finds those neighbours, and the used addresses and MACs for
 allocation, without reading 50,000 files, and without reading all of itself either: it is kept
 under .cinv/cache as

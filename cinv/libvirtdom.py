@@ -265,7 +265,7 @@ def _volume(value) -> str:
 
 
 def _lines_of(lines: dict, key: str, seq) -> None:
-    """lines[f"{key}[i]"]: the line of each item of a sequence (for cinv/hostreach.py)."""
+    """lines[f"{key}[i]"]: the line of each item of a sequence (for cinv/check/hostreach.py)."""
     if hasattr(seq, "line_of"):
         for index in range(len(seq)):
             lines[f"{key}[{index}]"] = seq.line_of(index)

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import gc
 import os
-import secrets
 import time
 from contextlib import contextmanager
 from pathlib import Path
 
 from cinv import names, paths, schema, yamlio
 from cinv.errors import CinvError, Problem
+from cinv.layout import INPUT_DIRS, SETTINGS_FILE, STATE_DIR, TMP_MARK, atomic_write, fsync_dir  # noqa: F401 (load's names for its callers)
 from cinv.model import Host, Inventory, Zone
 
-SETTINGS_FILE = "cinv.yaml"
-INPUT_DIRS = tuple(p for p in paths.INVENTORY_INPUTS if p != SETTINGS_FILE)
 MAX_FILE_SIZE = 1 << 20  # a record is a few hundred bytes; 1 MiB is plenty, and a hard stop
 MAX_ZONE_FILE_SIZE = 64 << 20  # zones/<zone>.yaml may hold a big zone's own records
-STATE_DIR = ".cinv"  # lock and caches; ignores itself in git
-TMP_MARK = ".tmp-"
 
 
 class Source:
@@ -486,38 +482,6 @@ def record_path(root: Path, rel: str) -> Path:
     except paths.UnsafePath as e:
         raise CinvError(f"{rel!r}: refusing a path outside the inventory (it {e.why})") \
             from None
-
-
-def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
-    """Write data to path so that readers see the old or the new file, never a torn one.
-    durable: the data reaches the disk before the rename (and the rename after it), so a
-    crash leaves the old or the new file too; off for caches, which carry a checksum instead
-    (cinv/cache.py) and are ignored when a crash left them torn."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if durable:
-        fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def write_if_changed(path: Path, content: bytes) -> bool:

@@ -97,3 +97,9 @@ def pattern_regex(pattern: str) -> tuple[re.Pattern, str, int, bool]:
 def expand(template: str, width: int, n: int) -> str:
     head, tail = template.split("\0")
     return f"{head}{n:0{width}d}{tail}"
+
+
+def under(name: str, domains: set[str]) -> bool:
+    """Whether name is one of domains or lies below one."""
+    labels = name.split(".")
+    return any(".".join(labels[i:]) in domains for i in range(len(labels)))

@@ -7,16 +7,16 @@ have (a domain's disk on a host folder outside libvirt.image_dir, a connection v
 Ansible), the operator (who runs cinv or sets up CI) says so here:
 
 - CINV_LIBVIRT_ALLOW: what kept libvirt XML and a domain's paths may reach on the hypervisor
-  (see cinv/hostreach.py), a list separated by commas or blanks of absolute folders (`/srv/iso`,
-  `/dev/vg0`) and words: `programs` (<interface><script>, <bootloader>, a filesystem's
+  (see cinv/check/hostreach.py), a list separated by commas or blanks of absolute folders
+  (`/srv/iso`, `/dev/vg0`) and words: `programs` (<interface><script>, <bootloader>, a filesystem's
   <binary>), `seclabel` (any security label), `hostdev` (host devices and NICs: <hostdev>,
   direct / hostdev / vdpa interfaces, host smartcards), `secrets` (<secret> references to the
   hypervisor's secrets).
 - CINV_ANSIBLE_ALLOW: Ansible variables a branch may set beyond the harmless ones (see
-  cinv/ansiblevars.py), by name (`ansible_python_interpreter`), and the word `templates` for
+  cinv/check/ansiblevars.py), by name (`ansible_python_interpreter`), and the word `templates` for
   values Ansible would evaluate as templates on the controller (`{{ ... }}`).
 - CINV_TLD_ALLOW: public suffixes the inventory may manage all the same (`com`, `co.uk`: a
-  test lab's own root); any other is an error (cinv/claims.py). A private single label
+  test lab's own root); any other is an error (cinv/check/domains.py). A private single label
   (`lan`, dn42's `neo`) needs no allowance.
 
 Results that depend on these (check's, a render's) are cached under digest(), so a changed

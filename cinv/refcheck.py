@@ -20,16 +20,21 @@ The other branches are read as untrusted (any of them may be a hostile push): gi
 record's size before anything is read; a record over the limit of an inventory file is a
 problem at `branch:path` and is never read, and the distinct records of all the branches
 together are read only up to MAX_TOTAL bytes (past it, a problem, and nothing is compared).
+
+`cinv check --base REF` is here too (against_base): the domains a branch claims, pinned by its
+merge target (cinv/check/domains.py says why).
 """
 from __future__ import annotations
 
 import ipaddress
 from collections import defaultdict
 
-from cinv import freed, gitstore
+from cinv import freed, gitstore, load
+from cinv.check.domains import claims
 from cinv.errors import CinvError, Problem
 from cinv.load import MAX_FILE_SIZE
 from cinv.model import Host
+from cinv.names import under
 from cinv.refheld import other_refs
 from cinv.values import mac_str
 from cinv.workspace import Workspace
@@ -139,3 +144,28 @@ def problems(ws: Workspace, pattern: str) -> list[Problem]:
                                f": {what} {shown}{net} is also held by {names}", "error",
                                "branch-clash"))
     return sorted(set(out), key=lambda p: (":" in p.path, p.path, p.line, p.message))
+
+
+# --- `cinv check --base REF`: what a branch claims against its merge target ---------------
+
+def against_base(ws: Workspace, ref: str) -> list[Problem]:
+    """`check --base REF`: every domain this inventory manages that lies under none of REF's,
+    and a libvirt.image_dir other than REF's."""
+    commit = gitstore.resolve_commit(ws.root, ref, "--base")
+    base = load.load_networks(gitstore.GitRefSource(ws.root, commit))
+    here = load.load_networks(ws.source(), cache_root=ws.cache_root())
+    pinned = {domain for domain, *_rest in claims(base)}
+    out = []
+    for domain, path, line, label in claims(here):
+        if not under(domain, pinned):
+            out.append(Problem(path, line, f"{label}: {domain} lies under no domain that "
+                               f"{ref} manages ({', '.join(sorted(pinned))}); a branch may "
+                               f"not claim a domain of its own: add it on {ref} first",
+                               "error", "managed-domain"))
+    s = here.settings
+    if s.image_dir != base.settings.image_dir:
+        out.append(Problem(s.path, s.line_of("libvirt.image_dir"), f"libvirt.image_dir: "
+                           f"{s.image_dir} differs from {ref}'s ({base.settings.image_dir}): "
+                           "a branch may not widen what its domains reach on a hypervisor; "
+                           f"change it on {ref} first", "error", "managed-domain"))
+    return out

@@ -2,7 +2,7 @@
 
 A change to one host is checked against the hosts it can clash with (its neighbours in the
 index: shared addresses, MACs, DNS or short names, ancestors, children), not against all 50,000: the
-validators of cinv/check.py run on that small inventory before and after the change, and the
+validators of cinv/check/ run on that small inventory before and after the change, and the
 change is refused if it adds an error. The result is the same as a full check's, because every
 cross-record rule relates records through values the index tracks.
 """

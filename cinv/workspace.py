@@ -16,17 +16,7 @@ from cinv import load, lock
 from cinv.errors import CinvError
 from cinv.model import Inventory
 
-PACKAGE_DIR = Path(__file__).resolve().parent
 STATE_FILES = (".gitignore", "lock", "render.lock", "cache", "serials.json")
-
-
-def data_dir(name: str) -> Path:
-    """A top-level folder of the project (templates/, inventory/): inside an installed wheel it
-    lies in cinv/_data/, in a source checkout next to the package."""
-    for candidate in (PACKAGE_DIR / "_data" / name, PACKAGE_DIR.parent / name):
-        if candidate.is_dir():
-            return candidate
-    raise CinvError(f"cinv's built-in {name}/ folder is missing from this installation")
 
 
 def find_root(start: Path) -> Path | None:

@@ -50,7 +50,7 @@ def test_every_validator_has_a_docstring():
 
 
 def test_every_validator_is_tested_here():
-    import test_zone_check  # the rules of zones' own records (cinv/zonecheck.py) are tested there
+    import test_zone_check  # the rules of zones' own records (cinv/check/zones.py) are tested there
     assert {fn.__name__ for fn in check.VALIDATORS} <= COVERED | test_zone_check.COVERED
 
 
@@ -479,7 +479,7 @@ def test_bad_over_commit_ratios(texts, base_files, value, message):
     assert len(found) == 1 and found[0].startswith("cinv.yaml:") and message in found[0], found
 
 
-# --- servedcheck: short names, boot files --------------------------------------------------
+# --- check/served.py: short names, boot files --------------------------------------------------
 
 @covers("short_names_unique")
 def test_two_hosts_with_one_short_name(texts, base_files):
@@ -661,7 +661,7 @@ def test_no_managed_domain_is_a_public_suffix(texts, base_files, monkeypatch):
 
 
 def test_public_suffixes_by_the_lists_rules():
-    from cinv.claims import public_suffix
+    from cinv.check.domains import public_suffix
     assert public_suffix("com") and public_suffix("co.uk") and public_suffix("xn--p1ai")
     assert public_suffix("foo.kawasaki.jp")  # *.kawasaki.jp
     assert not public_suffix("city.kawasaki.jp")  # !city.kawasaki.jp

@@ -17,7 +17,8 @@ import pytest
 from checkers import require, run
 
 DATA = Path(__file__).parent / "data" / "import" / "libvirt"
-# The operator's allowance for domains they trust whole (cinv/hostreach.py): host paths outside
+# The operator's allowance for domains they trust whole (cinv/check/hostreach.py): host paths
+# outside
 # libvirt.image_dir, scripts, security labels, host devices and secrets. Without it each such
 # element is listed, not kept (tests/test_security3.py::test_4_...).
 TRUSTED = ("CINV_LIBVIRT_ALLOW", "/ programs seclabel hostdev secrets")

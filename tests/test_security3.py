@@ -706,7 +706,7 @@ def test_noted_only_cinvs_own_free_text_is_tagged(hostvars):
     top-level free text of cinv's own tagged !unsafe (the fast path and the slow one agree)."""
     import yaml
 
-    from cinv.ansiblevars import FREE_TEXT
+    from cinv.check.ansiblevars import FREE_TEXT
     from cinv.render.env import _ansible_vars_slowly, to_ansible_vars
     line = to_ansible_vars(hostvars)
     assert line == _ansible_vars_slowly(hostvars, FREE_TEXT)

@@ -1,4 +1,4 @@
-"""The rules of zones' own records (cinv/zonecheck.py): each with failing and passing examples,
+"""The rules of zones' own records (cinv/check/zones.py): each with failing and passing examples,
 asserting the exact path:line and message. Base: conftest.BASE_FILES (hv1 192.0.2.10 and bmc
 198.51.100.10; web1.prod 192.0.2.11 with alias www.prod) plus a zones file per test."""
 from __future__ import annotations

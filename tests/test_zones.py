@@ -10,7 +10,7 @@ from zonefidelity import Expected, Server, differences
 
 from cinv import check, load, zones
 from cinv.model import ZoneRecord
-from cinv.render import dns as render_dns
+from cinv.render import view as render_view
 
 Z = "zones/example.com.yaml"
 
@@ -224,7 +224,7 @@ def test_the_ptr_stays_the_hosts_own_name_and_zone_only_zones_are_listed(served)
         in hosts
     assert "host-record=web1.prod.example.com,shop.prod.example.com,192.0.2.11," in \
         (out / "dnsmasq" / "cinv.conf").read_text()
-    records = render_dns.zone_records(load.load_inventory(load.DirSource(root)))
+    records = render_view.zone_records(load.load_inventory(load.DirSource(root)))
     assert ("shop.prod.example.com.", 3600, "A", "192.0.2.11") in records["prod.example.com"]
     assert ("hv1.example.com.", 60, "A", "192.0.2.10") in records["example.com"]
     assert ("odd.example.com.", 5, "TYPE65534", "\\# 3 414243") in records["example.com"]
@@ -246,7 +246,7 @@ def test_a_reverse_zone_below_the_networks_takes_their_ptrs(tmp_path, base_files
     root = write_files(tmp_path, {**base_files,
                                   "zones/10.2.0.192.in-addr.arpa.yaml": "records: {}\n"})
     assert problems(root) == []
-    records = render_dns.zone_records(load.load_inventory(load.DirSource(root)))
+    records = render_view.zone_records(load.load_inventory(load.DirSource(root)))
     assert ("10.2.0.192.in-addr.arpa.", 3600, "PTR", "hv1.example.com.") in \
         records["10.2.0.192.in-addr.arpa"]
     assert ("10.2.0.192.in-addr.arpa.", 3600, "NS", "ns1.example.net.") in \

@@ -82,8 +82,8 @@ def check(ctx, fmt, refs, base):
         from cinv import refcheck
         problems = problems + refcheck.problems(ws, refs)
     if base is not None:
-        from cinv import claims
-        problems = problems + claims.against_base(ws, base)
+        from cinv import refcheck
+        problems = problems + refcheck.against_base(ws, base)
     n_err = len(checks.errors(problems))
     if fmt == "json":
         echo(json.dumps({"errors": n_err, "warnings": len(problems) - n_err,

@@ -9,8 +9,8 @@ has no sizes), each NIC's source and model, and every other element verbatim (fe
 clock, graphics, video, controllers, passthrough ...), which render re-emits. An element cinv
 may not keep (a namespaced extension such as `qemu:commandline`, an emulator outside the system
 folders) is listed with its line, as is runtime state (`id`, a disk source's `index`), and so is
-what would reach the hypervisor past the operator's allowance (cinv/hostreach.py: a <script> or
-<bootloader>, a host path outside libvirt.image_dir, a <seclabel> lifting confinement, a host
+what would reach the hypervisor past the operator's allowance (cinv/check/hostreach.py: a <script>
+or <bootloader>, a host path outside libvirt.image_dir, a <seclabel> lifting confinement, a host
 device, a secret).
 
 The XML is untrusted: DOCTYPE and ENTITY declarations are refused before parsing (no entity
@@ -24,7 +24,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.parsers import expat
 
-from cinv import hostreach, libvirtdom, names, values
+from cinv import libvirtdom, names, values
+from cinv.check import hostreach
 from cinv.errors import CinvError
 from cinv.importers import Findings, FoundHost, FoundIface, domains, host_name, read_text
 from cinv.model import Inventory
@@ -149,7 +150,7 @@ class _Domain:
 
     def why_not(self, elem: ET.Element, place: str) -> str | None:
         """Why an element may not be kept at place: libvirtdom's rule, then what it reaches
-        on the hypervisor (cinv/hostreach.py)."""
+        on the hypervisor (cinv/check/hostreach.py)."""
         return libvirtdom.why_not_kept(elem, place) or self.reach.element(elem)
 
     def at(self, elem: ET.Element) -> str:

@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cinv import cache, check, freed, gitstore, load, lock, paths
+from cinv.datadir import data_dir
 from cinv.errors import CinvError, ProblemsError
 from cinv.render import fast, incremental, libvirtview, serial, splice, targets, writer
 from cinv.render.env import make_env, template_seconds
 from cinv.render.report import HISTORY_LIMIT as report_history_limit
 from cinv.render.view import View
-from cinv.workspace import Workspace, data_dir
+from cinv.workspace import Workspace
 
 
 @dataclass

@@ -12,8 +12,8 @@ each address gets a PTR to the interface's name (an RFC 2317 child zone's parent
 added as they are, with their TTLs; a record that repeats exactly what a host renders only sets
 that record's TTL. Every name in record data is absolute. No $GENERATE anywhere.
 
-`zone_records(inv)` gives every zone's records from an Inventory without rendering anything (for
-comparisons with a running server).
+`view.zone_records(inv)` gives every zone's records from an Inventory without rendering anything
+(for comparisons with a running server).
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ import socket
 from cinv import zonemap
 from cinv import zones as zonelib
 from cinv.errors import CinvError
-from cinv.render.view import Item
+from cinv.render.item import Item
 
 REFRESH, RETRY, EXPIRE, MINIMUM = 3600, 900, 1209600, 300
 DEFAULT_TIMERS = {"refresh": REFRESH, "retry": RETRY, "expire": EXPIRE, "minimum": MINIMUM}
@@ -315,18 +315,3 @@ def _delegations(zs: ZoneSet, served: set, nameservers: list, addresses: dict) -
             if target == child or target.endswith("." + child):
                 for rtype, addr in addresses.get(target, []):
                     zs.add(parent, relative(target, parent), rtype, addr)
-
-
-def zone_records(inv) -> dict[str, list[tuple[str, int, str, str]]]:
-    """{zone: [(owner FQDN with trailing dot, TTL, type, data)]} of every zone cinv would write
-    for this inventory, SOA left out; nothing is rendered or written."""
-    from cinv.render.view import View
-    out = {}
-    for zone in build_zones(View(inv), strict=False):
-        recs = []
-        for r in zone["records"]:
-            owner = zone["name"] if r["name"] == "@" else f"{r['name']}.{zone['name']}"
-            recs.append((owner + ".", r["ttl"] if r["ttl"] is not None else zone["ttl"],
-                         r["type"], r["data"]))
-        out[zone["name"]] = recs
-    return out

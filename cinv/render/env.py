@@ -25,9 +25,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from cinv import budget, paths
+from cinv.datadir import data_dir
 from cinv.errors import CinvError
 from cinv.load import DirSource, Source
-from cinv.workspace import data_dir
 
 
 class InventoryLoader(jinja2.BaseLoader):
@@ -227,8 +227,8 @@ def to_json_line(value) -> str:
 def to_ansible_vars(value: dict) -> str:
     """A host's vars as to_json_line writes them (one line of JSON, a YAML flow mapping), with
     cinv's own free-text vars tagged `!unsafe`: text Ansible never evaluates as a template
-    (cinv/ansiblevars.py)."""
-    from cinv.ansiblevars import FREE_TEXT
+    (cinv/check/ansiblevars.py)."""
+    from cinv.check.ansiblevars import FREE_TEXT
     text = to_json_line(value)
     for key in FREE_TEXT:
         if type(value.get(key)) is str:

@@ -25,9 +25,10 @@ from functools import partial
 from pathlib import Path
 
 from cinv import __version__, cache, forked, load
+from cinv.datadir import data_dir
 from cinv.errors import CinvError, Problem, ProblemsError
 from cinv.render import fast, parts, splice, splicereport, targets, writer
-from cinv.workspace import Workspace, data_dir
+from cinv.workspace import Workspace
 
 
 def applies(ws: Workspace, names: list[str], settings, keys: dict | None) -> bool:

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from cinv import dhcpopts
 from cinv.model import Host, Inventory, Network
-from cinv.render import dhcpview, libvirtview
+from cinv.render import dhcpview, dns, libvirtview
 from cinv.render.item import Item
 from cinv.values import mac_str
 
@@ -214,7 +214,6 @@ class View:
 
     @cached_property
     def zones(self) -> list[dict]:
-        from cinv.render import dns
         zones = dns.build_zones(self)
         serials = self._serials(zones) if self._serials else {}
         for zone in zones:
@@ -345,3 +344,17 @@ class View:
     def report(self) -> dict:
         from cinv.render import report
         return report.build(self)
+
+
+def zone_records(inv) -> dict[str, list[tuple[str, int, str, str]]]:
+    """{zone: [(owner FQDN with trailing dot, TTL, type, data)]} of every zone cinv would write
+    for this inventory, SOA left out; nothing is rendered or written."""
+    out = {}
+    for zone in dns.build_zones(View(inv), strict=False):
+        recs = []
+        for r in zone["records"]:
+            owner = zone["name"] if r["name"] == "@" else f"{r['name']}.{zone['name']}"
+            recs.append((owner + ".", r["ttl"] if r["ttl"] is not None else zone["ttl"],
+                         r["type"], r["data"]))
+        out[zone["name"]] = recs
+    return out

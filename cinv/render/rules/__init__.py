@@ -17,9 +17,9 @@ rendered file of these kinds holds only what its rule allows, whichever template
 - `dns/named.conf.zones` (bind.py): zone statements only, with options of an allow-list and a
   plain relative file name (no include, options, plugin, dlz, database, journal, ...);
 - `dns/*`, the zone files (bind.py): no directive but $ORIGIN and $TTL (no $INCLUDE, $GENERATE);
-- `libvirt/*.xml` (others.py, cinv/hostreach.py): the whole domain as kept XML is held (no
+- `libvirt/*.xml` (others.py, cinv/check/hostreach.py): the whole domain as kept XML is held (no
   script, bootloader, seclabel lifting confinement, host path outside libvirt.image_dir, ...);
-- `ansible/*.yaml` (others.py, cinv/ansiblevars.py): every var as a branch's vars, no group
+- `ansible/*.yaml` (others.py, cinv/check/ansiblevars.py): every var as a branch's vars, no group
   _meta, no key given twice;
 - `hosts` (names.py): an address, then names.
 
@@ -37,15 +37,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from typing import NamedTuple
 
 from cinv.errors import CinvError
-
-
-class Finding(NamedTuple):
-    line: int  # in the rendered file
-    word: str  # what the template wrote (searched in its text for the template's line)
-    why: str
+from cinv.render.rules.finding import Finding
 
 
 def _rules():

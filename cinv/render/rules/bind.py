@@ -40,7 +40,7 @@ def _tokens(text: str):
 
 
 def check_conf(text: str, inv):
-    from cinv.render.rules import Finding
+    from cinv.render.rules.finding import Finding
     from cinv.render.rules.names import foreign
     depth, expect = 0, "statement"
     option = None
@@ -99,7 +99,7 @@ def check_conf(text: str, inv):
 
 
 def check_zone(text: str, _inv):
-    from cinv.render.rules import Finding
+    from cinv.render.rules.finding import Finding
     for number, line in enumerate(text.split("\n"), 1):
         body = line.lstrip()
         if body.startswith("$") and not (line.startswith("$") and _DIRECTIVE.match(body)):

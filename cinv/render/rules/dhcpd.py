@@ -32,7 +32,7 @@ _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|#[^\n]*|[{};]|[^\s{};"#]+|"', re.S)
 
 
 def check(text: str, _inv):
-    from cinv.render.rules import Finding
+    from cinv.render.rules.finding import Finding
     start, line, pos = True, 1, 0
     for m in _TOKEN.finditer(text):
         line += text.count("\n", pos, m.start())

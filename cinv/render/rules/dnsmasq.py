@@ -70,7 +70,7 @@ def _strip_comment(line: str) -> str:
 
 
 def check(text: str, inv):
-    from cinv.render.rules import Finding
+    from cinv.render.rules.finding import Finding
     from cinv.render.rules.names import foreign
     for number, line in enumerate(text.split("\n"), 1):
         if len(line.encode("utf-8", "surrogatepass")) > MAX_LINE:

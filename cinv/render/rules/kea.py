@@ -80,7 +80,7 @@ def _walk(value, text: str):
 
 
 def _check(text: str, top: str):
-    from cinv.render.rules import Finding
+    from cinv.render.rules.finding import Finding
     if "<?" in text:
         at = text.index("<?")
         return Finding(text.count("\n", 0, at) + 1, "<?", "a Kea preprocessor directive "

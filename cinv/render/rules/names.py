@@ -1,8 +1,8 @@
 """The names a rendered file serves: under a domain the inventory manages.
 
 check holds every name a host carries to the managed domains (names_in_managed_domains) and
-`check --base` pins those to the merge target's (cinv/claims.py). A branch's own template could
-write other names straight into a file that answers for them: a hosts line or a dnsmasq
+`check --base` pins those to the merge target's (cinv/check/domains.py). A branch's own template
+could write other names straight into a file that answers for them: a hosts line or a dnsmasq
 host-record / cname / address=/pypi.org/ for a name it does not manage, a zone statement in
 named.conf.zones for a zone cinv does not serve. So the names such files serve must lie under a
 managed domain, or a zone cinv serves (the reverse zones of its networks included).
@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 
 from cinv import zonemap
-from cinv.check import under
+from cinv.names import under
 
 
 def claimed(inv) -> set[str]:
@@ -42,7 +42,7 @@ def foreign(names, inv) -> str | None:
 
 
 def check_hosts(text: str, inv):
-    from cinv.render.rules import Finding
+    from cinv.render.rules.finding import Finding
     for number, line in enumerate(text.split("\n"), 1):
         words = line.split("#", 1)[0].split()
         if not words:

@@ -1,5 +1,5 @@
 """The rules of libvirt domain XML and the Ansible inventory: the rules of the fields they are
-made of, applied to the whole rendered file (cinv/hostreach.py, cinv/ansiblevars.py)."""
+made of, applied to the whole rendered file (cinv/check/hostreach.py, cinv/check/ansiblevars.py)."""
 from __future__ import annotations
 
 import re
@@ -7,13 +7,14 @@ import xml.etree.ElementTree as ET
 
 import yaml
 
-from cinv import ansiblevars, hostreach, policy
+from cinv import policy
+from cinv.check import ansiblevars, hostreach
 
 _DECL = re.compile(r"<!\s*(DOCTYPE|ENTITY)|<\?(?!xml\s)", re.I)
 
 
 def check_domain(text: str, inv):
-    from cinv.render.rules import Finding
+    from cinv.render.rules.finding import Finding
     m = _DECL.search(text)
     if m:
         return Finding(text.count("\n", 0, m.start()) + 1, m.group().strip(),
@@ -100,7 +101,7 @@ def _group(name, group: dict, allowed: frozenset):
 
 
 def check_ansible(text: str, _inv):
-    from cinv.render.rules import Finding
+    from cinv.render.rules.finding import Finding
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader with two tags
     except _Repeated as e:

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from cinv import zonemap
 from cinv import zones as zonelib
-from cinv.check import validator
+from cinv.check.registry import validator
 from cinv.errors import Problem
 from cinv.model import Inventory, Zone, ZoneRecord
 

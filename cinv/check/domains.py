@@ -12,18 +12,18 @@ someone other than the branch:
   dn42's `neo`) is no public name and is allowed;
 - `cinv check --base REF` (the CI recipe passes the merge request's target branch) reports
   every managed domain the branch adds that lies under none of REF's, and a changed
-  `libvirt.image_dir` (what the branch's domains may reach on a hypervisor, cinv/hostreach.py).
+  `libvirt.image_dir` (what the branch's domains may reach on a hypervisor,
+  cinv/check/hostreach.py).
 """
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
 
-from cinv import gitstore, load, policy
-from cinv.check import under, validator
+from cinv import policy
+from cinv.check.registry import validator
 from cinv.errors import Problem
 from cinv.model import Inventory
-from cinv.workspace import Workspace
 
 
 def claims(inv: Inventory) -> list[tuple[str, str, int, str]]:
@@ -75,26 +75,3 @@ def managed_domains_are_not_public_suffixes(inv: Inventory) -> list[Problem]:
                     f"{policy.TLD_ENV}={domain})", "error", "managed-domain")
             for domain, path, line, label in claims(inv)
             if domain not in allowed and public_suffix(domain)]
-
-
-def against_base(ws: Workspace, ref: str) -> list[Problem]:
-    """`check --base REF`: every domain this inventory manages that lies under none of REF's,
-    and a libvirt.image_dir other than REF's."""
-    commit = gitstore.resolve_commit(ws.root, ref, "--base")
-    base = load.load_networks(gitstore.GitRefSource(ws.root, commit))
-    here = load.load_networks(ws.source(), cache_root=ws.cache_root())
-    pinned = {domain for domain, *_rest in claims(base)}
-    out = []
-    for domain, path, line, label in claims(here):
-        if not under(domain, pinned):
-            out.append(Problem(path, line, f"{label}: {domain} lies under no domain that "
-                               f"{ref} manages ({', '.join(sorted(pinned))}); a branch may "
-                               f"not claim a domain of its own: add it on {ref} first",
-                               "error", "managed-domain"))
-    s = here.settings
-    if s.image_dir != base.settings.image_dir:
-        out.append(Problem(s.path, s.line_of("libvirt.image_dir"), f"libvirt.image_dir: "
-                           f"{s.image_dir} differs from {ref}'s ({base.settings.image_dir}): "
-                           "a branch may not widen what its domains reach on a hypervisor; "
-                           f"change it on {ref} first", "error", "managed-domain"))
-    return out

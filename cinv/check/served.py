@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from cinv.check import validator
+from cinv.check.registry import validator
 from cinv.errors import Problem
 from cinv.model import Inventory
 

@@ -1,7 +1,6 @@
-"""Validators over a loaded inventory: small named functions in one registry list.
+"""The rules of hosts and networks: addresses, names, parents, capacity, nameservers.
 
-Each takes the Inventory and returns a list of Problems; `run` collects them all, so one
-`cinv check` shows every problem. Adding a rule is adding a function to VALIDATORS.
+Each validator takes the Inventory and returns a list of Problems (cinv/check/registry.py).
 """
 from __future__ import annotations
 
@@ -10,16 +9,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from cinv.allocate import eui64_interface_id, named_addresses
-from cinv.errors import Problem, ProblemsError
+from cinv.check.registry import validator
+from cinv.errors import Problem
 from cinv.model import PLACEHOLDER_NS, Host, Interface, Inventory
+from cinv.names import under
 from cinv.values import duid_type, format_size, mac_str, range_str
-
-VALIDATORS = []
-
-
-def validator(fn):
-    VALIDATORS.append(fn)
-    return fn
 
 
 def _at(host: Host, iface: Interface | None, key: str, message: str, code: str,
@@ -222,12 +216,6 @@ def unique_dns_names(inv: Inventory) -> list[Problem]:
             out.append(_at(host, iface, key, f"interfaces[{i}].{key}: DNS name {fqdn} is also "
                            f"used by {others}", "duplicate-name"))
     return out
-
-
-def under(name: str, domains: set[str]) -> bool:
-    """Whether name is one of domains or lies below one."""
-    labels = name.split(".")
-    return any(".".join(labels[i:]) in domains for i in range(len(labels)))
 
 
 @validator
@@ -460,59 +448,5 @@ def nameservers_named(inv: Inventory) -> list[Problem]:
                     "warning", "nameserver")]
 
 
-def run(inv: Inventory) -> list[Problem]:
-    """Problems met while loading, then every validator's; sorted by place."""
-    problems = list(inv.problems)
-    for fn in VALIDATORS:
-        problems.extend(fn(inv))
-    return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
-
-
-def errors(problems: list[Problem]) -> list[Problem]:
-    return [p for p in problems if p.severity == "error"]
-
-
-def error_keys(inv: Inventory) -> set:
-    """(path, message) of every error: what a change is compared against."""
-    return {(p.path, p.message) for p in errors(run(inv))}
-
-
-def problem_keys(inv: Inventory) -> tuple[set, set]:
-    """(error keys, warning keys) as error_keys gives them, from one run."""
-    problems = run(inv)
-    return ({(p.path, p.message) for p in problems if p.severity == "error"},
-            {(p.path, p.message) for p in problems if p.severity != "error"})
-
-
-def refuse_added(known: set, after: Inventory, changed,
-                 known_warnings: set | None = None) -> list[Problem]:
-    """Raise ProblemsError if `after` has errors not in `known` (from error_keys before the
-    change). A clash is reported at both ends; only the end in a changed path is shown (its
-    message names the other file), unless no new error is in one (or changed is None: a
-    network change shows the hosts it breaks). Given the warnings before,
-    returns the warnings the change adds (for the command to print)."""
-    problems = run(after)
-    new = [p for p in errors(problems) if (p.path, p.message) not in known]
-    if new:
-        raise ProblemsError(new if changed is None else
-                            [p for p in new if p.path in changed] or new)
-    if known_warnings is None:
-        return []
-    return [p for p in problems
-            if p.severity != "error" and (p.path, p.message) not in known_warnings]
-
-
-def summary(n_hosts: int, n_networks: int, n_errors: int, n_warnings: int) -> str:
-    """The last line of `cinv check`: "2 hosts, 1 network: 1 error, 0 warnings"."""
-    return ", ".join([plural(n_hosts, "host"), plural(n_networks, "network")]) + ": " + \
-        ", ".join([plural(n_errors, "error"), plural(n_warnings, "warning")])
-
-
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-# The rules of zones' own records, of what servers are handed beyond addresses, of what a
-# branch may claim, reach on a hypervisor or set for Ansible live in their own modules and
-# register themselves here.
-from cinv import ansiblevars, claims, hostreach, servedcheck, zonecheck  # noqa: E402,F401

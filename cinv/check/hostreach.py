@@ -32,7 +32,7 @@ import posixpath
 import xml.etree.ElementTree as ET
 
 from cinv import policy
-from cinv.check import validator
+from cinv.check.registry import validator
 from cinv.errors import Problem
 from cinv.model import Inventory
 

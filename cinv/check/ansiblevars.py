@@ -26,7 +26,7 @@ import ipaddress
 import re
 
 from cinv import names, policy
-from cinv.check import validator
+from cinv.check.registry import validator
 from cinv.errors import Problem
 from cinv.model import Inventory
 

@@ -1,0 +1,64 @@
+"""`cinv check`: validators over a loaded inventory, small named functions in one registry list.
+
+Each takes the Inventory and returns a list of Problems; `run` collects them all, so one
+`cinv check` shows every problem. Adding a rule is adding a function with @validator to one of
+the rule modules below (hosts and networks, zones' own records, what servers are handed, what a
+branch may claim, reach on a hypervisor or set for Ansible). This package reads a loaded
+Inventory only: what render would refuse (cinv/render/verify.py) and the check of a work tree
+(cinv/checkdelta.py) sit above it.
+"""
+from __future__ import annotations
+
+from cinv.check import ansiblevars, domains, hostreach, inventory, served, zones  # noqa: F401
+from cinv.check.inventory import CAPACITY, Shortfall, addresses_in_pool, plural, shortfalls  # noqa: F401 (their callers' names)
+from cinv.check.registry import VALIDATORS, validator  # noqa: F401
+from cinv.errors import Problem, ProblemsError
+from cinv.model import Inventory
+
+
+def run(inv: Inventory) -> list[Problem]:
+    """Problems met while loading, then every validator's; sorted by place."""
+    problems = list(inv.problems)
+    for fn in VALIDATORS:
+        problems.extend(fn(inv))
+    return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]
+
+
+def error_keys(inv: Inventory) -> set:
+    """(path, message) of every error: what a change is compared against."""
+    return {(p.path, p.message) for p in errors(run(inv))}
+
+
+def problem_keys(inv: Inventory) -> tuple[set, set]:
+    """(error keys, warning keys) as error_keys gives them, from one run."""
+    problems = run(inv)
+    return ({(p.path, p.message) for p in problems if p.severity == "error"},
+            {(p.path, p.message) for p in problems if p.severity != "error"})
+
+
+def refuse_added(known: set, after: Inventory, changed,
+                 known_warnings: set | None = None) -> list[Problem]:
+    """Raise ProblemsError if `after` has errors not in `known` (from error_keys before the
+    change). A clash is reported at both ends; only the end in a changed path is shown (its
+    message names the other file), unless no new error is in one (or changed is None: a
+    network change shows the hosts it breaks). Given the warnings before,
+    returns the warnings the change adds (for the command to print)."""
+    problems = run(after)
+    new = [p for p in errors(problems) if (p.path, p.message) not in known]
+    if new:
+        raise ProblemsError(new if changed is None else
+                            [p for p in new if p.path in changed] or new)
+    if known_warnings is None:
+        return []
+    return [p for p in problems
+            if p.severity != "error" and (p.path, p.message) not in known_warnings]
+
+
+def summary(n_hosts: int, n_networks: int, n_errors: int, n_warnings: int) -> str:
+    """The last line of `cinv check`: "2 hosts, 1 network: 1 error, 0 warnings"."""
+    return ", ".join([plural(n_hosts, "host"), plural(n_networks, "network")]) + ": " + \
+        ", ".join([plural(n_errors, "error"), plural(n_warnings, "warning")])
