@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cinv import cache, check, gitstore, index, load
+from cinv import cache, check, gitstore, indexbuild, load
 from cinv.errors import CinvError, Problem
 from cinv.model import Host, Inventory
 
@@ -102,7 +102,7 @@ def _updated(root: Path, sha: str, old_keys: dict, keys: dict, changed: list[str
                 new[rel] = host_tuple
     old = {rel: Host.from_tuple(t) for rel, t in old.items()}
     new = {rel: Host.from_tuple(t) for rel, t in new.items()}
-    idx = index.build(root, inv.networks, inv.settings.domain, keys)
+    idx = indexbuild.build(root, inv.networks, inv.settings.domain, keys)
     near: set[str] = set()
     for host in [*old.values(), *new.values()]:
         near |= idx.neighbours(host)

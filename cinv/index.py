@@ -87,6 +87,7 @@ class Index:
         self._by_name: dict | None = None
         self.cached = root is not None  # False: symlinks in the tree, nothing kept
         self.scanned: dict | None = None  # the host files' keys, once the index holds them
+        self.remake = None  # how the builder makes it anew (indexbuild.py), once it holds them
         self.names = Names(self)
 
     # --- the buckets -----------------------------------------------------------------------
@@ -99,11 +100,9 @@ class Index:
             if token is not None:
                 part = cache.read(self.root, f"index-{kind}{b}-{token}")
                 if not isinstance(part, dict):
-                    if self.scanned is None:
+                    if self.scanned is None or self.remake is None:
                         raise Stale(f"index bucket {kind}{b}")
-                    # gone since (another command wrote the index): made anew
-                    from cinv.indexbuild import anew
-                    anew(self, self.scanned, load.DirSource(self.root), self.buckets)
+                    self.remake(self)  # gone since (another command wrote the index): anew
                     return self._bucket(kind, b)
             self.loaded[kind][b] = part
         return part
@@ -380,18 +379,3 @@ def _remove_files(root: Path, names: list[str]) -> None:
             os.unlink(folder / f"{name}.marshal")
         except OSError:
             pass
-
-
-def build(root: Path, networks: dict[str, Network], default_domain: str,
-          scanned: dict | None = None) -> Index:
-    """The index of a work tree: the kept one with the host files changed since folded in (and
-    written back), or one made anew (indexbuild.py). scanned: the tree's cache.scan, if made
-    already."""
-    from cinv import indexbuild
-    return indexbuild.build(root, networks, default_domain, scanned)
-
-
-def update(root: Path, index: Index, changed: dict[str, Host | None]) -> None:
-    """After a change was written: refresh the changed files' facts, in memory and on disk."""
-    from cinv import indexbuild
-    indexbuild.update(root, index, changed)

@@ -81,7 +81,7 @@ def _build(root: Path, networks: dict[str, Network], default_domain: str, scanne
     _note_keys(idx, keys, misses, gone)
     if len(misses) + len(gone) > FEW:
         idx.save()  # a few stragglers are left to update(), after a change
-    idx.scanned = keys
+    idx.scanned, idx.remake = keys, _remake
     return idx
 
 
@@ -176,7 +176,7 @@ def anew(idx: Index, keys: dict, source, buckets: int) -> Index:
     _note_keys(idx, keys, list(keys), [])
     idx.save()
     _remove_files(root, old_files)
-    idx.scanned = keys
+    idx.scanned, idx.remake = keys, _remake
     return idx
 
 
@@ -199,3 +199,9 @@ def update(root: Path, index: Index, changed: dict[str, Host | None]) -> None:
             index.keys[rel] = key
     index.keys_dirty = True
     index.save()
+
+
+def _remake(idx: Index) -> None:
+    """An index whose bucket file went missing (another command wrote the index since), made
+    anew from the host files it holds."""
+    anew(idx, idx.scanned, load.DirSource(idx.root), idx.buckets)

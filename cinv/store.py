@@ -8,7 +8,7 @@ cross-record rule relates records through values the index tracks.
 """
 from __future__ import annotations
 
-from cinv import allocate, check, freed, gitstore, index, load, lookup, refheld
+from cinv import allocate, check, freed, gitstore, index, indexbuild, load, lookup, refheld
 from cinv.errors import CinvError, Problem
 from cinv.model import Host, Inventory, Network
 
@@ -159,7 +159,7 @@ class Store:
                 load.remove_record(self.root, rel)
             else:
                 load.write_record(self.root, rel, net.to_dict())
-        index.update(self.root, self.index, hosts)
+        indexbuild.update(self.root, self.index, hosts)
         sha = gitstore.commit(self.root, [*hosts, *networks], message) if committing else None
         if sha is None:
             self._remember_freed(old, hosts)

@@ -135,13 +135,13 @@ class Workspace:
     def changing(self, what: str):
         """Like `writing`, but hands over a Store: settings and networks loaded, hosts reached
         through the cached index (fast at any size; see cinv/store.py)."""
-        from cinv import index
+        from cinv import indexbuild
         from cinv.store import Store
         self._refuse_read_only(what)
         with lock.inventory_lock(self.root):
             load.clean_stale_temp_files(self.root)
             base = load.load_networks(load.DirSource(self.root), cache_root=self.root)
-            idx = index.build(self.root, base.networks, base.settings.domain)
+            idx = indexbuild.build(self.root, base.networks, base.settings.domain)
             store = Store(self.root, base, idx)
             yield store
             self.warnings.extend(store.warnings)

@@ -65,7 +65,7 @@ def test_the_index_answers_as_the_records_do_after_any_changes(inventory, monkey
     rels = [write_host(root, rng, n) for n in range(40)]
     base = load.load_networks(load.DirSource(root))
     for step in range(12):
-        idx = index.build(root, base.networks, base.settings.domain)
+        idx = indexbuild.build(root, base.networks, base.settings.domain)
         facts, holders, used = expected(root, idx)
         for rel in rels:
             assert idx.facts(rel) == facts.get(rel), (step, rel)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import copy
 import itertools
 
-from cinv import allocate, index, load, lookup, names, schema, yamlio
+from cinv import allocate, indexbuild, load, lookup, names, schema, yamlio
 from cinv.errors import CinvError, ProblemsError
 from cinv.model import Network
 from cinv.ops.describe import changes, sentence
@@ -151,7 +151,7 @@ def reading_store(ws: Workspace) -> Store:
     """A Store for a command that only reads the work tree: the index `host add` uses, without
     the lock."""
     base = load.load_networks(load.DirSource(ws.root))
-    return Store(ws.root, base, index.build(ws.root, base.networks, base.settings.domain))
+    return Store(ws.root, base, indexbuild.build(ws.root, base.networks, base.settings.domain))
 
 
 def used_addresses(inv):

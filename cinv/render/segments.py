@@ -17,6 +17,10 @@ from array import array
 from bisect import bisect_left
 
 
+class Mismatch(Exception):
+    """The splice cannot make this render exactly: make it in full."""
+
+
 def lengths_of(values) -> array:
     return array("I", values)
 

@@ -33,7 +33,10 @@ from pathlib import Path
 from cinv import paths
 from cinv.errors import CinvError
 from cinv.render import fast, hostparts, outstate, segments, writer
-from cinv.render.segments import Run
+from cinv.render.segments import (
+    Mismatch,  # noqa: F401 (raised and caught as splice.Mismatch)
+    Run,
+)
 from cinv.render.targets import MANIFEST
 from cinv.render.view import View, shared_shorts
 
@@ -46,10 +49,6 @@ LISTINGS = (("dhcpd.conf", "dhcpd", "dhcpd4", "dhcpd.conf.j2"),
             ("dhcpd6.conf", "dhcpd", "dhcpd6", "dhcpd6.conf.j2"),
             ("dnsmasq/cinv.conf", "dnsmasq", "dnsmasq", "dnsmasq.conf.j2"))
 MAX_SHARE = 0.2  # more of the hosts changed than this: a full render is as quick
-
-
-class Mismatch(Exception):
-    """The splice cannot make this render exactly: make it in full."""
 
 
 def layout_of(files: dict, shared: dict, token: str | None, ctx: str, targets) -> dict:

@@ -3,8 +3,13 @@ zones they are in (each zone's lines say their own keys: found by bisecting the 
 zone's serial asked anew, and a zone's head written again where its serial moved."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from cinv.render import dns, segments
-from cinv.render.splice import Mismatch, Splice
+from cinv.render.segments import Mismatch
+
+if TYPE_CHECKING:  # splice.py calls this module with itself
+    from cinv.render.splice import Splice
 
 
 def zones(edit: Splice, serials) -> dict:

@@ -8,8 +8,8 @@ import ipaddress
 import json
 
 from cinv.render import fast, report, segments
-from cinv.render.segments import Run
-from cinv.render.splice import Mismatch, Splice
+from cinv.render.segments import Mismatch, Run
+from cinv.render.splice import Splice
 
 
 def edit_report(edit: Splice, problems, history, revision) -> None:
