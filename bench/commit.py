@@ -28,7 +28,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 import gen  # noqa: E402
 
-from cinv import gitstore  # noqa: E402
+from cinv.git import gitstore  # noqa: E402
 
 
 def main() -> None:

@@ -44,7 +44,7 @@ def own_share(inv: Path, repeat: int = 3) -> float:
     """Seconds of a render that are the report's own (its data, its template), in-process and
     best of `repeat`: rendering the report less building the View every target shares."""
     from cinv import check
-    from cinv.render import render_files
+    from cinv.output import render_files
     from cinv.render.view import View
     from cinv.workspace import Workspace
 

@@ -12,8 +12,8 @@ from netaddr import IPAddress, IPRange, IPSet
 
 from cinv import names
 from cinv.errors import CinvError
-from cinv.model import Network
-from cinv.values import mac_str
+from cinv.records.model import Network
+from cinv.records.values import mac_str
 
 
 class AllocationError(CinvError):

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cinv import cache, check, gitstore, indexbuild, load
+from cinv import check
 from cinv.errors import CinvError, Problem
-from cinv.model import Host, Inventory
+from cinv.git import gitstore
+from cinv.records import cache, indexbuild, load
+from cinv.records.model import Host, Inventory
 
 BASE = "check-base"
 VERSION = 2

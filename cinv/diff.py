@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from cinv import printable
-from cinv.model import Inventory, owner_key
+from cinv.records.model import Inventory, owner_key
 
 
 @dataclass
@@ -137,7 +137,7 @@ def _settings_dict(inv: Inventory) -> dict:
 def _served(inv: Inventory, zone) -> dict[str, int]:
     """A zone's own records as served: "<owner> <TYPE> <data as named reads it>" -> the TTL
     it is served with (its own, else the zone's, else cinv.yaml's dns.ttl)."""
-    from cinv.zones import rdata_text
+    from cinv.records.zones import rdata_text
     default = zone.ttl if zone.ttl is not None else inv.settings.dns.ttl
     out = {}
     for owner, recs in zone.by_owner():

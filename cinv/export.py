@@ -19,10 +19,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import check, load, lookup, names
+from cinv import check, names
 from cinv.check.ansiblevars import FREE_TEXT
 from cinv.errors import CinvError, ProblemsError
-from cinv.model import Host, Inventory
+from cinv.records import load, lookup
+from cinv.records.model import Host, Inventory
 from cinv.workspace import Workspace
 
 
@@ -90,14 +91,14 @@ def cdist(inv: Inventory, directory: Path) -> Report:
 
 def ansible(ws: Workspace) -> str:
     """The `ansible` render target's inventory.yaml, as text."""
-    from cinv import render
+    from cinv import output
 
     inv = ws.load()
     errors = check.errors(check.run(inv))
     if errors:
         raise ProblemsError(errors)
-    out = render.out_dir(ws, inv.settings, None)
-    files, _zones, _warnings = render.render_files(ws, inv, ["ansible"], out,
+    out = output.out_dir(ws, inv.settings, None)
+    files, _zones, _warnings = output.render_files(ws, inv, ["ansible"], out,
                                                    {"files": {}, "zones": {}})
     outputs = [data for _target, data in files.values()]
     if len(outputs) != 1:

@@ -29,14 +29,15 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 
-from cinv import freed, gitstore, load
 from cinv.check.domains import claims
 from cinv.errors import CinvError, Problem
-from cinv.load import MAX_FILE_SIZE
-from cinv.model import Host
+from cinv.git import freed, gitstore
+from cinv.git.refheld import other_refs
 from cinv.names import under
-from cinv.refheld import other_refs
-from cinv.values import mac_str
+from cinv.records import load
+from cinv.records.load import MAX_FILE_SIZE
+from cinv.records.model import Host
+from cinv.records.values import mac_str
 from cinv.workspace import Workspace
 
 MAX_TOTAL = 256 << 20  # bytes of distinct host records read from the other branches

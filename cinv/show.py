@@ -4,9 +4,10 @@ from __future__ import annotations
 import ipaddress
 import json
 
-from cinv import printable, usage, yamlio
-from cinv.model import Host, Inventory, Network
-from cinv.values import format_size
+from cinv import printable, usage
+from cinv.records import yamlio
+from cinv.records.model import Host, Inventory, Network
+from cinv.records.values import format_size
 
 
 def table(rows: list[list[str]], header: list[str]) -> str:

@@ -8,9 +8,11 @@ cross-record rule relates records through values the index tracks.
 """
 from __future__ import annotations
 
-from cinv import allocate, check, freed, gitstore, index, indexbuild, load, lookup, refheld
+from cinv import allocate, check
 from cinv.errors import CinvError, Problem
-from cinv.model import Host, Inventory, Network
+from cinv.git import freed, gitstore, refheld
+from cinv.records import index, indexbuild, load, lookup
+from cinv.records.model import Host, Inventory, Network
 
 
 class Store:
@@ -53,7 +55,7 @@ class Store:
         handed out either."""
         extra: dict[int, set] = {4: set(), 6: set()}
         if self.zones:
-            from cinv.zones import record_addresses
+            from cinv.records.zones import record_addresses
             for version, value in record_addresses(self.zones.values()):
                 extra[version].add(value)
         idx = self.index
@@ -68,14 +70,14 @@ class Store:
     def taken(self, family: str, network: str | None = None) -> set:
         """What `auto` must not hand out: the used values of a family ("v4", "v6", "mac"),
         and those held on the branches of allocate.avoid_refs (addresses: on the network of
-        that name; see cinv/refheld.py)."""
+        that name; see cinv/git/refheld.py)."""
         used = self.used()[{"v4": 0, "v6": 1, "mac": 2}[family]]
         elsewhere = self.elsewhere.values(family, network)
         return used | elsewhere if elsewhere else used
 
     def held(self, family: str) -> dict:
         """Values of a family ("v4", "v6", "mac") freed within the hold time: `auto` skips
-        them (see cinv/freed.py)."""
+        them (see cinv/git/freed.py)."""
         return self.freed.held(family)
 
     def holder(self, family: str, value: int) -> str:

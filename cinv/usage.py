@@ -4,7 +4,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 
 from cinv.allocate import ipv4_blocked
-from cinv.model import Network
+from cinv.records.model import Network
 
 LEGEND = "# used  . free  r reserved/gateway  p DHCP pool  - network/broadcast"
 

@@ -12,9 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import load, lock
 from cinv.errors import CinvError
-from cinv.model import Inventory
+from cinv.records import load, lock
+from cinv.records.model import Inventory
 
 STATE_FILES = (".gitignore", "lock", "render.lock", "cache", "serials.json")
 
@@ -36,12 +36,12 @@ class Workspace:
 
     def __post_init__(self):
         if self.ref is not None and self.commit is None:
-            from cinv import gitstore
+            from cinv.git import gitstore
             self.commit = gitstore.resolve_commit(self.root, self.ref, notes=self.notes)
 
     def source(self) -> load.Source:
         if self.commit:
-            from cinv import gitstore
+            from cinv.git import gitstore
             source = gitstore.GitRefSource(self.root, self.commit)
             source.label = f"ref {self.ref}"
             return source
@@ -57,8 +57,8 @@ class Workspace:
     def checked(self) -> tuple[list, int, int]:
         """(problems, number of hosts, number of networks) of `cinv check`, from the cache when
         no input file changed since it was stored (keyed by blob ids for a ref)."""
-        from cinv import cache
         from cinv.errors import Problem
+        from cinv.records import cache
         source = self.source()
         if self.commit:
             keys, fp = None, f"ref:{source.tree.hexsha}:{cache.version()}"
@@ -77,7 +77,8 @@ class Workspace:
         changed since (cinv/checkdelta.py), and cached under fp; None when only a full check
         can say. dirty(): git's dirty paths, when the caller asked git already; base: the
         settings, networks and zones, when loaded already."""
-        from cinv import cache, checkdelta
+        from cinv import checkdelta
+        from cinv.records import cache
         hit = checkdelta.updated(self.root, keys, base)
         if hit is not None:
             cache.put_result(self.root, "check", fp, keys, hit)
@@ -87,7 +88,8 @@ class Workspace:
     def check_result(self, source, keys: dict | None, fp: str | None) -> tuple:
         """`cinv check`'s result, computed (a full load) and cached under fp: ([problem
         tuples], number of hosts, number of networks). keys: the work tree's scan, if made."""
-        from cinv import cache, check, checkdelta
+        from cinv import check, checkdelta
+        from cinv.records import cache
         if not self.commit and keys is not None:
             hit = self.delta_result(keys, fp)
             if hit is not None:
@@ -122,7 +124,7 @@ class Workspace:
         if self.commit:
             committed = source.exists(load.STATE_DIR)
         else:
-            from cinv import gitstore
+            from cinv.git import gitstore
             committed = gitstore.tracked(self.root, load.STATE_DIR)
         if committed:
             out.append(Problem(load.STATE_DIR, 0, "is committed to git; it holds cinv's lock "
@@ -135,7 +137,7 @@ class Workspace:
     def changing(self, what: str):
         """Like `writing`, but hands over a Store: settings and networks loaded, hosts reached
         through the cached index (fast at any size; see cinv/store.py)."""
-        from cinv import indexbuild
+        from cinv.records import indexbuild
         from cinv.store import Store
         self._refuse_read_only(what)
         with lock.inventory_lock(self.root):

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from cinv import check, load
+from cinv import check
+from cinv.records import load
 
 # Variables that would let the developer's own git or cinv set-up leak into the tests.
 _LEAKY = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_AUTHOR_DATE", "GIT_COMMITTER_NAME",
@@ -41,7 +42,7 @@ def hermetic_git(tmp_path_factory, monkeypatch):
     yield home
     # A test that read git through the library (not the command line, which does this
     # itself) leaves GitPython's `git cat-file` processes running until collected.
-    from cinv import gitstore
+    from cinv.git import gitstore
     gitstore.close_repos()
 
 

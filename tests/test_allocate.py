@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from cinv import allocate
 from cinv.allocate import AllocationError
 from cinv.errors import CinvError
-from cinv.model import Network
-from cinv.values import mac_str, mac_to_int
+from cinv.records.model import Network
+from cinv.records.values import mac_str, mac_to_int
 
 V4 = ipaddress.IPv4Address
 V6 = ipaddress.IPv6Address

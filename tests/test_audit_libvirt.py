@@ -18,8 +18,9 @@ import pytest
 from checkers import require
 from conftest import git, invoke
 
-from cinv import audit, load
-from cinv.model import Inventory
+from cinv import audit
+from cinv.records import load
+from cinv.records.model import Inventory
 from cinv.render.view import View
 
 REPO = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ import stat
 
 import pytest
 
-from cinv import cache
+from cinv.records import cache
 
 WEB1 = "hosts/web1.prod.example.com.yaml"
 
@@ -140,7 +140,7 @@ def test_render_skips_work_only_while_inputs_and_outputs_are_untouched(inv, tmp_
     inv.ok("render", "--out", out)
     assert hosts.exists()
     # A new commit renders again even with the same files: serials follow the history.
-    from cinv.render import inputs_key
+    from cinv.output import inputs_key
     from cinv.workspace import Workspace
     before = inputs_key(Workspace(inv.root), [])
     inv.git("add", "-A")

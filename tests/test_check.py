@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from cinv import check, load
+from cinv import check
+from cinv.records import load
 
 HV1 = "hosts/hv1.example.com.yaml"
 WEB1 = "hosts/web1.prod.example.com.yaml"

@@ -14,7 +14,8 @@ import pytest
 from conftest import invoke
 from richinv import rich_inventory
 
-from cinv import cache, check, checkdelta, load
+from cinv import check, checkdelta
+from cinv.records import cache, load
 from cinv.workspace import Workspace
 
 VM1 = "hosts/net000/vm000001.net000.example.com.yaml"

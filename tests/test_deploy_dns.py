@@ -313,9 +313,9 @@ def test_what_apply_remembers_is_what_the_server_holds(site, tmp_path):
     """After apply, cinv keeps each zone as the server then holds it (the records read, with
     the UPDATE's operations done) and notes it in sync: the next plan transfers and compares
     nothing. What it kept equals a fresh transfer, and a plan without any of it agrees."""
-    from cinv import cache
     from cinv.audit import dns as reader
     from cinv.deploy.dns import _cache_name
+    from cinv.records import cache
     root, primary, servers = site
     adopt(root, servers)
     cinv(root, "host", "add", "web9", "--kind", "virtual", "--network", "prod", "--ipv4",

@@ -13,7 +13,8 @@ import pytest
 from checkers import check_dhcpd, check_dnsmasq, check_kea
 from conftest import BASE_FILES, invoke, write_files
 
-from cinv import check, dhcpopts, load
+from cinv import check
+from cinv.records import dhcpopts, load
 
 WEB1 = "hosts/web1.prod.example.com.yaml"
 PROD = "networks/prod.yaml"

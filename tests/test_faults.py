@@ -26,7 +26,8 @@ import pytest
 import yaml
 from conftest import tree_snapshot
 
-from cinv import check, load, yamlio
+from cinv import check
+from cinv.records import load, yamlio
 
 WRITERS = 32
 KILLS = int(os.environ.get("CINV_FAULT_KILLS", "20"))

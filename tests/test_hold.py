@@ -10,8 +10,8 @@ import pytest
 import yaml
 from conftest import Inventory
 
-from cinv import freed, gitstore
-from cinv.model import Settings
+from cinv.git import freed, gitstore
+from cinv.records.model import Settings
 
 
 def days_ago(days: float) -> dict:

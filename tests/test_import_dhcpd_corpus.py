@@ -15,8 +15,8 @@ import netaddr
 import pytest
 from checkers import check_kea, require, run
 
-from cinv import dhcpopts
 from cinv.importers import dhcpd_parse
+from cinv.records import dhcpopts
 
 CORPUS = Path(__file__).parent / "corpus" / "dhcpd"
 

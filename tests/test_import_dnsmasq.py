@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from checkers import check_dhcpd, check_dnsmasq, check_kea, check_zones
 
-from cinv import values
 from cinv.importers import dnsmasq_parse
+from cinv.records import values
 
 CORPUS = Path(__file__).parent / "corpus" / "dnsmasq"
 

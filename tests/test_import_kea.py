@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from checkers import check_dhcpd, check_dnsmasq, require, run
 
-from cinv import dhcpopts, values
 from cinv.errors import CinvError
 from cinv.importers import kea_parse
+from cinv.records import dhcpopts, values
 
 CORPUS = Path(__file__).parent / "corpus" / "kea"
 

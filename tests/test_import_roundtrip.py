@@ -24,7 +24,7 @@ def rendered(tmp_path_factory) -> Path:
 
 
 def example():
-    from cinv import load
+    from cinv.records import load
     return load.load_inventory(load.DirSource(EXAMPLE))
 
 

@@ -1,4 +1,5 @@
-"""The host index (cinv/index.py) kept in buckets: whatever changed in the host files since it
+"""The host index (cinv/records/index.py) kept in buckets: whatever changed in the host files since
+it
 was written, folded in or made anew, its answers are those of the records as they are; and
 the lowest free value found by bisecting is the one the sets give."""
 from __future__ import annotations
@@ -10,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cinv import allocate, cache, index, indexbuild, load
+from cinv import allocate
+from cinv.records import cache, index, indexbuild, load
 
 TEMPLATE = """kind: {kind}
 state: {state}

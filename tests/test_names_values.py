@@ -1,4 +1,4 @@
-"""Name rules (cinv/names.py) and value parsing (cinv/values.py)."""
+"""Name rules (cinv/names.py) and value parsing (cinv/records/values.py)."""
 from __future__ import annotations
 
 import ipaddress
@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cinv import names, values
+from cinv import names
+from cinv.records import values
 
 # --- names --------------------------------------------------------------------------------
 

@@ -620,7 +620,7 @@ def readme_lifecycle() -> dict[str, set[str]]:
 
 
 def test_lifecycle_is_the_same_in_code_help_and_readme(site, run_cli):
-    from cinv.model import STATES, TRANSITIONS
+    from cinv.records.model import STATES, TRANSITIONS
     assert readme_lifecycle() == {s: set(TRANSITIONS[s]) for s in STATES}
     help_text = run_cli("host", "state", "--help").out
     for state in STATES:

@@ -20,8 +20,9 @@ from conftest import invoke
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from cinv import allocate, check, load
-from cinv.model import Network
+from cinv import allocate, check
+from cinv.records import load
+from cinv.records.model import Network
 
 RENDER_EXAMPLES = 25
 EXAMPLES = 50

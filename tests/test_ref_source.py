@@ -9,8 +9,9 @@ import pytest
 from checkers import generated_files, write_inventory
 from conftest import git
 
-from cinv import gitstore, load
 from cinv.errors import CinvError
+from cinv.git import gitstore
+from cinv.records import load
 
 
 @pytest.fixture

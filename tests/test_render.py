@@ -153,7 +153,7 @@ def test_example_excerpts(example, tmp_path):
     assert prod["pools"] == [{"pool": "192.0.2.200 - 192.0.2.250"}]
     assert {"hw-address": "52:54:00:00:00:01", "ip-address": "192.0.2.20",
             "hostname": "web1.prod.example.com"} in prod["reservations"]
-    from cinv.model import Network
+    from cinv.records.model import Network
     assert prod["id"] == Network(name="prod").kea_subnet_id
     xml = (out / "libvirt" / "web1.prod.example.com.xml").read_text()
     assert "<source bridge='br-prod'/>" in xml

@@ -10,7 +10,7 @@ from conftest import invoke
 from richinv import rich_inventory
 
 from cinv import check
-from cinv.render import render_files
+from cinv.output import render_files
 from cinv.workspace import Workspace
 
 REPO = Path(__file__).resolve().parents[1]

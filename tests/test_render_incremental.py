@@ -1,4 +1,4 @@
-"""A render that keeps every host's parts (cinv/render/incremental.py) writes exactly what a render
+"""A render that keeps every host's parts (cinv/output/incremental.py) writes exactly what a render
 from scratch writes, after every kind of change; one made by a process per core exactly what one
 process makes.
 
@@ -19,8 +19,9 @@ import pytest
 from conftest import git, invoke
 from richinv import rich_inventory
 
-from cinv import cache
-from cinv.render import fast, incremental, parts, splice
+from cinv.output import incremental
+from cinv.records import cache
+from cinv.render import fast, parts, splice
 
 VM = "hosts/net000/vm000001.net000.example.com.yaml"
 
@@ -327,7 +328,7 @@ def test_a_refused_render_stages_nothing(renders):
 
 @pytest.mark.parametrize("how", ["own process", "no process to be had", "process failing"])
 def test_check_beside_the_render(renders, monkeypatch, how):
-    """check runs in a fresh process beside the render (cinv/render/checkproc.py); when that
+    """check runs in a fresh process beside the render (cinv/output/checkproc.py); when that
     process cannot be started or fails, the render checks in its own process: the same
     refusal either way."""
     import sys

@@ -127,7 +127,8 @@ def test_the_history_walk_loads_only_what_each_commit_changed(inventory, tmp_pat
                                                               monkeypatch):
     """A fresh clone walks the whole history once: a commit that changed host records costs
     those records, not a load of the whole inventory at that commit."""
-    from cinv import gitstore, load
+    from cinv.git import gitstore
+    from cinv.records import load
     for n in range(6):
         inventory.ok("host", "add", f"vm{n}", "--kind", "virtual", "--network", "prod")
     inventory.ok("host", "set", "vm1", "hardware.cpus=4")  # no DNS change

@@ -204,7 +204,7 @@ def test_symlink_in_out_dir_is_not_followed(example, tmp_path):
 
 
 def test_a_killed_renders_temp_files_are_cleared_and_renders_take_turns(example, tmp_path):
-    from cinv import lock
+    from cinv.records import lock
     out = tmp_path / "out"
     assert render(example, out).code == 0
     stale = out / "libvirt" / ".web1.prod.example.com.xml.tmp-999999-deadbeef"

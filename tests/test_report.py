@@ -14,7 +14,7 @@ import pytest
 from browser import Browser
 from checkers import require
 
-from cinv.model import Network
+from cinv.records.model import Network
 from cinv.render import report
 
 REPO = Path(__file__).resolve().parents[1]
@@ -302,7 +302,7 @@ def test_states_counts_and_recent_changes(lab, tmp_path):
 def test_recent_changes_are_one_git_log_and_capped_at_50(inventory, tmp_path, monkeypatch):
     for n in range(55):
         inventory.ok("host", "add", f"h{n}", "--kind", "virtual", "--network", "prod")
-    from cinv import gitstore
+    from cinv.git import gitstore
 
     calls = []
     real = gitstore.run_git

@@ -487,7 +487,7 @@ def test_10_committed_state_symlinks_are_never_followed(site, what):
 def test_10_a_forged_cache_is_not_believed(site, tmp_path):
     """A branch that commits .cinv/cache cannot make `cinv --ref other check` pass: a cache
     is believed only in the .cinv/ folder that wrote it."""
-    from cinv import cache
+    from cinv.records import cache
     web = site.root / "hosts" / "web.prod.example.com.yaml"
     site.branch({"hosts/web.prod.example.com.yaml": web.read_text().replace(
         "kind: virtual", "kind: bogus")}, name="evil")
@@ -692,7 +692,8 @@ FIELDS = {  # case: (file, line replaced (None: append), new text, line reported
 
 @pytest.mark.parametrize("case", FIELDS)
 def test_6_field_audit(make_files, base_files, tmp_path, case):
-    from cinv import check, load
+    from cinv import check
+    from cinv.records import load
     rel, old, new, line, field = FIELDS[case]
     text = base_files[rel]
     if old is None:  # a field the base file lacks: appended

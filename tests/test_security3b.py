@@ -147,7 +147,7 @@ def test_6_check_refuses_the_types_named_refuses_and_no_other(tmp_path):
     import dns.rdatatype
     from checkers import require
 
-    from cinv import zones
+    from cinv.records import zones
     require("named-checkzone")
     codes = {int(t) for t in dns.rdatatype.RdataType}
     codes |= {0, 3, 4, 41, 100, 127, 128, 129, 200, 248, 263, 4095, 32767, 65279, 65280, 65535}

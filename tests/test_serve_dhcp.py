@@ -25,7 +25,7 @@ from checkers import require
 from conftest import invoke
 from serving import Link, Process, require_root, wait_for
 
-from cinv import load
+from cinv.records import load
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "inventory"

@@ -13,7 +13,7 @@ from checkers import generated_files, require, write_inventory
 from conftest import invoke
 from serving import Process, free_port, wait_for
 
-from cinv import load
+from cinv.records import load
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "inventory"

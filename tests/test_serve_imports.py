@@ -18,7 +18,7 @@ from conftest import invoke
 from serving import Link, Process, require_root, wait_for
 from test_serve_dhcp import Lab
 
-from cinv import load
+from cinv.records import load
 
 CORPUS = Lab.__init__.__globals__["REPO"] / "tests" / "corpus"
 

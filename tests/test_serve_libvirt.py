@@ -17,7 +17,7 @@ import pytest
 from checkers import generated_files, require, write_inventory
 from conftest import invoke
 
-from cinv import load
+from cinv.records import load
 from cinv.render.view import DEFAULT_CPUS, DEFAULT_MEMORY
 
 REPO = Path(__file__).resolve().parents[1]

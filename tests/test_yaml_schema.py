@@ -1,13 +1,15 @@
-"""Loading and strict parsing: YAML safety (cinv/yamlio.py), the schema (cinv/schema.py) and the
-file walk (cinv/load.py). Every problem is asserted with its exact path:line."""
+"""Loading and strict parsing: YAML safety (cinv/records/yamlio.py), the schema
+(cinv/records/schema.py) and the
+file walk (cinv/records/load.py). Every problem is asserted with its exact path:line."""
 from __future__ import annotations
 
 import os
 
 import pytest
 
-from cinv import check, load, yamlio
-from cinv.model import Host
+from cinv import check
+from cinv.records import load, yamlio
+from cinv.records.model import Host
 
 HV1 = "hosts/hv1.example.com.yaml"
 WEB1 = "hosts/web1.prod.example.com.yaml"
@@ -327,8 +329,8 @@ def test_round_trip_of_a_stored_record(texts, base_files, root):
 
 
 def test_libvirt_block_keeps_domain_name_and_uuid(tmp_path):
-    from cinv import schema, yamlio
-    from cinv.model import Inventory, Settings
+    from cinv.records import schema, yamlio
+    from cinv.records.model import Inventory, Settings
     from cinv.render.view import View
     problems: list = []
     text = ("kind: virtual\nlibvirt:\n  name: web1\n"

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cinv import check, load
+from cinv import check
+from cinv.records import load
 
 COVERED: set[str] = set()
 Z = "zones/example.com.yaml"

@@ -8,8 +8,9 @@ from checkers import check_zones, zone_files
 from conftest import invoke, write_files
 from zonefidelity import Expected, Server, differences
 
-from cinv import check, load, zones
-from cinv.model import ZoneRecord
+from cinv import check
+from cinv.records import load, zones
+from cinv.records.model import ZoneRecord
 from cinv.render import view as render_view
 
 Z = "zones/example.com.yaml"
@@ -260,7 +261,7 @@ def test_a_reverse_zone_below_the_networks_takes_their_ptrs(tmp_path, base_files
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from cinv import yamlio  # noqa: E402
+from cinv.records import yamlio  # noqa: E402
 
 _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 _scalar = st.one_of(_text, st.integers(-10**6, 10**6), st.none(), st.booleans())

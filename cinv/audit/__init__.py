@@ -11,12 +11,13 @@ import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cinv import cache, check, forked, lookup
+from cinv import check, forked
 from cinv.audit import compare
 from cinv.audit import leases as lease_source
 from cinv.audit.compare import Finding
 from cinv.errors import CinvError, ProblemsError
-from cinv.model import Inventory
+from cinv.records import cache, lookup
+from cinv.records.model import Inventory
 from cinv.workspace import Workspace
 
 # --- leases ----------------------------------------------------------------------------------
@@ -88,7 +89,7 @@ def audit_leases(ws: Workspace, files: list[str], now: float | None = None) -> l
     """The active leases of these files (ISC dhcpd.leases or Kea CSV, in this order) against
     the inventory. At 50,000 leases reading them is most of the work: a second process takes
     the inventory's fingerprint meanwhile."""
-    from cinv.load import no_gc
+    from cinv.records.load import no_gc
     background = None if ws.ref or getattr(ws, "example", False) else \
         _Background(_fingerprint, str(ws.root))
     try:
@@ -126,10 +127,10 @@ def _parent_of_uri(uri: str, inv: Inventory) -> str | None:
 
 def _rendered(ws: Workspace, inv: Inventory, hosts: list) -> dict:
     """The domain XML `cinv render libvirt` writes for these hosts, read back: {uuid: Domain}."""
-    from cinv import render
+    from cinv import output
     from cinv.audit import libvirt as libvirt_source
     sub = Inventory(inv.settings, inv.networks, {h.name: h for h in hosts})
-    files, _zones, _warnings = render.render_files(ws, sub, ["libvirt"], ws.root,
+    files, _zones, _warnings = output.render_files(ws, sub, ["libvirt"], ws.root,
                                                    {"files": {}, "zones": {}})
     out = {}
     for rel, (_target, data) in files.items():
@@ -200,13 +201,13 @@ def expected_zones(ws: Workspace) -> dict[str, dict]:
     Refused, like render, while `cinv check` reports errors."""
     import re
 
-    from cinv import render
+    from cinv import output
     from cinv.audit import dns as dns_source
     inv = ws.load()
     errors = check.errors(check.run(inv))
     if errors:
         raise ProblemsError(errors)
-    files, _zones, _warnings = render.render_files(ws, inv, ["dns"], ws.root,
+    files, _zones, _warnings = output.render_files(ws, inv, ["dns"], ws.root,
                                                    {"files": {}, "zones": {}})
     out = {}
     for rel, (_target, data) in sorted(files.items()):

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 
 from cinv import printable
-from cinv.values import mac_str
+from cinv.records.values import mac_str
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from cinv import values
 from cinv.errors import CinvError
 from cinv.importers.libvirt import parse_xml, scaled
+from cinv.records import values
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 _DIGEST = re.compile(r"[0-9a-f]{64}\Z")

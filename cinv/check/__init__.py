@@ -13,7 +13,7 @@ from cinv.check import ansiblevars, domains, hostreach, inventory, served, zones
 from cinv.check.inventory import CAPACITY, Shortfall, addresses_in_pool, plural, shortfalls  # noqa: F401 (their callers' names)
 from cinv.check.registry import VALIDATORS, validator  # noqa: F401
 from cinv.errors import Problem, ProblemsError
-from cinv.model import Inventory
+from cinv.records.model import Inventory
 
 
 def run(inv: Inventory) -> list[Problem]:

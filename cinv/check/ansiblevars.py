@@ -14,7 +14,7 @@ cinv.yaml's `ansible.vars` and `ansible.group_vars`) must not choose what the co
 - A string holding `{{`, `{%` or `{#` is a template Ansible evaluates on the controller
   (`{{ lookup('pipe', 'id') }}` runs `id`): refused unless the operator allows `templates`.
 - Group vars of `_meta` (the dynamic-inventory protocol's own key), `all` or `ungrouped`
-  are refused by the schema (cinv/schema.py).
+  are refused by the schema (cinv/records/schema.py).
 
 cinv's own free-text vars (a host's description, location, vendor, model, serial) are handed
 over as text Ansible never templates: `!unsafe` in the rendered inventory.yaml,
@@ -28,7 +28,7 @@ import re
 from cinv import names, policy
 from cinv.check.registry import validator
 from cinv.errors import Problem
-from cinv.model import Inventory
+from cinv.records.model import Inventory
 
 MARKERS = ("{{", "{%", "{#")
 RESERVED_GROUPS = ("_meta", "all", "ungrouped")

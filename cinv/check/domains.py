@@ -23,7 +23,7 @@ from pathlib import Path
 from cinv import policy
 from cinv.check.registry import validator
 from cinv.errors import Problem
-from cinv.model import Inventory
+from cinv.records.model import Inventory
 
 
 def claims(inv: Inventory) -> list[tuple[str, str, int, str]]:

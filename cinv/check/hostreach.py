@@ -34,7 +34,7 @@ import xml.etree.ElementTree as ET
 from cinv import policy
 from cinv.check.registry import validator
 from cinv.errors import Problem
-from cinv.model import Inventory
+from cinv.records.model import Inventory
 
 PROGRAMS = ("script", "downscript", "bootloader", "bootloader_args", "binary")
 HOST_NICS = ("direct", "hostdev", "vdpa")
@@ -193,7 +193,7 @@ class Reach:
         """Why a whole domain XML may not be defined (the rule for a branch's own template):
         the root is <domain>, nothing namespaced outside <metadata>, the emulator one of the
         allow-list, and every element as element() has it."""
-        from cinv import libvirtdom
+        from cinv.records import libvirtdom
         if root.tag != "domain":
             return f"the root element is <{root.tag}>, not <domain>"
         for child in root:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from cinv.allocate import eui64_interface_id, named_addresses
 from cinv.check.registry import validator
 from cinv.errors import Problem
-from cinv.model import PLACEHOLDER_NS, Host, Interface, Inventory
 from cinv.names import under
-from cinv.values import duid_type, format_size, mac_str, range_str
+from cinv.records.model import PLACEHOLDER_NS, Host, Interface, Inventory
+from cinv.records.values import duid_type, format_size, mac_str, range_str
 
 
 def _at(host: Host, iface: Interface | None, key: str, message: str, code: str,
@@ -413,8 +413,8 @@ def nameservers_have_addresses(inv: Inventory) -> list[Problem]:
     """A nameserver inside a forward zone cinv writes (a network's domain, the default domain or
     a zone of zones/) has an address there: a host's name, an extra name of `names:` or an A/AAAA
     record of zones/. named refuses such a zone, so `cinv render` does too."""
-    from cinv import zonemap
-    from cinv.zones import zone_of
+    from cinv.records import zonemap
+    from cinv.records.zones import zone_of
     zones = zonemap.forward_zones(inv)
     addressed = {fqdn for host in inv.active_hosts()
                  for fqdn, iface, is_alias in inv.dns_names(host)

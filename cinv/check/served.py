@@ -7,7 +7,7 @@ from collections import defaultdict
 
 from cinv.check.registry import validator
 from cinv.errors import Problem
-from cinv.model import Inventory
+from cinv.records.model import Inventory
 
 
 @validator

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from cinv import zonemap
-from cinv import zones as zonelib
 from cinv.check.registry import validator
 from cinv.errors import Problem
-from cinv.model import Inventory, Zone, ZoneRecord
+from cinv.records import zonemap
+from cinv.records import zones as zonelib
+from cinv.records.model import Inventory, Zone, ZoneRecord
 
 TARGET_TYPES = {"NS": 0, "MX": 1, "SRV": 3, "AFSDB": 1}  # type -> field index of the target name
 ADDRESS_TYPES = ("A", "AAAA")

@@ -176,7 +176,7 @@ def main(argv=None) -> None:
              "for the traceback, and please report it)", err=True)
         code = 1
     finally:
-        gitstore = sys.modules.get("cinv.gitstore")  # not imported: no repository was opened
+        gitstore = sys.modules.get("cinv.git.gitstore")  # not imported: no repository was opened
         if gitstore is not None:
             gitstore.close_repos()
         if collecting:

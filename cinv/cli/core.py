@@ -14,7 +14,7 @@ from cinv.cli import (
     echo_problems,
     no_commit_option,
 )
-from cinv.model import PLACEHOLDER_NS
+from cinv.records.model import PLACEHOLDER_NS
 
 
 @cli.command()

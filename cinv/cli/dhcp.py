@@ -5,9 +5,10 @@ import json
 
 import click
 
-from cinv import dhcpopts, show
+from cinv import show
 from cinv.cli import cli, echo
 from cinv.errors import CinvError
+from cinv.records import dhcpopts
 
 
 @cli.group()

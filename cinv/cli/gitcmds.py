@@ -5,10 +5,11 @@ import json
 
 import click
 
-from cinv import dates, gitstore
+from cinv import dates
 from cinv import diff as differ
 from cinv.cli import _workspace, cli, echo, echo_notes
 from cinv.errors import CinvError
+from cinv.git import gitstore
 from cinv.workspace import Workspace
 
 
@@ -97,7 +98,7 @@ def _since(ws: Workspace, after: Workspace, since: str) -> tuple[str, str]:
 
 def _render_diff(ctx, ws: Workspace, args: list[str]) -> None:
     """`--render`: the unified diff of the rendered files; exit 1 when any differs."""
-    from cinv.render import diff as rendered_diff
+    from cinv.output import diff as rendered_diff
     refs, names = rendered_diff.split_arguments(ws, args)
     lines = rendered_diff.run(ws, *(refs + [None, None])[:2], names)
     echo("".join(lines), nl=False)

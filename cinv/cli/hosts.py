@@ -17,7 +17,7 @@ from cinv.cli import (
     no_commit_option,
 )
 from cinv.errors import CinvError
-from cinv.model import KINDS, STATES, TRANSITIONS
+from cinv.records.model import KINDS, STATES, TRANSITIONS
 
 
 def echo_warnings(ws) -> None:
@@ -296,7 +296,7 @@ def host_history(ctx, name, fmt):
     Example:
       cinv host history web1
     """
-    from cinv import gitstore
+    from cinv.git import gitstore
     ws = _workspace(ctx)
     inv = ws.load()
     try:

@@ -5,8 +5,9 @@ import json
 
 import click
 
-from cinv import load, ops, show
+from cinv import ops, show
 from cinv.cli import _workspace, cli, echo, no_commit_option
+from cinv.records import load
 
 
 @cli.group()

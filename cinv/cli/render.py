@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import click
 
-from cinv import printable
-from cinv import render as rendering
+from cinv import output, printable
 from cinv.cli import _workspace, cli, echo
 from cinv.errors import CinvError, ProblemsError
 
@@ -32,7 +31,7 @@ def render(ctx, targets, out, check_only):
     """
     ws = _workspace(ctx)
     try:
-        result = rendering.run(ws, list(dict.fromkeys(targets)), out, check_only)
+        result = output.run(ws, list(dict.fromkeys(targets)), out, check_only)
     except ProblemsError as e:
         for p in e.problems:
             echo(p.text(), err=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from dataclasses import replace
 
-from cinv import forked, gitstore, load
+from cinv import forked
 from cinv.deploy import dns as dns_target
 from cinv.deploy import kea as kea_target
 from cinv.deploy import libvirt as libvirt_target
@@ -25,6 +25,8 @@ from cinv.deploy.desired import Context
 from cinv.deploy.plan import Outcome, Plan
 from cinv.deploy.servers import TARGETS, Servers
 from cinv.errors import CinvError
+from cinv.git import gitstore
+from cinv.records import load
 from cinv.workspace import Workspace
 
 MODULES = {"dns": dns_target, "kea": kea_target, "libvirt": libvirt_target}
@@ -143,7 +145,7 @@ def apply(ws: Workspace, result: Plan, commit: bool = True) -> tuple[list[Outcom
 def record_floors(ws: Workspace, floors: dict[str, int], commit: bool) -> str | None:
     """zones/<zone>.yaml serial_floor for each zone a server now holds at a serial above the
     rendered one, so that a rendered zone file never goes back below it. One commit."""
-    from cinv.model import Zone
+    from cinv.records.model import Zone
     from cinv.render.serial import after
     if ws.ref:
         return None

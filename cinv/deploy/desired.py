@@ -14,8 +14,10 @@ from __future__ import annotations
 from dataclasses import replace
 from functools import cached_property
 
-from cinv import check, gitstore, load
+from cinv import check
 from cinv.errors import ProblemsError
+from cinv.git import gitstore
+from cinv.records import load
 from cinv.workspace import Workspace
 
 
@@ -54,8 +56,9 @@ class Context:
         None (use a View)."""
         if self.ws.commit:
             return None
-        from cinv import cache
-        from cinv.render import fast, incremental
+        from cinv.output import incremental
+        from cinv.records import cache
+        from cinv.render import fast
         from cinv.render.env import make_env
         keys = cache.scan(self.ws.root)
         if keys is None:
@@ -76,15 +79,15 @@ class Context:
 
     @cached_property
     def _serials(self):
-        from cinv import render
+        from cinv import output
         from cinv.render.env import make_env
-        dirty = None if self.ws.commit else render.dirty_paths(self.ws)
-        return render.zone_serials(self.ws, make_env(None), {"files": {}, "zones": {}}, {},
+        dirty = None if self.ws.commit else output.dirty_paths(self.ws)
+        return output.zone_serials(self.ws, make_env(None), {"files": {}, "zones": {}}, {},
                                    None, dirty)
 
     def zone_names(self) -> list[str]:
         """Every zone `cinv render dns` writes (no record needed)."""
-        from cinv import zonemap
+        from cinv.records import zonemap
         return sorted(zonemap.served_zones(self.base))
 
     def zone_dicts(self) -> dict:
@@ -164,7 +167,7 @@ class Context:
     @cached_property
     def _retired(self) -> dict[str, set[str]]:
         from cinv.deploy import held
-        from cinv.model import Inventory, Zone
+        from cinv.records.model import Inventory, Zone
         if self._parts:
             source = load.DirSource(self.ws.root)
             retired = {}

@@ -222,7 +222,7 @@ def read_server(server, zones: list[str], cache_root) -> dict:
     UPDATE always does): its records are in .cinv/cache (records None)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from cinv import cache
+    from cinv.records import cache
     index = cache.read(cache_root, _cache_name(server)) if cache_root else None
     index = index if isinstance(index, dict) else {}
 
@@ -280,7 +280,7 @@ def plan_server(ctx, server, read: dict) -> list[Step]:
     (ctx.memo): nothing of it is compared again."""
     import dns.rdata
 
-    from cinv import cache
+    from cinv.records import cache
     wanted = ctx.zone_dicts()
     listed = server.zones is not None
     names = list(server.zones) if listed else sorted(wanted)
@@ -439,7 +439,7 @@ def remember(ctx, step: Step) -> None:
     sync, so the next plan neither transfers nor compares it. RFC 2136 makes an UPDATE whole
     or nothing, and the operations are ones a server does as sent (the apex NS one record at
     a time, deletes before adds)."""
-    from cinv import cache
+    from cinv.records import cache
     work: Work = step.work
     root = ctx.ws.cache_root()
     if root is None or not work.key:

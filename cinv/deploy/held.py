@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cinv import gitstore, load
-from cinv.model import Inventory, Zone
+from cinv.git import gitstore
+from cinv.records import load
+from cinv.records.model import Inventory, Zone
 
 WHOLE_ABOVE = 2000  # more changed host files than this: load the old inventory whole
 

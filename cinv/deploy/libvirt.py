@@ -20,12 +20,12 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 
-from cinv import lookup
 from cinv.audit import compare as audit_compare
 from cinv.audit import domain_identity
 from cinv.audit import libvirt as source
 from cinv.deploy.plan import Change, Outcome, Step
 from cinv.errors import CinvError
+from cinv.records import lookup
 
 BATCH = 100  # virsh commands per run
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 
-from cinv import cache
+from cinv.records import cache
 
 NAME = "deploy-sync"
 

@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from cinv import yamlio
 from cinv.errors import CinvError, Problem, ProblemsError
+from cinv.records import yamlio
 
 ENV = "CINV_SERVERS"
 MAX_SIZE = 1 << 20
@@ -129,7 +129,7 @@ def _inside(path: Path, folder: Path) -> bool:
 def _forbidden_places(inventory: Path) -> list[Path]:
     """The inventory, the git work tree holding it and its git dir (a branch writes them)."""
     places = [inventory]
-    from cinv import gitstore
+    from cinv.git import gitstore
     found = gitstore.work_tree(inventory)
     if found is not None:
         places += [Path(found[0]), Path(found[1])]

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from cinv import names, paths
 from cinv.errors import CinvError, Problem
-from cinv.load import MAX_FILE_SIZE, Source
+from cinv.records.load import MAX_FILE_SIZE, Source
 
 if TYPE_CHECKING:
     import git
@@ -779,7 +779,7 @@ def recent_changes(root: Path, commit: str | None, limit: int = 50) -> list[dict
                        prefix).split()
     except GitFailed:
         return None
-    from cinv import cache
+    from cinv.records import cache
     kept = cache.read(root, "history")
     kept = kept if isinstance(kept, dict) and kept.get("prefix") == prefix else {"prefix": prefix}
     missing = [sha for sha in shas if sha not in kept]
@@ -828,7 +828,7 @@ def _commit_changes(top: Path, prefix: str, shas: list[str]) -> list[dict]:
     return out
 
 
-# --- values freed along the history (see cinv/freed.py) -----------------------------------
+# --- values freed along the history (see cinv/git/freed.py) -----------------------------------
 
 def _prefix(repo, root: Path) -> str:
     return os.path.relpath(Path(root).resolve(), Path(repo.working_tree_dir).resolve())

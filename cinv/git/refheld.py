@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cinv import cache, freed, gitstore
-from cinv.index import Index
+from cinv.git import freed, gitstore
+from cinv.records import cache
+from cinv.records.index import Index
 
 SEED_MIN = 64  # missing blobs past which the work tree's index is asked before git
 

@@ -13,11 +13,12 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import names, printable, values
+from cinv import names, printable
 from cinv.errors import CinvError
-from cinv.load import MAX_FILE_SIZE
-from cinv.model import Inventory, Network
-from cinv.values import mac_str
+from cinv.records import values
+from cinv.records.load import MAX_FILE_SIZE
+from cinv.records.model import Inventory, Network
+from cinv.records.values import mac_str
 
 
 @dataclass

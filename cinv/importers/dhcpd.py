@@ -18,7 +18,6 @@ from pathlib import Path
 
 import netaddr
 
-from cinv import dhcpopts, values
 from cinv.errors import CinvError
 from cinv.importers import (
     Findings,
@@ -32,7 +31,8 @@ from cinv.importers import (
 )
 from cinv.importers.dhcpd_parse import Statement, parse, tokenize  # noqa: F401
 from cinv.importers.dhcpd_scope import Node, Param, Values, Walker, arg_items, dhcp_block, effective
-from cinv.model import Inventory, Network
+from cinv.records import dhcpopts, values
+from cinv.records.model import Inventory, Network
 
 
 def read(path: Path, shown: str, inv: Inventory, network: str | None = None,

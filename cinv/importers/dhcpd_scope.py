@@ -7,10 +7,10 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass, field
 
-from cinv import dhcpopts, values
 from cinv.importers import Findings
 from cinv.importers.dhcpd_parse import Statement, Token
-from cinv.model import Inventory
+from cinv.records import dhcpopts, values
+from cinv.records.model import Inventory
 
 _BLOCKS_NOT_KEPT = "blocks are not part of the inventory"
 

@@ -18,7 +18,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import dhcpopts, names, values, zones
+from cinv import names
 from cinv.importers import (
     Findings,
     FoundHost,
@@ -35,7 +35,8 @@ from cinv.importers import (
 from cinv.importers import dnsmasq_parse as parse
 from cinv.importers.dhcpd_scope import dhcp_block
 from cinv.importers.kea import generated_name
-from cinv.model import Inventory
+from cinv.records import dhcpopts, values, zones
+from cinv.records.model import Inventory
 
 _BY_CODE = {(o.family, o.code): o for o in dhcpopts.OPTIONS.values()}
 _HANDLED = ("dhcp-range", "dhcp-host", "host-record", "cname", "address", "dhcp-option",

@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import values
 from cinv.importers import read_text
+from cinv.records import values
 
 _LEASE = re.compile(r"^(?:infinite|deprecated|\d+[smhdw]?)\Z", re.IGNORECASE)
 _MAC_WILD = re.compile(r"^(?:\d{1,2}-)?[0-9a-fA-F*]{1,2}(?:[:-][0-9a-fA-F*]{1,2}){5}\Z")

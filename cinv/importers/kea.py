@@ -17,7 +17,6 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-from cinv import dhcpopts, values
 from cinv.errors import CinvError
 from cinv.importers import (
     Findings,
@@ -33,7 +32,8 @@ from cinv.importers import (
 )
 from cinv.importers.dhcpd_scope import dhcp_block
 from cinv.importers.kea_parse import Arr, Obj
-from cinv.model import Inventory
+from cinv.records import dhcpopts, values
+from cinv.records.model import Inventory
 
 _BY_CODE = {(o.family, o.code): o for o in dhcpopts.OPTIONS.values()}
 _SCOPE = ("option-data", "next-server", "boot-file-name")  # inherited by subnets

@@ -24,11 +24,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.parsers import expat
 
-from cinv import libvirtdom, names, values
+from cinv import names
 from cinv.check import hostreach
 from cinv.errors import CinvError
 from cinv.importers import Findings, FoundHost, FoundIface, domains, host_name, read_text
-from cinv.model import Inventory
+from cinv.records import libvirtdom, values
+from cinv.records.model import Inventory
 
 # libvirt's scaled integers (docs: formatdomain.html#memory-allocation)
 _UNITS = {"b": 1, "bytes": 1, "kb": 10**3, "k": 1 << 10, "kib": 1 << 10, "mb": 10**6,

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from cinv import check, ops, printable, schema, yamlio
+from cinv import check, ops, printable
 from cinv.diff import compare_records
 from cinv.errors import CinvError, Problem, ProblemsError
 from cinv.importers import Findings, FoundHost, FoundIface, Unmapped
-from cinv.model import Inventory
-from cinv.values import format_size, mac_str
+from cinv.records import schema, yamlio
+from cinv.records.model import Inventory
+from cinv.records.values import format_size, mac_str
 from cinv.workspace import Workspace
 
 SETTINGS = "cinv.yaml"
@@ -388,7 +389,7 @@ def _zone(inv: Inventory, fz, plan: Plan) -> None:
     """A zone's own records from the source into zones/<zone>.yaml: each RRset the source has
     replaces the zone file's RRset of that name and type; other records stay. New records keep
     the source's file:line (what `cinv check` then names)."""
-    from cinv.model import Zone, ZoneRecord
+    from cinv.records.model import Zone, ZoneRecord
     existing = inv.zones.get(fz.name)
     rel = existing.path if existing is not None else f"zones/{fz.name}.yaml"
     old = existing.to_dict() if existing is not None else None

@@ -16,7 +16,7 @@ import re
 from cinv import names
 from cinv.importers import Findings, FoundNetwork, pools
 from cinv.importers.dhcpd_scope import dhcp_block
-from cinv.model import Network
+from cinv.records.model import Network
 
 
 def same_prefix(nets: dict, prefix) -> Network | None:

@@ -22,8 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import names, zonemap
-from cinv import zones as zonelib
+from cinv import names
 from cinv.errors import CinvError, Problem, ProblemsError
 from cinv.importers import (
     Findings,
@@ -36,7 +35,9 @@ from cinv.importers import (
     network_holding,
 )
 from cinv.importers.zonefile import Row, parse
-from cinv.model import Inventory
+from cinv.records import zonemap
+from cinv.records import zones as zonelib
+from cinv.records.model import Inventory
 
 SIGNER = {"RRSIG", "NSEC", "NSEC3", "NSEC3PARAM"}
 
@@ -418,7 +419,7 @@ def _apex(found: Findings, inv: Inventory, zone: str, rrsets: dict, take: bool) 
     """The source's SOA becomes the zone's serial floor, scheme and timers; its apex NS are
     offered for cinv.yaml while that names the placeholder nameserver (taken with
     --take-nameservers), and are the inventory's otherwise."""
-    from cinv.model import PLACEHOLDER_NS, SOA_TIMERS
+    from cinv.records.model import PLACEHOLDER_NS, SOA_TIMERS
     soa_set = rrsets.get((zone, "SOA"))
     ns_set = rrsets.get((zone, "NS"))
     soa = soa_set.rdatas[0] if soa_set is not None else None

@@ -6,8 +6,10 @@ per object acted on: hosts (and their interfaces), networks, the inventory itsel
 """
 from __future__ import annotations
 
-from cinv import check, gitstore, load, lookup
-from cinv.model import Host, Inventory, Network
+from cinv import check
+from cinv.git import gitstore
+from cinv.records import load, lookup
+from cinv.records.model import Host, Inventory, Network
 from cinv.workspace import Workspace
 
 # --- lookups ------------------------------------------------------------------------------

@@ -15,11 +15,11 @@ from __future__ import annotations
 import copy
 import re
 
-from cinv import dhcpopts, schema, values, yamlio
 from cinv.errors import CinvError, ProblemsError
-from cinv.model import TRANSITIONS, Host
 from cinv.ops.describe import changes, sentence
 from cinv.ops.interfaces import pick_ip, pick_mac
+from cinv.records import dhcpopts, schema, values, yamlio
+from cinv.records.model import TRANSITIONS, Host
 from cinv.store import Store
 from cinv.workspace import Workspace
 

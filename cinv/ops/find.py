@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import ipaddress
 
-from cinv import allocate, values
+from cinv import allocate
 from cinv.errors import CinvError
-from cinv.model import Host, Interface, Inventory
+from cinv.records import values
+from cinv.records.model import Host, Interface, Inventory
 
 
 def _row(host: Host | None, iface: Interface | None, match: str, network: str | None = None,

@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 
-from cinv import allocate, check, names, values
+from cinv import allocate, check, names
 from cinv.errors import CinvError, Problem
-from cinv.model import KINDS, TRANSITIONS, Disk, Host, Libvirt, Network
 from cinv.ops.interfaces import describe, new_interface, reparse
+from cinv.records import values
+from cinv.records.model import KINDS, TRANSITIONS, Disk, Host, Libvirt, Network
 from cinv.store import Store
 from cinv.workspace import Workspace
 

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import dataclasses
 
-from cinv import allocate, names, schema, values, yamlio
+from cinv import allocate, names
 from cinv.errors import CinvError, ProblemsError
-from cinv.model import Host, Interface, Network
 from cinv.ops.describe import changes, sentence
+from cinv.records import schema, values, yamlio
+from cinv.records.model import Host, Interface, Network
 from cinv.store import Store
 from cinv.workspace import Workspace
 

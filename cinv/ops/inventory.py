@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cinv import gitstore, load, names
+from cinv import names
 from cinv.errors import CinvError
-from cinv.model import HOLD_DAYS, OVERCOMMIT, PLACEHOLDER_NS
+from cinv.git import gitstore
+from cinv.records import load
+from cinv.records.model import HOLD_DAYS, OVERCOMMIT, PLACEHOLDER_NS
 
 
 def init_inventory(directory: Path, domain: str, commit: bool = True,

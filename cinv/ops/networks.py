@@ -4,11 +4,12 @@ from __future__ import annotations
 import copy
 import itertools
 
-from cinv import allocate, indexbuild, load, lookup, names, schema, yamlio
+from cinv import allocate, names
 from cinv.errors import CinvError, ProblemsError
-from cinv.model import Network
 from cinv.ops.describe import changes, sentence
 from cinv.ops.fields import REMOVE, set_dotted, split_assignments
+from cinv.records import indexbuild, load, lookup, schema, yamlio
+from cinv.records.model import Network
 from cinv.store import Store
 from cinv.workspace import Workspace
 
@@ -159,7 +160,7 @@ def used_addresses(inv):
     the addresses of zones' own A/AAAA records."""
     v4, v6, macs = set(), set(), set()
     if inv.zones:
-        from cinv.zones import record_addresses
+        from cinv.records.zones import record_addresses
         for version, value in record_addresses(inv.zones.values()):
             (v4 if version == 4 else v6).add(value)
     for host in inv.active_hosts():

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from cinv import names, yamlio, zonemap
-from cinv import zones as zonelib
+from cinv import names
 from cinv.errors import CinvError
-from cinv.model import Inventory, Zone, ZoneRecord
+from cinv.records import yamlio, zonemap
+from cinv.records import zones as zonelib
+from cinv.records.model import Inventory, Zone, ZoneRecord
 from cinv.workspace import Workspace
 
 

@@ -11,10 +11,13 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cinv import cache, check, freed, gitstore, load, lock, paths
+from cinv import check, paths
 from cinv.datadir import data_dir
 from cinv.errors import CinvError, ProblemsError
-from cinv.render import fast, incremental, libvirtview, serial, splice, targets, writer
+from cinv.git import freed, gitstore
+from cinv.output import incremental
+from cinv.records import cache, load, lock
+from cinv.render import fast, libvirtview, serial, splice, targets, writer
 from cinv.render.env import make_env, template_seconds
 from cinv.render.report import HISTORY_LIMIT as report_history_limit
 from cinv.render.view import View

@@ -23,7 +23,7 @@ def main(root: str) -> None:
 
 
 def _main(root: str) -> None:
-    from cinv import cache
+    from cinv.records import cache
     from cinv.workspace import Workspace
     ws = Workspace(root=Path(root))
     keys = cache.scan(ws.root)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from cinv import check, render
+from cinv import check, output
 from cinv.errors import CinvError
 from cinv.render import targets
 from cinv.workspace import Workspace
@@ -28,7 +28,7 @@ def split_arguments(ws: Workspace, args: list[str]) -> tuple[list[str], list[str
     """(refs, targets) of `cinv diff --render [FROM [TO]] [TARGET]...`: leading arguments
     that do not name a target are the refs (at most two); a branch named like a target can be
     written refs/heads/NAME."""
-    from cinv import load
+    from cinv.records import load
     known = targets.all_targets(load.load_networks(ws.source()).settings)
     refs: list[str] = []
     names: list[str] = []
@@ -55,7 +55,7 @@ def side(ws: Workspace, names: list[str], label: str, pin: dict | None = None):
                         f"(first: {errors[0].text()})")
     # The report is a page to look at, not to review line by line: only when named.
     wanted = names or [n for n in sorted(targets.all_targets(inv.settings)) if n != "report"]
-    files, zones, _warnings = render.render_files(
+    files, zones, _warnings = output.render_files(
         ws, inv, wanted, Path("."), EMPTY_MANIFEST, consume=True, problems=problems,
         history=False, pin=pin)
     return {rel: data for rel, (_target, data) in files.items()}, zones

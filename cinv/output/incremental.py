@@ -24,9 +24,10 @@ import os
 from functools import partial
 from pathlib import Path
 
-from cinv import __version__, cache, forked, load
+from cinv import __version__, forked
 from cinv.datadir import data_dir
 from cinv.errors import CinvError, Problem, ProblemsError
+from cinv.records import cache, load
 from cinv.render import fast, parts, splice, splicereport, targets, writer
 from cinv.workspace import Workspace
 
@@ -45,7 +46,8 @@ def applies(ws: Workspace, names: list[str], settings, keys: dict | None) -> boo
             if targets.supplied(source, targets.BUILTIN, name, out):
                 return False
     try:
-        from cinv import lock, paths
+        from cinv import paths
+        from cinv.records import lock
         lock.state_dir(ws.root)
         folder = paths.private_dir(ws.root, f"{load.STATE_DIR}/cache")
     except (OSError, CinvError):
@@ -91,7 +93,7 @@ class CheckJob:
         # -I: isolated, so neither the current directory (an inventory may hold a cinv/ of its
         # own) nor PYTHONPATH nor the user's site reach sys.path; this cinv is put first
         boot = ("import sys; sys.path.insert(0, sys.argv[1]); "
-                "from cinv.render.checkproc import main; main(sys.argv[2])")
+                "from cinv.output.checkproc import main; main(sys.argv[2])")
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-c", boot, package, str(self.ws.root)],

@@ -20,7 +20,7 @@ from stat import S_ISDIR, S_ISLNK, S_ISREG
 
 from cinv import __version__, paths, policy
 from cinv.errors import CinvError
-from cinv.layout import INPUT_DIRS, SETTINGS_FILE, STATE_DIR, atomic_write
+from cinv.records.layout import INPUT_DIRS, SETTINGS_FILE, STATE_DIR, atomic_write
 
 FORMAT = 7  # 3: interfaces carry names; 4: dhcp blocks and the libvirt block in host tuples;
 # 5: interfaces carry other_macs and duid; 6: a zone's SOA timers, serial scheme and floor in
@@ -156,7 +156,7 @@ def write(root: Path, name: str, value) -> bool:
     """Store a value (marshal-able builtins only); failures are ignored (read-only trees, and a
     .cinv/ holding symlinks, which is never written through): False then."""
     try:
-        from cinv.lock import state_dir
+        from cinv.records.lock import state_dir
         state_dir(root)
         folder = paths.private_dir(root, f"{STATE_DIR}/cache")
         atomic_write(folder / f"{name}.marshal",

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from cinv import names, values
+from cinv import names
+from cinv.records import values
 
 # Client system architectures (option 93, RFC 4578) booted as UEFI: x86, x64, EBC, ARM 32/64;
 # and the same booting from HTTP (UEFI HTTP boot: x86, x64, EBC, ARM 32/64).

@@ -29,8 +29,8 @@ from bisect import bisect_left
 from collections import defaultdict
 from pathlib import Path
 
-from cinv import cache, load
-from cinv.model import Host, Network
+from cinv.records import cache, load
+from cinv.records.model import Host, Network
 
 # facts: (name, state, parent, ((ifname, network, v4, v6, macs, aliases, names, duid), ...));
 # addresses ints or None, macs a tuple of ints (the interface's own and its other_macs).

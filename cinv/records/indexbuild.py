@@ -9,8 +9,8 @@ import zlib
 from array import array
 from pathlib import Path
 
-from cinv import cache, load
-from cinv.index import (
+from cinv.records import cache, load
+from cinv.records.index import (
     FAMILIES,
     FEW,
     MANIFEST,
@@ -23,7 +23,7 @@ from cinv.index import (
     facts_of,
     facts_of_tuple,
 )
-from cinv.model import Host, Network
+from cinv.records.model import Host, Network
 
 
 def _scan_hosts(root: Path) -> dict[str, tuple] | None:

@@ -1,6 +1,7 @@
 """What an inventory is made of on disk, and the one way cinv replaces a file.
 
-load reads and writes the records through these; the caches (cinv/cache.py) keep their files in
+load reads and writes the records through these; the caches (cinv/records/cache.py) keep their
+files in
 STATE_DIR the same way. Writes are atomic: a temporary file in the same directory, fsync,
 rename, fsync of the directory.
 """
@@ -22,7 +23,7 @@ def atomic_write(path: Path, data: bytes, durable: bool = True) -> None:
     """Write data to path so that readers see the old or the new file, never a torn one.
     durable: the data reaches the disk before the rename (and the rename after it), so a
     crash leaves the old or the new file too; off for caches, which carry a checksum instead
-    (cinv/cache.py) and are ignored when a crash left them torn."""
+    (cinv/records/cache.py) and are ignored when a crash left them torn."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.parent / f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
     try:

@@ -16,8 +16,8 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 
-from cinv import values
-from cinv.model import Libvirt, LibvirtDisk, LibvirtNic, LibvirtOS
+from cinv.records import values
+from cinv.records.model import Libvirt, LibvirtDisk, LibvirtNic, LibvirtOS
 
 MAX_KEPT = 64 * 1024
 MAX_DEPTH = 20

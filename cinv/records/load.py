@@ -12,10 +12,18 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from cinv import names, paths, schema, yamlio
+from cinv import names, paths
 from cinv.errors import CinvError, Problem
-from cinv.layout import INPUT_DIRS, SETTINGS_FILE, STATE_DIR, TMP_MARK, atomic_write, fsync_dir  # noqa: F401 (load's names for its callers)
-from cinv.model import Host, Inventory, Zone
+from cinv.records import schema, yamlio
+from cinv.records.layout import (  # noqa: F401 (load's names for its callers)
+    INPUT_DIRS,
+    SETTINGS_FILE,
+    STATE_DIR,
+    TMP_MARK,
+    atomic_write,
+    fsync_dir,
+)
+from cinv.records.model import Host, Inventory, Zone
 
 MAX_FILE_SIZE = 1 << 20  # a record is a few hundred bytes; 1 MiB is plenty, and a hard stop
 MAX_ZONE_FILE_SIZE = 64 << 20  # zones/<zone>.yaml may hold a big zone's own records
@@ -214,7 +222,8 @@ def load_inventory(source: Source, cache_root: Path | None = None,
     """Read settings, networks and hosts; problems are collected, never raised.
 
     With cache_root (a work tree), each host file's parsed record and problems are taken from
-    the cache under .cinv/cache when the file's stat is unchanged (see cinv/cache.py), and only
+    the cache under .cinv/cache when the file's stat is unchanged (see cinv/records/cache.py), and
+    only
     new or changed files are parsed (by two processes when there are thousands). zone_cache
     (the work tree's root, also for a git ref) caches parsed zone files (see load_zones).
     keys: cache.scan of cache_root when the caller has made it already."""
@@ -244,7 +253,7 @@ def _load_inventory(source: Source, cache_root: Path | None, zone_cache: Path | 
     if cache_root is None:
         keys = None
     elif keys is None:
-        from cinv import cache
+        from cinv.records import cache
         keys = cache.scan(cache_root)
     if keys is None:
         rels = source.walk("hosts", problems)
@@ -331,7 +340,7 @@ def _cached_hosts(source: Source, root: Path, rels: list[str], keys: dict) -> di
     """{path: (Host or None, problem tuples)} of the host files, from the parse cache where a
     file's stat is unchanged, parsed where not (and cached, unless racy). The cache is read a
     bucket at a time and turned into records at once: never all of it in memory beside them."""
-    from cinv import cache
+    from cinv.records import cache
     by_bucket: dict[int, list[str]] = {}
     for rel in rels:
         by_bucket.setdefault(cache.bucket_of(rel), []).append(rel)
@@ -407,12 +416,12 @@ def load_zones(source: Source, inv: Inventory, cache_root: Path | None = None) -
     a big zone: with cache_root, each file's parsed zone is cached under .cinv/cache keyed by
     its content (its git blob id), so the work tree and the commits SOA serials read share
     one parse."""
-    from cinv import zones
+    from cinv.records import zones
     problems = inv.problems
     rels = [r for r in source.walk("zones", problems) if r.endswith((".yaml", ".yml"))]
     cached: dict = {}
     if cache_root is not None and rels:
-        from cinv import cache
+        from cinv.records import cache
         cached = cache.read(cache_root, "zones")
         cached = cached if isinstance(cached, dict) else {}
     blob_id = getattr(source, "blob_id", None)  # a git ref knows its blobs' ids unread

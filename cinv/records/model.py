@@ -10,8 +10,8 @@ import uuid
 import zlib
 from dataclasses import dataclass, field
 
-from cinv.values import format_size, mac_str, range_str
-from cinv.yamlio import Quoted
+from cinv.records.values import format_size, mac_str, range_str
+from cinv.records.yamlio import Quoted
 
 KINDS = ("physical", "virtual")
 STATES = ("planned", "provisioning", "active", "maintenance", "retired")
@@ -32,7 +32,8 @@ TRANSITIONS = {
 @dataclass(slots=True)
 class Dhcp:
     """Boot and DHCP options of a network or an interface (an interface's win). `options` maps
-    an option's ISC dhcpd name to its normalised value (see cinv/dhcpopts.py). `provisioning`:
+    an option's ISC dhcpd name to its normalised value (see cinv/records/dhcpopts.py).
+    `provisioning`:
     a network's boot files by client ({bios, uefi, ipxe, uefi_http}) for its hosts in state
     provisioning; an interface's is one file, its host's own, only while provisioning.
     `interface` (the DHCP server's interface) belongs to networks only."""
@@ -483,7 +484,7 @@ class Network:
 # host and no glue, and named loads the zones (BIND's own empty zones, db.empty, name it too).
 # `cinv check` warns about it until dns.nameservers names the real ones.
 PLACEHOLDER_NS = "localhost."
-HOLD_DAYS = 7  # default of allocate.hold_days in cinv.yaml (see cinv/freed.py)
+HOLD_DAYS = 7  # default of allocate.hold_days in cinv.yaml (see cinv/git/freed.py)
 # capacity.overcommit in cinv.yaml: a parent may hold guests up to ratio x its own cpus, memory
 # and disk; the defaults are what a KVM shop runs (vCPUs shared, memory and disk not).
 OVERCOMMIT = {"cpus": 4, "memory": 1, "disk": 1}

@@ -10,9 +10,10 @@ import difflib
 import math
 import re
 
-from cinv import dhcpopts, libvirtdom, names, paths, values
+from cinv import names, paths
 from cinv.errors import Problem
-from cinv.model import (
+from cinv.records import dhcpopts, libvirtdom, values
+from cinv.records.model import (
     IPV6_MODES,
     KINDS,
     OVERCOMMIT,
@@ -28,7 +29,7 @@ from cinv.model import (
     Settings,
     Target,
 )
-from cinv.yamlio import LList, LMap
+from cinv.records.yamlio import LList, LMap
 
 HOST_KEYS = ("name", "kind", "state", "description", "tags", "parent", "location", "hardware",
              "interfaces", "libvirt", "vars")

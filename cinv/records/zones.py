@@ -30,8 +30,8 @@ from functools import lru_cache
 
 from cinv import names
 from cinv.errors import Problem
-from cinv.model import SERIAL_SCHEMES, SOA_TIMERS, Zone, ZoneRecord
-from cinv.yamlio import LList, LMap
+from cinv.records.model import SERIAL_SCHEMES, SOA_TIMERS, Zone, ZoneRecord
+from cinv.records.yamlio import LList, LMap
 
 ZONE_KEYS = ("ttl", "soa", "serial", "serial_floor", "records")
 RECORD_KEYS = ("type", "value", "ttl")
@@ -299,7 +299,7 @@ def stored_value(zone: str, rd) -> str | list:
 
 def parse_zone(name: str, data, path: str, problems: list) -> Zone | None:
     """zones/<name>.yaml; problems carry the path:line of the value at fault."""
-    from cinv.schema import Reader, choice, integer, text
+    from cinv.records.schema import Reader, choice, integer, text
     r = Reader(path, problems)
     if data is None:
         return Zone(name=name, path=path)
@@ -375,7 +375,7 @@ def parse_zone(name: str, data, path: str, problems: list) -> Zone | None:
 def file_text(zone: Zone) -> tuple[str, Zone]:
     """The zone file as written (yamlio.dump_block), and the zone with each record's line in
     it (what `cinv check` will name), without parsing the file again."""
-    from cinv import yamlio
+    from cinv.records import yamlio
     lines: dict = {}
     text = yamlio.dump_block(zone.to_dict(), lines)
     records = [ZoneRecord(r.owner, r.type, r.value, r.ttl,

@@ -5,14 +5,15 @@ A network's options are the ones its fields imply (routers, domain name, name se
 `dhcp.options` on top (they win); an interface's `dhcp` adds to and overrides its network's for
 that host only. A host in state `provisioning` on a network with `dhcp.provisioning` boots the
 BIOS or UEFI file by its client architecture (option 93); in every other state it gets no such
-entry and boots from disk. Each value is already valid for every syntax (see cinv/dhcpopts.py).
+entry and boots from disk. Each value is already valid for every syntax (see
+cinv/records/dhcpopts.py).
 """
 from __future__ import annotations
 
 import ipaddress
 
-from cinv import dhcpopts
-from cinv.model import Dhcp, Host, Interface, Network
+from cinv.records import dhcpopts
+from cinv.records.model import Dhcp, Host, Interface, Network
 from cinv.render.env import dhcp_string
 from cinv.render.item import Item
 

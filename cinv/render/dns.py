@@ -1,7 +1,8 @@
 """DNS zones from the view: forward zones, reverse zones and each zone's own records, in one pass.
 
 Which zones: a forward zone per network domain, the default domain and every forward zone of
-zones/; the reverse zones the networks need (see cinv.zones.ReverseZones); every reverse zone of
+zones/; the reverse zones the networks need (see cinv.records.zones.ReverseZones); every reverse
+zone of
 zones/. A name belongs to the zone of its longest matching suffix; a zone cinv also serves below
 another is delegated from it (NS, plus glue for nameservers inside it).
 
@@ -20,9 +21,9 @@ from __future__ import annotations
 import hashlib
 import socket
 
-from cinv import zonemap
-from cinv import zones as zonelib
 from cinv.errors import CinvError
+from cinv.records import zonemap
+from cinv.records import zones as zonelib
 from cinv.render.item import Item
 
 REFRESH, RETRY, EXPIRE, MINIMUM = 3600, 900, 1209600, 300
@@ -171,7 +172,7 @@ def fixed_records(view) -> dict[str, dict]:
 class HostDns:
     """Where one host's names and addresses land: the records, warnings and addressed names a
     host adds, from its view item alone (the zones a render writes are fixed by settings,
-    networks and zones/; see cinv/zonemap.py). What build_zones gathers over every host, and
+    networks and zones/; see cinv/records/zonemap.py). What build_zones gathers over every host, and
     what a render keeps per host."""
 
     def __init__(self, inv):

@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 from cinv import budget, paths
 from cinv.datadir import data_dir
 from cinv.errors import CinvError
-from cinv.load import DirSource, Source
+from cinv.records.load import DirSource, Source
 
 
 class InventoryLoader(jinja2.BaseLoader):
@@ -272,13 +272,13 @@ class CompiledTemplates(jinja2.BytecodeCache):
         self.root = root
 
     def load_bytecode(self, bucket) -> None:
-        from cinv import cache
+        from cinv.records import cache
         data = cache.read(self.root, f"jinja-{bucket.key}")
         if isinstance(data, bytes):
             bucket.bytecode_from_string(data)
 
     def dump_bytecode(self, bucket) -> None:
-        from cinv import cache
+        from cinv.records import cache
         cache.write(self.root, f"jinja-{bucket.key}", bucket.bytecode_to_string())
 
 

@@ -20,7 +20,7 @@ from collections import Counter
 
 from cinv import __version__, paths
 from cinv.errors import CinvError
-from cinv.model import Inventory
+from cinv.records.model import Inventory
 from cinv.render import dhcpview, dns, hostparts, report, segments
 from cinv.render.domainxml import domain_xml
 from cinv.render.env import to_json, to_json_line

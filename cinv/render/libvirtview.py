@@ -4,7 +4,7 @@ A domain cinv made gets cinv's defaults (kvm, x86_64 hvm booting from disk, acpi
 virtio disk per hardware.disks entry, a virtio NIC per interface, a serial console). An
 imported domain is rendered from its record's `libvirt:` block: its name, uuid, type, <os>,
 currentMemory, emulator, disks and NIC details as modelled, and every element it keeps
-verbatim (already validated and serialised by cinv/libvirtdom.py), in place of the defaults.
+verbatim (already validated and serialised by cinv/records/libvirtdom.py), in place of the defaults.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from cinv.model import Host, Settings
+from cinv.records.model import Host, Settings
 from cinv.render.item import Item
 
 DEFAULT_BOOT = ["hd"]
@@ -110,7 +110,8 @@ def _with_path(attrs: dict) -> Item | None:
 
 
 def _markup(kept: list[str]) -> list[Markup]:
-    """Kept elements are cinv's own serialisation of a validated tree (cinv/libvirtdom.py)."""
+    """Kept elements are cinv's own serialisation of a validated tree
+    (cinv/records/libvirtdom.py)."""
     return [Markup(x) for x in kept]
 
 

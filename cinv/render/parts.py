@@ -18,8 +18,9 @@ import secrets
 import time
 from pathlib import Path
 
-from cinv import cache, forked, load
-from cinv.model import Host
+from cinv import forked
+from cinv.records import cache, load
+from cinv.records.model import Host
 from cinv.render import fast, writer
 
 KEYS = "render-keys"

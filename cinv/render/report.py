@@ -22,9 +22,9 @@ from collections import Counter
 
 from markupsafe import Markup
 
-from cinv import load
 from cinv.allocate import ipv4_blocked
-from cinv.model import KINDS, STATES
+from cinv.records import load
+from cinv.records.model import KINDS, STATES
 
 HISTORY_LIMIT = 50
 PATHS_PER_COMMIT = 20  # records listed per commit; the rest is counted

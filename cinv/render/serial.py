@@ -34,12 +34,13 @@ import json
 import time
 from pathlib import Path
 
-from cinv import cache as state_cache
-from cinv import gitstore, load
 from cinv import paths as path_rule
 from cinv.errors import CinvError
-from cinv.lock import state_dir
-from cinv.model import Inventory
+from cinv.git import gitstore
+from cinv.records import cache as state_cache
+from cinv.records import load
+from cinv.records.lock import state_dir
+from cinv.records.model import Inventory
 
 MAX_WALK = 1000
 CACHE_FILE = "serials.json"
@@ -103,7 +104,7 @@ def _zones(inv, only: set | None = None) -> dict[str, str]:
 def _host_inventory(base, host) -> Inventory:
     """The inventory of one host (the zones of zones/ are there, without their records: those
     are the same on both sides)."""
-    from cinv.model import Zone
+    from cinv.records.model import Zone
     inv = Inventory(settings=base.settings, networks=base.networks,
                     zones={n: Zone(n, z.ttl) for n, z in base.zones.items()})
     if host is not None and not host.retired:
@@ -147,7 +148,7 @@ def _host_at(files: dict, rel: str):
 
 def _read_cache(root: Path) -> dict:
     """cinv's own state (cinv/paths.py: never through a symlink), believed only when written
-    in this very .cinv/ (a committed one is not: see cinv/cache.py)."""
+    in this very .cinv/ (a committed one is not: see cinv/records/cache.py)."""
     try:
         folder = path_rule.private_dir(root, load.STATE_DIR, create=False)
         data = json.loads(path_rule.read_private(folder / CACHE_FILE))

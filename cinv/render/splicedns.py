@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # splice.py calls this module with itself
 
 def zones(edit: Splice, serials) -> dict:
     """Edit the zones the changed hosts' records are in; every zone's serial (serials: the
-    callable of a view, see render.zone_serials) and head. Returns {zone: serial}."""
+    callable of a view, see output.zone_serials) and head. Returns {zone: serial}."""
     lay = edit.files["dns"]
     model = edit.ctx.model
     targets = {ns.rstrip(".") for ns in model.settings.dns.nameservers}

@@ -13,7 +13,7 @@ import jinja2
 
 from cinv import paths
 from cinv.errors import CinvError
-from cinv.model import Settings
+from cinv.records.model import Settings
 from cinv.render import rules
 from cinv.render.env import (
     TemplateBudget,

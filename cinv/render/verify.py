@@ -12,8 +12,8 @@ import re
 
 from cinv import paths
 from cinv.errors import CinvError, Problem
-from cinv.load import Source
-from cinv.model import Inventory
+from cinv.records.load import Source
+from cinv.records.model import Inventory
 from cinv.render import targets
 from cinv.render.env import BudgetSpent, make_env
 from cinv.render.view import View

@@ -12,11 +12,11 @@ import re
 from collections import Counter
 from functools import cached_property
 
-from cinv import dhcpopts
-from cinv.model import Host, Inventory, Network
+from cinv.records import dhcpopts
+from cinv.records.model import Host, Inventory, Network
+from cinv.records.values import mac_str
 from cinv.render import dhcpview, dns, libvirtview
 from cinv.render.item import Item
-from cinv.values import mac_str
 
 DEFAULT_CPUS = 1
 DEFAULT_MEMORY = 1 << 30  # a virtual host without hardware.memory gets 1 GiB

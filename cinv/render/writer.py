@@ -17,7 +17,7 @@ from pathlib import Path
 
 from cinv import paths
 from cinv.errors import CinvError
-from cinv.load import TMP_MARK, atomic_write, fsync_dir, write_if_changed
+from cinv.records.load import TMP_MARK, atomic_write, fsync_dir, write_if_changed
 from cinv.render import outstate
 from cinv.render.outstate import OutState
 from cinv.render.targets import MANIFEST
@@ -42,7 +42,7 @@ def read_state(out: Path, root: Path | None) -> OutState | None:
     (.cinv/cache; the output dir holds only what is deployed and the manifest). Stats name
     inodes, so notes on files that arrived any other way (a committed output dir) match
     nothing and cost only a full comparison."""
-    from cinv import cache
+    from cinv.records import cache
     data = cache.read(root, outstate.name_of(out)) if root is not None else None
     if not isinstance(data, tuple) or len(data) != 2 or data[0] != outstate.VERSION \
             or not isinstance(data[1], dict):
@@ -51,7 +51,7 @@ def read_state(out: Path, root: Path | None) -> OutState | None:
 
 
 def write_state(out: Path, root: Path | None, state: OutState) -> None:
-    from cinv import cache
+    from cinv.records import cache
     if root is not None:
         cache.write(root, outstate.name_of(out), (outstate.VERSION, state.dump()))
     legacy = out / LEGACY_STATE
@@ -361,7 +361,7 @@ def _pending(out: Path, root: Path | None) -> Path | None:
     if root is None:
         return None
     try:
-        from cinv import lock
+        from cinv.records import lock
         return lock.state_dir(root) / f"{outstate.name_of(out)}.pending"
     except (OSError, CinvError):
         return None

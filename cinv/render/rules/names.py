@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ipaddress
 
-from cinv import zonemap
 from cinv.names import under
+from cinv.records import zonemap
 
 
 def claimed(inv) -> set[str]:

@@ -19,8 +19,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from cinv import cache, gitstore, load, schema, yamlio
-from cinv.model import Host, Settings
+from cinv.git import gitstore
+from cinv.records import cache, load, schema, yamlio
+from cinv.records.model import Host, Settings
 
 DAY = 86400
 FAMILIES = ("v4", "v6", "mac")
