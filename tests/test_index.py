@@ -4,7 +4,9 @@ was written, folded in or made anew, its answers are those of the records as the
 the lowest free value found by bisecting is the one the sets give."""
 from __future__ import annotations
 
+import ipaddress
 import random
+import time
 from array import array
 
 import pytest
@@ -102,3 +104,22 @@ def test_the_lowest_free_value_by_bisecting_is_the_sets(used, extra, blocked, fi
     assert allocate.lowest_free(first, last, blocked, taken) == (want[0] if want else None)
     for value in range(0, 70):
         assert (value in taken) == (value in used | extra)
+
+
+def test_a_file_removed_within_the_racy_window_leaves_the_index(inventory, monkeypatch):
+    """A host file written within the racy window (its stat cannot be trusted yet) is folded
+    in again next time, yet known to the index: removed without cinv by then, its facts go
+    with it."""
+    inv = inventory
+    inv.ok("host", "add", "old", "--kind", "physical", "--network", "prod", "--no-commit")
+    now = time.time_ns()  # files written from now on are racy, whatever the clock says then
+    monkeypatch.setattr(cache, "is_racy", lambda key, _now: max(key[2], key[3]) >= now)
+    inv.ok("host", "add", "brief", "--kind", "physical", "--network", "prod", "--ipv4",
+           "192.0.2.77", "--no-commit")
+    rel = "hosts/brief.prod.example.com.yaml"
+    (inv.root / rel).unlink()  # by hand, at once
+    base = load.load_networks(load.DirSource(inv.root))
+    idx = index.build(inv.root, base.networks, base.settings.domain)
+    assert idx.facts(rel) is None
+    assert idx.holders("v4", int(ipaddress.IPv4Address("192.0.2.77"))) == []
+    assert "brief.prod.example.com" not in idx.names

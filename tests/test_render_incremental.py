@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,12 @@ def renders(tmp_path, monkeypatch):
     monkeypatch.setattr(parts, "PARALLEL_MIN", 50)  # workers, even for a few hosts
     root = rich_inventory(tmp_path / "inv", generated=120)
     return Renders(root, tmp_path, monkeypatch)
+
+
+def racy_from(monkeypatch, now_ns: int) -> None:
+    """Files written from now on are racy (their stat cannot be trusted yet), those before
+    are not, however long the commands take."""
+    monkeypatch.setattr(cache, "is_racy", lambda key, _now: max(key[2], key[3]) >= now_ns)
 
 
 def report_data(files: dict[str, bytes]) -> dict:
@@ -264,6 +271,20 @@ def test_a_splice_of_other_macs_duids_aliases_short_names_and_zone_settings(rend
     after = renders.three_ways(way="splice")
     head = after["dns/db.prod.example.com"].split(b"z1", 1)[0]
     assert b"7200" in head and b"3000000002" in head, head[:400]
+
+
+def test_a_host_removed_while_its_file_was_racy_leaves_the_render(renders, monkeypatch):
+    """A host file written within the racy window has its parts made again next time (its
+    stat cannot be trusted yet), yet is known to the kept parts: removed by then, its parts
+    go with it."""
+    root = renders.root
+    renders.three_ways()
+    racy_from(monkeypatch, time.time_ns())
+    ok(root, "host", "add", "brief", "--kind", "physical", "--network", "tiny")
+    assert b"brief" in renders.three_ways()["hosts"]
+    ok(root, "host", "rm", "brief.tiny.example.com")
+    after = renders.three_ways()
+    assert b"brief" not in after["hosts"] and b"brief" not in after["dhcpd.conf"]
 
 
 def test_a_splice_is_refused_by_an_output_file_not_as_left(renders):

@@ -128,7 +128,9 @@ def _note_keys(idx: Index, keys: dict, misses, gone) -> None:
     now = time.time_ns()
     for rel in misses:
         if cache.is_racy(keys[rel], now):
-            idx.keys.pop(rel, None)  # folded in again next time: it may still change
+            # folded in again next time (it may still change), and known as held: its facts
+            # are dropped if it is gone by then
+            idx.keys[rel] = None
         else:
             idx.keys[rel] = keys[rel]
     for rel in gone:
@@ -191,6 +193,7 @@ def update(root: Path, index: Index, changed: dict[str, Host | None]) -> None:
         index.keys.pop(rel, None)
         if host is None:
             continue
+        index.keys[rel] = None  # folded in again next time, unless its stat is settled now
         try:
             key = cache.stat_key(os.stat(root / rel, follow_symlinks=False))
         except OSError:

@@ -95,7 +95,9 @@ class Store:
         for rel in made:
             key = self.hosts[rel]
             if cache.is_racy(key, now):
-                self.keys.pop(rel, None)  # made again next time: this file may still change
+                # made again next time (it may still change), and known as made: its parts
+                # are dropped if it is gone by then
+                self.keys[rel] = None
             else:
                 self.keys[rel] = key
         for rel in self.gone:
