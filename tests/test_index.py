@@ -119,7 +119,7 @@ def test_a_file_removed_within_the_racy_window_leaves_the_index(inventory, monke
     rel = "hosts/brief.prod.example.com.yaml"
     (inv.root / rel).unlink()  # by hand, at once
     base = load.load_networks(load.DirSource(inv.root))
-    idx = index.build(inv.root, base.networks, base.settings.domain)
+    idx = indexbuild.build(inv.root, base.networks, base.settings.domain)
     assert idx.facts(rel) is None
     assert idx.holders("v4", int(ipaddress.IPv4Address("192.0.2.77"))) == []
     assert "brief.prod.example.com" not in idx.names
