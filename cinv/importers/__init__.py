@@ -17,12 +17,11 @@ from cinv import names, printable
 from cinv.errors import CinvError
 from cinv.records import values
 from cinv.records.load import MAX_FILE_SIZE
-from cinv.records.model import Inventory, Network
-from cinv.records.values import mac_str
+from cinv.records.model import Inventory, Macs, Network
 
 
 @dataclass
-class FoundIface:
+class FoundIface(Macs):
     where: str
     network: str | None = None
     mac: int | None = None
@@ -36,14 +35,6 @@ class FoundIface:
     libvirt: dict | None = None  # the NIC as libvirt.interfaces.<name> stores it
     other_macs: list[int] = field(default_factory=list)  # more MACs that take its reservation
     duid: str | None = None  # the DHCPv6 client's DUID (normalised)
-
-    @property
-    def mac_str(self) -> str | None:
-        return mac_str(self.mac) if self.mac is not None else None
-
-    @property
-    def macs(self) -> list[int]:
-        return ([self.mac] if self.mac is not None else []) + self.other_macs
 
 
 @dataclass

@@ -61,8 +61,22 @@ class Dhcp:
         return (self.next_server, self.filename, self.options, self.provisioning, self.interface)
 
 
+class Macs:
+    """An interface's MACs (its `mac` and `other_macs`), for the model's and an importer's."""
+    __slots__ = ()
+
+    @property
+    def mac_str(self) -> str | None:
+        return mac_str(self.mac) if self.mac is not None else None
+
+    @property
+    def macs(self) -> list[int]:
+        """Every MAC of the interface: its own, then the others that may take its place."""
+        return ([self.mac] if self.mac is not None else []) + self.other_macs
+
+
 @dataclass(slots=True)
-class Interface:
+class Interface(Macs):
     name: str
     network: str | None = None
     mac: int | None = None
@@ -77,15 +91,6 @@ class Interface:
     # wired and wireless MACs on one address)
     other_macs: list[int] = field(default_factory=list)
     duid: str | None = None  # the DHCPv6 client's DUID: its DHCPv6 reservation keys on it
-
-    @property
-    def mac_str(self) -> str | None:
-        return mac_str(self.mac) if self.mac is not None else None
-
-    @property
-    def macs(self) -> list[int]:
-        """Every MAC of the interface: its own, then the others that may take its place."""
-        return ([self.mac] if self.mac is not None else []) + self.other_macs
 
     def to_dict(self) -> dict:
         out: dict = {"name": self.name}
