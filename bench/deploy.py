@@ -4,6 +4,7 @@
     python bench/deploy.py              # 50,000 hosts
     python bench/deploy.py 10000 --keep
     python bench/deploy.py --octodns    # the issue's octoDNS figures: 50,000 A records
+    python bench/deploy.py --octodns-bin /tmp/octo-venv/bin   # the same, octoDNS side by side
 
 On an inventory from bench/gen.py: named on 127.0.0.1 (a free port) serving every zone cinv
 renders, but only its SOA and apex NS at first, taking UPDATEs signed with a TSIG key; and
@@ -20,6 +21,16 @@ with a control socket, no subnet at first. Each command runs as a fresh process:
    render);
 4. `cinv host add`, then `cinv apply`: the UPDATEs and config-sets it sends are counted from
    apply's report (each UPDATE is reported with its RRset operations), then a plan.
+
+With `--octodns-bin DIR` (implies `--octodns`) the same run then does the same work with
+octoDNS's own CLI, `DIR/octodns-sync` (octoDNS and octodns-bind installed in a venv of their own:
+neither is a dependency of cinv), against a fresh named like the first (the same zones holding
+only SOA and apex NS, the same kind of TSIG key), cinv's named stopped: a YamlProvider source
+holding exactly the records cinv carried (every record of the rendered forward zones but SOA
+and apex NS), octodns-bind's Rfc2136Provider as the target (state by AXFR, changes by UPDATE).
+Each a fresh process: the first apply (`--doit`), a plan with nothing to change, an apply after
+the one record `host add` added (the YAML written again from a render after it). At the end both
+servers' zones are compared record by record: the two tools must have carried the same work.
 
 Needs named, kea-dhcp4 and kea-dhcp6 (not root: no interface is opened).
 """
@@ -38,6 +49,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import dns.query
+import dns.rdatatype
+import dns.tsigkeyring
+import dns.zone
+import yaml
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -93,10 +110,10 @@ def apex_only(rendered: Path, zones: Path) -> None:
 
 
 class Servers:
-    def __init__(self, work: Path):
+    def __init__(self, work: Path, secret: str | None = None):
         self.work = work
         self.procs: list[subprocess.Popen] = []
-        self.secret = base64.b64encode(os.urandom(32)).decode()
+        self.secret = secret or base64.b64encode(os.urandom(32)).decode()
         self.port = free_port()
 
     def named(self, zones: Path) -> None:
@@ -158,6 +175,19 @@ include "{zones / 'named.conf.zones'}";
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+        self.procs = []
+
+    def served(self, zones: list[str]) -> set[tuple]:
+        """Every record but the SOA of these zones, by AXFR: what the server now holds."""
+        keyring = dns.tsigkeyring.from_text({"cinv-deploy": self.secret})
+        held = set()
+        for name in zones:
+            zone = dns.zone.from_xfr(dns.query.xfr("127.0.0.1", name, port=self.port,
+                                                   keyring=keyring, lifetime=120))
+            held.update((name, str(owner), ttl, rdata.to_text())
+                        for owner, ttl, rdata in zone.iterate_rdatas()
+                        if rdata.rdtype != dns.rdatatype.SOA)
+        return held
 
 
 def main() -> None:
@@ -167,12 +197,19 @@ def main() -> None:
     ap.add_argument("--octodns", action="store_true",
                     help="octoDNS's benchmark of the issue: IPv4 only, A records into named, "
                          "the forward zones only, no Kea")
+    ap.add_argument("--octodns-bin", type=Path, metavar="DIR",
+                    help="then the same work with DIR/octodns-sync (octoDNS and octodns-bind "
+                         "in a venv of their own), side by side; implies --octodns")
     args = ap.parse_args()
+    if args.octodns_bin:
+        args.octodns = True
+        sync = args.octodns_bin.resolve() / "octodns-sync"
+        version = run([sync, "--version"], HERE, dict(os.environ))[1].strip()
     work = Path(tempfile.mkdtemp(prefix="cinv-bench-deploy-"))
     inv = work / "inv"
     env = bench_env()
     servers = Servers(work)
-    rows = []
+    rows, octo_rows = [], []
     try:
         gen.generate(inv, args.count)
         if args.octodns:
@@ -180,30 +217,18 @@ def main() -> None:
         run([*CINV, "render", "dns", "--out", work / "rendered"], inv, env)
         apex_only(work / "rendered", work / "zones")
         servers.named(work / "zones")
+        forward = sorted(p.name[3:] for p in (work / "rendered" / "dns").glob("db.*")
+                         if not p.name.endswith(".arpa"))
         if args.octodns:
-            forward = sorted(p.name[3:] for p in (work / "rendered" / "dns").glob("db.*")
-                             if not p.name.endswith(".arpa"))
             path = servers.servers_file([], forward)
         else:
             path = servers.servers_file([servers.kea(4), servers.kea(6)])
-        shutil.rmtree(inv / ".cinv" / "cache", ignore_errors=True)
-        seconds, _ = run([*CINV, "check"], inv, env)
-        rows.append(("cinv check, cold (no cache)", seconds, ""))
-        seconds, out = run([*CINV, "apply", "--servers", path, "--yes"], inv, env)
-        rows.append(("cinv apply, first (empty servers)", seconds, summary(out)))
-        time.sleep(2.1)  # past the racy window, as in real use
-        seconds, out = run([*CINV, "plan", "--servers", path], inv, env)
-        rows.append(("cinv plan, servers match", seconds, out.strip().splitlines()[-1]))
-        for kept in (inv / ".cinv" / "cache").glob("deploy-*"):
-            kept.unlink()  # what cinv kept of the servers: gone, as in a fresh CI clone
-        seconds, out = run([*CINV, "plan", "--servers", path], inv, env)
-        rows.append(("cinv plan, match, nothing kept", seconds, out.strip().splitlines()[-1]))
-        run([*CINV, "host", "add", "bench{n}", "--kind", "virtual", "--network", "net000"],
-            inv, env)
-        seconds, out = run([*CINV, "apply", "--servers", path, "--yes"], inv, env)
-        rows.append(("cinv apply after one host add", seconds, summary(out)))
-        seconds, out = run([*CINV, "plan", "--servers", path], inv, env)
-        rows.append(("cinv plan after that apply", seconds, out.strip().splitlines()[-1]))
+        rows = cinv_side(inv, env, path)
+        if args.octodns_bin:
+            cinv_held = servers.served(forward)
+            servers.stop()
+            run([*CINV, "render", "dns", "--out", work / "rendered-after"], inv, env)
+            octo_rows = octodns_side(sync, work, servers.secret, forward)
     finally:
         servers.stop()
         if not args.keep:
@@ -213,6 +238,127 @@ def main() -> None:
     print(f"{args.count} hosts:")
     for label, seconds, note in rows:
         print(f"  {label:<38} {seconds:7.2f} s  {note}")
+    if octo_rows:
+        octo_held = octo_rows.pop()
+        marks = {r for r in cinv_held if r[1] == "_cinv-deploy"}  # the commit cinv applied
+        same = "the same" if octo_held == cinv_held - marks else "NOT the same"
+        print(f"{version}, {len(octo_held):,} records (SOA aside) in {len(forward)} zones, "
+              f"{same} as cinv's server holds (and its {len(marks)} _cinv-deploy TXT):")
+        for label, seconds, note in octo_rows:
+            print(f"  {label:<38} {seconds:7.2f} s  {note}")
+        side_by_side(rows, octo_rows)
+
+
+def cinv_side(inv: Path, env: dict, path: Path) -> list[tuple]:
+    rows = []
+    shutil.rmtree(inv / ".cinv" / "cache", ignore_errors=True)
+    seconds, _ = run([*CINV, "check"], inv, env)
+    rows.append(("cinv check, cold (no cache)", seconds, ""))
+    seconds, out = run([*CINV, "apply", "--servers", path, "--yes"], inv, env)
+    rows.append(("cinv apply, first (empty servers)", seconds, summary(out)))
+    time.sleep(2.1)  # past the racy window, as in real use
+    seconds, out = run([*CINV, "plan", "--servers", path], inv, env)
+    rows.append(("cinv plan, servers match", seconds, out.strip().splitlines()[-1]))
+    for kept in (inv / ".cinv" / "cache").glob("deploy-*"):
+        kept.unlink()  # what cinv kept of the servers: gone, as in a fresh CI clone
+    seconds, out = run([*CINV, "plan", "--servers", path], inv, env)
+    rows.append(("cinv plan, match, nothing kept", seconds, out.strip().splitlines()[-1]))
+    run([*CINV, "host", "add", "bench{n}", "--kind", "virtual", "--network", "net000"],
+        inv, env)
+    seconds, out = run([*CINV, "apply", "--servers", path, "--yes"], inv, env)
+    rows.append(("cinv apply after one host add", seconds, summary(out)))
+    seconds, out = run([*CINV, "plan", "--servers", path], inv, env)
+    rows.append(("cinv plan after that apply", seconds, out.strip().splitlines()[-1]))
+    return rows
+
+
+def octodns_side(sync: Path, work: Path, secret: str, forward: list[str]) -> list:
+    """octoDNS's rows on a fresh named like cinv's, then (last) what that named holds."""
+    octo = work / "octodns"
+    octo.mkdir()
+    apex_only(work / "rendered", octo / "zones")
+    servers = Servers(octo, secret)
+    try:
+        servers.named(octo / "zones")
+        before = octodns_yaml(work / "rendered", octo / "yaml", forward)
+        config = octodns_config(octo, servers.port, forward)
+        env = {**os.environ, "BENCH_TSIG_SECRET": secret}
+        cmd = [sync, "--config-file", config, "--log-stream-stdout"]
+        rows = []
+        seconds, out = run([*cmd, "--doit"], octo, env)
+        rows.append(("octodns-sync --doit, first", seconds, octodns_summary(out)))
+        seconds, out = run(cmd, octo, env)
+        rows.append(("octodns-sync, plan, servers match", seconds, octodns_summary(out)))
+        after = octodns_yaml(work / "rendered-after", octo / "yaml", forward)
+        if len(after - before) != 1 or before - after:
+            raise SystemExit(f"the render after host add differs by {len(after - before)} "
+                             f"added and {len(before - after)} removed records, not by one")
+        seconds, out = run([*cmd, "--doit"], octo, env)
+        rows.append(("octodns-sync --doit, one record added", seconds, octodns_summary(out)))
+        return [*rows, servers.served(forward)]
+    finally:
+        servers.stop()
+
+
+def octodns_yaml(rendered: Path, folder: Path, forward: list[str]) -> set[tuple]:
+    """octoDNS's YamlProvider files holding every record of the rendered forward zones but
+    their SOA and apex NS (what cinv carries); returns those records."""
+    folder.mkdir(exist_ok=True)
+    records = set()
+    for name in forward:
+        zone = dns.zone.from_file(str(rendered / "dns" / f"db.{name}"), origin=name)
+        entries = {}
+        for owner, rdataset in zone.iterate_rdatasets():
+            kind = dns.rdatatype.to_text(rdataset.rdtype)
+            if kind == "SOA" or (kind == "NS" and str(owner) == "@"):
+                continue
+            if kind not in ("A", "NS"):
+                raise SystemExit(f"db.{name}: {kind} records: not written for octoDNS")
+            key = "" if str(owner) == "@" else str(owner)
+            values = sorted(r.to_text() for r in rdataset)
+            entries.setdefault(key, []).append({"type": kind, "ttl": rdataset.ttl,
+                                                "values": values})
+            records.update((name, key, kind, v) for v in values)
+        (folder / f"{name}.yaml").write_text(yaml.safe_dump(entries, sort_keys=True))
+    return records
+
+
+def octodns_config(octo: Path, port: int, forward: list[str]) -> Path:
+    config = {
+        "providers": {
+            "inventory": {"class": "octodns.provider.yaml.YamlProvider",
+                          "directory": str(octo / "yaml"), "enforce_order": False},
+            "named": {"class": "octodns_bind.Rfc2136Provider", "host": "127.0.0.1",
+                      "port": port, "timeout": 120, "key_name": "cinv-deploy",
+                      "key_secret": "env/BENCH_TSIG_SECRET", "key_algorithm": "hmac-sha256"},
+        },
+        "zones": {f"{name}.": {"sources": ["inventory"], "targets": ["named"]}
+                  for name in forward},
+    }
+    path = octo / "octodns.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path
+
+
+def octodns_summary(out: str) -> str:
+    counts = {what: sum(int(n) for n in re.findall(rf"^\* *Summary: .*\b{what}=(\d+)", out,
+                                                    re.MULTILINE))
+              for what in ("Creates", "Updates", "Deletes")}
+    if not any(counts.values()) and "No changes were planned" in out:
+        return "no changes planned"
+    return ", ".join(f"{what} {n}" for what, n in counts.items())
+
+
+def side_by_side(rows: list[tuple], octo_rows: list[tuple]) -> None:
+    cinv = {label: seconds for label, seconds, _ in rows}
+    pairs = [("first apply", octo_rows[0][1], cinv["cinv apply, first (empty servers)"]),
+             ("plan, nothing to change", octo_rows[1][1], cinv["cinv plan, servers match"]),
+             ("  the same, nothing kept", octo_rows[1][1],
+              cinv["cinv plan, match, nothing kept"]),
+             ("apply one added record", octo_rows[2][1], cinv["cinv apply after one host add"])]
+    print("side by side:                  octoDNS     cinv   octoDNS/cinv")
+    for label, octo, mine in pairs:
+        print(f"  {label:<27} {octo:7.2f} s {mine:7.2f} s  {octo / mine:5.2f}")
 
 
 def ipv4_only(inv: Path, env: dict) -> None:
