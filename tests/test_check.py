@@ -1,4 +1,4 @@
-"""Every rule of cinv/check.py, each with a failing and a passing example, asserting the exact
+"""Every rule of cinv/check/, each with a failing and a passing example, asserting the exact
 path:line and message. The base inventory (conftest.BASE_FILES) passes every rule."""
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 the zones (records and serials), the Kea configurations, the domain XML of the guests, and the
 names of the retired hosts.
 
-For the work tree this comes from the parts a render keeps per host file (render/incremental.py,
+For the work tree this comes from the parts a render keeps per host file (output/incremental.py,
 render/fast.py): after any render, or any plan, only new or changed host files are made again,
 so a plan of 50,000 hosts reads kept parts instead of building every host anew; the hosts are
 not even loaded for DNS and Kea. For a --ref, or a work tree whose parts cannot be kept, from a
