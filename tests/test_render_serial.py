@@ -2,11 +2,12 @@
 every change and never backwards; a manifest counter outside git."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
 
-from conftest import invoke
+from conftest import git, invoke
 from test_render import EXAMPLE
 
 SERIAL = re.compile(r"^\s+(\d+)\s+; serial$", re.M)
@@ -105,6 +106,36 @@ def test_cache_gives_the_same_answer(inventory, tmp_path, monkeypatch):
     assert (inventory.root / ".cinv" / "serials.json").is_file()
     (inventory.root / ".cinv" / "serials.json").unlink()
     assert render(inventory.root, tmp_path / "b") == cached
+
+
+def test_a_history_of_one_commit_is_cached_too(tmp_path, monkeypatch):
+    """A fresh inventory's first render walks one commit; the next render, after a change,
+    stops at it instead of listing again every path that commit added."""
+    from cinv.git import gitstore
+    root = tmp_path / "example"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".cinv", "build"))
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "the inventory")
+    first = git(root, "rev-parse", "HEAD").strip()
+    render(root, tmp_path / "a")
+    assert first in (root / ".cinv" / "serials.json").read_text()
+    r = invoke("-C", root, "host", "add", "web9", "--kind", "virtual", "--network", "prod")
+    assert r.code == 0, r
+    walks = tmp_path / "walks"  # written by the render's processes (forked: no list)
+    real = gitstore.inventory_changes
+
+    def spy(*args, **kwargs):
+        walk = real(*args, **kwargs)
+        with walks.open("a") as f:
+            f.write(json.dumps([(sha, paths) for sha, _when, _parent, paths in walk]) + "\n")
+        return walk
+    monkeypatch.setattr(gitstore, "inventory_changes", spy)
+    cached = render(root, tmp_path / "b")
+    walk = json.loads(walks.read_text().splitlines()[0])
+    assert walk[1:] == [[first, []]]  # the first commit's paths are not listed again
+    (root / ".cinv" / "serials.json").unlink()
+    assert render(root, tmp_path / "c") == cached
 
 
 def test_outside_git_a_manifest_counter(tmp_path):

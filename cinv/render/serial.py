@@ -285,13 +285,17 @@ def git_serials(root: Path, ref: str | None, current: dict[str, str],
             state = cache[commit[0]]
             break
         chain.append(commit)
+    walked = bool(chain)  # a state made here, to be kept (the oldest's too: see below)
     if state is None:  # the oldest commit walked: every zone there gets its scheme's start
         oldest = chain.pop()
         state = cache[oldest[0]] = {"default": oldest[1], "zones": {},
                                     "settings": zone_settings(root, oldest[0])}
     for commit in reversed(chain):
         state = cache[commit[0]] = _walk_step(root, state, commit)
-    if chain:
+    # kept even when the walk made only the oldest commit's state (a history of one commit,
+    # as a fresh inventory's first render has): the next walk then stops there, instead of
+    # listing every path that commit added (every host of a generated inventory) again
+    if walked:
         keep = {sha for sha, *_ in commits[:64]}
         _write_cache(root, {sha: v for sha, v in cache.items() if sha in keep})
     head_sha, head_time = commits[0][0], commits[0][1]
