@@ -3,18 +3,14 @@ zones they are in (each zone's lines say their own keys: found by bisecting the 
 zone's serial asked anew, and a zone's head written again where its serial moved."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from cinv.render import dns, segments
 from cinv.render.segments import Mismatch
 
-if TYPE_CHECKING:  # splice.py calls this module with itself
-    from cinv.render.splice import Splice
 
-
-def zones(edit: Splice, serials) -> dict:
-    """Edit the zones the changed hosts' records are in; every zone's serial (serials: the
-    callable of a view, see output.zone_serials) and head. Returns {zone: serial}."""
+def zones(edit, serials) -> dict:
+    """Edit, for a splice.Splice (which calls this with itself), the zones the changed hosts'
+    records are in; every zone's serial (serials: the callable of a view, see
+    output.zone_serials) and head. Returns {zone: serial}."""
     lay = edit.files["dns"]
     model = edit.ctx.model
     targets = {ns.rstrip(".") for ns in model.settings.dns.nameservers}
