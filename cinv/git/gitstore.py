@@ -725,8 +725,9 @@ def dirty_paths_later(root: Path):
 
 
 def read_blobs(root: Path, sha: str, rels: list[str]) -> dict[str, bytes | None]:
-    """The content of inventory paths at a commit (None where absent or not a plain file):
-    one `git cat-file --batch` for all of them."""
+    """The content of inventory paths at a commit (None where absent, not a blob or over
+    MAX_BLOB): git names each path's object and its size first (`cat-file --batch-check`), and
+    only blobs within the limit are read (blobs(), as for every reader of a ref)."""
     out: dict[str, bytes | None] = dict.fromkeys(rels)
     found = _located(root)
     if found is None or not rels:
@@ -735,23 +736,19 @@ def read_blobs(root: Path, sha: str, rels: list[str]) -> dict[str, bytes | None]
     names = [f"{sha}:{rel if prefix == '.' else prefix + '/' + rel}" for rel in rels]
     if any("\n" in name for name in names):
         return out  # a path git's batch input cannot carry: read as absent
-    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=top, capture_output=True,
-                          input="".join(f"{n}\n" for n in names).encode("utf-8",
-                                                                       "surrogateescape"))
-    if proc.returncode != 0:
+    try:
+        listing = run_git(top, "cat-file", "--batch-check",
+                          input="".join(f"{n}\n" for n in names), ok=(0, 128))
+    except GitFailed:
         return out
-    data, pos = proc.stdout, 0
-    for rel in rels:
-        end = data.find(b"\n", pos)
-        if end < 0:
-            break
-        head = data[pos:end].split()
-        pos = end + 1
-        if len(head) == 3 and head[1] in (b"blob", b"tree", b"commit", b"tag"):
-            size = int(head[2])
-            if head[1] == b"blob" and size <= MAX_BLOB:
-                out[rel] = data[pos:pos + size]
-            pos += size + 1
+    ids, sizes = {}, {}
+    for rel, line in zip(rels, listing.splitlines()):
+        head = line.split()
+        if len(head) == 3 and head[1] == "blob" and head[2].isdigit() and _HEX.match(head[0]):
+            ids[rel], sizes[head[0]] = head[0], int(head[2])
+    contents = dict(blobs(root, sizes, MAX_BLOB))
+    for rel, blob in ids.items():
+        out[rel] = contents.get(blob)
     return out
 
 
