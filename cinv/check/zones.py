@@ -87,7 +87,7 @@ class Facts:
             wanted = {name for name in self.by_name if zonelib.is_reverse(name)}
             out: dict[str, tuple] = {}
             if wanted:
-                rz = zonemap.ReverseZones(self.inv.networks.values())
+                rz = zonemap.reverse_zones(self.inv.networks.values())
                 deeper = any(zonelib.is_reverse(z) and z not in rz.kinds for z in self.inv.zones)
                 for host in self.inv.active_hosts():
                     for index, iface in enumerate(host.interfaces):

@@ -288,7 +288,7 @@ class _Mapper:
 
     def _reverse(self, todo: dict) -> None:
         inv = self.inv
-        rz = zonemap.ReverseZones(inv.networks.values())
+        rz = zonemap.reverse_zones(inv.networks.values())
         holders = {}
         for host in inv.active_hosts():
             for index, iface in enumerate(host.interfaces):

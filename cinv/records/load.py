@@ -385,14 +385,78 @@ def load_host(source: Source, rel: str, name: str, problems: list) -> Host | Non
 def load_networks(source: Source, zones: bool = True, cache_root: Path | None = None
                   ) -> Inventory:
     """Settings and networks only (hosts are left to the caller, e.g. through the index), and
-    the zones of zones/ unless zones=False."""
+    the zones of zones/ unless zones=False.
+
+    Loaded once per process for the same content: a render asks for them of the work tree and
+    of every commit its serials walk, which mostly hold the same files (250 networks at
+    200,000 hosts, parsed 8 times, were a second of a render after a change). What is kept is
+    keyed by every file's git blob id (a ref knows them unread; the work tree's are hashed
+    from files a few hundred bytes long) and shared by the caller as a fresh Inventory whose
+    dicts are its own; the records in them are not changed once parsed."""
+    walked: list[Problem] = []
+    net_rels = [r for r in source.walk("networks", walked) if r.endswith(".yaml")]
+    zone_rels = [r for r in source.walk("zones", walked) if r.endswith((".yaml", ".yml"))] \
+        if zones else []
+    has_settings = source.exists(SETTINGS_FILE)
+    key = None if walked else _content_key(
+        source, ([SETTINGS_FILE] if has_settings else []) + net_rels)
+    kept = _NETWORKS_KEPT.get(key) if key is not None else None
+    if kept is None:
+        kept = _load_networks(source, has_settings, net_rels, walked)
+        _keep(_NETWORKS_KEPT, key, kept)
+    inv = Inventory(settings=kept.settings, networks=dict(kept.networks),
+                    problems=list(kept.problems))
+    if zones:
+        key = _content_key(source, zone_rels) if key is not None else None
+        part = _ZONES_KEPT.get(key) if key is not None else None
+        if part is None:
+            alone = Inventory(settings=kept.settings)
+            load_zones(source, alone, cache_root, zone_rels)
+            part = (alone.zones, alone.problems)
+            _keep(_ZONES_KEPT, key, part)
+        inv.zones.update(part[0])
+        inv.problems.extend(part[1])
+    return inv
+
+
+def _keep(kept: dict, key: tuple | None, value) -> None:
+    if key is not None:
+        if len(kept) >= 8:
+            kept.clear()
+        kept[key] = value
+
+
+_NETWORKS_KEPT: dict[tuple, Inventory] = {}  # settings and networks, by content
+_ZONES_KEPT: dict[tuple, tuple] = {}  # zones/ ({name: Zone}, problems), by content
+
+
+def _content_key(source: Source, rels: list[str]) -> tuple | None:
+    """What load_networks' result is made of: every file's git blob id; None when a file
+    cannot be read or is big (a big zone file: read and parsed as before, not hashed twice)."""
+    blob_id = getattr(source, "blob_id", None)
+    ids = []
+    for rel in rels:
+        if blob_id is not None:
+            sha = blob_id(rel)
+        else:
+            try:
+                sha = git_blob_id(source.read(rel, MAX_FILE_SIZE))
+            except (OSError, CinvError):
+                return None
+        if sha is None:
+            return None
+        ids.append((rel, sha))
+    return tuple(ids)
+
+
+def _load_networks(source: Source, has_settings: bool, net_rels: list[str], walked: list
+                   ) -> Inventory:
     problems: list[Problem] = []
-    data = parse_file(source, SETTINGS_FILE, problems) if source.exists(SETTINGS_FILE) else None
+    data = parse_file(source, SETTINGS_FILE, problems) if has_settings else None
     settings = schema.parse_settings(data, SETTINGS_FILE, problems)
+    problems.extend(walked)
     inv = Inventory(settings=settings, problems=problems)
-    for rel in source.walk("networks", problems):
-        if not rel.endswith(".yaml"):
-            continue
+    for rel in net_rels:
         name = rel[len("networks/"):-len(".yaml")]
         try:
             names.check_network_name(name)
@@ -406,19 +470,19 @@ def load_networks(source: Source, zones: bool = True, cache_root: Path | None = 
         net = schema.parse_network(name, data, rel, problems)
         if net is not None:
             inv.networks[name] = net
-    if zones:
-        load_zones(source, inv, cache_root)
     return inv
 
 
-def load_zones(source: Source, inv: Inventory, cache_root: Path | None = None) -> None:
+def load_zones(source: Source, inv: Inventory, cache_root: Path | None = None,
+               rels: list[str] | None = None) -> None:
     """zones/<zone>.yaml: a zone's default TTL and own records. A few files, but one may hold
     a big zone: with cache_root, each file's parsed zone is cached under .cinv/cache keyed by
     its content (its git blob id), so the work tree and the commits SOA serials read share
     one parse."""
     from cinv.records import zones
     problems = inv.problems
-    rels = [r for r in source.walk("zones", problems) if r.endswith((".yaml", ".yml"))]
+    if rels is None:
+        rels = [r for r in source.walk("zones", problems) if r.endswith((".yaml", ".yml"))]
     cached: dict = {}
     if cache_root is not None and rels:
         from cinv.records import cache

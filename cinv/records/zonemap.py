@@ -95,6 +95,22 @@ class ReverseZones:
                 yield v4_zone_name(first & ~255, 24), label, child, range(first, last + 1)
 
 
+_KEPT: list = [None, None]  # the networks last asked for, and their ReverseZones
+
+
+def reverse_zones(networks) -> ReverseZones:
+    """ReverseZones of these network records, made once while the same records are asked for
+    (a render's serials place every changed host's names, with every network's zones)."""
+    nets = list(networks)
+    kept_nets, kept = _KEPT
+    if kept_nets is not None and len(kept_nets) == len(nets) \
+            and all(a is b for a, b in zip(kept_nets, nets)):
+        return kept
+    rz = ReverseZones(nets)
+    _KEPT[:] = [nets, rz]
+    return rz
+
+
 def names_of(inv, host, iface) -> list[str]:
     """The other names of an interface: its extra names (`names:`) and aliases, as FQDNs."""
     return [inv.alias_fqdn(n, iface) for n in (*iface.names, *iface.aliases)]
@@ -111,7 +127,7 @@ def served_zones(inv) -> dict[str, str]:
     """Every zone cinv writes, name -> kind (forward, reverse4, reverse4-parent,
     reverse4-rfc2317, reverse6, reverse: a reverse zone known only from zones/)."""
     out = {z: "forward" for z in forward_zones(inv)}
-    out.update(ReverseZones(inv.networks.values()).kinds)
+    out.update(reverse_zones(inv.networks.values()).kinds)
     for z in inv.zones:
         out.setdefault(z, "reverse")
     return out

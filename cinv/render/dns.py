@@ -178,7 +178,7 @@ class HostDns:
     def __init__(self, inv):
         self.forward = zonemap.forward_zones(inv)
         self.served = set(zonemap.served_zones(inv))
-        self.rz = zonemap.ReverseZones(inv.networks.values())
+        self.rz = zonemap.reverse_zones(inv.networks.values())
         # zones/ may hold a reverse zone below the networks' own (rare): then look names up
         self.deeper = any(zonelib.is_reverse(z) and z not in self.rz.kinds for z in inv.zones)
 
@@ -277,7 +277,7 @@ def build_zones(view, strict: bool = True, hosts=None, only: set | None = None,
             raise CinvError(f"cinv.yaml: dns.nameservers: {ns} lies in zone {zone} but no host "
                             "or record of zones/ gives that name an address, so named would "
                             "refuse the zone; add that host or name another nameserver")
-    rz = zonemap.ReverseZones(inv.networks.values())
+    rz = zonemap.reverse_zones(inv.networks.values())
     for parent, label, _child, block in rz.delegations():
         for a in block:
             zs.add(parent, str(a & 255), "CNAME", f"{a & 255}.{label}")

@@ -58,6 +58,9 @@ def shared_shorts(names) -> set[str]:
     return shared
 
 
+_NETWORK_ITEMS: dict[tuple, tuple] = {}  # (id of a Network, default domain) -> (it, its item)
+
+
 class View:
     """What templates see as `inv`: settings, networks, hosts, zones, kea4, kea6, ansible."""
 
@@ -99,6 +102,21 @@ class View:
     # --- networks and hosts -------------------------------------------------------------
 
     def _network(self, net: Network) -> dict:
+        """The network's item: made once per process for a network record and default domain
+        (a render's serials make a view per changed host, over every network), and given out
+        as a copy with its own list of interfaces (what a view adds to an item is top-level;
+        templates change nothing: the sandbox is immutable)."""
+        key = (id(net), self.model.settings.domain)
+        kept = _NETWORK_ITEMS.get(key)
+        if kept is None or kept[0] is not net:
+            if len(_NETWORK_ITEMS) >= 4096:
+                _NETWORK_ITEMS.clear()
+            kept = _NETWORK_ITEMS[key] = (net, self._network_item(net))
+        item = Item(kept[1])
+        item["interfaces"] = []
+        return item
+
+    def _network_item(self, net: Network) -> dict:
         v4, v6 = net.ipv4, net.ipv6
         pool = None
         if net.dhcp_pool is not None:
