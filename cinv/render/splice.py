@@ -27,6 +27,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+from bisect import bisect_left
 from collections import Counter
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from cinv.render.segments import (
     Run,
 )
 from cinv.render.targets import MANIFEST
-from cinv.render.view import View, shared_shorts
+from cinv.render.view import View
 
 VERSION = 2
 TARGET_FILES = {"dhcpd": ("dhcpd.conf", "dhcpd6.conf"), "dnsmasq": ("dnsmasq/cinv.conf",),
@@ -73,6 +74,12 @@ def likely(layout, token: str | None, ctx: str, targets, changed: int) -> bool:
 def applies(layout, token: str | None, ctx: str, targets, changes: dict | None) -> bool:
     """Whether a splice can make this render from this layout, with these parts changed."""
     return changes is not None and likely(layout, token, ctx, targets, len(changes))
+
+
+def _holders(names: list[str], short: str) -> int:
+    """How many of these host names (sorted) have this short name: they lie together, as the
+    names from short + "." up to short + "/" ("/" follows "." in every ordering of text)."""
+    return bisect_left(names, short + "/") - bisect_left(names, short + ".")
 
 
 def hosts_key(line: bytes) -> tuple:
@@ -152,12 +159,12 @@ class Splice:
         """The short names more than one host has (hostparts.unmark: /etc/hosts and dnsmasq
         leave them out). A changed host's short name that becomes shared, or stops being,
         changes the lines of hosts that did not change: made in full then."""
-        shared = shared_shorts(self.names)
         touched = {part["meta"][0].split(".", 1)[0]
                    for hosts in (self.olds, self.news) for part in hosts.values()}
-        if touched & shared != touched & shared_shorts(before):
+        shared = {short for short in touched if _holders(self.names, short) > 1}
+        if shared != {short for short in touched if _holders(before, short) > 1}:
             raise Mismatch("a short name is shared by other hosts now, or no more")
-        return shared
+        return shared  # only the changed hosts' lines are made here: theirs are enough
 
     def _view(self) -> View:
         view = View(self.ctx.model)
