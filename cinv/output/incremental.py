@@ -82,9 +82,11 @@ class CheckJob:
         self.fp = cache.fingerprint(keys)
         self.value = cache.get_result(ws.root, "check", self.fp)
         self.proc = None
+        self.delta = None  # (pid, pipe) of the forked child updating the last full check
 
     def start(self) -> None:
         """Start the process (for a render made in full), unless the result is known."""
+        self._delta_answer()
         if self.value is not None or self.proc is not None:
             return
         import subprocess
@@ -102,15 +104,34 @@ class CheckJob:
             self.proc = None
 
     def here(self) -> None:
-        """The result updated here from the last full check, when only a few host files
-        changed since; else the process started."""
-        if self.value is None and self.proc is None:
-            self.value = self.ws.delta_result(self.keys, self.fp, self.dirty, self.base)
-        if self.value is None:
-            self.start()
+        """The result updated from the last full check, when only a few host files changed
+        since, in a forked child while the splice works beside it (at 200,000 hosts the
+        update reads and compares the stat of every file: a second); the process for a full
+        check started when the child finds it cannot say."""
+        if self.value is None and self.proc is None and self.delta is None:
+            try:
+                self.delta = forked.start(partial(_delta, self.ws, self.keys, self.fp,
+                                                  self.base))
+            except OSError:
+                self.value = self.ws.delta_result(self.keys, self.fp, self.dirty, self.base)
+                if self.value is None:
+                    self.start()
+
+    def _delta_answer(self) -> None:
+        """The forked update's result, waited for (the last full check remembered as the base
+        of the next update here: git's dirty paths are the parent's to ask)."""
+        if self.delta is not None:
+            pid, read = self.delta
+            self.delta = None
+            value = forked.wait(pid, read)
+            if isinstance(value, (tuple, list)) and len(value) == 3:
+                from cinv import checkdelta
+                self.value = tuple(value)
+                checkdelta.remember(self.ws.root, self.keys, self.value, self.dirty)
 
     def problems(self) -> list[Problem]:
         """What check reports (waiting for the process); computed here if it failed."""
+        self._delta_answer()
         if self.proc is not None:
             data = self.proc.stdout.read()
             self.proc.stdout.close()
@@ -125,11 +146,24 @@ class CheckJob:
         return [Problem(*p) for p in self.value[0]]
 
     def cancel(self) -> None:
+        if self.delta is not None:
+            forked.cancel(*self.delta)
+            self.delta = None
         if self.proc is not None:
             self.proc.kill()
             self.proc.wait()
             self.proc.stdout.close()
             self.proc = None
+
+
+def _delta(ws: Workspace, keys: dict, fp: str | None, base) -> tuple | None:
+    """In a forked child: check's result updated from the last full check (and cached under
+    fp), or None when only a full check can say."""
+    from cinv import checkdelta
+    hit = checkdelta.updated(ws.root, keys, base)
+    if hit is not None:
+        cache.put_result(ws.root, "check", fp, keys, hit)
+    return hit
 
 
 # --- the render --------------------------------------------------------------------------------
@@ -179,19 +213,24 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
     state = stage.state
     context = layout_context(digest, keys)
     layout = state.layout if state is not None else None
+    outside = None
     if splice.likely(layout, store.token, context, wanted, store.changed()):
         checking.base = base
         checking.here()
+        outside = Outside(state, stage.plan.out)
     else:
         checking.start()
-    before, changes = parts.make(store, ctx, stage, "libvirt" in wanted)
-    if splice.applies(layout, before, context, wanted, changes) \
-            and state.changed_file(stage.plan.out) is None:
-        try:
-            return _spliced(stage, wanted, ctx, layout, changes, store.token, env,
-                            serials, history, checking)
-        except splice.Mismatch:
-            pass  # made in full
+    try:
+        before, changes = parts.make(store, ctx, stage, "libvirt" in wanted)
+        if splice.applies(layout, before, context, wanted, changes):
+            try:
+                return _spliced(stage, wanted, ctx, layout, changes, store.token, env,
+                                serials, history, checking, outside or Outside(state, None))
+            except splice.Mismatch:
+                pass  # made in full
+    finally:
+        if outside is not None:
+            outside.cancel()
     checking.start()
     store.release()
     metas = store.metas()
@@ -278,13 +317,46 @@ def layout_context(digest: str, keys: dict) -> str:
     return hashlib.blake2b(repr((digest, zones)).encode(), digest_size=16).hexdigest()
 
 
+class Outside:
+    """Whether every file the last render wrote is still as it left it (a splice edits them
+    where they are), asked in a forked child while the splice works: a stat of every output
+    file (200,000 domain XMLs at 200,000 hosts). out None: asked here, when answered."""
+
+    def __init__(self, state, out: Path | None):
+        self.state, self.out, self.child, self.answer = state, out, None, None
+        if out is not None:
+            try:
+                self.child = forked.start(partial(state.changed_file, out))
+            except OSError:
+                self.child = None
+
+    def changed(self, out: Path) -> bool:
+        """Some file is not as the last render left it (or the child could not say)."""
+        if self.answer is None:
+            if self.child is None:
+                self.answer = self.state.changed_file(out) is not None
+            else:
+                pid, read = self.child
+                self.child = None
+                self.answer = forked.wait(pid, read, failed="?") is not None
+        return self.answer
+
+    def cancel(self) -> None:
+        if self.child is not None:
+            forked.cancel(*self.child)
+            self.child = None
+
+
 def _spliced(stage, wanted, ctx, layout, changes, token, env, serials, history,
-             checking) -> list[str]:
-    """The render by a splice (see splice.py): nothing forked, the check waited for before
-    the report and before anything is put in place."""
+             checking, outside: Outside) -> list[str]:
+    """The render by a splice (see splice.py): in this process, beside the forked check and
+    the stat of the output files; both waited for before the report and before anything is
+    put in place (a file changed outside cinv: made in full)."""
     edit = splice.Splice(stage.plan.out, layout, changes, ctx, env, stage)
     try:
         edit.run(wanted, serials)
+        if outside.changed(stage.plan.out):
+            raise splice.Mismatch("an output file is not as the last render left it")
         problems = _checked(checking)
         if "report" in wanted:
             revision, recent = history()
@@ -292,6 +364,11 @@ def _spliced(stage, wanted, ctx, layout, changes, token, env, serials, history,
     except (splice.Mismatch, ValueError) as e:  # ValueError: a layout not as the file is
         stage.forget(edit.staged)
         raise splice.Mismatch(str(e)) from None
+    except OSError:
+        stage.forget(edit.staged)
+        if outside.changed(stage.plan.out):  # an output file removed: made in full
+            raise splice.Mismatch("an output file is not as the last render left it") from None
+        raise
     stage.splice = (edit.stale, edit.new_layout(token))
     return edit.warnings
 
