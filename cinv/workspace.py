@@ -67,7 +67,7 @@ class Workspace:
             fp = cache.fingerprint(keys)
         hit = cache.get_result(self.root, "check", fp)
         if hit is None:
-            hit = self.check_result(source, keys, fp)
+            hit = self.check_result(source, keys, fp, index=True)
         problems = [Problem(*p) for p in hit[0]]
         return problems + self._state_committed(source), hit[1], hit[2]
 
@@ -85,9 +85,12 @@ class Workspace:
             checkdelta.remember(self.root, keys, hit, dirty)
         return hit
 
-    def check_result(self, source, keys: dict | None, fp: str | None) -> tuple:
+    def check_result(self, source, keys: dict | None, fp: str | None,
+                     index: bool = False) -> tuple:
         """`cinv check`'s result, computed (a full load) and cached under fp: ([problem
-        tuples], number of hosts, number of networks). keys: the work tree's scan, if made."""
+        tuples], number of hosts, number of networks). keys: the work tree's scan, if made.
+        index: the host index made beside the rules, on the core they leave idle, when it is
+        missing or behind (a fresh clone's first `host add` would make it)."""
         from cinv import check, checkdelta
         from cinv.records import cache
         if not self.commit and keys is not None:
@@ -95,8 +98,16 @@ class Workspace:
             if hit is not None:
                 return hit
         inv = load.load_inventory(source, self.cache_root(), keys=keys)
-        with load.no_gc():
-            problems = check.run(inv)
+        beside = None
+        if index and not self.commit and keys is not None:
+            from cinv.records import indexbuild
+            beside = indexbuild.beside(self.root, inv, keys)
+        try:
+            with load.no_gc():
+                problems = check.run(inv)
+        finally:
+            if beside is not None:
+                beside()
         if not check.errors(problems):  # as render: what only rendering finds comes after
             from cinv.render import verify
             problems = problems + verify.problems(source, inv)

@@ -138,9 +138,45 @@ def _note_keys(idx: Index, keys: dict, misses, gone) -> None:
     idx.keys_dirty = bool(misses or gone)
 
 
-def anew(idx: Index, keys: dict, source, buckets: int) -> Index:
+BESIDE_MIN = 2000  # host files: fewer are indexed by the first change as quickly
+
+
+def beside(root: Path, inv, keys: dict):
+    """Make the index of a loaded work tree in a forked child, when it is missing or behind:
+    `cinv check` loads every host and then runs its rules on one core, which is when the child
+    works. Returns the callable that waits for the child (None: no child). The child writes
+    nothing unless every host file is a host of inv (a file that does not parse, or names a
+    host another file names, is left to the index's own build)."""
+    if len(inv.hosts) < BESIDE_MIN:
+        return None
+    from cinv import forked
+    try:
+        child = forked.start(lambda: _beside(root, inv, keys))
+    except OSError:
+        return None
+    return lambda: forked.wait(*child)
+
+
+def _beside(root: Path, inv, keys: dict) -> bool:
+    host_keys = {rel: key for rel, key in keys.items()
+                 if rel.startswith("hosts/") and rel.endswith(".yaml")}
+    idx = Index(root, inv.networks, inv.settings.domain)
+    data = cache.read(root, MANIFEST)
+    if isinstance(data, tuple) and len(data) == 5 and data[0] == VERSION:
+        if data[2] == host_keys:
+            return False  # as current as it can be
+        idx.files = data[3]
+    by_path = {host.path: host for host in inv.hosts.values()}
+    if len(by_path) != len(host_keys) or any(rel not in by_path for rel in host_keys):
+        return False
+    anew(idx, host_keys, None, buckets_for(len(host_keys)),
+         ((rel, facts_of(by_path[rel])) for rel in host_keys))
+    return True
+
+
+def anew(idx: Index, keys: dict, source, buckets: int, facts=None) -> Index:
     """Every host file's facts, maps and used values made anew (from the parse cache where it
-    holds a file as it is)."""
+    holds a file as it is). facts: (rel, facts) of every host file, when known."""
     root = idx.root
     old_files = [f"index-{kind}{b}-{token}" for kind in ("f", "m")
                  for b, token in idx.files[kind].items()]
@@ -149,7 +185,7 @@ def anew(idx: Index, keys: dict, source, buckets: int) -> Index:
     idx.loaded = {"f": {b: {} for b in range(buckets)}, "m": {b: {} for b in range(buckets)}}
     entries = {}
     facts_parts = idx.loaded["f"]
-    for rel, facts in _all_facts(root, source, keys):
+    for rel, facts in facts if facts is not None else _all_facts(root, source, keys):
         if facts is not None:
             entries[rel] = facts
             facts_parts[zlib.crc32(rel.encode("utf-8", "surrogateescape")) % buckets][rel] = \
