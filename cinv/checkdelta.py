@@ -61,15 +61,15 @@ def updated(root: Path, keys: dict, loaded: Inventory | None = None) -> tuple | 
             and isinstance(base[2], dict) and isinstance(base[3], tuple)):
         return None
     _v, sha, old_keys, hit = base
-    changed = []
-    for rel in keys.keys() | old_keys.keys():
-        if keys.get(rel) != old_keys.get(rel):
-            if not _is_host(rel):
-                return None  # settings, networks, zones or templates changed
-            changed.append(rel)
+    # the paths whose stat differs, new or gone: a set difference of (path, key) pairs in C
+    try:
+        changed = sorted({rel for rel, _key in keys.items() ^ old_keys.items()})
+    except TypeError:  # a key that is not a tuple: not a cache this cinv wrote
+        return None
+    if any(not _is_host(rel) for rel in changed):
+        return None  # settings, networks, zones or templates changed
     if not changed or len(changed) > MAX_CHANGED:
         return None
-    changed.sort()
     if any(not rel.endswith(".yaml") or load.host_name_of(rel) is None for rel in changed):
         return None  # reported by the walk of a full load
     try:

@@ -67,7 +67,10 @@ def _build(root: Path, networks: dict[str, Network], default_domain: str, scanne
         _v, idx.buckets, idx.keys, idx.files, used = data
         idx.used_values = {"v4": array("L", used[0]), "v6": list(used[1]),
                            "mac": array("Q", used[2])}
-    misses = [rel for rel, key in keys.items() if idx.keys.get(rel) != key]
+    try:  # the files whose stat differs or that are new: a set difference, in C
+        misses = sorted(rel for rel, _key in keys.items() - idx.keys.items())
+    except TypeError:  # a key that is not a tuple: not a cache this cinv wrote
+        return anew(idx, keys, source, buckets_for(len(keys)))
     gone = [rel for rel in idx.keys if rel not in keys] \
         if len(idx.keys) > len(keys) - len(misses) else []
     wanted = buckets_for(len(keys))

@@ -63,7 +63,13 @@ class Store:
             self.buckets, self.token, self.keys = wanted, None, {}
         self.fresh = not self.keys  # every bucket is made anew (none is read)
         keys = self.keys
-        self.todo = [rel for rel, key in hosts.items() if keys.get(rel) != key]
+        # the files whose stat differs, or new ones: a set difference of (path, key) pairs,
+        # in C (a loop over 200,000 of them in Python costs a fifth of a second)
+        try:
+            self.todo = sorted(rel for rel, _key in hosts.items() - keys.items())
+        except TypeError:  # a key that is not a tuple: not a cache this cinv wrote
+            self.keys = keys = {}
+            self.todo = sorted(hosts)
         self.gone = [rel for rel in keys if rel not in hosts] if len(keys) + len(self.todo) \
             > len(hosts) else []
 
