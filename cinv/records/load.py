@@ -339,12 +339,15 @@ def _built(result: tuple) -> tuple:
 def _cached_hosts(source: Source, root: Path, rels: list[str], keys: dict) -> dict:
     """{path: (Host or None, problem tuples)} of the host files, from the parse cache where a
     file's stat is unchanged, parsed where not (and cached, unless racy). The cache is read a
-    bucket at a time and turned into records at once: never all of it in memory beside them."""
+    bucket at a time and turned into records at once: never all of it in memory beside them.
+    With thousands to parse, each process parses a bucket's files and writes that bucket
+    itself (see _parse_bucket): what comes back is made into records a bucket at a time, never
+    every parsed file at once beside them (a third of a cold check's memory)."""
     from cinv.records import cache
     by_bucket: dict[int, list[str]] = {}
     for rel in rels:
         by_bucket.setdefault(cache.bucket_of(rel), []).append(rel)
-    out, misses, changed = {}, [], {}
+    out, missed_of, changed = {}, {}, {}
     for b, mine in by_bucket.items():
         part = cache.read(root, f"hosts.{b}")
         part = part if isinstance(part, dict) else {}
@@ -357,7 +360,17 @@ def _cached_hosts(source: Source, root: Path, rels: list[str], keys: dict) -> di
                 missed.append(rel)
         if missed or len(part) > len(mine) - len(missed):  # new, changed or removed files
             changed[b] = part
-        misses += missed
+            missed_of[b] = missed
+    misses = [rel for b in missed_of for rel in missed_of[b]]
+    if len(misses) >= PARALLEL_MIN and isinstance(source, DirSource):
+        tasks = [(str(source.root), f"hosts.{b}", missed_of[b], by_bucket[b],
+                  {rel: keys[rel] for rel in missed_of[b]}) for b in sorted(missed_of)]
+        changed.clear()  # the processes write the buckets
+        for (_root, _name, missed, _present, _keys), results in _in_workers(_parse_bucket,
+                                                                             tasks):
+            for rel, result in zip(missed, results):
+                out[rel] = _built(result)
+        return out
     parsed = parse_host_files(source, misses) if misses else {}
     now = time.time_ns()
     for rel in misses:
@@ -371,6 +384,47 @@ def _cached_hosts(source: Source, root: Path, rels: list[str], keys: dict) -> di
         present = set(by_bucket[b])
         cache.write(root, f"hosts.{b}", {r: v for r, v in part.items() if r in present})
     return out
+
+
+def _parse_bucket(root: str, name: str, missed: list[str], present: list[str],
+                  keys: dict) -> list[tuple]:
+    """In a process of its own: host_file() of a parse cache bucket's files not cached (or
+    changed), and the bucket written with them (the bucket's other files as it held them;
+    files no more present dropped; racy ones not kept)."""
+    from cinv.records import cache
+    results = _parse_chunk(root, missed)
+    part = cache.read(Path(root), name)
+    part = part if isinstance(part, dict) else {}
+    now = time.time_ns()
+    for rel, result in zip(missed, results):
+        if cache.is_racy(keys[rel], now):
+            part.pop(rel, None)
+        else:
+            part[rel] = (keys[rel], result)
+    here = set(present)
+    cache.write(Path(root), name, {r: v for r, v in part.items() if r in here})
+    return results
+
+
+def _in_workers(work, tasks: list[tuple]):
+    """(task, work(*task)) of each task in order, done by a process per core (at most 4) and
+    yielded as each comes; what no process could do (one core, none to be had, one lost) is
+    done here."""
+    done = 0
+    workers = min(os.cpu_count() or 1, 4)
+    if workers > 1:
+        try:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) \
+                    as pool:
+                for result in pool.map(work, *zip(*tasks)):
+                    yield tasks[done], result
+                    done += 1
+        except (OSError, RuntimeError, ValueError):
+            pass  # no second process to be had (or it was lost): the rest here
+    for task in tasks[done:]:
+        yield task, work(*task)
 
 
 def load_host(source: Source, rel: str, name: str, problems: list) -> Host | None:
