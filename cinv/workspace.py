@@ -97,17 +97,19 @@ class Workspace:
             hit = self.delta_result(keys, fp)
             if hit is not None:
                 return hit
-        inv = load.load_inventory(source, self.cache_root(), keys=keys)
         beside = None
         if index and not self.commit and keys is not None:
             from cinv.records import indexbuild
-            beside = indexbuild.beside(self.root, inv, keys)
+            beside = indexbuild.Beside(self.root, keys)
         try:
+            inv = load.load_inventory(source, self.cache_root(), keys=keys)
+            if beside is not None:
+                beside.give(inv)
             with load.no_gc():
                 problems = check.run(inv)
         finally:
             if beside is not None:
-                beside()
+                beside.wait()
         if not check.errors(problems):  # as render: what only rendering finds comes after
             from cinv.render import verify
             problems = problems + verify.problems(source, inv)

@@ -1,0 +1,91 @@
+"""A cold load parses host files in processes that write the parse cache's buckets themselves,
+and `cinv check` makes the host index in a child beside its rules: each must leave exactly what
+the one-file-at-a-time way leaves (the same records, problems and cache; the same index as one
+made anew from the host files), and nothing when a host file is not a host of the load.
+"""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from richinv import rich_inventory
+
+from cinv.records import cache, index, indexbuild, load
+from cinv.workspace import Workspace
+
+VM1 = "hosts/net000/vm000001.net000.example.com.yaml"
+
+
+@pytest.fixture
+def rich(tmp_path, monkeypatch):
+    monkeypatch.setattr(cache, "RACY_SECONDS", 0.0)
+    return rich_inventory(tmp_path / "inv")
+
+
+def _loaded(root, monkeypatch, parallel_min: int):
+    monkeypatch.setattr(load, "PARALLEL_MIN", parallel_min)
+    inv = load.load_inventory(load.DirSource(root), root, keys=cache.scan(root))
+    hosts = {name: host.to_tuple() for name, host in inv.hosts.items()}
+    problems = [(p.path, p.line, p.message, p.severity, p.code) for p in inv.problems]
+    buckets = {b: cache.read(root, f"hosts.{b}") for b in range(cache.BUCKETS)}
+    return hosts, problems, buckets
+
+
+def test_parsing_in_processes_caches_what_parsing_here_caches(rich, monkeypatch):
+    here = _loaded(rich, monkeypatch, 10**9)
+    assert len(here[0]) > 300 and any(here[2].values())
+    shutil.rmtree(rich / ".cinv" / "cache")
+    assert _loaded(rich, monkeypatch, 10) == here  # every file parsed by the processes
+    assert _loaded(rich, monkeypatch, 10) == here  # and read back from what they wrote
+    # some files changed, one removed, one new: the processes parse those and keep the rest
+    text = (rich / VM1).read_text()
+    (rich / VM1).write_text(text.replace("state: active", "state: maintenance"))
+    (rich / "hosts/net000/vm000002.net000.example.com.yaml").unlink()
+    (rich / "hosts/new.net000.example.com.yaml").write_text(
+        "kind: virtual\ninterfaces:\n- name: eth0\n  network: net000\n")
+    (rich / "hosts/broken.net000.example.com.yaml").write_text("kind: [\n")
+    there = _loaded(rich, monkeypatch, 2)
+    shutil.rmtree(rich / ".cinv" / "cache")
+    assert _loaded(rich, monkeypatch, 10**9) == there
+    assert any("broken" in p[0] for p in there[1])
+
+
+def _same_index(root) -> None:
+    base = load.load_networks(load.DirSource(root))
+    host_keys = {rel: key for rel, key in cache.scan(root).items()
+                 if rel.startswith("hosts/") and rel.endswith(".yaml")}
+    made = cache.read(root, indexbuild.MANIFEST)  # by check's child: nothing left to fold in
+    assert made is not None and made[2] == host_keys
+    kept = indexbuild.build(root, base.networks, base.settings.domain)
+    anew = indexbuild.anew(index.Index(None, base.networks, base.settings.domain), host_keys,
+                           load.DirSource(root), indexbuild.buckets_for(len(host_keys)))
+    for rel in host_keys:
+        facts = kept.facts(rel)
+        assert facts == anew.facts(rel), rel
+        for family, value in kept.map_keys(facts):
+            assert sorted(kept.holders(family, value)) == sorted(anew.holders(family, value))
+    assert kept.used_values == anew.used_values
+
+
+def test_check_makes_the_index_beside_its_rules(rich, monkeypatch):
+    monkeypatch.setattr(indexbuild, "BESIDE_MIN", 10)
+    shutil.rmtree(rich / ".cinv" / "cache")  # as in a fresh clone (the set-up made one)
+    _problems, hosts, _networks = Workspace(rich).checked()
+    assert hosts > 300
+    _same_index(rich)
+    # behind after a change made by hand: a full check makes it again
+    (rich / "hosts/new.net000.example.com.yaml").write_text(
+        "kind: virtual\ninterfaces:\n- name: eth0\n  network: net000\n  ipv4: 10.0.3.200\n")
+    (rich / ".cinv" / "cache" / "check-base.marshal").unlink()
+    Workspace(rich).checked()
+    _same_index(rich)
+
+
+def test_no_index_beside_a_host_file_that_is_not_a_host(rich, monkeypatch):
+    monkeypatch.setattr(indexbuild, "BESIDE_MIN", 10)
+    shutil.rmtree(rich / ".cinv" / "cache")
+    (rich / "hosts/broken.net000.example.com.yaml").write_text("kind: [\n")
+    problems, _hosts, _networks = Workspace(rich).checked()
+    assert any(p.path.endswith("broken.net000.example.com.yaml") and p.severity == "error"
+               for p in problems)
+    assert cache.read(rich, indexbuild.MANIFEST) is None  # made by the index's own build
