@@ -89,3 +89,17 @@ def test_no_index_beside_a_host_file_that_is_not_a_host(rich, monkeypatch):
     assert any(p.path.endswith("broken.net000.example.com.yaml") and p.severity == "error"
                for p in problems)
     assert cache.read(rich, indexbuild.MANIFEST) is None  # made by the index's own build
+
+
+def test_records_of_one_layout_share_their_lines(rich, monkeypatch):
+    """The lines of each key (for messages) are one dict among records laid out alike, in
+    records parsed by the processes and read back from the cache, and each is the record's own."""
+    for parallel_min in (10, 10**9):  # parsed in processes (cache written); read from the cache
+        monkeypatch.setattr(load, "PARALLEL_MIN", parallel_min)
+        inv = load.load_inventory(load.DirSource(rich), rich, keys=cache.scan(rich))
+        vms = [h for h in inv.hosts.values() if h.name.startswith("vm0")]
+        assert len(vms) > 200 and len({id(h.lines) for h in vms}) < len(vms) / 10
+        for host in inv.hosts.values():
+            alone = load.load_host(load.DirSource(rich), host.path, host.name, [])
+            assert host.lines == alone.lines, host.path
+            assert [i.lines for i in host.interfaces] == [i.lines for i in alone.interfaces]
