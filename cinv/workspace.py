@@ -104,7 +104,7 @@ class Workspace:
         try:
             inv = load.load_inventory(source, self.cache_root(), keys=keys)
             if beside is not None:
-                beside.give(inv)
+                beside.go()
             with load.no_gc():
                 problems = check.run(inv)
         finally:

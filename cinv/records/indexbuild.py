@@ -146,21 +146,21 @@ BESIDE_MIN = 2000  # host files: fewer are indexed by the first change as quickl
 
 class Beside:
     """The index of a work tree made in a forked child while `cinv check` works: forked before
-    the load (so it carries none of the loaded records), it is handed each host file's facts
-    once they are loaded, then makes the index on the core the rules leave idle, when the kept
-    one is missing or behind (the first host add after a clone would make it: 1.5 s of 2 at
-    50,000 hosts). No child for fewer than BESIDE_MIN host files, or when none can be had."""
+    the load (so it carries none of the loaded records), told when the load is done (the
+    parse cache then holds every host file), it makes the index as a `host add` would (from
+    the parse cache; nothing when it is current) on the core the check's rules leave idle. A
+    fresh clone's first `host add` made it: 1.5 s of its 2 at 50,000 hosts. No child for fewer
+    than BESIDE_MIN host files, or when none can be had."""
 
     def __init__(self, root: Path, keys: dict):
         self.child = self.feed = None
-        host_keys = {rel: key for rel, key in keys.items()
-                     if rel.startswith("hosts/") and rel.endswith(".yaml")}
-        if len(host_keys) < BESIDE_MIN:
+        hosts = sum(1 for rel in keys if rel.startswith("hosts/"))
+        if hosts < BESIDE_MIN:
             return
         from cinv import forked
         read, write = os.pipe()
         try:
-            self.child = forked.start(lambda: _beside(root, host_keys, read, write))
+            self.child = forked.start(lambda: _beside(root, keys, read, write))
         except OSError:
             os.close(read)
             os.close(write)
@@ -168,25 +168,19 @@ class Beside:
         os.close(read)
         self.feed = write
 
-    def give(self, inv) -> None:
-        """Hand the child the loaded hosts' facts (nothing, when a host file is not a host of
-        the load: a file that does not parse, or names a host another file names; the index
-        makes itself then)."""
-        if self.feed is None:
-            return
-        import marshal
-        hosts = list(inv.hosts.values())
-        try:  # a thousand at a time: never all the facts at once beside the records
-            with os.fdopen(self.feed, "wb") as f:
-                for i in range(0, len(hosts), 1000):
-                    f.write(marshal.dumps([(h.path, facts_of(h)) for h in hosts[i:i + 1000]]))
-        except OSError:
-            pass  # the child is gone: it made nothing
-        self.feed = None
+    def go(self) -> None:
+        """The load is done: the child may read the parse cache."""
+        if self.feed is not None:
+            try:
+                os.write(self.feed, b"go")
+            except OSError:
+                pass  # the child is gone: it made nothing
+            os.close(self.feed)
+            self.feed = None
 
     def wait(self) -> None:
         if self.feed is not None:
-            os.close(self.feed)  # nothing given: the child ends
+            os.close(self.feed)  # no load: the child ends
             self.feed = None
         if self.child is not None:
             from cinv import forked
@@ -194,40 +188,20 @@ class Beside:
             self.child = None
 
 
-def _beside(root: Path, host_keys: dict, read: int, write: int) -> bool:
-    """In the child: the facts handed over, then the index made anew if it is not current."""
-    import marshal
+def _beside(root: Path, keys: dict, read: int, write: int) -> bool:
+    """In the child: once told, the index made (or found current) from the parse cache."""
     os.close(write)
-    facts: dict = {}
     with os.fdopen(read, "rb") as f:
-        while True:
-            try:
-                piece = marshal.load(f)
-            except EOFError:
-                break
-            except (ValueError, TypeError):
-                return False
-            facts.update(piece)
-    if facts.keys() != host_keys.keys():
-        return False  # nothing given, or a host file that is not a host of the load
-    kept = cache.read(root, MANIFEST)
-    files = None
-    if isinstance(kept, tuple) and len(kept) == 5 and kept[0] == VERSION:
-        if kept[2] == host_keys:
-            return False  # as current as it can be
-        files = kept[3]
+        if f.read() != b"go":
+            return False
     base = load.load_networks(load.DirSource(root), zones=False)
-    idx = Index(root, base.networks, base.settings.domain)
-    if isinstance(files, dict):
-        idx.files = files
-    anew(idx, host_keys, None, buckets_for(len(host_keys)),
-         ((rel, facts[rel]) for rel in host_keys))
+    build(root, base.networks, base.settings.domain, keys)
     return True
 
 
-def anew(idx: Index, keys: dict, source, buckets: int, facts=None) -> Index:
+def anew(idx: Index, keys: dict, source, buckets: int) -> Index:
     """Every host file's facts, maps and used values made anew (from the parse cache where it
-    holds a file as it is). facts: (rel, facts) of every host file, when known."""
+    holds a file as it is)."""
     root = idx.root
     old_files = [f"index-{kind}{b}-{token}" for kind in ("f", "m")
                  for b, token in idx.files[kind].items()]
@@ -236,7 +210,7 @@ def anew(idx: Index, keys: dict, source, buckets: int, facts=None) -> Index:
     idx.loaded = {"f": {b: {} for b in range(buckets)}, "m": {b: {} for b in range(buckets)}}
     entries = {}
     facts_parts = idx.loaded["f"]
-    for rel, facts in facts if facts is not None else _all_facts(root, source, keys):
+    for rel, facts in _all_facts(root, source, keys):
         if facts is not None:
             entries[rel] = facts
             facts_parts[zlib.crc32(rel.encode("utf-8", "surrogateescape")) % buckets][rel] = \
