@@ -672,7 +672,9 @@ class Inventory:
 
 
     def active_hosts(self):
-        return (h for h in self.hosts.values() if not h.retired)
+        # the state compared here, not through the property: the check's rules walk the hosts
+        # this way 17 times (850,000 property calls at 50,000 hosts)
+        return (h for h in self.hosts.values() if h.state != "retired")
 
     def children(self, name: str) -> list[Host]:
         return [h for h in self.hosts.values() if h.parent == name]
