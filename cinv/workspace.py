@@ -72,17 +72,20 @@ class Workspace:
         return problems + self._state_committed(source), hit[1], hit[2]
 
     def delta_result(self, keys: dict, fp: str | None, dirty=None,
-                     base: Inventory | None = None) -> tuple | None:
+                     base: Inventory | None = None, remember: bool = True) -> tuple | None:
         """`cinv check`'s result updated from the last full check, when only a few host files
         changed since (cinv/checkdelta.py), and cached under fp; None when only a full check
         can say. dirty(): git's dirty paths, when the caller asked git already; base: the
-        settings, networks and zones, when loaded already."""
+        settings, networks and zones, when loaded already; remember: keep the result as the
+        base of the next update (checkdelta.remember; a forked child leaves that to its
+        parent, which holds git's answer)."""
         from cinv import checkdelta
         from cinv.records import cache
         hit = checkdelta.updated(self.root, keys, base)
         if hit is not None:
             cache.put_result(self.root, "check", fp, keys, hit)
-            checkdelta.remember(self.root, keys, hit, dirty)
+            if remember:
+                checkdelta.remember(self.root, keys, hit, dirty)
         return hit
 
     def check_result(self, source, keys: dict | None, fp: str | None,

@@ -110,8 +110,8 @@ class CheckJob:
         check started when the child finds it cannot say."""
         if self.value is None and self.proc is None and self.delta is None:
             try:
-                self.delta = forked.start(partial(_delta, self.ws, self.keys, self.fp,
-                                                  self.base))
+                self.delta = forked.start(partial(self.ws.delta_result, self.keys, self.fp,
+                                                  base=self.base, remember=False))
             except OSError:
                 self.value = self.ws.delta_result(self.keys, self.fp, self.dirty, self.base)
                 if self.value is None:
@@ -154,16 +154,6 @@ class CheckJob:
             self.proc.wait()
             self.proc.stdout.close()
             self.proc = None
-
-
-def _delta(ws: Workspace, keys: dict, fp: str | None, base) -> tuple | None:
-    """In a forked child: check's result updated from the last full check (and cached under
-    fp), or None when only a full check can say."""
-    from cinv import checkdelta
-    hit = checkdelta.updated(ws.root, keys, base)
-    if hit is not None:
-        cache.put_result(ws.root, "check", fp, keys, hit)
-    return hit
 
 
 # --- the render --------------------------------------------------------------------------------
@@ -223,9 +213,10 @@ def _render(ws, names, stage, keys, checking, env, serials, zone_states, history
     try:
         before, changes = parts.make(store, ctx, stage, "libvirt" in wanted)
         if splice.applies(layout, before, context, wanted, changes):
+            outside = outside or Outside(state, stage.plan.out, beside=False)
             try:
                 return _spliced(stage, wanted, ctx, layout, changes, store.token, env,
-                                serials, history, checking, outside or Outside(state, None))
+                                serials, history, checking, outside)
             except splice.Mismatch:
                 pass  # made in full
     finally:
@@ -318,23 +309,23 @@ def layout_context(digest: str, keys: dict) -> str:
 
 
 class Outside:
-    """Whether every file the last render wrote is still as it left it (a splice edits them
-    where they are), asked in a forked child while the splice works: a stat of every output
-    file (200,000 domain XMLs at 200,000 hosts). out None: asked here, when answered."""
+    """Whether every file the last render wrote to out is still as it left it (a splice edits
+    them where they are): a stat of every output file (200,000 domain XMLs at 200,000 hosts),
+    asked in a forked child while the splice works (beside), else here when answered."""
 
-    def __init__(self, state, out: Path | None):
+    def __init__(self, state, out: Path, beside: bool = True):
         self.state, self.out, self.child, self.answer = state, out, None, None
-        if out is not None:
+        if beside:
             try:
                 self.child = forked.start(partial(state.changed_file, out))
             except OSError:
                 self.child = None
 
-    def changed(self, out: Path) -> bool:
+    def changed(self) -> bool:
         """Some file is not as the last render left it (or the child could not say)."""
         if self.answer is None:
             if self.child is None:
-                self.answer = self.state.changed_file(out) is not None
+                self.answer = self.state.changed_file(self.out) is not None
             else:
                 pid, read = self.child
                 self.child = None
@@ -355,7 +346,7 @@ def _spliced(stage, wanted, ctx, layout, changes, token, env, serials, history,
     edit = splice.Splice(stage.plan.out, layout, changes, ctx, env, stage)
     try:
         edit.run(wanted, serials)
-        if outside.changed(stage.plan.out):
+        if outside.changed():
             raise splice.Mismatch("an output file is not as the last render left it")
         problems = _checked(checking)
         if "report" in wanted:
@@ -366,7 +357,7 @@ def _spliced(stage, wanted, ctx, layout, changes, token, env, serials, history,
         raise splice.Mismatch(str(e)) from None
     except OSError:
         stage.forget(edit.staged)
-        if outside.changed(stage.plan.out):  # an output file removed: made in full
+        if outside.changed():  # an output file removed: made in full
             raise splice.Mismatch("an output file is not as the last render left it") from None
         raise
     stage.splice = (edit.stale, edit.new_layout(token))
