@@ -222,10 +222,10 @@ def load_inventory(source: Source, cache_root: Path | None = None,
     """Read settings, networks and hosts; problems are collected, never raised.
 
     With cache_root (a work tree), each host file's parsed record and problems are taken from
-    the cache under .cinv/cache when the file's stat is unchanged (see cinv/records/cache.py), and
-    only
-    new or changed files are parsed (by two processes when there are thousands). zone_cache
-    (the work tree's root, also for a git ref) caches parsed zone files (see load_zones).
+    the cache under .cinv/cache when the file's stat is unchanged (see cinv/records/cache.py),
+    and only new or changed files are parsed (by a process per core when there are thousands,
+    each writing its bucket of the cache). zone_cache (the work tree's root, also for a git
+    ref) caches parsed zone files (see load_zones).
     keys: cache.scan of cache_root when the caller has made it already."""
     with no_gc():
         return _load_inventory(source, cache_root, zone_cache or cache_root, keys)

@@ -33,9 +33,9 @@ TRANSITIONS = {
 class Dhcp:
     """Boot and DHCP options of a network or an interface (an interface's win). `options` maps
     an option's ISC dhcpd name to its normalised value (see cinv/records/dhcpopts.py).
-    `provisioning`:
-    a network's boot files by client ({bios, uefi, ipxe, uefi_http}) for its hosts in state
-    provisioning; an interface's is one file, its host's own, only while provisioning.
+    `provisioning`: a network's boot files by client ({bios, uefi, ipxe, uefi_http}) for its
+    hosts in state provisioning; an interface's is one file, its host's own, only while
+    provisioning.
     `interface` (the DHCP server's interface) belongs to networks only."""
 
     next_server: str | None = None

@@ -2,9 +2,9 @@
 
 Forward zones: the default domain, every network's domain and every forward zone of zones/.
 Reverse zones: those the networks need (see ReverseZones) and every reverse zone of zones/. A
-name lives in the longest of them that holds it (cinv.records.zones.zone_of). Pure functions over
-the
-model: render/dns.py, the zone rules of cinv/check/zones.py and the zone importer share them.
+name lives in the longest of them that holds it (cinv.records.zones.zone_of). Pure functions
+over the model: render/dns.py, the zone rules of cinv/check/zones.py and the zone importer share
+them.
 """
 from __future__ import annotations
 
