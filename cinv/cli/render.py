@@ -48,8 +48,8 @@ def render(ctx, targets, out, check_only):
                             "inventory; run `cinv render` to update them")
         echo(f"{result.out}: up to date ({plan.unchanged} files)")
         return
-    for line in result.report:
-        echo(printable.line(line))
+    if result.report:  # one write: a first render names 50,000 files (an echo each: 0.3 s)
+        echo("\n".join(printable.line(line) for line in result.report))
     for parent, domain in result.undefine:
         echo(f"libvirt: {domain} is no longer in libvirt/{parent}.list; if it still runs "
                    f"on {parent}, undefine it there (virsh undefine {domain}; its disks stay)")

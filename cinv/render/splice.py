@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 import socket
 from bisect import bisect_left
 from collections import Counter
@@ -417,15 +418,16 @@ def apply(stage: writer.Stage, zones: dict, key: str | None, root: Path | None) 
         intent = state.copy()
         reps = intent.edit({rel: (targets[rel], p.digests[rel], None) for rel in new}, ())
         writer.atomic_write(out / MANIFEST, _manifest_edit(text, reps, state.zones))
-    tmps = {folder(rel, last=False): tmp for rel, tmp in stage.tmps.items()}
-    changed = {folder(rel, last=False) for rel in p.changed}
+    at = {rel: folder.join(rel, last=False) for rel in stage.tmps}
+    tmps = {at[rel]: tmp for rel, tmp in stage.tmps.items()}
+    changed = {at[rel] for rel in p.changed}
     try:
         written = writer.place_all(tmps, changed)
         stage.made_dirs.clear()
         stage.tmps.clear()  # all renamed
     finally:
         stage.abort()
-    dirs = {path.parent for path in tmps}
+    dirs = {Path(d) for d in {os.path.dirname(path) for path in tmps}}
     for rel in stale:
         path = folder(rel, last=False)
         path.unlink(missing_ok=True)
@@ -433,7 +435,7 @@ def apply(stage: writer.Stage, zones: dict, key: str | None, root: Path | None) 
     for folder_path in sorted(dirs):
         if folder_path.is_dir():
             writer.fsync_dir(folder_path)
-    put = {rel: (targets[rel], p.digests[rel], written.get(folder(rel, last=False)))
+    put = {rel: (targets[rel], p.digests[rel], written.get(at[rel]) if rel in at else None)
            for rel in p.missing + p.changed}
     zones = dict(sorted({**state.zones, **zones}.items()))
     reps = state.edit(put, stale)

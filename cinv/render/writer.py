@@ -197,6 +197,7 @@ class Stage:
         self.targets: dict[str, str] = {}
         self.tmps: dict[str, str] = {}  # rel -> its temporary file (str: 50,000 Paths weigh)
         self.made_dirs: list[str] = []
+        self.dirs: set[str] = set()  # folders known to be there (a stat each file was 5%)
         self.base = os.path.join(out, "")
 
     def put(self, rel: str, target: str, data: bytes | None = None, digest: str | None = None,
@@ -214,7 +215,7 @@ class Stage:
                 plan.unchanged += 1  # as cinv left it (lstat: a regular file, not a link)
                 plan.stats[rel] = recorded
                 return
-        path = self.folder(rel, last=False)  # a symlink there is refused below
+        path = self.folder.join(rel, last=False)  # a symlink there is refused below
         st = stat_key(path)
         if st is None:
             plan.missing.append(rel)
@@ -231,7 +232,8 @@ class Stage:
             self._stage(rel, path, data)
             return
         try:
-            old = path.read_bytes()
+            with open(path, "rb") as f:
+                old = f.read()
         except IsADirectoryError:
             raise CinvError(f"{path}: is a directory where cinv writes a file") from None
         if old == (b"".join(data) if isinstance(data, list) else data):
@@ -243,16 +245,19 @@ class Stage:
         else:
             plan.foreign.append(rel)
 
-    def _stage(self, rel: str, path: Path, data: bytes) -> None:
+    def _stage(self, rel: str, path: str, data: bytes) -> None:
         if self.check_only:
             return
-        if not path.parent.is_dir():
-            missing = path.parent
-            while not missing.parent.is_dir():
-                missing = missing.parent
-            self.made_dirs.append(str(missing))  # removed again if the render is refused
-            path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmps[rel] = str(_write_tmp(path, data, False))
+        parent = os.path.dirname(path)
+        if parent not in self.dirs:
+            if not os.path.isdir(parent):
+                missing = Path(parent)
+                while not missing.parent.is_dir():
+                    missing = missing.parent
+                self.made_dirs.append(str(missing))  # removed again if the render is refused
+                os.makedirs(parent, exist_ok=True)
+            self.dirs.add(parent)
+        self.tmps[rel] = _write_tmp(path, data, False)
 
     def forget(self, rels) -> None:
         """Unstage these files (a splice that gave up: the full render stages them again)."""
@@ -327,6 +332,7 @@ class Stage:
                 except OSError:
                     pass  # not empty: something else is in it now
         self.made_dirs.clear()
+        self.dirs.clear()
 
 
 def plan(out: Path, files: dict, manifest: dict, owned_targets: set | None) -> Plan:
@@ -341,8 +347,9 @@ SYNC_EACH_MAX = 64  # more files than this: one sync(2) instead of an fsync each
 WRITE_THREADS = 4
 
 
-def _write_tmp(path: Path, data, sync: bool) -> Path:
-    tmp = path.parent / f".{path.name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}"
+def _write_tmp(path: str, data, sync: bool) -> str:
+    parent, name = os.path.split(path)
+    tmp = os.path.join(parent, f".{name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
         for piece in data if isinstance(data, list) else (data,):
@@ -400,7 +407,7 @@ def clean_temp(out: Path) -> int:
     return removed
 
 
-def place_all(tmps: dict[Path, str], changed: set[Path]) -> dict[Path, list]:
+def place_all(tmps: dict[str, str], changed: set[str]) -> dict[str, list]:
     """Rename temporary files over their targets ({target: tmp}), so that each target is the
     old or the new version, never torn: a file that replaces one has its data made durable
     first (an fsync each, or one sync(2) for many). Renames run in a few threads (this waits on
@@ -416,7 +423,7 @@ def place_all(tmps: dict[Path, str], changed: set[Path]) -> dict[Path, list]:
             finally:
                 os.close(fd)
     items = list(tmps.items())
-    stats: dict[Path, list] = {}
+    stats: dict[str, list] = {}
 
     def rename(indexes: range) -> None:
         for index in indexes:
@@ -456,15 +463,16 @@ def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set |
                   "files": dict(sorted({**manifest["files"], **new_files}.items())),
                   "zones": manifest["zones"]}
         atomic_write(out / MANIFEST, manifest_text(intent))
-    tmps = {folder(rel, last=False): tmp for rel, tmp in stage.tmps.items()}
-    changed = {folder(rel, last=False) for rel in p.changed}
+    at = {rel: folder.join(rel, last=False) for rel in stage.tmps}
+    tmps = {at[rel]: tmp for rel, tmp in stage.tmps.items()}
+    changed = {at[rel] for rel in p.changed}
     try:
         written_stats = place_all(tmps, changed)
         stage.made_dirs.clear()  # they hold the files now
         stage.tmps.clear()  # all renamed
     finally:
         stage.abort()  # whatever was not renamed
-    dirs = {path.parent for path in tmps}
+    dirs = {Path(d) for d in {os.path.dirname(path) for path in tmps}}
     report += [f"wrote {rel}" for rel in p.missing + p.changed]
     for rel in p.stale:
         path = folder(rel, last=False)
@@ -486,7 +494,8 @@ def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set |
     stats = {rel: st for rel, st in manifest.get("stats", {}).items() if rel in entries}
     for rel, target in targets.items():
         entries[rel] = (target, p.digests[rel])
-        stats[rel] = p.stats.get(rel) or written_stats.get(out / rel) or stat_key(out / rel)
+        stats[rel] = p.stats.get(rel) or (written_stats.get(at[rel]) if rel in at else None) \
+            or stat_key(stage.base + rel)
     entries = dict(sorted(entries.items()))
     zones = dict(sorted({**manifest["zones"], **(zones or {})}.items()))
     write_if_changed(out / MANIFEST, manifest_text({"version": MANIFEST_VERSION,
