@@ -105,9 +105,10 @@ class Workspace:
             from cinv.records import indexbuild
             beside = indexbuild.Beside(self.root, keys)
         try:
-            inv = load.load_inventory(source, self.cache_root(), keys=keys)
+            facts = {} if beside is not None and beside.wants_facts else None
+            inv = load.load_inventory(source, self.cache_root(), keys=keys, facts=facts)
             if beside is not None:
-                beside.go()
+                beside.go(facts)
             with load.no_gc():
                 problems = check.run(inv)
         finally:

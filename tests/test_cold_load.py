@@ -67,8 +67,10 @@ def _same_index(root) -> None:
     assert kept.used_values == anew.used_values
 
 
-def test_check_makes_the_index_beside_its_rules(rich, monkeypatch):
+@pytest.mark.parametrize("parallel_min", [10, 10**9], ids=["facts-from-processes", "cache"])
+def test_check_makes_the_index_beside_its_rules(rich, monkeypatch, parallel_min):
     monkeypatch.setattr(indexbuild, "BESIDE_MIN", 10)
+    monkeypatch.setattr(load, "PARALLEL_MIN", parallel_min)
     shutil.rmtree(rich / ".cinv" / "cache")  # as in a fresh clone (the set-up made one)
     _problems, hosts, _networks = Workspace(rich).checked()
     assert hosts > 300
@@ -83,8 +85,10 @@ def test_check_makes_the_index_beside_its_rules(rich, monkeypatch):
     _same_index(rich)
 
 
-def test_the_index_beside_a_host_file_that_is_not_a_host(rich, monkeypatch):
+@pytest.mark.parametrize("parallel_min", [10, 10**9], ids=["facts-from-processes", "cache"])
+def test_the_index_beside_a_host_file_that_is_not_a_host(rich, monkeypatch, parallel_min):
     monkeypatch.setattr(indexbuild, "BESIDE_MIN", 10)
+    monkeypatch.setattr(load, "PARALLEL_MIN", parallel_min)
     shutil.rmtree(rich / ".cinv" / "cache")
     (rich / "hosts/broken.net000.example.com.yaml").write_text("kind: [\n")
     (rich / "hosts/twin.net000.example.com.yaml").write_text(
@@ -93,6 +97,23 @@ def test_the_index_beside_a_host_file_that_is_not_a_host(rich, monkeypatch):
     assert any(p.path.endswith("broken.net000.example.com.yaml") and p.severity == "error"
                for p in problems)
     _same_index(rich)  # as the first host add would have made it
+
+
+def test_the_parsing_processes_hand_over_each_files_index_facts(rich, monkeypatch):
+    """What the index beside a cold check is given instead of reading the parse cache again:
+    the facts of every host file (None for one that is not a host), as the records loaded."""
+    monkeypatch.setattr(load, "PARALLEL_MIN", 10)
+    (rich / "hosts/broken.net000.example.com.yaml").write_text("kind: [\n")
+    shutil.rmtree(rich / ".cinv" / "cache")
+    facts: dict = {}
+    inv = load.load_inventory(load.DirSource(rich), rich, keys=cache.scan(rich), facts=facts)
+    hosts = {host.path: index.facts_of(host) for host in inv.hosts.values()}
+    assert len(hosts) > 300
+    assert facts == {**hosts, "hosts/broken.net000.example.com.yaml": None}
+    # nothing to parse: no process, nothing handed over (the index reads the parse cache)
+    facts.clear()
+    load.load_inventory(load.DirSource(rich), rich, keys=cache.scan(rich), facts=facts)
+    assert facts == {}
 
 
 def test_records_of_one_layout_share_their_lines(rich, monkeypatch):

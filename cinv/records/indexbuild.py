@@ -35,18 +35,19 @@ def _scan_hosts(root: Path) -> dict[str, tuple] | None:
 
 
 def build(root: Path, networks: dict[str, Network], default_domain: str,
-          scanned: dict | None = None) -> Index:
+          scanned: dict | None = None, given: dict | None = None) -> Index:
     """The index of a work tree: the kept one with the host files changed since folded in (and
-    written back), or one made anew. scanned: the tree's cache.scan, if made already."""
+    written back), or one made anew. scanned: the tree's cache.scan, if made already; given:
+    {path: facts} of host files as scanned, made already (by a cold load's processes)."""
     with load.no_gc():
         try:
-            return _build(root, networks, default_domain, scanned, fresh=False)
+            return _build(root, networks, default_domain, scanned, fresh=False, given=given)
         except Stale:
-            return _build(root, networks, default_domain, scanned, fresh=True)
+            return _build(root, networks, default_domain, scanned, fresh=True, given=given)
 
 
 def _build(root: Path, networks: dict[str, Network], default_domain: str, scanned,
-           fresh: bool) -> Index:
+           fresh: bool, given: dict | None = None) -> Index:
     keys = _scan_hosts(root) if scanned is None else {
         rel: key for rel, key in scanned.items()
         if rel.startswith("hosts/") and rel.endswith(".yaml")}
@@ -70,14 +71,19 @@ def _build(root: Path, networks: dict[str, Network], default_domain: str, scanne
     try:  # the files whose stat differs or that are new: a set difference, in C
         misses = sorted(rel for rel, _key in keys.items() - idx.keys.items())
     except TypeError:  # a key that is not a tuple: not a cache this cinv wrote
-        return anew(idx, keys, source, buckets_for(len(keys)))
+        return anew(idx, keys, source, buckets_for(len(keys)), given)
     gone = [rel for rel in idx.keys if rel not in keys] \
         if len(idx.keys) > len(keys) - len(misses) else []
     wanted = buckets_for(len(keys))
     if not idx.keys or len(misses) + len(gone) > REBUILD_SHARE * len(keys) \
             or not wanted // 4 < idx.buckets < wanted * 4:
-        return anew(idx, keys, source, wanted)
-    for rel, (host_tuple, _problems) in _parsed(root, source, misses, keys).items():
+        return anew(idx, keys, source, wanted, given)
+    given = given or {}
+    for rel in misses:
+        if rel in given:
+            idx.change(rel, given[rel])
+    for rel, (host_tuple, _problems) in _parsed(
+            root, source, [r for r in misses if r not in given], keys).items():
         idx.change(rel, facts_of_tuple(host_tuple) if host_tuple is not None else None)
     for rel in gone:
         idx.change(rel, None)
@@ -106,12 +112,16 @@ def _parsed(root: Path, source, rels: list[str], keys: dict) -> dict:
     return parsed
 
 
-def _all_facts(root: Path, source, keys: dict):
-    """(rel, facts or None) of every host file: from the parse cache a bucket at a time (its
-    records let go as soon as their facts are taken), the rest parsed."""
+def _all_facts(root: Path, source, keys: dict, given: dict | None = None):
+    """(rel, facts or None) of every host file: given, or from the parse cache a bucket at a
+    time (its records let go as soon as their facts are taken), the rest parsed."""
     by_bucket: dict[int, list[str]] = {}
+    given = given or {}
     for rel in keys:
-        by_bucket.setdefault(cache.bucket_of(rel), []).append(rel)
+        if rel in given:
+            yield rel, given[rel]
+        else:
+            by_bucket.setdefault(cache.bucket_of(rel), []).append(rel)
     misses = []
     for b, mine in sorted(by_bucket.items()):
         part = cache.read(root, f"hosts.{b}")
@@ -147,10 +157,11 @@ BESIDE_MIN = 2000  # host files: fewer are indexed by the first change as quickl
 class Beside:
     """The index of a work tree made in a forked child while `cinv check` works: forked before
     the load (so it carries none of the loaded records), told when the load is done (the
-    parse cache then holds every host file), it makes the index as a `host add` would (from
-    the parse cache; nothing when it is current) on the core the check's rules leave idle. A
-    fresh clone's first `host add` made it: 1.5 s of its 2 at 50,000 hosts. No child for fewer
-    than BESIDE_MIN host files, or when none can be had."""
+    parse cache then holds every host file) and handed the facts the parsing processes made,
+    it makes the index as a `host add` would (from those facts and the parse cache; nothing
+    when it is current) on the core the check's rules leave idle. A fresh clone's first `host
+    add` made it: 1.5 s of its 2 at 50,000 hosts. No child for fewer than BESIDE_MIN host
+    files, or when none can be had."""
 
     def __init__(self, root: Path, keys: dict):
         self.child = self.feed = None
@@ -168,11 +179,19 @@ class Beside:
         os.close(read)
         self.feed = write
 
-    def go(self) -> None:
-        """The load is done: the child may read the parse cache."""
+    @property
+    def wants_facts(self) -> bool:
+        return self.feed is not None
+
+    def go(self, given: dict | None = None) -> None:
+        """The load is done: the child may read the parse cache; given: {path: facts} of host
+        files as scanned (reading the cache again and making them was half the child's time)."""
         if self.feed is not None:
+            import marshal
+            data = memoryview(b"go" + marshal.dumps(given or {}))
             try:
-                os.write(self.feed, b"go")
+                while data:
+                    data = data[os.write(self.feed, data):]
             except OSError:
                 pass  # the child is gone: it made nothing
             os.close(self.feed)
@@ -190,18 +209,25 @@ class Beside:
 
 def _beside(root: Path, keys: dict, read: int, write: int) -> bool:
     """In the child: once told, the index made (or found current) from the parse cache."""
+    import marshal
     os.close(write)
     with os.fdopen(read, "rb") as f:
-        if f.read() != b"go":
-            return False
+        told = f.read()
+    if not told.startswith(b"go"):
+        return False
+    try:
+        given = marshal.loads(told[2:]) if len(told) > 2 else None
+    except (ValueError, EOFError, TypeError):
+        given = None
+    given = given if isinstance(given, dict) else None
     base = load.load_networks(load.DirSource(root), zones=False)
-    build(root, base.networks, base.settings.domain, keys)
+    build(root, base.networks, base.settings.domain, keys, given)
     return True
 
 
-def anew(idx: Index, keys: dict, source, buckets: int) -> Index:
-    """Every host file's facts, maps and used values made anew (from the parse cache where it
-    holds a file as it is)."""
+def anew(idx: Index, keys: dict, source, buckets: int, given: dict | None = None) -> Index:
+    """Every host file's facts, maps and used values made anew (given, or from the parse cache
+    where it holds a file as it is)."""
     root = idx.root
     old_files = [f"index-{kind}{b}-{token}" for kind in ("f", "m")
                  for b, token in idx.files[kind].items()]
@@ -210,7 +236,7 @@ def anew(idx: Index, keys: dict, source, buckets: int) -> Index:
     idx.loaded = {"f": {b: {} for b in range(buckets)}, "m": {b: {} for b in range(buckets)}}
     entries = {}
     facts_parts = idx.loaded["f"]
-    for rel, facts in _all_facts(root, source, keys):
+    for rel, facts in _all_facts(root, source, keys, given):
         if facts is not None:
             entries[rel] = facts
             facts_parts[zlib.crc32(rel.encode("utf-8", "surrogateescape")) % buckets][rel] = \

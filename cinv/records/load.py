@@ -125,22 +125,32 @@ class DirSource(Source):
 
     def read(self, rel: str, limit: int = MAX_FILE_SIZE) -> bytes:
         try:
-            path = self.folder(rel, last=False)
+            path = self.folder.join(rel, last=False)
             try:
                 fd = paths.open_private(path, os.O_RDONLY)
             except paths.UnsafePath:  # the file itself is a symlink: allowed inside
-                if not paths.is_inside(path, self.real_root):
+                if not paths.is_inside(Path(path), self.real_root):
                     raise
                 fd = os.open(path, os.O_RDONLY)
         except paths.UnsafePath:
             raise CinvError(f"{rel}: is reached through a symlink that leads out of the "
                             "inventory (or into a hidden folder of it); not read") from None
-        with os.fdopen(fd, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
+        try:  # os.read, not a file object: a cold load reads 50,000 files
+            size = os.fstat(fd).st_size
             if size > limit:
                 raise CinvError(f"{rel}: {size} bytes is over the limit of {limit} "
                                 "for one inventory file")
-            return f.read(limit + 1)
+            pieces, total = [], 0
+            while total <= limit:  # until the end (the file may have grown since fstat)
+                piece = os.read(fd, max(size + 1 - total, 1 << 16))
+                if not piece:
+                    break
+                pieces.append(piece)
+                total += len(piece)
+            data = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+            return data[:limit + 1]
+        finally:
+            os.close(fd)
 
 
 class FilesSource(Source):
@@ -218,7 +228,8 @@ PARALLEL_MIN = 4000  # files to parse before a second process pays for itself
 
 
 def load_inventory(source: Source, cache_root: Path | None = None,
-                   zone_cache: Path | None = None, keys: dict | None = None) -> Inventory:
+                   zone_cache: Path | None = None, keys: dict | None = None,
+                   facts: dict | None = None) -> Inventory:
     """Read settings, networks and hosts; problems are collected, never raised.
 
     With cache_root (a work tree), each host file's parsed record and problems are taken from
@@ -226,9 +237,11 @@ def load_inventory(source: Source, cache_root: Path | None = None,
     and only new or changed files are parsed (by a process per core when there are thousands,
     each writing its bucket of the cache). zone_cache (the work tree's root, also for a git
     ref) caches parsed zone files (see load_zones).
-    keys: cache.scan of cache_root when the caller has made it already."""
+    keys: cache.scan of cache_root when the caller has made it already. facts: a dict that
+    gets the host index's facts (index.facts_of) of the files the parsing processes parsed
+    or held, made there beside the parse (for the index a cold check makes beside it)."""
     with no_gc():
-        return _load_inventory(source, cache_root, zone_cache or cache_root, keys)
+        return _load_inventory(source, cache_root, zone_cache or cache_root, keys, facts)
 
 
 @contextmanager
@@ -247,7 +260,7 @@ def no_gc():
 
 
 def _load_inventory(source: Source, cache_root: Path | None, zone_cache: Path | None,
-                    keys: dict | None) -> Inventory:
+                    keys: dict | None, facts: dict | None = None) -> Inventory:
     inv = load_networks(source, cache_root=zone_cache)
     problems = inv.problems
     if cache_root is None:
@@ -260,7 +273,7 @@ def _load_inventory(source: Source, cache_root: Path | None, zone_cache: Path | 
         results = {rel: _built(r) for rel, r in parse_host_files(source, rels).items()}
     else:
         rels = sorted(rel for rel in keys if rel.startswith("hosts/"))
-        results = _cached_hosts(source, cache_root, rels, keys)
+        results = _cached_hosts(source, cache_root, rels, keys, facts)
     for rel in rels:
         host, file_problems = results.pop(rel)
         problems.extend(Problem(*p) for p in file_problems)
@@ -336,7 +349,8 @@ def _built(result: tuple) -> tuple:
     return (Host.from_tuple(host_tuple) if host_tuple is not None else None, problems)
 
 
-def _cached_hosts(source: Source, root: Path, rels: list[str], keys: dict) -> dict:
+def _cached_hosts(source: Source, root: Path, rels: list[str], keys: dict,
+                  facts: dict | None = None) -> dict:
     """{path: (Host or None, problem tuples)} of the host files, from the parse cache where a
     file's stat is unchanged, parsed where not (and cached, unless racy). The cache is read a
     bucket at a time and turned into records at once: never all of it in memory beside them.
@@ -364,12 +378,14 @@ def _cached_hosts(source: Source, root: Path, rels: list[str], keys: dict) -> di
     misses = [rel for b in missed_of for rel in missed_of[b]]
     if len(misses) >= PARALLEL_MIN and isinstance(source, DirSource):
         tasks = [(str(source.root), f"hosts.{b}", missed_of[b], by_bucket[b],
-                  {rel: keys[rel] for rel in missed_of[b]}) for b in sorted(missed_of)]
+                  {rel: keys[rel] for rel in by_bucket[b]}, facts is not None)
+                 for b in sorted(missed_of)]
         changed.clear()  # the processes write the buckets
-        for (_root, _name, missed, _present, _keys), results in _in_workers(_parse_bucket,
-                                                                             tasks):
-            for rel, result in zip(missed, results):
+        for task, (results, made) in _in_workers(_parse_bucket, tasks):
+            for rel, result in zip(task[2], results):
                 out[rel] = _built(result)
+            if made:
+                facts.update(made)
         return out
     parsed = parse_host_files(source, misses) if misses else {}
     now = time.time_ns()
@@ -387,10 +403,12 @@ def _cached_hosts(source: Source, root: Path, rels: list[str], keys: dict) -> di
 
 
 def _parse_bucket(root: str, name: str, missed: list[str], present: list[str],
-                  keys: dict) -> list[tuple]:
+                  keys: dict, want_facts: bool = False) -> tuple[list[tuple], dict | None]:
     """In a process of its own: host_file() of a parse cache bucket's files not cached (or
     changed), and the bucket written with them (the bucket's other files as it held them;
-    files no more present dropped; racy ones not kept)."""
+    files no more present dropped; racy ones not kept). keys: of the bucket's present files.
+    Returns (the results of missed, and when want_facts {rel: index facts or None} of every
+    present file: what the index beside a cold check would read the bucket again for)."""
     from cinv.records import cache
     results = _parse_chunk(root, missed)
     part = cache.read(Path(root), name)
@@ -403,7 +421,16 @@ def _parse_bucket(root: str, name: str, missed: list[str], present: list[str],
             part[rel] = (keys[rel], result)
     here = set(present)
     cache.write(Path(root), name, {r: v for r, v in part.items() if r in here})
-    return results
+    if not want_facts:
+        return results, None
+    from cinv.records.index import facts_of_tuple
+    made = {rel: facts_of_tuple(result[0]) if result[0] is not None else None
+            for rel, result in zip(missed, results)}
+    for rel in present:
+        hit = part.get(rel)
+        if rel not in made and hit is not None and hit[0] == keys[rel]:
+            made[rel] = facts_of_tuple(hit[1][0]) if hit[1][0] is not None else None
+    return results, made
 
 
 def _in_workers(work, tasks: list[tuple]):
