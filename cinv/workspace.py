@@ -105,10 +105,11 @@ class Workspace:
             from cinv.records import indexbuild
             beside = indexbuild.Beside(self.root, keys)
         try:
-            facts = {} if beside is not None and beside.wants_facts else None
+            facts = [] if beside is not None and beside.wants_facts else None
             inv = load.load_inventory(source, self.cache_root(), keys=keys, facts=facts)
             if beside is not None:
                 beside.go(facts)
+                del facts  # what the rules need is the records
             with load.no_gc():
                 problems = check.run(inv)
         finally:

@@ -183,15 +183,17 @@ class Beside:
     def wants_facts(self) -> bool:
         return self.feed is not None
 
-    def go(self, given: dict | None = None) -> None:
-        """The load is done: the child may read the parse cache; given: {path: facts} of host
-        files as scanned (reading the cache again and making them was half the child's time)."""
+    def go(self, given: list | None = None) -> None:
+        """The load is done: the child may read the parse cache; given: marshalled {path:
+        facts} of host files as scanned (reading the cache again and making them was half the
+        child's time)."""
         if self.feed is not None:
-            import marshal
-            data = memoryview(b"go" + marshal.dumps(given or {}))
             try:
-                while data:
-                    data = data[os.write(self.feed, data):]
+                for data in (b"go", *(piece for blob in given or () for piece in
+                                      (len(blob).to_bytes(8, "little"), blob))):
+                    data = memoryview(data)
+                    while data:  # no copy of the blobs joined: each written as it is
+                        data = data[os.write(self.feed, data):]
             except OSError:
                 pass  # the child is gone: it made nothing
             os.close(self.feed)
@@ -215,11 +217,16 @@ def _beside(root: Path, keys: dict, read: int, write: int) -> bool:
         told = f.read()
     if not told.startswith(b"go"):
         return False
+    given: dict = {}
+    view, at = memoryview(told), 2
     try:
-        given = marshal.loads(told[2:]) if len(told) > 2 else None
+        while at < len(view):  # frames: 8 bytes of length, then a marshalled {path: facts}
+            size = int.from_bytes(view[at:at + 8], "little")
+            given.update(marshal.loads(view[at + 8:at + 8 + size]))
+            at += 8 + size
     except (ValueError, EOFError, TypeError):
-        given = None
-    given = given if isinstance(given, dict) else None
+        given = {}  # not as sent: the parse cache is read instead
+    del view, told
     base = load.load_networks(load.DirSource(root), zones=False)
     build(root, base.networks, base.settings.domain, keys, given)
     return True
