@@ -82,9 +82,11 @@ class OutState:
         return state
 
     @classmethod
-    def of(cls, files: dict, stats: dict, key, manifest, zones: dict, layout=None) -> OutState:
+    def of(cls, files: dict, stats: dict, key, manifest, zones: dict, layout=None,
+           sizes: dict | None = None) -> OutState:
         """From the dicts of a full render: files {rel: (target, sha256 hex)}, stats {rel:
-        stat key}."""
+        stat key}; sizes: {rel: its entry's length}, as writer.manifest_text gave them."""
+        sizes = sizes or {}
         state = cls()
         state.key, state.manifest, state.zones, state.layout = key, manifest, zones, layout
         table: dict[str, int] = {}
@@ -95,7 +97,8 @@ class OutState:
             state.digests += bytes.fromhex(sha)
             st = stats.get(rel)
             state.stats.extend(st if st is not None else (0, 0, 0, 0))
-            state.sizes.append(len(entry_text(rel, target, sha)) + 2)
+            size = sizes.get(rel)
+            state.sizes.append(size if size is not None else len(entry_text(rel, target, sha)) + 2)
         state.rels = rels
         state.targets = list(table)
         return state

@@ -119,9 +119,10 @@ def _read_manifest(out: Path) -> dict:
 _ascii = json.JSONEncoder().encode  # ensure_ascii, as json.dumps
 
 
-def manifest_text(manifest: dict) -> bytes:
+def manifest_text(manifest: dict, sizes: dict | None = None) -> bytes:
     """json.dumps(manifest, indent=1, sort_keys=True) + newline, made quickly: a manifest of
-    50,000 files is 50,000 entries {sha256, target}."""
+    50,000 files is 50,000 entries {sha256, target}. sizes: gets each file's entry's length
+    with the ",\n" after it (ASCII: ensure_ascii), as the notes keep it (outstate.entry_text)."""
     from cinv.render.hostparts import pretty_json
     lines = []
     for key, value in sorted(manifest.items()):
@@ -130,8 +131,11 @@ def manifest_text(manifest: dict) -> bytes:
             for rel, entry in sorted(value.items()):
                 entry = _entry(entry)
                 if type(entry) is tuple:
-                    entries.append(f'  {_ascii(rel)}: {{\n   "sha256": {_ascii(entry[1])},'
-                                   f'\n   "target": {_ascii(entry[0])}\n  }}')
+                    text = (f'  {_ascii(rel)}: {{\n   "sha256": {_ascii(entry[1])},'
+                            f'\n   "target": {_ascii(entry[0])}\n  }}')
+                    entries.append(text)
+                    if sizes is not None:
+                        sizes[rel] = len(text) + 2
                 else:
                     entries.append(f"  {_ascii(rel)}: {pretty_json(entry, '  ', ' ', _ascii)}")
             text = "{\n" + ",\n".join(entries) + "\n }"
@@ -458,11 +462,13 @@ def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set |
     targets = stage.targets
     new_files = {rel: (targets[rel], p.digests[rel])
                  for rel in p.missing if rel not in manifest["files"]}
+    intent, sizes = None, {}
     if new_files:  # named before written: a render killed in between leaves no file cinv forgets
         intent = {"version": MANIFEST_VERSION,
                   "files": dict(sorted({**manifest["files"], **new_files}.items())),
                   "zones": manifest["zones"]}
-        atomic_write(out / MANIFEST, manifest_text(intent))
+        intent_text = manifest_text(intent, sizes)
+        atomic_write(out / MANIFEST, intent_text)
     at = {rel: folder.join(rel, last=False) for rel in stage.tmps}
     tmps = {at[rel]: tmp for rel, tmp in stage.tmps.items()}
     changed = {at[rel] for rel in p.changed}
@@ -498,9 +504,14 @@ def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set |
             or stat_key(stage.base + rel)
     entries = dict(sorted(entries.items()))
     zones = dict(sorted({**manifest["zones"], **(zones or {})}.items()))
-    write_if_changed(out / MANIFEST, manifest_text({"version": MANIFEST_VERSION,
-                                                    "files": entries, "zones": zones}))
+    final = {"version": MANIFEST_VERSION, "files": entries, "zones": zones}
+    if intent is not None and intent == final:  # a first render: the intent was the manifest
+        text = intent_text
+    else:
+        sizes.clear()
+        text = manifest_text(final, sizes)
+    write_if_changed(out / MANIFEST, text)
     write_state(out, root, OutState.of(entries, stats, key, stat_key(out / MANIFEST), zones,
-                                       layout))
+                                       layout, sizes))
     end(out, root)
     return report
