@@ -30,7 +30,12 @@ from collections import defaultdict
 from pathlib import Path
 
 from cinv.records import cache, load
-from cinv.records.model import Host, Network
+from cinv.records.model import (  # noqa: F401 (the index's names for its callers)
+    Host,
+    Network,
+    facts_of,
+    facts_of_tuple,
+)
 
 # facts: (name, state, parent, ((ifname, network, v4, v6, macs, aliases, names, duid), ...));
 # addresses ints or None, macs a tuple of ints (the interface's own and its other_macs).
@@ -46,21 +51,6 @@ KINDS = {"v4": 0, "v6": 1, "mac": 2, "dns": 3, "kids": 4, "duid": 5, "short": 6}
 
 class Stale(Exception):
     """A bucket the manifest names is gone (another command wrote the index since)."""
-
-
-def facts_of(host: Host) -> tuple:
-    return (host.name, host.state, host.parent, tuple(
-        (i.name, i.network, int(i.ipv4) if i.ipv4 is not None else None,
-         int(i.ipv6) if i.ipv6 is not None else None, tuple(i.macs), tuple(i.aliases),
-         tuple(i.names), i.duid)
-        for i in host.interfaces))
-
-
-def facts_of_tuple(t: tuple) -> tuple:
-    """facts_of(Host.from_tuple(t)), without making the Host."""
-    return (t[0], t[2], t[5], tuple(
-        (i[0], i[1], i[3], i[4], i[10] if i[2] is None else (i[2], *i[10]), i[5], i[8], i[11])
-        for i in t[8]))
 
 
 def buckets_for(hosts: int) -> int:

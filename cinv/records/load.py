@@ -24,7 +24,7 @@ from cinv.records.layout import (  # noqa: F401 (load's names for its callers)
     atomic_write,
     fsync_dir,
 )
-from cinv.records.model import Host, Inventory, Zone
+from cinv.records.model import Host, Inventory, Zone, facts_of_tuple
 
 MAX_FILE_SIZE = 1 << 20  # a record is a few hundred bytes; 1 MiB is plenty, and a hard stop
 MAX_ZONE_FILE_SIZE = 64 << 20  # zones/<zone>.yaml may hold a big zone's own records
@@ -426,7 +426,6 @@ def _parse_bucket(root: str, name: str, missed: list[str], present: list[str],
     cache.write(Path(root), name, {r: v for r, v in part.items() if r in here})
     if not want_facts:
         return results, None
-    from cinv.records.index import facts_of_tuple
     made = {rel: facts_of_tuple(result[0]) if result[0] is not None else None
             for rel, result in zip(missed, results)}
     for rel in present:

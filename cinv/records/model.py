@@ -708,3 +708,22 @@ class Inventory:
         for iface in host.interfaces:
             for name in iface.names:
                 yield self.alias_fqdn(name, iface), iface
+
+
+# --- the host index's facts of a host (cinv/records/index.py) ---------------------------------
+
+def facts_of(host: Host) -> tuple:
+    """(name, state, parent, ((ifname, network, v4, v6, macs, aliases, names, duid), ...))."""
+    return (host.name, host.state, host.parent, tuple(
+        (i.name, i.network, int(i.ipv4) if i.ipv4 is not None else None,
+         int(i.ipv6) if i.ipv6 is not None else None, tuple(i.macs), tuple(i.aliases),
+         tuple(i.names), i.duid)
+        for i in host.interfaces))
+
+
+def facts_of_tuple(t: tuple) -> tuple:
+    """facts_of(Host.from_tuple(t)), without making the Host (a parsing process makes them
+    beside the parse: see load._parse_bucket)."""
+    return (t[0], t[2], t[5], tuple(
+        (i[0], i[1], i[3], i[4], i[10] if i[2] is None else (i[2], *i[10]), i[5], i[8], i[11])
+        for i in t[8]))
