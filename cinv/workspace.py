@@ -106,12 +106,14 @@ class Workspace:
             beside = indexbuild.Beside(self.root, keys)
         try:
             facts = [] if beside is not None and beside.wants_facts else None
-            inv = load.load_inventory(source, self.cache_root(), keys=keys, facts=facts)
+            inv = load.load_inventory(source, self.cache_root(), keys=keys, facts=facts,
+                                      precheck=check.per_host_problems)
             if beside is not None:
                 beside.go(facts)
                 del facts  # what the rules need is the records
             with load.no_gc():
                 problems = check.run(inv)
+            inv.prechecked = None  # found for these records as loaded
         finally:
             if beside is not None:
                 beside.wait()

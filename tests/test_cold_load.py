@@ -118,6 +118,51 @@ def test_the_parsing_processes_hand_over_each_files_index_facts(rich, monkeypatc
     assert facts == []
 
 
+PER_HOST_PROBLEMS = {  # files whose problems come from the per-host rules, of several kinds
+    "hosts/p1.net000.example.com.yaml": "kind: physical\ninterfaces:\n- name: eth0\n"
+    "  network: net000\n  ipv4: 192.0.2.10\n- name: eth0\n  network: nowhere\n",
+    "hosts/p2.net000.example.com.yaml": "kind: physical\ninterfaces:\n- name: eth0\n"
+    "  network: net000\n  aliases: [pypi.org]\nvars: {ansible_connection: local}\n",
+    "hosts/p3.net000.example.com.yaml": "kind: physical\ninterfaces:\n- name: eth0\n"
+    "  network: net000\n  other_macs: ['52:54:00:aa:00:01']\n",
+    # a second file of vm000001's name (dropped as a duplicate): its own problems are not
+    # the host's
+    "hosts/zz/vm000001.net000.example.com.yaml": "kind: virtual\ninterfaces:\n- name: eth0\n"
+    "  network: net000\n  ipv4: 198.51.100.1\n",
+}
+
+
+def test_the_per_host_rules_run_by_the_parsing_processes_find_what_check_finds(rich,
+                                                                            monkeypatch):
+    """A cold load runs the rules that need no other host in the processes that parse; the
+    check then runs them on the other hosts only. Same problems as the check run here."""
+    from cinv import check
+    for rel, text in PER_HOST_PROBLEMS.items():
+        (rich / rel).parent.mkdir(exist_ok=True)
+        (rich / rel).write_text(text)
+    monkeypatch.setattr(load, "PARALLEL_MIN", 10)
+    shutil.rmtree(rich / ".cinv" / "cache")
+    inv = load.load_inventory(load.DirSource(rich), rich, keys=cache.scan(rich),
+                              precheck=check.per_host_problems)
+    paths = {host.path for host in inv.hosts.values()}
+    assert inv.prechecked is not None and inv.prechecked[0] == paths
+    there = check.run(inv)
+    inv.prechecked = None
+    here = check.run(inv)
+    assert there == here
+    codes = {p.code for p in here if p.path in PER_HOST_PROBLEMS}
+    assert {"address", "unknown-network", "duplicate-interface", "outside-domain",
+            "ansible-var", "other-macs"} <= codes
+    assert not any(p.path == "hosts/zz/vm000001.net000.example.com.yaml"
+                   and p.code == "address" for p in here)
+    # and so `cinv check` cold, with processes and without
+    shutil.rmtree(rich / ".cinv" / "cache")
+    cold = Workspace(rich).checked()[0]
+    shutil.rmtree(rich / ".cinv" / "cache")
+    monkeypatch.setattr(load, "PARALLEL_MIN", 10**9)
+    assert Workspace(rich).checked()[0] == cold
+
+
 def test_records_of_one_layout_share_their_lines(rich, monkeypatch):
     """The lines of each key (for messages) are one dict among records laid out alike, in
     records parsed by the processes and read back from the cache, and each is the record's own."""

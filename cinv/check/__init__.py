@@ -11,17 +11,32 @@ from __future__ import annotations
 
 from cinv.check import ansiblevars, domains, hostreach, inventory, served, zones  # noqa: F401
 from cinv.check.inventory import CAPACITY, Shortfall, addresses_in_pool, plural, shortfalls  # noqa: F401 (their callers' names)
-from cinv.check.registry import VALIDATORS, validator  # noqa: F401
+from cinv.check.registry import PER_HOST, VALIDATORS, validator  # noqa: F401
 from cinv.errors import Problem, ProblemsError
 from cinv.records.model import Inventory
 
 
 def run(inv: Inventory) -> list[Problem]:
-    """Problems met while loading, then every validator's; sorted by place."""
+    """Problems met while loading, then every validator's; sorted by place. The per-host
+    validators' problems of hosts whose files the load's processes checked as they parsed them
+    (inv.prechecked: those files' paths and problems) are taken as found there."""
     problems = list(inv.problems)
+    rest = inv
+    if inv.prechecked is not None:
+        checked, found = inv.prechecked
+        problems.extend(Problem(*p) for p in found)
+        rest = Inventory(settings=inv.settings, networks=inv.networks, zones=inv.zones,
+                         hosts={n: h for n, h in inv.hosts.items() if h.path not in checked})
     for fn in VALIDATORS:
-        problems.extend(fn(inv))
+        problems.extend(fn(rest if fn in PER_HOST else inv))
     return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
+
+
+def per_host_problems(inv: Inventory) -> list[tuple]:
+    """The per-host validators' problems of these hosts, as tuples (what a parsing process
+    hands back: see load.load_inventory's precheck)."""
+    return [(p.path, p.line, p.message, p.severity, p.code)
+            for fn in VALIDATORS if fn in PER_HOST for p in fn(inv)]
 
 
 def errors(problems: list[Problem]) -> list[Problem]:

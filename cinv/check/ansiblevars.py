@@ -26,7 +26,7 @@ import ipaddress
 import re
 
 from cinv import names, policy
-from cinv.check.registry import validator
+from cinv.check.registry import per_host, validator
 from cinv.errors import Problem
 from cinv.records.model import Inventory
 
@@ -115,6 +115,7 @@ def var_problems(path: str, lines: dict, prefix: str, values: dict, default_line
 
 
 @validator
+@per_host
 def ansible_vars_from_the_operator(inv: Inventory) -> list[Problem]:
     """A branch's Ansible vars (a host's vars, cinv.yaml's ansible.vars and group_vars) choose
     nothing the controller runs: no connection, privilege or interpreter variable beyond the

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from cinv.allocate import eui64_interface_id, named_addresses
-from cinv.check.registry import validator
+from cinv.check.registry import per_host, validator
 from cinv.errors import Problem
 from cinv.names import under
 from cinv.records.model import PLACEHOLDER_NS, Host, Interface, Inventory
@@ -29,6 +29,7 @@ def _ifaces(inv: Inventory):
 
 
 @validator
+@per_host
 def interface_names_unique(inv: Inventory) -> list[Problem]:
     """Interface names are unique within a host."""
     out = []
@@ -43,6 +44,7 @@ def interface_names_unique(inv: Inventory) -> list[Problem]:
 
 
 @validator
+@per_host
 def networks_known(inv: Inventory) -> list[Problem]:
     """Every interface names a network that has a record under networks/."""
     out = []
@@ -57,6 +59,7 @@ def networks_known(inv: Inventory) -> list[Problem]:
 
 
 @validator
+@per_host
 def addresses_fit_network(inv: Inventory) -> list[Problem]:
     """An address lies inside its network, and is not its network, broadcast or gateway
     address."""
@@ -74,6 +77,7 @@ def addresses_fit_network(inv: Inventory) -> list[Problem]:
 
 
 @validator
+@per_host
 def addresses_in_pool(inv: Inventory) -> list[Problem]:
     """An address inside its network's DHCP pool is allowed, as dhcpd allows it (warning): the
     rendered pools of dhcpd, Kea and dnsmasq leave it out, so no other client leases it."""
@@ -90,6 +94,7 @@ def addresses_in_pool(inv: Inventory) -> list[Problem]:
 
 
 @validator
+@per_host
 def addresses_not_named_by_network(inv: Inventory) -> list[Problem]:
     """A host's address is not one its network's record names for something else (a DNS server,
     a next-server ...; the gateway is an error above). A warning, as the host may be that
@@ -170,6 +175,7 @@ def unique_addresses(inv: Inventory) -> list[Problem]:
 
 
 @validator
+@per_host
 def duids_of_a_known_type(inv: Inventory) -> list[Problem]:
     """A DUID is of a type RFC 8415 defines (LLT, EN, LL, UUID): servers take any as opaque,
     but no client sends another (a warning: often a made-up example value)."""
@@ -180,6 +186,7 @@ def duids_of_a_known_type(inv: Inventory) -> list[Problem]:
 
 
 @validator
+@per_host
 def other_macs_need_a_mac(inv: Inventory) -> list[Problem]:
     """An interface with other_macs has a mac of its own (the NIC a libvirt domain, EUI-64 and
     the first DHCP entry use); the others take its reservation in turn."""
@@ -219,6 +226,7 @@ def unique_dns_names(inv: Inventory) -> list[Problem]:
 
 
 @validator
+@per_host
 def names_in_managed_domains(inv: Inventory) -> list[Problem]:
     """Every name a host that is not retired carries (its own, its extra names and its
     aliases) lies under a domain the inventory manages (Inventory.managed_domains: cinv.yaml's
@@ -341,6 +349,7 @@ def subnet_ids_unique(inv: Inventory) -> list[Problem]:
 
 
 @validator
+@per_host
 def eui64_matches_mac(inv: Inventory) -> list[Problem]:
     """An interface on an IPv6 eui64 network carries the address its MAC derives (warning)."""
     out = []

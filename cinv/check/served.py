@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from cinv.check.registry import validator
+from cinv.check.registry import per_host, validator
 from cinv.errors import Problem
 from cinv.records.model import Inventory
 
@@ -30,6 +30,7 @@ def short_names_unique(inv: Inventory) -> list[Problem]:
 
 
 @validator
+@per_host
 def boot_file_only_while_provisioning(inv: Inventory) -> list[Problem]:
     """An interface's own `dhcp.filename` boots it in every state (as dhcpd's host `filename`
     does: a diskless host). On a network with provisioning boot files, that is likely a file

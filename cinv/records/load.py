@@ -230,7 +230,7 @@ PARALLEL_MIN = 4000  # files to parse before a second process pays for itself
 
 def load_inventory(source: Source, cache_root: Path | None = None,
                    zone_cache: Path | None = None, keys: dict | None = None,
-                   facts: dict | None = None) -> Inventory:
+                   facts: list | None = None, precheck=None) -> Inventory:
     """Read settings, networks and hosts; problems are collected, never raised.
 
     With cache_root (a work tree), each host file's parsed record and problems are taken from
@@ -241,9 +241,13 @@ def load_inventory(source: Source, cache_root: Path | None = None,
     keys: cache.scan of cache_root when the caller has made it already. facts: a list that
     gets the host index's facts (index.facts_of) of the files the parsing processes parsed
     or held, made there beside the parse, as marshalled {path: facts} of each bucket (for the
-    index a cold check makes beside it; as objects they were 30 MB of a 190 MB check)."""
+    index a cold check makes beside it; as objects they were 30 MB of a 190 MB check).
+    precheck: a function of an Inventory giving the per-host rules' problem tuples
+    (cinv.check.per_host_problems, handed down: records sit below the check), run by those
+    processes on the hosts they parse; inv.prechecked then holds what they found."""
     with no_gc():
-        return _load_inventory(source, cache_root, zone_cache or cache_root, keys, facts)
+        return _load_inventory(source, cache_root, zone_cache or cache_root, keys, facts,
+                               precheck)
 
 
 @contextmanager
@@ -262,7 +266,7 @@ def no_gc():
 
 
 def _load_inventory(source: Source, cache_root: Path | None, zone_cache: Path | None,
-                    keys: dict | None, facts: list | None = None) -> Inventory:
+                    keys: dict | None, facts: list | None = None, precheck=None) -> Inventory:
     inv = load_networks(source, cache_root=zone_cache)
     problems = inv.problems
     if cache_root is None:
@@ -275,7 +279,11 @@ def _load_inventory(source: Source, cache_root: Path | None, zone_cache: Path | 
         results = {rel: _built(r) for rel, r in parse_host_files(source, rels).items()}
     else:
         rels = sorted(rel for rel in keys if rel.startswith("hosts/"))
-        results = _cached_hosts(source, cache_root, rels, keys, facts)
+        base = Inventory(settings=inv.settings, networks=inv.networks, zones=inv.zones) \
+            if precheck is not None else None
+        checked: dict = {}
+        results = _cached_hosts(source, cache_root, rels, keys, facts,
+                                (precheck, base, checked) if base is not None else None)
     for rel in rels:
         host, file_problems = results.pop(rel)
         problems.extend(Problem(*p) for p in file_problems)
@@ -286,6 +294,11 @@ def _load_inventory(source: Source, cache_root: Path | None, zone_cache: Path | 
                                     f"{inv.hosts[host.name].path}", "error", "duplicate-name"))
             continue
         inv.hosts[host.name] = host
+    if keys is not None and precheck is not None and checked:
+        # what the processes found of a file that became this inventory's host (not of one
+        # dropped as a second file of one name)
+        mine = {h.path for h in inv.hosts.values() if h.path in checked}
+        inv.prechecked = (mine, [p for path in mine for p in checked[path]])
     for folder in ("templates",):  # walked here only to report symlinks out (zones: above)
         source.walk(folder, problems)
     problems.extend(getattr(source, "unsafe", []))
@@ -352,7 +365,7 @@ def _built(result: tuple) -> tuple:
 
 
 def _cached_hosts(source: Source, root: Path, rels: list[str], keys: dict,
-                  facts: list | None = None) -> dict:
+                  facts: list | None = None, precheck: tuple | None = None) -> dict:
     """{path: (Host or None, problem tuples)} of the host files, from the parse cache where a
     file's stat is unchanged, parsed where not (and cached, unless racy). The cache is read a
     bucket at a time and turned into records at once: never all of it in memory beside them.
@@ -380,14 +393,23 @@ def _cached_hosts(source: Source, root: Path, rels: list[str], keys: dict,
     misses = [rel for b in missed_of for rel in missed_of[b]]
     if len(misses) >= PARALLEL_MIN and isinstance(source, DirSource):
         tasks = [(str(source.root), f"hosts.{b}", missed_of[b], by_bucket[b],
-                  {rel: keys[rel] for rel in by_bucket[b]}, facts is not None)
+                  {rel: keys[rel] for rel in by_bucket[b]}, facts is not None,
+                  precheck[:2] if precheck is not None else None)
                  for b in sorted(missed_of)]
         changed.clear()  # the processes write the buckets
-        for task, (results, made) in _in_workers(_parse_bucket, tasks):
+        for task, (results, made, found) in _in_workers(_parse_bucket, tasks):
             for rel, result in zip(task[2], results):
                 out[rel] = _built(result)
             if made is not None:
                 facts.append(made)
+            if found is not None:  # every host parsed there was checked, but these
+                problems_of, unchecked = found
+                checked = precheck[2]
+                checked.update((rel, ()) for rel, result in zip(task[2], results)
+                               if result[0] is not None)
+                for rel in unchecked:
+                    del checked[rel]
+                checked.update(problems_of)
         return out
     parsed = parse_host_files(source, misses) if misses else {}
     now = time.time_ns()
@@ -405,13 +427,17 @@ def _cached_hosts(source: Source, root: Path, rels: list[str], keys: dict,
 
 
 def _parse_bucket(root: str, name: str, missed: list[str], present: list[str],
-                  keys: dict, want_facts: bool = False) -> tuple[list[tuple], bytes | None]:
+                  keys: dict, want_facts: bool = False,
+                  precheck: tuple | None = None) -> tuple[list[tuple], bytes | None, dict | None]:
     """In a process of its own: host_file() of a parse cache bucket's files not cached (or
     changed), and the bucket written with them (the bucket's other files as it held them;
     files no more present dropped; racy ones not kept). keys: of the bucket's present files.
     Returns (the results of missed, and when want_facts {rel: index facts or None} of every
     present file, marshalled: what the index beside a cold check would read the bucket again
-    for)."""
+    for), and with precheck (the function, the settings, networks and zones) the per-host
+    rules' problems of the hosts parsed here ({rel: [problem tuples]} of those with any, and
+    the files not checked: a second of one name): the check's rules that need no other host,
+    run on the cores that parse."""
     from cinv.records import cache
     results = _parse_chunk(root, missed)
     part = cache.read(Path(root), name)
@@ -424,15 +450,28 @@ def _parse_bucket(root: str, name: str, missed: list[str], present: list[str],
             part[rel] = (keys[rel], result)
     here = set(present)
     cache.write(Path(root), name, {r: v for r, v in part.items() if r in here})
+    found = None
+    if precheck is not None:
+        fn, base = precheck
+        hosts, unchecked = {}, []
+        for rel, result in zip(missed, results):
+            if result[0] is not None:
+                host = Host.from_tuple(result[0])
+                if hosts.setdefault(host.name, host) is not host:
+                    unchecked.append(rel)  # a second file of one name (main drops one)
+        found = ({}, unchecked)  # ({path: [problem tuples]} of those with any, not checked)
+        for p in fn(Inventory(settings=base.settings, networks=base.networks, zones=base.zones,
+                              hosts=hosts)):
+            found[0].setdefault(p[0], []).append(p)
     if not want_facts:
-        return results, None
+        return results, None, found
     made = {rel: facts_of_tuple(result[0]) if result[0] is not None else None
             for rel, result in zip(missed, results)}
     for rel in present:
         hit = part.get(rel)
         if rel not in made and hit is not None and hit[0] == keys[rel]:
             made[rel] = facts_of_tuple(hit[1][0]) if hit[1][0] is not None else None
-    return results, marshal.dumps(made)
+    return results, marshal.dumps(made), found
 
 
 def _in_workers(work, tasks: list[tuple]):

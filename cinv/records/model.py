@@ -669,6 +669,9 @@ class Inventory:
     hosts: dict[str, Host] = field(default_factory=dict)
     problems: list = field(default_factory=list)
     zones: dict[str, Zone] = field(default_factory=dict)  # zones/<name>.yaml, by zone name
+    # (paths, problem tuples): the per-host rules' problems of those host files, found by
+    # the processes that parsed them (see cinv.check.run); None: none were
+    prechecked: tuple | None = field(default=None, repr=False, compare=False)
 
 
     def active_hosts(self):
