@@ -141,17 +141,25 @@ class Index:
             out.add(("kids", parent))
         if state == "retired":
             return out
-        out.add(("short", name.split(".", 1)[0]))
-        for index, (ifname, network, a4, a6, macs, aliases, extra, duid) in enumerate(ifaces):
-            for kind, value in (("v4", a4), ("v6", a6), ("duid", duid)):
-                if value is not None:
-                    out.add((kind, value))
+        add = out.add  # made for every host when the index is made anew: kept plain
+        add(("short", name.split(".", 1)[0]))
+        first = True
+        for ifname, network, a4, a6, macs, aliases, extra, duid in ifaces:
+            if a4 is not None:
+                add(("v4", a4))
+            if a6 is not None:
+                add(("v6", a6))
+            if duid is not None:
+                add(("duid", duid))
             for mac in macs:
-                out.add(("mac", mac))
-            if index:
-                out.add(("dns", f"{ifname}.{name}"))
-            for alias in (*aliases, *extra):
-                out.add(("dns", alias if "." in alias else f"{alias}.{self._domain(network)}"))
+                add(("mac", mac))
+            if first:
+                first = False
+            else:
+                add(("dns", f"{ifname}.{name}"))
+            if aliases or extra:
+                for alias in (*aliases, *extra):
+                    add(("dns", alias if "." in alias else f"{alias}.{self._domain(network)}"))
         return out
 
     def rel_of(self, name: str) -> str | None:
