@@ -119,14 +119,19 @@ def _read_manifest(out: Path) -> dict:
 _ascii = json.JSONEncoder().encode  # ensure_ascii, as json.dumps
 
 
-def manifest_text(manifest: dict, sizes: dict | None = None) -> bytes:
+def manifest_text(manifest: dict, sizes: dict | None = None, made: dict | None = None) -> bytes:
     """json.dumps(manifest, indent=1, sort_keys=True) + newline, made quickly: a manifest of
     50,000 files is 50,000 entries {sha256, target}. sizes: gets each file's entry's length
-    with the ",\n" after it (ASCII: ensure_ascii), as the notes keep it (outstate.entry_text)."""
+    with the ",\n" after it (ASCII: ensure_ascii), as the notes keep it (outstate.entry_text).
+    made: {"files": (the files, their text)} of an earlier call, used when the files are the
+    same (a first render's intent and final manifest differ only in the zones' serials), and
+    left there by this one."""
     from cinv.render.hostparts import pretty_json
     lines = []
     for key, value in sorted(manifest.items()):
-        if key == "files" and type(value) is dict and value:
+        if key == "files" and made is not None and made.get("files", (None,))[0] == value:
+            text = made["files"][1]
+        elif key == "files" and type(value) is dict and value:
             entries = []
             for rel, entry in sorted(value.items()):
                 entry = _entry(entry)
@@ -139,6 +144,8 @@ def manifest_text(manifest: dict, sizes: dict | None = None) -> bytes:
                 else:
                     entries.append(f"  {_ascii(rel)}: {pretty_json(entry, '  ', ' ', _ascii)}")
             text = "{\n" + ",\n".join(entries) + "\n }"
+            if made is not None:
+                made["files"] = (value, text)
         else:
             text = pretty_json(value, " ", " ", _ascii)
         lines.append(f" {_ascii(key)}: {text}")
@@ -462,13 +469,13 @@ def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set |
     targets = stage.targets
     new_files = {rel: (targets[rel], p.digests[rel])
                  for rel in p.missing if rel not in manifest["files"]}
-    intent, sizes = None, {}
+    sizes: dict = {}
+    made: dict = {}  # the intent's text of the files, for the final manifest
     if new_files:  # named before written: a render killed in between leaves no file cinv forgets
         intent = {"version": MANIFEST_VERSION,
                   "files": dict(sorted({**manifest["files"], **new_files}.items())),
                   "zones": manifest["zones"]}
-        intent_text = manifest_text(intent, sizes)
-        atomic_write(out / MANIFEST, intent_text)
+        atomic_write(out / MANIFEST, manifest_text(intent, sizes, made))
     at = {rel: folder.join(rel, last=False) for rel in stage.tmps}
     tmps = {at[rel]: tmp for rel, tmp in stage.tmps.items()}
     changed = {at[rel] for rel in p.changed}
@@ -505,12 +512,9 @@ def apply(stage: Stage, manifest: dict, zones: dict | None, owned_targets: set |
     entries = dict(sorted(entries.items()))
     zones = dict(sorted({**manifest["zones"], **(zones or {})}.items()))
     final = {"version": MANIFEST_VERSION, "files": entries, "zones": zones}
-    if intent is not None and intent == final:  # a first render: the intent was the manifest
-        text = intent_text
-    else:
-        sizes.clear()
-        text = manifest_text(final, sizes)
-    write_if_changed(out / MANIFEST, text)
+    if made.get("files", (None,))[0] != entries:
+        sizes.clear()  # other files than the intent's: their sizes are taken anew
+    write_if_changed(out / MANIFEST, manifest_text(final, sizes, made))
     write_state(out, root, OutState.of(entries, stats, key, stat_key(out / MANIFEST), zones,
                                        layout, sizes))
     end(out, root)
