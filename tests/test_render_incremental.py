@@ -420,17 +420,26 @@ def test_workers_and_one_process_write_the_same(tmp_path, monkeypatch):
     outs = []
     made = []
     real = parts.Maker.make_in_workers
+    told = []  # the assemblers forked while the workers made the parts, told once done
+    real_go = incremental.Waiting.go
 
-    def counted(self, by_bucket, workers):
-        made.append(workers)
-        return real(self, by_bucket, workers)
+    def counted(self, by_bucket, workers, meanwhile=None):
+        made.append((workers, meanwhile is not None))
+        return real(self, by_bucket, workers, meanwhile)
+
+    def go(self, got):
+        child = real_go(self, got)
+        told.append(child is not None)
+        return child
     monkeypatch.setattr(parts.Maker, "make_in_workers", counted)
+    monkeypatch.setattr(incremental.Waiting, "go", go)
     for parallel_min in (1, 10**9):
         monkeypatch.setattr(parts, "PARALLEL_MIN", parallel_min)
         shutil.rmtree(root / ".cinv" / "cache", ignore_errors=True)
         r = invoke("-C", root, "render", "--out", tmp_path / f"out{parallel_min}")
         assert r.code == 0, r
         outs.append(files(tmp_path / f"out{parallel_min}"))
-    assert made and made[0] > 1  # the first render was made by workers, the second not
+    assert made and made[0][0] > 1 and made[0][1]  # the first by workers, the second not
+    assert told == [True] * 3  # two groups of targets and the report, forked early
     assert outs[0] == outs[1]
     assert len(outs[0]) > 200

@@ -212,9 +212,10 @@ class Maker:
         except NeedsTemplates:
             return ("templates",)
 
-    def make_in_workers(self, by_bucket: dict[int, list[str]], workers: int) -> list[str]:
+    def make_in_workers(self, by_bucket: dict[int, list[str]], workers: int,
+                        meanwhile=None) -> list[str]:
         """make(), in child processes (the parse cache's buckets shared out by their number
-        of files to make)."""
+        of files to make); meanwhile(): called here once they are started."""
         self.changes = None  # thousands of files: no splice
         groups: dict[int, dict] = {}
         for b, rels in by_bucket.items():
@@ -229,6 +230,8 @@ class Maker:
         for share in shares:
             if share:
                 children.append((*forked.start(lambda share=share: self._share(share)), share))
+        if meanwhile is not None:
+            meanwhile()
         made: list[str] = []
         failed: dict = {}
         for pid, read, share in children:
@@ -252,17 +255,18 @@ def host_keys(keys: dict) -> dict:
 
 
 def make(store: Store, ctx: fast.Context, stage: writer.Stage,
-         xml: bool) -> tuple[str | None, dict | None]:
+         xml: bool, meanwhile=None) -> tuple[str | None, dict | None]:
     """Make the parts of new and changed host files (by a process per core when there are
     many), drop those of files gone, and note them: (the store's token before, and {path: (old
-    parts, new parts)} of the files made or gone when few; None when many)."""
+    parts, new parts)} of the files made or gone when few; None when many). meanwhile(): what
+    to do while processes make them (called only when they do)."""
     by_bucket: dict[int, list[str]] = {}
     for rel in (*store.todo, *store.gone):
         by_bucket.setdefault(cache.bucket_of(rel, store.buckets), []).append(rel)
     maker = Maker(store, ctx, stage, xml)
     workers = min(os.cpu_count() or 1, WORKERS)
     if len(store.todo) >= PARALLEL_MIN and workers > 1:
-        made = maker.make_in_workers(by_bucket, workers)
+        made = maker.make_in_workers(by_bucket, workers, meanwhile)
     else:
         made = maker.make(by_bucket)
     if store.fresh:  # no bucket file of another bucket count may stay
