@@ -19,6 +19,7 @@ templates alone, and compare the bytes.
 """
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 from functools import partial
@@ -492,6 +493,13 @@ def _stage(asm: fast.Assembly, name: str, stage: writer.Stage, skip: set, again)
         if name == "libvirt" and rel.endswith(".xml"):
             if rel not in skip:  # made above (staged already) or kept: its digest
                 stage.put(rel, name, digest=text, produce=partial(again, asm.xml_host[rel]))
+            continue
+        if isinstance(text, fast.Pieces):  # hashed, then written, a megabyte at a time
+            h = hashlib.sha256()
+            for chunk in fast.chunks(text):
+                h.update(chunk)
+            stage.put(fast.clean_path(name, rel, stage.targets), name, digest=h.hexdigest(),
+                      produce=partial(fast.chunks, text))
             continue
         data = text.encode("utf-8")
         del text

@@ -114,16 +114,25 @@ class ZoneSet:
             head += " ".join(map(str, self.timers(name).values())) + "\n"
         return hashlib.sha256(head.encode() + lines).hexdigest()
 
-    def result(self) -> list[dict]:
+    def result(self, records: bool = True) -> list[dict]:
+        """The zones made, each with its record lines; records: also its records as the
+        templates take them (an Item each: 200,000 of them were most of the memory of the
+        process that writes the zones at 50,000 hosts, which needs only the lines)."""
         out = []
-        keys: dict[str, tuple] = {}  # an owner's labels, made once
         for name in [z for z in self.order() if z in self.records]:
-            entries = self.records[name]
+            keys: dict[str, tuple] = {}  # an owner's labels, made once (per zone: 200,000
+            entries = self.records[name]  # owners' labels at once weighed 30 MB)
             rrset_ttl = rrset_ttls(entries)
             recs = sorted(entries, key=lambda rec: _record_key(rec, keys))
-            items = [Item(name=owner, type=rtype, data=data, ttl=rrset_ttl.get((owner, rtype)))
-                     for owner, rtype, data in recs]
-            lines = zone_lines(items)
+            if records:
+                items = [Item(name=owner, type=rtype, data=data,
+                              ttl=rrset_ttl.get((owner, rtype))) for owner, rtype, data in recs]
+                lines = zone_lines(items)
+            else:
+                items = []
+                lines = "".join(zone_line(owner, rtype, data, rrset_ttl.get((owner, rtype)))
+                                for owner, rtype, data in recs)
+            del recs
             zone = self.head(name, self.digest(name, lines.encode()), items)
             zone["lines"] = lines
             out.append(zone)
@@ -233,13 +242,15 @@ class HostDns:
 
 
 def build_zones(view, strict: bool = True, hosts=None, only: set | None = None,
-                zone_set: list | None = None, keep: bool = False) -> list[dict]:
+                zone_set: list | None = None, keep: bool = False,
+                records: bool = True) -> list[dict]:
     """Every zone with its records. strict: refuse an in-zone nameserver without an address and
     a record whose data does not parse (off when zones are only compared, e.g. for serials of
     past commits). hosts: HostDns.records of every host, in host order (computed here from
     view.hosts when not given). only: make these zones alone (the others are checked, not
     made); zone_set: a list to leave the ZoneSet in (for the names and heads of all); keep:
-    make nothing of it (the caller takes the records from the ZoneSet)."""
+    make nothing of it (the caller takes the records from the ZoneSet); records: each zone's
+    records as the templates take them, beside its lines (see ZoneSet.result)."""
     inv = view.model
     dns = view.settings["dns"]
     zs = ZoneSet(dns, {z.name: z.ttl for z in inv.zones.values() if z.ttl is not None}, only,
@@ -254,13 +265,16 @@ def build_zones(view, strict: bool = True, hosts=None, only: set | None = None,
     if hosts is None:
         placer = HostDns(inv)
         hosts = (placer.records(host) for host in view.hosts)
-    addresses: dict[str, list[tuple[str, str]]] = {}  # fqdn -> [(A|AAAA, address)], for glue
+    # fqdn -> [(A|AAAA, address)] of the nameservers' names: their glue (only they are read)
+    addresses: dict[str, list[tuple[str, str]]] = {}
+    glued = {ns.rstrip(".") for ns in dns["nameservers"]}
     ptrs = []
     add = zs.add
     for recs, warnings, addressed, *_kept in hosts:
         view.warnings.extend(warnings)
         for name, addrs in addressed:
-            addresses.setdefault(name, []).extend(addrs)
+            if name in glued:
+                addresses.setdefault(name, []).extend(addrs)
         for rec in recs:
             if only is not None and rec[0] not in only:
                 continue
@@ -283,7 +297,7 @@ def build_zones(view, strict: bool = True, hosts=None, only: set | None = None,
             zs.add(parent, str(a & 255), "CNAME", f"{a & 255}.{label}")
     for rec in ptrs:  # after the zones' own records, as a record restating one sets its TTL
         add(*rec)
-    return [] if keep else zs.result()
+    return [] if keep else zs.result(records)
 
 
 def _own_records(inv, zs: ZoneSet, addresses: dict, strict: bool) -> None:

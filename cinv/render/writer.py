@@ -236,6 +236,8 @@ class Stage:
             raise CinvError(f"{path}: is a symlink; refusing to write through it")
         if data is None:
             data = produce()
+            if not isinstance(data, (bytes, list)):
+                data = list(data)  # pieces given one by one: compared below
         entry = self.known.get(rel)
         if recorded is not None and st == recorded and type(entry) is tuple \
                 and entry[1] != digest:
@@ -363,7 +365,7 @@ def _write_tmp(path: str, data, sync: bool) -> str:
     tmp = os.path.join(parent, f".{name}{TMP_MARK}{os.getpid()}-{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        for piece in data if isinstance(data, list) else (data,):
+        for piece in (data,) if isinstance(data, (bytes, bytearray, memoryview)) else data:
             view = memoryview(piece)
             while view:  # os.write may write less than asked
                 view = view[os.write(fd, view):]
