@@ -74,3 +74,18 @@ def test_an_override_renders_through_its_template(rich, tmp_path):
     hosts = (tmp_path / "out" / "hosts").read_text().splitlines()
     assert hosts[0] == "10.0.0.10 hv00000.net000.example.com"  # the override's own format
     assert all(len(line.split()) == 2 for line in hosts)
+
+
+def test_a_domains_derived_uuid_is_uuid5_of_its_name():
+    import uuid
+
+    from cinv.records.model import Libvirt
+    for name in ("vm1.example.com", "a.b", "x" * 250, "ü.example.com", ""):
+        assert Libvirt.derived_uuid(name) == str(uuid.uuid5(uuid.NAMESPACE_DNS, name))
+
+
+def test_a_dhcpd_string_drops_control_characters_and_escapes():
+    from cinv.render.env import dhcp_string
+    assert dhcp_string('a"b\\c') == '"a\\"b\\\\c"'
+    assert dhcp_string("a\tb\x00c\u200bd") == '"abcd"'
+    assert dhcp_string("plain.example.com") == '"plain.example.com"'

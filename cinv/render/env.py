@@ -203,7 +203,9 @@ def render_bounded(template, ctx: dict, what: str) -> str:
 def dhcp_string(value) -> str:
     """A double-quoted ISC dhcpd string: backslash and quote escaped, control characters
     dropped."""
-    text = "".join(c for c in str(value) if c.isprintable())
+    text = str(value)
+    if not text.isprintable():
+        text = "".join(c for c in text if c.isprintable())
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 from pathlib import Path
 
 from markupsafe import Markup
 
-from cinv.records.model import Host, Settings
+from cinv.records.model import Host, Libvirt, Settings
 from cinv.render.item import Item
 
 DEFAULT_BOOT = ["hd"]
@@ -40,7 +39,7 @@ def host_fields(host: Host, settings: Settings, out: dict) -> None:
                           "file": f"{image_dir}/{domain}-{n}.qcow2",
                           "target": disk_target(n)})
                     for n, d in enumerate(host.hardware.disks)]
-    out["uuid"] = host.libvirt.uuid or str(uuid.uuid5(uuid.NAMESPACE_DNS, host.name))
+    out["uuid"] = host.libvirt.uuid or Libvirt.derived_uuid(host.name)
     out["domain_name"] = host.libvirt.name or host.name
 
 
