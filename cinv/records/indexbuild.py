@@ -213,6 +213,7 @@ def _beside(root: Path, keys: dict, read: int, write: int) -> bool:
     """In the child: once told, the index made (or found current) from the parse cache."""
     import marshal
     os.close(write)
+    base = load.load_networks(load.DirSource(root), zones=False)  # while the load goes on
     with os.fdopen(read, "rb") as f:
         told = f.read()
     if not told.startswith(b"go"):
@@ -227,7 +228,6 @@ def _beside(root: Path, keys: dict, read: int, write: int) -> bool:
     except (ValueError, EOFError, TypeError):
         given = {}  # not as sent: the parse cache is read instead
     del view, told
-    base = load.load_networks(load.DirSource(root), zones=False)
     build(root, base.networks, base.settings.domain, keys, given)
     return True
 
