@@ -77,7 +77,7 @@ class OutState:
         n = len(state.rels)
         if (len(state.which) != n or len(state.digests) != n * DIGEST
                 or len(state.stats) != n * STAT or len(state.sizes) != n
-                or any(w >= len(state.targets) for w in state.which)):
+                or (n and max(state.which) >= len(state.targets))):
             return None
         return state
 
