@@ -231,7 +231,12 @@ class Maker:
             if share:
                 children.append((*forked.start(lambda share=share: self._share(share)), share))
         if meanwhile is not None:
-            meanwhile()
+            try:
+                meanwhile()
+            except BaseException:
+                for pid, read, _share in children:
+                    forked.cancel(pid, read)
+                raise
         made: list[str] = []
         failed: dict = {}
         for pid, read, share in children:
