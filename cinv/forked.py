@@ -49,6 +49,30 @@ def _profiled(work):
         profile.dump_stats(os.path.join(folder, f"{os.getpid()}.prof"))
 
 
+def start_fed(work) -> tuple[int, int, int]:
+    """(pid, read end of its result, write end of its feed) of a child running work(read,
+    write) with the two ends of a pipe the parent feeds it by (write_all): told something
+    later, e.g. once a load is done. work closes the write end first."""
+    read, write = os.pipe()
+    try:
+        pid, result = start(lambda: work(read, write))
+    except OSError:
+        os.close(read)
+        os.close(write)
+        raise
+    os.close(read)
+    return pid, result, write
+
+
+def write_all(fd: int, *pieces) -> None:
+    """Every byte of the pieces written to fd, in order (os.write may write less than asked;
+    the pieces are never joined)."""
+    for piece in pieces:
+        view = memoryview(piece)
+        while view:
+            view = view[os.write(fd, view):]
+
+
 def wait(pid: int, read: int, failed=None):
     """The child's work() result, or `failed` if the child failed (or was killed)."""
     try:

@@ -412,16 +412,12 @@ class Waiting:
     def __init__(self, work):
         """work(got): what the process does with what it is told."""
         self.child = self.feed = None
-        read, write = os.pipe()
         try:
-            self.child = forked.start(partial(_when_told, read, write, work))
+            pid, result, self.feed = forked.start_fed(partial(_when_told, work=work))
         except OSError:
-            os.close(read)
-            os.close(write)
             return
-        os.close(read)
-        self.feed = write
-        _FEEDS.add(write)
+        self.child = (pid, result)
+        _FEEDS.add(self.feed)
 
     def go(self, got) -> tuple | None:
         """Tell it: (pid, read end) of its result, as forked.start gives them; None when it
@@ -429,10 +425,8 @@ class Waiting:
         if self.child is None:
             return None
         data = marshal.dumps(got)
-        view = memoryview(len(data).to_bytes(8, "little") + data)
         try:
-            while view:
-                view = view[os.write(self.feed, view):]
+            forked.write_all(self.feed, len(data).to_bytes(8, "little"), data)
         except OSError:
             self.cancel()
             return None

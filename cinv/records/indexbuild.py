@@ -169,15 +169,12 @@ class Beside:
         if hosts < BESIDE_MIN:
             return
         from cinv import forked
-        read, write = os.pipe()
         try:
-            self.child = forked.start(lambda: _beside(root, keys, read, write))
+            pid, result, self.feed = forked.start_fed(
+                lambda read, write: _beside(root, keys, read, write))
         except OSError:
-            os.close(read)
-            os.close(write)
             return
-        os.close(read)
-        self.feed = write
+        self.child = (pid, result)
 
     @property
     def wants_facts(self) -> bool:
@@ -188,12 +185,10 @@ class Beside:
         facts} of host files as scanned (reading the cache again and making them was half the
         child's time)."""
         if self.feed is not None:
+            from cinv import forked
             try:
-                for data in (b"go", *(piece for blob in given or () for piece in
-                                      (len(blob).to_bytes(8, "little"), blob))):
-                    data = memoryview(data)
-                    while data:  # no copy of the blobs joined: each written as it is
-                        data = data[os.write(self.feed, data):]
+                forked.write_all(self.feed, b"go", *(piece for blob in given or () for piece in
+                                                     (len(blob).to_bytes(8, "little"), blob)))
             except OSError:
                 pass  # the child is gone: it made nothing
             os.close(self.feed)
