@@ -180,8 +180,6 @@ def render(ws: Workspace, names: list[str], stage: writer.Stage, keys: dict, env
             return _render(ws, names, stage, keys, checking, env, serials, zone_states,
                            history, children, waiting)
     except BaseException as e:
-        for early in waiting:
-            early.cancel()  # before they are told: at once
         checking.cancel()
         for pid, read in children:
             if isinstance(e, Exception):  # a refusal: let them finish, and take back their files
@@ -195,7 +193,7 @@ def render(ws: Workspace, names: list[str], stage: writer.Stage, keys: dict, env
             writer.clean_temp(stage.plan.out)  # what a child that failed left
         raise
     finally:
-        for early in waiting:  # a splice after all: never told
+        for early in waiting:  # never told (a refusal, or a splice after all): killed
             early.cancel()
 
 

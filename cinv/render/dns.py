@@ -123,15 +123,11 @@ class ZoneSet:
             keys: dict[str, tuple] = {}  # an owner's labels, made once (per zone: 200,000
             entries = self.records[name]  # owners' labels at once weighed 30 MB)
             rrset_ttl = rrset_ttls(entries)
-            recs = sorted(entries, key=lambda rec: _record_key(rec, keys))
-            if records:
-                items = [Item(name=owner, type=rtype, data=data,
-                              ttl=rrset_ttl.get((owner, rtype))) for owner, rtype, data in recs]
-                lines = zone_lines(items)
-            else:
-                items = []
-                lines = "".join(zone_line(owner, rtype, data, rrset_ttl.get((owner, rtype)))
-                                for owner, rtype, data in recs)
+            recs = [(owner, rtype, data, rrset_ttl.get((owner, rtype)))
+                    for owner, rtype, data in sorted(entries, key=lambda r: _record_key(r, keys))]
+            lines = "".join(zone_line(*rec) for rec in recs)
+            items = [Item(name=owner, type=rtype, data=data, ttl=ttl)
+                     for owner, rtype, data, ttl in recs] if records else []
             del recs
             zone = self.head(name, self.digest(name, lines.encode()), items)
             zone["lines"] = lines
@@ -155,11 +151,6 @@ def zone_line(owner: str, rtype: str, data: str, ttl: int | None) -> str:
     if ttl is None:
         return f"{owner}\tIN\t{rtype}\t{data}\n"
     return f"{owner}\t{ttl}\tIN\t{rtype}\t{data}\n"
-
-
-def zone_lines(records) -> str:
-    """The record lines of templates/zone.j2."""
-    return "".join(zone_line(r["name"], r["type"], r["data"], r["ttl"]) for r in records)
 
 
 def line_key(line: bytes) -> tuple:
